@@ -1,0 +1,358 @@
+//! Parsing: the `#[connection(...)]` options, and the impl block into the
+//! model the later passes work on (`Block`, `Handler`, `Param`).
+//!
+//! Parsing records what the user wrote, including what is wrong with it;
+//! `validate` decides what is wrong. Only malformed syntax is reported here.
+
+use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt;
+use syn::parse::Parser;
+use syn::{
+    Attribute, FnArg, GenericArgument, Ident, ImplItem, ImplItemFn, ItemImpl, Pat, Path,
+    PathArguments, ReturnType, Type,
+};
+
+use crate::errors::Errors;
+
+/// The options of `#[connection(client = Name, message = Name, crate = path)]`.
+#[derive(Default)]
+pub(crate) struct Options {
+    pub(crate) client: Option<Ident>,
+    pub(crate) message: Option<Ident>,
+    pub(crate) krate: Option<Path>,
+}
+
+impl Options {
+    pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Options {
+        let mut options = Options::default();
+        let parser = syn::meta::parser(|meta| {
+            if meta.path.is_ident("client") {
+                set_once(&mut options.client, meta.value()?.parse()?, &meta.path, "client")
+            } else if meta.path.is_ident("message") {
+                set_once(&mut options.message, meta.value()?.parse()?, &meta.path, "message")
+            } else if meta.path.is_ident("crate") {
+                let value = meta.value()?;
+                // `crate = path` or, as serde and tokio spell it, `crate = "path"`.
+                let path = if value.peek(syn::LitStr) {
+                    value.parse::<syn::LitStr>()?.parse()?
+                } else {
+                    value.call(Path::parse_mod_style)?
+                };
+                set_once(&mut options.krate, path, &meta.path, "crate")
+            } else {
+                Err(meta.error(
+                    "unknown `connection` option; expected `client = Name`, `message = Name` or `crate = path`",
+                ))
+            }
+        });
+        if let Err(error) = parser.parse2(args) {
+            errors.push(error);
+        }
+        options
+    }
+}
+
+fn set_once<T>(slot: &mut Option<T>, value: T, path: &Path, name: &str) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(syn::Error::new_spanned(
+            path,
+            format!("duplicate `{name}` option"),
+        ));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// What a marker says a method is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    Init,
+    Connect,
+    Disconnect,
+    Call,
+    Cast,
+    Info,
+    Timeout,
+    Terminate,
+}
+
+impl Kind {
+    pub(crate) const ALL: [Kind; 8] = [
+        Kind::Init,
+        Kind::Connect,
+        Kind::Disconnect,
+        Kind::Call,
+        Kind::Cast,
+        Kind::Info,
+        Kind::Timeout,
+        Kind::Terminate,
+    ];
+
+    pub(crate) fn marker(self) -> &'static str {
+        match self {
+            Kind::Init => "init",
+            Kind::Connect => "connect",
+            Kind::Disconnect => "disconnect",
+            Kind::Call => "call",
+            Kind::Cast => "cast",
+            Kind::Info => "info",
+            Kind::Timeout => "timeout",
+            Kind::Terminate => "terminate",
+        }
+    }
+
+    fn from_attribute(attr: &Attribute) -> Option<Kind> {
+        let ident = attr.path().get_ident()?;
+        Kind::ALL.into_iter().find(|kind| ident == kind.marker())
+    }
+
+    /// Whether the handler becomes a message variant and a client method.
+    pub(crate) fn is_request(self) -> bool {
+        matches!(self, Kind::Call | Kind::Cast)
+    }
+}
+
+/// One parameter of a handler, after the receiver.
+pub(crate) enum Param {
+    /// `ctx: &mut Context<..>`.
+    Context { arg: syn::PatType },
+    /// `reply: ReplyTo<T>`: the answer of a deferred call.
+    ReplyTo { arg: syn::PatType, ident: Option<Ident>, reply: Type },
+    /// Anything else: a request argument, the connect attempt, the disconnect
+    /// info, the info message or the stop reason. `ident` is `None` when the
+    /// pattern is not a plain identifier.
+    Value { arg: syn::PatType, ident: Option<Ident> },
+}
+
+impl Param {
+    pub(crate) fn arg(&self) -> &syn::PatType {
+        match self {
+            Param::Context { arg } | Param::ReplyTo { arg, .. } | Param::Value { arg, .. } => arg,
+        }
+    }
+
+    fn classify(arg: syn::PatType) -> Param {
+        let ident = match &*arg.pat {
+            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => Some(pat.ident.clone()),
+            _ => None,
+        };
+        if let Type::Reference(reference) = &*arg.ty
+            && last_segment_is(&reference.elem, "Context")
+        {
+            return Param::Context { arg };
+        }
+        if let Some(reply) = single_type_argument(&arg.ty, "ReplyTo") {
+            let reply = reply.clone();
+            return Param::ReplyTo { arg, ident, reply };
+        }
+        Param::Value { arg, ident }
+    }
+}
+
+/// One method of the block that carries a marker.
+pub(crate) struct Handler {
+    pub(crate) kind: Kind,
+    /// The marker attribute, for errors about the handler as a whole.
+    pub(crate) marker: Attribute,
+    pub(crate) method: ImplItemFn,
+    pub(crate) params: Vec<Param>,
+    /// `#[doc]` attributes, forwarded to the client method.
+    pub(crate) docs: Vec<Attribute>,
+    /// `#[cfg]` attributes, forwarded to everything generated for the handler.
+    pub(crate) cfgs: Vec<Attribute>,
+}
+
+impl Handler {
+    pub(crate) fn ident(&self) -> &Ident {
+        &self.method.sig.ident
+    }
+
+    pub(crate) fn values(&self) -> impl Iterator<Item = (&syn::PatType, Option<&Ident>)> {
+        self.params.iter().filter_map(|param| match param {
+            Param::Value { arg, ident } => Some((arg, ident.as_ref())),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn reply_to(&self) -> Option<(&syn::PatType, Option<&Ident>, &Type)> {
+        self.params.iter().find_map(|param| match param {
+            Param::ReplyTo { arg, ident, reply } => Some((arg, ident.as_ref(), reply)),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn takes_context(&self) -> bool {
+        self.params.iter().any(|param| matches!(param, Param::Context { .. }))
+    }
+
+    /// The declared return type; `None` for `()` written or left out.
+    pub(crate) fn output(&self) -> Option<&Type> {
+        match &self.method.sig.output {
+            ReturnType::Default => None,
+            ReturnType::Type(_, ty) if is_unit(ty) => None,
+            ReturnType::Type(_, ty) => Some(ty),
+        }
+    }
+
+    /// The variant and client-method name: `send_all` gives `SendAll`.
+    pub(crate) fn variant(&self) -> Ident {
+        let name = upper_camel_case(&self.ident().unraw().to_string());
+        Ident::new(&name, self.ident().span())
+    }
+}
+
+/// The annotated impl block, markers removed, with its handlers.
+pub(crate) struct Block {
+    pub(crate) item: ItemImpl,
+    pub(crate) handlers: Vec<Handler>,
+}
+
+impl Block {
+    /// Strips the markers from `item` and records each marked method.
+    pub(crate) fn parse(mut item: ItemImpl, errors: &mut Errors) -> Block {
+        let mut handlers = Vec::new();
+        for impl_item in &mut item.items {
+            let ImplItem::Fn(method) = impl_item else {
+                continue;
+            };
+            let mut markers = Vec::new();
+            method.attrs.retain(|attr| match Kind::from_attribute(attr) {
+                Some(kind) => {
+                    markers.push((kind, attr.clone()));
+                    false
+                }
+                None => true,
+            });
+            let mut markers = markers.into_iter();
+            let Some((kind, marker)) = markers.next() else {
+                continue;
+            };
+            for (_, extra) in markers {
+                errors.spanned(
+                    &extra,
+                    format!(
+                        "`{}` already has the marker `#[{}]`; a handler takes exactly one marker",
+                        method.sig.ident,
+                        kind.marker()
+                    ),
+                );
+            }
+            if let syn::Meta::List(list) = &marker.meta {
+                errors.spanned(
+                    list,
+                    format!("`#[{}]` takes no options", kind.marker()),
+                );
+            }
+            let params = method
+                .sig
+                .inputs
+                .iter()
+                .filter_map(|input| match input {
+                    FnArg::Typed(arg) => Some(Param::classify(arg.clone())),
+                    FnArg::Receiver(_) => None,
+                })
+                .collect();
+            let attrs_named = |name: &str| -> Vec<Attribute> {
+                method
+                    .attrs
+                    .iter()
+                    .filter(|attr| attr.path().is_ident(name))
+                    .cloned()
+                    .collect()
+            };
+            handlers.push(Handler {
+                kind,
+                marker,
+                docs: attrs_named("doc"),
+                cfgs: attrs_named("cfg"),
+                params,
+                method: method.clone(),
+            });
+        }
+        Block { item, handlers }
+    }
+
+    /// The last identifier of the self type: `Tcp` for `impl Tcp` or
+    /// `impl net::Tcp`.
+    pub(crate) fn self_ident(&self) -> Option<&Ident> {
+        match &*self.item.self_ty {
+            Type::Path(path) if path.qself.is_none() => path.path.segments.last().map(|s| &s.ident),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn handlers(&self, kind: Kind) -> impl Iterator<Item = &Handler> {
+        self.handlers.iter().filter(move |handler| handler.kind == kind)
+    }
+
+    pub(crate) fn handler(&self, kind: Kind) -> Option<&Handler> {
+        self.handlers(kind).next()
+    }
+}
+
+/// `T` in `Name<T>` (or `path::Name<T>`), if `ty` has that shape.
+pub(crate) fn single_type_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let segment = path.path.segments.last()?;
+    if segment.ident != name {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    let mut args = args.args.iter();
+    match (args.next(), args.next()) {
+        (Some(GenericArgument::Type(ty)), None) => Some(ty),
+        _ => None,
+    }
+}
+
+pub(crate) fn last_segment_is(ty: &Type, name: &str) -> bool {
+    match ty {
+        Type::Path(path) => path.path.segments.last().is_some_and(|s| s.ident == name),
+        _ => false,
+    }
+}
+
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
+}
+
+/// `send_all` → `SendAll`, `r#type` (unrawed first) → `Type`.
+pub(crate) fn upper_camel_case(snake: &str) -> String {
+    let mut camel = String::with_capacity(snake.len());
+    let mut upper_next = true;
+    for ch in snake.chars() {
+        if ch == '_' {
+            upper_next = true;
+        } else if upper_next {
+            camel.extend(ch.to_uppercase());
+            upper_next = false;
+        } else {
+            camel.push(ch);
+        }
+    }
+    camel
+}
+
+/// A span for errors about the block as a whole: its self type.
+pub(crate) fn block_span(item: &ItemImpl) -> Span {
+    syn::spanned::Spanned::span(&item.self_ty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upper_camel_case_joins_snake_case_words() {
+        assert_eq!(upper_camel_case("send"), "Send");
+        assert_eq!(upper_camel_case("send_all"), "SendAll");
+        assert_eq!(upper_camel_case("recv_2"), "Recv2");
+        assert_eq!(upper_camel_case("_private"), "Private");
+        assert_eq!(upper_camel_case("double__underscore"), "DoubleUnderscore");
+        assert_eq!(upper_camel_case("already_Camel"), "AlreadyCamel");
+    }
+}

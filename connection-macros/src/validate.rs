@@ -1,0 +1,331 @@
+//! Validation: every rule a block must follow, each broken rule one error on
+//! the user's own token, all of them reported together.
+
+use std::collections::HashMap;
+
+use syn::{FnArg, ImplItem, ReceiverKind, ReturnType};
+
+use crate::errors::Errors;
+use crate::parse::{Block, Handler, Kind, Param, last_segment_is, single_type_argument};
+
+/// Methods every generated client already has (its own, those of the
+/// runtime's `Client` it dereferences to, and those of the traits it
+/// implements): a call or cast of the same name would shadow one of them.
+const CLIENT_METHODS: &[&str] = &[
+    "call",
+    "cast",
+    "try_cast",
+    "info",
+    "try_info",
+    "info_sender",
+    "stop",
+    "stopped",
+    "is_alive",
+    "timeout",
+    "with_timeout",
+    "clone",
+    "clone_from",
+    "deref",
+    "fmt",
+    "from",
+    "into",
+];
+
+/// Methods generated on the connection type itself.
+const TYPE_METHODS: &[&str] = &["start", "start_with"];
+
+pub(crate) fn check(block: &Block, errors: &mut Errors) {
+    check_block(block, errors);
+    check_counts(block, errors);
+    for handler in &block.handlers {
+        check_signature(handler, errors);
+        check_params(handler, errors);
+        check_output(handler, errors);
+    }
+    check_names(block, errors);
+}
+
+fn check_block(block: &Block, errors: &mut Errors) {
+    let item = &block.item;
+    if let Some((path, _)) = &item.trait_ {
+        errors.spanned(
+            path,
+            "`#[connection]` goes on an inherent impl block (`impl MyConnection { .. }`), not on a trait impl",
+        );
+    }
+    if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
+        errors.spanned(
+            &item.generics,
+            "`#[connection]` does not support generic impl blocks yet",
+        );
+    }
+    if block.self_ident().is_none() {
+        errors.spanned(
+            &item.self_ty,
+            "`#[connection]` expects the impl of a named type, such as `impl Tcp`",
+        );
+    }
+}
+
+fn check_counts(block: &Block, errors: &mut Errors) {
+    for kind in [Kind::Connect, Kind::Disconnect] {
+        if block.handler(kind).is_none() {
+            errors.push(syn::Error::new(
+                crate::parse::block_span(&block.item),
+                format!(
+                    "missing `#[{marker}]` handler; add `#[{marker}] async fn {marker}(..)` to this impl block",
+                    marker = kind.marker()
+                ),
+            ));
+        }
+    }
+    for kind in [
+        Kind::Init,
+        Kind::Connect,
+        Kind::Disconnect,
+        Kind::Info,
+        Kind::Timeout,
+        Kind::Terminate,
+    ] {
+        let mut handlers = block.handlers(kind);
+        let Some(first) = handlers.next() else {
+            continue;
+        };
+        for duplicate in handlers {
+            errors.spanned(
+                &duplicate.marker,
+                format!(
+                    "a second `#[{}]` handler; `{}` is already the one",
+                    kind.marker(),
+                    first.ident()
+                ),
+            );
+        }
+    }
+}
+
+fn check_signature(handler: &Handler, errors: &mut Errors) {
+    let sig = &handler.method.sig;
+    if sig.asyncness.is_none() {
+        errors.spanned(
+            &sig.fn_token,
+            format!("handler `{}` must be an `async fn`", sig.ident),
+        );
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.spanned(
+            &sig.generics,
+            format!("handler `{}` cannot be generic", sig.ident),
+        );
+    }
+    let receiver = sig.inputs.first().and_then(|input| match input {
+        FnArg::Receiver(receiver) => Some(receiver),
+        FnArg::Typed(_) => None,
+    });
+    let expectation = format!("handler `{}` must take `&mut self`", sig.ident);
+    match receiver {
+        None => errors.spanned(&sig.ident, expectation),
+        Some(receiver) => {
+            let by_mut_ref = matches!(receiver.kind, ReceiverKind::Reference(_, _, Some(_)));
+            if !by_mut_ref {
+                errors.spanned(receiver, expectation);
+            }
+        }
+    }
+}
+
+fn check_params(handler: &Handler, errors: &mut Errors) {
+    let name = handler.ident();
+    let kind = handler.kind;
+    let mut contexts = 0;
+    let mut replies = 0;
+    for param in &handler.params {
+        match param {
+            Param::Context { arg } => {
+                contexts += 1;
+                let syn::Type::Reference(reference) = &*arg.ty else {
+                    unreachable!("classified as a context by its reference type")
+                };
+                if reference.mutability.is_none() {
+                    errors.spanned(&arg.ty, "the context is taken as `&mut Context<Self>`");
+                } else if contexts > 1 {
+                    errors.spanned(arg, format!("handler `{name}` takes the context twice"));
+                } else if matches!(kind, Kind::Init | Kind::Terminate) {
+                    errors.spanned(
+                        arg,
+                        format!("`#[{}]` handlers do not take a context", kind.marker()),
+                    );
+                }
+            }
+            Param::ReplyTo { arg, .. } => {
+                replies += 1;
+                if kind != Kind::Call {
+                    errors.spanned(
+                        arg,
+                        format!(
+                            "only `#[call]` handlers take a `ReplyTo`; `#[{}]` has no caller to answer",
+                            kind.marker()
+                        ),
+                    );
+                } else if replies > 1 {
+                    errors.spanned(
+                        arg,
+                        format!("handler `{name}` takes a second `ReplyTo`; a call is answered once"),
+                    );
+                }
+            }
+            Param::Value { .. } => {}
+        }
+        let arg = param.arg();
+        let plain_ident = matches!(&*arg.pat, syn::Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none());
+        if !plain_ident {
+            errors.spanned(
+                &arg.pat,
+                "handler parameters must be plain identifiers, such as `data: Vec<u8>`",
+            );
+        }
+        if matches!(&*arg.ty, syn::Type::ImplTrait(_)) {
+            errors.spanned(&arg.ty, "handler parameters cannot be `impl Trait`");
+        }
+    }
+    let values: Vec<_> = handler.values().map(|(arg, _)| arg).collect();
+    let expect_values = |errors: &mut Errors, range: std::ops::RangeInclusive<usize>, what: &str| {
+        if !range.contains(&values.len()) {
+            let target = values.get(*range.end()).map_or_else(
+                || quote::ToTokens::to_token_stream(&handler.method.sig.ident),
+                quote::ToTokens::to_token_stream,
+            );
+            errors.spanned(target, format!("`#[{}]` handler `{name}` {what}", kind.marker()));
+        }
+    };
+    match kind {
+        Kind::Init => expect_values(errors, 0..=0, "takes no parameters besides `&mut self`"),
+        Kind::Timeout => expect_values(errors, 0..=0, "takes no parameters besides `&mut self` and the context"),
+        Kind::Connect => {
+            expect_values(errors, 0..=1, "takes one parameter besides the context: `attempt: Attempt<I>`");
+            if let Some(arg) = values.first()
+                && single_type_argument(&arg.ty, "Attempt").is_none()
+            {
+                errors.spanned(&arg.ty, "expected `Attempt<I>`, where `I` is the connect info type");
+            }
+        }
+        Kind::Disconnect => expect_values(
+            errors,
+            1..=1,
+            "takes one parameter besides the context: the disconnect info, such as `why: Why`",
+        ),
+        Kind::Info => expect_values(
+            errors,
+            1..=1,
+            "takes one parameter besides the context: the message, such as `message: Incoming`",
+        ),
+        Kind::Terminate => {
+            expect_values(errors, 0..=1, "takes at most one parameter: `reason: &Stop`");
+            if let Some(arg) = values.first() {
+                let is_stop_ref = matches!(&*arg.ty, syn::Type::Reference(r) if r.mutability.is_none() && last_segment_is(&r.elem, "Stop"));
+                if !is_stop_ref {
+                    errors.spanned(&arg.ty, "expected `&Stop`");
+                }
+            }
+        }
+        Kind::Call | Kind::Cast => {}
+    }
+}
+
+fn check_output(handler: &Handler, errors: &mut Errors) {
+    let sig = &handler.method.sig;
+    let expected = match handler.kind {
+        Kind::Init => Some("Init"),
+        Kind::Connect => Some("Connect"),
+        Kind::Disconnect => Some("Disconnect"),
+        Kind::Call | Kind::Cast | Kind::Info | Kind::Timeout | Kind::Terminate => None,
+    };
+    match (expected, &sig.output) {
+        (Some(name), ReturnType::Default) => errors.spanned(
+            &sig.ident,
+            format!(
+                "`#[{}]` handler `{}` must return `{}`",
+                handler.kind.marker(),
+                sig.ident,
+                return_shape(name)
+            ),
+        ),
+        (Some(name), ReturnType::Type(_, ty)) if !last_segment_is(ty, name) => errors.spanned(
+            ty,
+            format!("expected `{}`", return_shape(name)),
+        ),
+        (None, _) if handler.kind == Kind::Call && handler.reply_to().is_some() => {
+            if let Some(output) = handler.output() {
+                errors.spanned(
+                    output,
+                    "a call that takes a `ReplyTo` answers through it and returns nothing",
+                );
+            }
+        }
+        (None, _) if handler.kind != Kind::Call => {
+            if let Some(output) = handler.output() {
+                errors.spanned(
+                    output,
+                    format!("`#[{}]` handlers return nothing", handler.kind.marker()),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn return_shape(name: &str) -> &'static str {
+    match name {
+        "Init" => "Init<I>",
+        "Connect" => "Connect",
+        _ => "Disconnect<I>",
+    }
+}
+
+fn check_names(block: &Block, errors: &mut Errors) {
+    let mut variants: HashMap<String, &Handler> = HashMap::new();
+    for handler in block.handlers.iter().filter(|handler| handler.kind.is_request()) {
+        let name = handler.ident().to_string();
+        if CLIENT_METHODS.contains(&name.as_str()) {
+            errors.spanned(
+                handler.ident(),
+                format!("`{name}` clashes with the generated client's own `{name}` method; rename the handler"),
+            );
+        }
+        let variant = handler.variant().to_string();
+        if let Some(first) = variants.get(&variant) {
+            errors.spanned(
+                handler.ident(),
+                format!(
+                    "`{name}` and `{}` both become the message variant `{variant}`; rename one",
+                    first.ident()
+                ),
+            );
+        } else {
+            variants.insert(variant, handler);
+        }
+        if handler.reply_to().is_none() {
+            for (arg, ident) in handler.values() {
+                if ident.is_some_and(|ident| ident == "reply_to") {
+                    errors.spanned(
+                        &arg.pat,
+                        "`reply_to` is the name of the generated reply field; rename the parameter",
+                    );
+                }
+            }
+        }
+    }
+    for item in &block.item.items {
+        if let ImplItem::Fn(method) = item
+            && TYPE_METHODS.iter().any(|name| method.sig.ident == name)
+        {
+            errors.spanned(
+                &method.sig.ident,
+                format!(
+                    "`{}` clashes with the generated `{}` that starts the connection; rename the method",
+                    method.sig.ident, method.sig.ident
+                ),
+            );
+        }
+    }
+}

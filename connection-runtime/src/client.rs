@@ -1,0 +1,304 @@
+//! The handles other tasks use to talk to a running connection.
+
+use std::fmt;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::{Instant, timeout_at};
+
+use crate::connection::Envelope;
+use crate::reply::Answer;
+use crate::{CallError, Connection, ReplyTo, Stop};
+
+/// The generic handle to a running connection.
+///
+/// The client `#[connection]` generates (`{Type}Client`) wraps one and
+/// dereferences to it, so its methods are available on every generated
+/// client: [`stop`](Client::stop), [`stopped`](Client::stopped),
+/// [`is_alive`](Client::is_alive), [`info`](Client::info),
+/// [`info_sender`](Client::info_sender) and the raw
+/// [`call`](Client::call)/[`cast`](Client::cast).
+///
+/// Cloning is cheap. The connection stops with [`Stop::Normal`] once every
+/// clone is dropped (after `terminate`).
+pub struct Client<C: Connection> {
+    mailbox: mpsc::Sender<Envelope<C>>,
+    status: watch::Receiver<Option<Stop>>,
+    timeout: Duration,
+}
+
+impl<C: Connection> Client<C> {
+    pub(crate) fn new(
+        mailbox: mpsc::Sender<Envelope<C>>,
+        status: watch::Receiver<Option<Stop>>,
+        timeout: Duration,
+    ) -> Self {
+        Client {
+            mailbox,
+            status,
+            timeout,
+        }
+    }
+
+    /// Sends a request built around a fresh [`ReplyTo`] and waits for the
+    /// answer, for at most this client's timeout (waiting for mailbox space
+    /// included).
+    ///
+    /// Generated call methods are this, with the message variant filled in.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::Timeout`] when no answer came in time,
+    /// [`CallError::Stopped`] when the connection stopped before answering,
+    /// [`CallError::NoReply`] when the handler dropped the `ReplyTo`.
+    pub async fn call<R>(
+        &self,
+        request: impl FnOnce(ReplyTo<R>) -> C::Message,
+    ) -> Result<R, CallError> {
+        let deadline = Instant::now() + self.timeout;
+        let (reply_to, answer) = ReplyTo::pair();
+        let message = request(reply_to);
+        let exchange = async {
+            if self.mailbox.send(Envelope::Message(message)).await.is_err() {
+                return Err(CallError::Stopped(self.stopped().await));
+            }
+            match answer.await {
+                Ok(Answer::Reply(value)) => Ok(value),
+                Ok(Answer::NoReply) => Err(CallError::NoReply),
+                // The connection is going down: report why, once it is known.
+                Ok(Answer::Stopping) | Err(_) => Err(CallError::Stopped(self.stopped().await)),
+            }
+        };
+        timeout_at(deadline, exchange)
+            .await
+            .unwrap_or(Err(CallError::Timeout))
+    }
+
+    /// Queues a request with no reply, waiting for mailbox space for at most
+    /// this client's timeout.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::Timeout`] when the mailbox stayed full,
+    /// [`CallError::Stopped`] when the connection has stopped.
+    pub async fn cast(&self, message: C::Message) -> Result<(), CallError> {
+        self.enqueue(Envelope::Message(message)).await
+    }
+
+    /// Queues a request with no reply if there is room now.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::Full`] when the mailbox is full,
+    /// [`CallError::Stopped`] when the connection has stopped.
+    pub fn try_cast(&self, message: C::Message) -> Result<(), CallError> {
+        try_enqueue(&self.mailbox, &self.status, Envelope::Message(message))
+    }
+
+    /// Delivers `info` to the `#[info]` handler, waiting for mailbox space for
+    /// at most this client's timeout.
+    ///
+    /// # Errors
+    ///
+    /// As [`cast`](Client::cast).
+    pub async fn info(&self, info: C::Info) -> Result<(), CallError> {
+        self.enqueue(Envelope::Info(info)).await
+    }
+
+    /// Delivers `info` to the `#[info]` handler if there is room now.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_cast`](Client::try_cast).
+    pub fn try_info(&self, info: C::Info) -> Result<(), CallError> {
+        try_enqueue(&self.mailbox, &self.status, Envelope::Info(info))
+    }
+
+    /// A sender to the `#[info]` handler that does not keep the connection
+    /// alive: for tasks that feed the connection but do not own it.
+    pub fn info_sender(&self) -> InfoSender<C> {
+        InfoSender::new(self.mailbox.downgrade(), self.status.clone())
+    }
+
+    /// Asks the connection to stop with `reason` once the requests queued
+    /// before this one are handled, and waits (for at most this client's
+    /// timeout) until `terminate` has run.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::Stopped`] when the connection had already stopped, or
+    /// stopped for another reason first; [`CallError::Timeout`].
+    pub async fn stop(&self, reason: Stop) -> Result<(), CallError> {
+        let deadline = Instant::now() + self.timeout;
+        let (done, stopped) = oneshot::channel();
+        let exchange = async {
+            if self.mailbox.send(Envelope::Stop(reason, done)).await.is_err() {
+                return Err(CallError::Stopped(self.stopped().await));
+            }
+            match stopped.await {
+                Ok(()) => Ok(()),
+                Err(_) => Err(CallError::Stopped(self.stopped().await)),
+            }
+        };
+        timeout_at(deadline, exchange)
+            .await
+            .unwrap_or(Err(CallError::Timeout))
+    }
+
+    /// Waits until the connection has stopped, and returns why.
+    pub async fn stopped(&self) -> Stop {
+        stopped(&self.status).await
+    }
+
+    /// Whether the connection is still running.
+    pub fn is_alive(&self) -> bool {
+        self.status.borrow().is_none()
+    }
+
+    /// The timeout that bounds each request of this client.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// A clone of this client whose requests time out after `timeout`.
+    #[must_use]
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        Client {
+            timeout,
+            ..self.clone()
+        }
+    }
+
+    async fn enqueue(&self, envelope: Envelope<C>) -> Result<(), CallError> {
+        let deadline = Instant::now() + self.timeout;
+        match timeout_at(deadline, self.mailbox.send(envelope)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(CallError::Stopped(self.stopped().await)),
+            Err(_) => Err(CallError::Timeout),
+        }
+    }
+}
+
+impl<C: Connection> Clone for Client<C> {
+    fn clone(&self) -> Self {
+        Client {
+            mailbox: self.mailbox.clone(),
+            status: self.status.clone(),
+            timeout: self.timeout,
+        }
+    }
+}
+
+impl<C: Connection> fmt::Debug for Client<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("connection", &std::any::type_name::<C>())
+            .field("alive", &self.is_alive())
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// A sender to a connection's `#[info]` handler that does not keep the
+/// connection alive (the original's plain `send` to the process).
+///
+/// Get one from [`Client::info_sender`] or
+/// [`Context::info_sender`](crate::Context::info_sender).
+pub struct InfoSender<C: Connection> {
+    mailbox: mpsc::WeakSender<Envelope<C>>,
+    status: watch::Receiver<Option<Stop>>,
+}
+
+impl<C: Connection> InfoSender<C> {
+    pub(crate) fn new(
+        mailbox: mpsc::WeakSender<Envelope<C>>,
+        status: watch::Receiver<Option<Stop>>,
+    ) -> Self {
+        InfoSender { mailbox, status }
+    }
+
+    /// Delivers `info`, waiting for mailbox space.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::Stopped`] when the connection has stopped or is stopping.
+    pub async fn send(&self, info: C::Info) -> Result<(), CallError> {
+        let Some(mailbox) = self.mailbox.upgrade() else {
+            return Err(CallError::Stopped(stopped(&self.status).await));
+        };
+        match mailbox.send(Envelope::Info(info)).await {
+            Ok(()) => Ok(()),
+            Err(_) => Err(CallError::Stopped(stopped(&self.status).await)),
+        }
+    }
+
+    /// Delivers `info` if there is room now.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::Full`] when the mailbox is full, [`CallError::Stopped`]
+    /// when the connection has stopped.
+    pub fn try_send(&self, info: C::Info) -> Result<(), CallError> {
+        match self.mailbox.upgrade() {
+            Some(mailbox) => try_enqueue(&mailbox, &self.status, Envelope::Info(info)),
+            None => Err(stopped_now(&self.status)),
+        }
+    }
+
+    /// Whether the connection is still running.
+    pub fn is_alive(&self) -> bool {
+        self.status.borrow().is_none()
+    }
+}
+
+impl<C: Connection> Clone for InfoSender<C> {
+    fn clone(&self) -> Self {
+        InfoSender {
+            mailbox: self.mailbox.clone(),
+            status: self.status.clone(),
+        }
+    }
+}
+
+impl<C: Connection> fmt::Debug for InfoSender<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InfoSender")
+            .field("connection", &std::any::type_name::<C>())
+            .field("alive", &self.is_alive())
+            .finish()
+    }
+}
+
+fn try_enqueue<C: Connection>(
+    mailbox: &mpsc::Sender<Envelope<C>>,
+    status: &watch::Receiver<Option<Stop>>,
+    envelope: Envelope<C>,
+) -> Result<(), CallError> {
+    match mailbox.try_send(envelope) {
+        Ok(()) => Ok(()),
+        Err(mpsc::error::TrySendError::Full(_)) => Err(CallError::Full),
+        Err(mpsc::error::TrySendError::Closed(_)) => Err(stopped_now(status)),
+    }
+}
+
+/// The stop reason of a connection whose mailbox is already closed: the
+/// runtime publishes the reason before it closes the mailbox.
+fn stopped_now(status: &watch::Receiver<Option<Stop>>) -> CallError {
+    CallError::Stopped(status.borrow().clone().unwrap_or_else(task_dropped))
+}
+
+async fn stopped(status: &watch::Receiver<Option<Stop>>) -> Stop {
+    let mut status = status.clone();
+    // An error means the task vanished without publishing a reason.
+    let reason = match status.wait_for(Option::is_some).await {
+        Ok(reason) => reason.clone(),
+        Err(_) => None,
+    };
+    reason.unwrap_or_else(task_dropped)
+}
+
+/// The reason reported when the task vanished without stopping (its tokio
+/// runtime shut down, or it was aborted).
+fn task_dropped() -> Stop {
+    Stop::shutdown("the connection's task was dropped")
+}

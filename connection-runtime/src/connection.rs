@@ -1,0 +1,84 @@
+//! The contract between a connection type and the runtime that drives it.
+
+use std::future::Future;
+
+use tokio::sync::oneshot;
+
+use crate::{Attempt, Client, Connect, Context, Disconnect, Init, Stop};
+
+/// A type the runtime can drive through connect, disconnect, backoff and stop.
+///
+/// `#[connection]` implements this trait from an annotated impl block; that is
+/// the intended way to get it. It is public so that the contract is documented
+/// in one place and so that a hand-written implementation is possible.
+///
+/// Each method is one callback of the original behaviour. The runtime calls
+/// them one at a time, on one tokio task, never concurrently.
+pub trait Connection: Sized + Send + 'static {
+    /// The requests a client can send: one variant per `#[call]` and `#[cast]`.
+    type Message: Send + 'static;
+    /// What a requested connect carries ([`Attempt::Info`]).
+    type ConnectInfo: Send + 'static;
+    /// What `disconnect` is given (the original's disconnect info).
+    type DisconnectInfo: Send + 'static;
+    /// Out-of-band messages handled by `#[info]`.
+    type Info: Send + 'static;
+    /// The handle [`start`](crate::start) returns.
+    type Client: From<Client<Self>>;
+
+    /// Runs once, before `start` returns.
+    fn init(&mut self) -> impl Future<Output = Init<Self::ConnectInfo>> + Send;
+
+    /// Tries to connect.
+    fn connect(
+        &mut self,
+        attempt: Attempt<Self::ConnectInfo>,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = Connect> + Send;
+
+    /// Handles the loss (or the requested end) of the connection.
+    fn disconnect(
+        &mut self,
+        info: Self::DisconnectInfo,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = Disconnect<Self::ConnectInfo>> + Send;
+
+    /// Handles one client request (the generated dispatch `match`).
+    fn handle(
+        &mut self,
+        message: Self::Message,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send;
+
+    /// Handles one out-of-band message. The default drops it.
+    fn info(
+        &mut self,
+        info: Self::Info,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (info, ctx);
+        async {}
+    }
+
+    /// Runs when the idle timeout armed by [`Context::idle_timeout`] fires.
+    /// The default does nothing.
+    fn timeout(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
+        let _ = ctx;
+        async {}
+    }
+
+    /// Runs once on every stop except a failed `init`. The default does
+    /// nothing.
+    fn terminate(&mut self, reason: &Stop) -> impl Future<Output = ()> + Send {
+        let _ = reason;
+        async {}
+    }
+}
+
+/// What travels through a connection's mailbox.
+pub(crate) enum Envelope<C: Connection> {
+    Message(C::Message),
+    Info(C::Info),
+    /// `Client::stop`: stop with this reason, then acknowledge.
+    Stop(Stop, oneshot::Sender<()>),
+}

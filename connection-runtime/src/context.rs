@@ -1,0 +1,141 @@
+//! What a callback can ask of the runtime.
+
+use std::fmt;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+use crate::client::InfoSender;
+use crate::connection::Envelope;
+use crate::{Connection, ReplyTo, Stop};
+
+/// A transition requested from a call, cast, info or timeout handler.
+pub(crate) enum Request<C: Connection> {
+    Connect(C::ConnectInfo),
+    Disconnect(C::DisconnectInfo),
+}
+
+/// The handle a callback gets to request transitions, arm the idle timeout
+/// and reach its own mailbox.
+///
+/// Requests take effect after the callback returns: a call's reply is sent
+/// first, then the requested connect or disconnect runs, before the next
+/// message is taken. The last connect or disconnect requested in one callback
+/// wins; a stop, once requested, always wins. Inside `connect` and
+/// `disconnect`, their return value decides what happens next, and a connect
+/// or disconnect requested through the context there is ignored (with a
+/// warning).
+///
+/// ```
+/// use connection::{connection, Attempt, Connect, Context, Disconnect};
+/// use std::time::Duration;
+///
+/// struct Link {
+///     up: bool,
+/// }
+///
+/// #[connection]
+/// impl Link {
+///     #[connect]
+///     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+///         self.up = true;
+///         Connect::Ok
+///     }
+///
+///     #[disconnect]
+///     async fn disconnect(&mut self, _why: &'static str) -> Disconnect<()> {
+///         self.up = false;
+///         Disconnect::Backoff(Duration::from_secs(1))
+///     }
+///
+///     /// Drops the link; it comes back after a second.
+///     #[cast]
+///     async fn bounce(&mut self, ctx: &mut Context<Self>) {
+///         ctx.disconnect("asked to bounce");
+///     }
+/// }
+/// ```
+pub struct Context<C: Connection> {
+    pub(crate) request: Option<Request<C>>,
+    pub(crate) stop: Option<Stop>,
+    pub(crate) idle: Option<Duration>,
+    /// Replies held back until `terminate` has run (a stop answers last).
+    pub(crate) held_replies: Vec<Box<dyn FnOnce() + Send>>,
+    mailbox: mpsc::WeakSender<Envelope<C>>,
+    status: watch::Receiver<Option<Stop>>,
+}
+
+impl<C: Connection> Context<C> {
+    pub(crate) fn new(
+        mailbox: mpsc::WeakSender<Envelope<C>>,
+        status: watch::Receiver<Option<Stop>>,
+    ) -> Self {
+        Context {
+            request: None,
+            stop: None,
+            idle: None,
+            held_replies: Vec::new(),
+            mailbox,
+            status,
+        }
+    }
+
+    /// Requests `connect(Attempt::Info(info))` once this callback returns.
+    /// Cancels a pending backoff retry.
+    pub fn connect(&mut self, info: C::ConnectInfo) {
+        self.request = Some(Request::Connect(info));
+    }
+
+    /// Requests `disconnect(info)` once this callback returns. Cancels a
+    /// pending backoff retry.
+    pub fn disconnect(&mut self, info: C::DisconnectInfo) {
+        self.request = Some(Request::Disconnect(info));
+    }
+
+    /// Stops the connection once this callback returns: `terminate` runs,
+    /// then a pending reply of this callback is sent, then the connection
+    /// ends.
+    pub fn stop(&mut self, reason: Stop) {
+        self.stop.get_or_insert(reason);
+    }
+
+    /// Arms the idle timeout: if no event (a message, the backoff firing)
+    /// arrives within `after`, the `#[timeout]` handler runs. Any event
+    /// disarms it; a callback arms it again by calling this again.
+    pub fn idle_timeout(&mut self, after: Duration) {
+        self.idle = Some(after);
+    }
+
+    /// Whether a stop has been requested in this callback.
+    pub fn is_stopping(&self) -> bool {
+        self.stop.is_some()
+    }
+
+    /// A sender to this connection's `#[info]` handler, for tasks the
+    /// connection spawns (a socket reader, a timer). It does not keep the
+    /// connection alive.
+    pub fn info_sender(&self) -> InfoSender<C> {
+        InfoSender::new(self.mailbox.clone(), self.status.clone())
+    }
+
+    /// Sends a call's reply now, or after `terminate` if a stop was
+    /// requested: the original answers a stopping call last.
+    pub(crate) fn reply<T: Send + 'static>(&mut self, to: ReplyTo<T>, value: T) {
+        if self.stop.is_some() {
+            self.held_replies.push(Box::new(move || {
+                let _ = to.send(value);
+            }));
+        } else {
+            let _ = to.send(value);
+        }
+    }
+}
+
+impl<C: Connection> fmt::Debug for Context<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("stopping", &self.stop)
+            .field("idle_timeout", &self.idle)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,147 @@
+//! Elixir's [`Connection`](https://hexdocs.pm/connection) behaviour for tokio.
+//!
+//! A connection owns one link to something remote (a socket, a database
+//! session, a device). Write one impl block for it; `#[connection]` turns it
+//! into a typed, cloneable client, a message enum and a dispatch loop, and this
+//! runtime drives connect, disconnect, backoff, timeouts and stop.
+//!
+//! ```
+//! use connection::{connection, Attempt, Connect, Context, Disconnect, Stop};
+//! use std::time::Duration;
+//!
+//! /// A counter behind a flaky link.
+//! struct Counter {
+//!     connected: bool,
+//!     total: u64,
+//! }
+//!
+//! #[connection]
+//! impl Counter {
+//!     #[connect]
+//!     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+//!         self.connected = true;
+//!         Connect::Ok
+//!     }
+//!
+//!     #[disconnect]
+//!     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+//!         self.connected = false;
+//!         Disconnect::Backoff(Duration::from_millis(100))
+//!     }
+//!
+//!     /// Adds `n` and returns the new total.
+//!     #[call]
+//!     async fn add(&mut self, n: u64) -> Result<u64, &'static str> {
+//!         if !self.connected {
+//!             return Err("not connected");
+//!         }
+//!         self.total += n;
+//!         Ok(self.total)
+//!     }
+//!
+//!     /// Drops the link.
+//!     #[cast]
+//!     async fn drop_link(&mut self, ctx: &mut Context<Self>) {
+//!         ctx.disconnect(());
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Counter { connected: false, total: 0 }.start().await?;
+//! assert_eq!(client.add(2).await?, Ok(2));
+//! client.drop_link().await?;
+//! assert_eq!(client.add(3).await?, Err("not connected"));
+//! client.stop(Stop::Normal).await?;
+//! assert!(matches!(client.stopped().await, Stop::Normal));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The pieces
+//!
+//! - [`macro@connection`] and its markers: see the attribute's documentation.
+//! - [`Init`], [`Connect`], [`Disconnect`]: what `init`, `connect` and
+//!   `disconnect` return; [`Attempt`]: why `connect` runs.
+//! - [`Context`]: what other callbacks use to request a connect, a disconnect,
+//!   a stop or an idle timeout.
+//! - [`ReplyTo`]: a deferred reply.
+//! - [`Client`]: the generic handle every generated client dereferences to;
+//!   [`InfoSender`]: a handle that feeds `#[info]` without keeping the
+//!   connection alive.
+//! - [`Stop`], [`CallError`], [`StartError`]: why a connection stopped and
+//!   what a request or a start can fail with.
+//! - [`start`] and [`Options`]: starting with a chosen mailbox capacity and
+//!   timeouts.
+
+mod client;
+mod connection;
+mod context;
+mod error;
+mod outcome;
+mod panic;
+mod reply;
+mod start;
+mod state_machine;
+
+pub use crate::client::{Client, InfoSender};
+pub use crate::connection::Connection;
+pub use crate::context::Context;
+pub use crate::error::{CallError, StartError, Stop};
+pub use crate::outcome::{Attempt, Connect, Disconnect, Init};
+pub use crate::reply::ReplyTo;
+pub use crate::start::{Options, start};
+
+/// Turns an inherent impl block into a connection: see the crate docs.
+///
+/// # Markers
+///
+/// Each method of the block carries one marker:
+///
+/// | marker | signature (after `&mut self`; `ctx: &mut Context<Self>` optional everywhere but `init` and `terminate`) | role |
+/// |---|---|---|
+/// | `#[init]` | `() -> Init<I>` | optional; runs before `start` returns (default: `Init::Connect(I::default())`) |
+/// | `#[connect]` | `(attempt: Attempt<I>) -> Connect` | required; `I` is the connect-info type |
+/// | `#[disconnect]` | `(info: D) -> Disconnect<I>` | required; `D` is the disconnect-info type |
+/// | `#[call]` | `(args..) -> R` | request/reply: the client method returns `Result<R, CallError>` |
+/// | `#[call]` | `(args.., reply: ReplyTo<R>)` | deferred reply: the client method returns `Result<R, CallError>` |
+/// | `#[cast]` | `(args..)` | fire and forget: the client method returns `Result<(), CallError>` |
+/// | `#[info]` | `(info: M)` | out-of-band messages of type `M` (from [`InfoSender`]) |
+/// | `#[timeout]` | `()` | the idle timeout armed by [`Context::idle_timeout`] fired |
+/// | `#[terminate]` | `(reason: &Stop)` | optional; runs once on every stop but a failed init |
+///
+/// Every handler is an `async fn` taking `&mut self`.
+///
+/// # What it generates
+///
+/// For `impl Tcp`, in this order: the impl block as written (markers
+/// removed); `TcpMessage`, one variant per call and cast; `TcpClient`, a
+/// cloneable handle with one `async fn` per call and cast that dereferences to
+/// [`Client<Tcp>`]; `Tcp::start` and `Tcp::start_with(Options)`; and the
+/// [`Connection`] implementation whose `handle` is the dispatch `match`.
+///
+/// # Options
+///
+/// `#[connection(client = Name, message = Name, crate = path)]` renames the
+/// generated client and message types, and names this crate by another path
+/// (for a renamed dependency or a re-export).
+pub use connection_macros::connection;
+
+/// Items the generated code names. Not public API: no compatibility promise
+/// holds between versions; the macros crate is pinned to this exact version.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::client::Client;
+    pub use crate::connection::Connection;
+    pub use crate::context::Context;
+    pub use crate::error::{CallError, StartError, Stop};
+    pub use crate::outcome::{Attempt, Connect, Disconnect, Init};
+    pub use crate::reply::ReplyTo;
+    pub use crate::start::{Options, start};
+
+    /// Sends a call's reply now, or after `terminate` when the handler
+    /// requested a stop (the original answers a stopping call last).
+    pub fn reply<C: Connection, T: Send + 'static>(ctx: &mut Context<C>, to: ReplyTo<T>, value: T) {
+        ctx.reply(to, value);
+    }
+}

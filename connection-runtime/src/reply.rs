@@ -1,0 +1,133 @@
+//! Deferred replies: the Rust form of the original's `from` and `reply/2`.
+
+use std::cell::Cell;
+use std::fmt;
+
+use tokio::sync::oneshot;
+
+/// What travels back to a waiting caller.
+pub(crate) enum Answer<T> {
+    Reply(T),
+    /// The `ReplyTo` was dropped unused by a handler.
+    NoReply,
+    /// The `ReplyTo` was dropped because the connection is stopping (a panic
+    /// is unwinding, or the runtime is dropping queued requests and state):
+    /// the caller should report the stop reason instead.
+    Stopping,
+}
+
+thread_local! {
+    /// Set while the runtime drops what a stopped connection still holds, so
+    /// that the `ReplyTo`s dropped then report the stop, not a missing reply.
+    static STOPPING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with every `ReplyTo` dropped inside it reporting
+/// [`CallError::Stopped`](crate::CallError::Stopped) to its caller.
+pub(crate) fn dropping_as_stopped<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            STOPPING.set(self.0);
+        }
+    }
+    let _reset = Reset(STOPPING.replace(true));
+    f()
+}
+
+/// The right to answer one call, once.
+///
+/// A `#[call]` handler that takes a `ReplyTo<T>` parameter is a *deferred*
+/// call: the client method returns `T`, and the handler may answer later, from
+/// anywhere. `ReplyTo` is `Send + 'static`, so it can be kept in the state or
+/// carried in the disconnect info, as the TCP example's `close` does.
+///
+/// Dropping it unused gives the caller
+/// [`CallError::NoReply`](crate::CallError::NoReply) at once, never a hang; if
+/// the connection is stopping (a panic, a stop), the caller gets
+/// [`CallError::Stopped`](crate::CallError::Stopped) instead.
+///
+/// ```
+/// use connection::{connection, Attempt, Connect, Disconnect, ReplyTo};
+///
+/// struct Queue {
+///     waiting: Vec<ReplyTo<u32>>,
+/// }
+///
+/// #[connection]
+/// impl Queue {
+///     #[connect]
+///     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+///         Connect::Ok
+///     }
+///
+///     #[disconnect]
+///     async fn disconnect(&mut self, _info: ()) -> Disconnect<()> {
+///         Disconnect::NoConnect
+///     }
+///
+///     /// Waits for the next `push`.
+///     #[call]
+///     async fn pop(&mut self, reply: ReplyTo<u32>) {
+///         self.waiting.push(reply);
+///     }
+///
+///     /// Answers every waiting `pop`.
+///     #[cast]
+///     async fn push(&mut self, value: u32) {
+///         for reply in self.waiting.drain(..) {
+///             let _ = reply.send(value);
+///         }
+///     }
+/// }
+/// ```
+#[must_use = "dropping a `ReplyTo` answers its caller with `CallError::NoReply`"]
+pub struct ReplyTo<T> {
+    // `None` only once the answer has been sent.
+    sender: Option<oneshot::Sender<Answer<T>>>,
+}
+
+impl<T> ReplyTo<T> {
+    pub(crate) fn pair() -> (Self, oneshot::Receiver<Answer<T>>) {
+        let (sender, receiver) = oneshot::channel();
+        (ReplyTo { sender: Some(sender) }, receiver)
+    }
+
+    /// Answers the caller. Gives the value back if the caller is gone (it
+    /// timed out or was cancelled); that is harmless and may be ignored.
+    pub fn send(mut self, value: T) -> Result<(), T> {
+        let Some(sender) = self.sender.take() else {
+            return Err(value);
+        };
+        sender.send(Answer::Reply(value)).map_err(|answer| match answer {
+            Answer::Reply(value) => value,
+            Answer::NoReply | Answer::Stopping => unreachable!("only a reply was sent"),
+        })
+    }
+
+    /// Whether the caller has stopped waiting (timed out or cancelled).
+    pub fn is_closed(&self) -> bool {
+        self.sender.as_ref().is_none_or(oneshot::Sender::is_closed)
+    }
+}
+
+impl<T> Drop for ReplyTo<T> {
+    fn drop(&mut self) {
+        if let Some(sender) = self.sender.take() {
+            let answer = if std::thread::panicking() || STOPPING.get() {
+                Answer::Stopping
+            } else {
+                Answer::NoReply
+            };
+            let _ = sender.send(answer);
+        }
+    }
+}
+
+impl<T> fmt::Debug for ReplyTo<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReplyTo")
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}

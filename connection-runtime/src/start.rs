@@ -1,0 +1,131 @@
+//! Starting a connection: options, `init`, and spawning the state machine.
+
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::state_machine::{self, Launch};
+use crate::{Client, Connection, StartError};
+
+/// How a connection is started.
+///
+/// ```
+/// use connection::Options;
+/// use std::num::NonZeroUsize;
+/// use std::time::Duration;
+///
+/// let options = Options::default()
+///     .mailbox_capacity(NonZeroUsize::new(64).unwrap())
+///     .call_timeout(Duration::from_secs(1));
+/// assert_eq!(options.get_call_timeout(), Duration::from_secs(1));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options {
+    mailbox_capacity: NonZeroUsize,
+    call_timeout: Duration,
+    init_timeout: Duration,
+}
+
+impl Options {
+    /// The default mailbox capacity: 1024 requests.
+    pub const DEFAULT_MAILBOX_CAPACITY: NonZeroUsize = NonZeroUsize::new(1024).unwrap();
+    /// The default call timeout: 5 seconds (the original's default).
+    pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+    /// The default init timeout: 5 seconds.
+    pub const DEFAULT_INIT_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// How many requests the mailbox holds before senders wait (or
+    /// `try_cast` fails with [`CallError::Full`](crate::CallError::Full)).
+    #[must_use]
+    pub fn mailbox_capacity(mut self, capacity: NonZeroUsize) -> Self {
+        self.mailbox_capacity = capacity;
+        self
+    }
+
+    /// The timeout of the returned client's requests; change it per client
+    /// with [`Client::with_timeout`].
+    #[must_use]
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
+        self
+    }
+
+    /// How long `init` may take before `start` gives up with
+    /// [`StartError::Timeout`].
+    #[must_use]
+    pub fn init_timeout(mut self, timeout: Duration) -> Self {
+        self.init_timeout = timeout;
+        self
+    }
+
+    /// The mailbox capacity.
+    pub fn get_mailbox_capacity(&self) -> NonZeroUsize {
+        self.mailbox_capacity
+    }
+
+    /// The call timeout.
+    pub fn get_call_timeout(&self) -> Duration {
+        self.call_timeout
+    }
+
+    /// The init timeout.
+    pub fn get_init_timeout(&self) -> Duration {
+        self.init_timeout
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            mailbox_capacity: Self::DEFAULT_MAILBOX_CAPACITY,
+            call_timeout: Self::DEFAULT_CALL_TIMEOUT,
+            init_timeout: Self::DEFAULT_INIT_TIMEOUT,
+        }
+    }
+}
+
+/// Starts `connection` on a new tokio task and returns its client once
+/// `init` has returned, before the first `connect` runs.
+///
+/// The type's generated `start` and `start_with` methods call this.
+///
+/// # Errors
+///
+/// [`StartError::Stopped`] when `init` returned
+/// [`Init::Stop`](crate::Init::Stop) or panicked, [`StartError::Timeout`]
+/// when it took longer than the init timeout (its task is then aborted).
+///
+/// # Panics
+///
+/// When called outside a tokio runtime, as `tokio::spawn` does.
+pub async fn start<C: Connection>(connection: C, options: Options) -> Result<C::Client, StartError> {
+    let (mailbox, inbox) = mpsc::channel(options.mailbox_capacity.get());
+    let (status, status_rx) = watch::channel(None);
+    let (started, init_result) = oneshot::channel();
+    let launch = Launch {
+        connection,
+        inbox,
+        weak_mailbox: mailbox.downgrade(),
+        status,
+        started,
+    };
+    let task = tokio::spawn(state_machine::run(launch));
+    match tokio::time::timeout(options.init_timeout, init_result).await {
+        Ok(Ok(Ok(()))) => Ok(C::Client::from(Client::new(
+            mailbox,
+            status_rx,
+            options.call_timeout,
+        ))),
+        Ok(Ok(Err(error))) => Err(error),
+        // The task ended without answering: it can only have been dropped
+        // with its runtime.
+        Ok(Err(_)) => Err(StartError::Stopped(crate::Stop::shutdown(
+            "the connection's task was dropped",
+        ))),
+        Err(_) => {
+            task.abort();
+            Err(StartError::Timeout)
+        }
+    }
+}

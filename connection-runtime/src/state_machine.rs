@@ -1,0 +1,309 @@
+//! The loop that drives one connection: init, connect, disconnect, the
+//! backoff timer, the idle timeout, messages and stop.
+//!
+//! Everything runs on one task, one callback at a time. The timers are plain
+//! deadlines owned by the loop rather than separate tasks, so cancelling one
+//! is clearing a field: a timer that was cancelled can never fire late, which
+//! is what the original needs a generation check and a mailbox flush for.
+
+use std::future::pending;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::{Instant, sleep_until};
+
+use crate::connection::Envelope;
+use crate::context::Request;
+use crate::panic::catch_panic;
+use crate::reply::dropping_as_stopped;
+use crate::{Attempt, Connect, Connection, Context, Disconnect, Init, StartError, Stop};
+
+/// What `start` hands to the new task.
+pub(crate) struct Launch<C: Connection> {
+    pub(crate) connection: C,
+    pub(crate) inbox: mpsc::Receiver<Envelope<C>>,
+    pub(crate) weak_mailbox: mpsc::WeakSender<Envelope<C>>,
+    pub(crate) status: watch::Sender<Option<Stop>>,
+    pub(crate) started: oneshot::Sender<Result<(), StartError>>,
+}
+
+/// A connect or disconnect to run now, before the next message.
+enum Transition<C: Connection> {
+    Connect(Attempt<C::ConnectInfo>),
+    Disconnect(C::DisconnectInfo),
+}
+
+impl<C: Connection> From<Request<C>> for Transition<C> {
+    fn from(request: Request<C>) -> Self {
+        match request {
+            Request::Connect(info) => Transition::Connect(Attempt::Info(info)),
+            Request::Disconnect(info) => Transition::Disconnect(info),
+        }
+    }
+}
+
+/// The connection is stopping: why, and who asked to be told when it is done.
+struct Halt {
+    reason: Stop,
+    done: Option<oneshot::Sender<()>>,
+}
+
+impl Halt {
+    fn new(reason: Stop) -> Self {
+        Halt { reason, done: None }
+    }
+}
+
+/// The outcome of one step of the loop: the transition to run next, if any,
+/// or a stop.
+type Step<C> = Result<Option<Transition<C>>, Halt>;
+
+struct Machine<C: Connection> {
+    connection: C,
+    ctx: Context<C>,
+    inbox: mpsc::Receiver<Envelope<C>>,
+    status: watch::Sender<Option<Stop>>,
+    /// When the armed backoff timer fires.
+    backoff_at: Option<Instant>,
+    /// The backoff timer has fired, and this many messages that were queued
+    /// before it are still to be handled first (the original delivers the
+    /// timer as a message, so it takes its place in the queue).
+    backoff_behind: Option<usize>,
+    /// When the armed idle timeout fires.
+    idle_at: Option<Instant>,
+}
+
+/// The task body: `init`, then the loop, then the stop.
+pub(crate) async fn run<C: Connection>(launch: Launch<C>) {
+    let Launch {
+        mut connection,
+        inbox,
+        weak_mailbox,
+        status,
+        started,
+    } = launch;
+    let init = catch_panic(connection.init())
+        .await
+        .unwrap_or_else(|panic| Init::Stop(Stop::Panic(panic)));
+    let ctx = Context::new(weak_mailbox, status.subscribe());
+    let mut machine = Machine {
+        connection,
+        ctx,
+        inbox,
+        status,
+        backoff_at: None,
+        backoff_behind: None,
+        idle_at: None,
+    };
+    let first = match init {
+        Init::Ok => None,
+        Init::Connect(info) => Some(Transition::Connect(Attempt::Info(info))),
+        Init::Backoff(delay) => {
+            machine.arm_backoff(delay);
+            None
+        }
+        Init::Stop(reason) => {
+            // `terminate` does not run after a failed init.
+            log_stop::<C>(&reason);
+            let _ = started.send(Err(StartError::Stopped(reason)));
+            return;
+        }
+    };
+    // If `start` was cancelled no client exists, the mailbox is closed, and
+    // the loop stops normally at its first step.
+    let _ = started.send(Ok(()));
+    machine.run(first).await;
+}
+
+impl<C: Connection> Machine<C> {
+    async fn run(mut self, first: Option<Transition<C>>) {
+        let mut next = first;
+        let halt = loop {
+            let step = match next.take() {
+                Some(Transition::Connect(attempt)) => self.connect(attempt).await,
+                Some(Transition::Disconnect(info)) => self.disconnect(info).await,
+                None => self.next_event().await,
+            };
+            match step {
+                Ok(transition) => next = transition,
+                Err(halt) => break halt,
+            }
+        };
+        self.stop(halt).await;
+    }
+
+    /// Waits for the next event and handles it.
+    async fn next_event(&mut self) -> Step<C> {
+        loop {
+            if self.backoff_behind == Some(0) {
+                return self.connect(Attempt::Backoff).await;
+            }
+            // Biased: a message already queued is handled before a timer that
+            // is due, so a zero idle timeout fires only on an empty mailbox
+            // and a zero backoff runs after the queued messages.
+            let envelope = tokio::select! {
+                biased;
+                () = sleep_until_some(self.backoff_at) => {
+                    self.backoff_at = None;
+                    self.backoff_behind = Some(self.inbox.len());
+                    continue;
+                }
+                envelope = self.inbox.recv() => envelope,
+                () = sleep_until_some(self.idle_at) => {
+                    self.idle_at = None;
+                    tracing::trace!("idle timeout");
+                    let outcome = catch_panic(self.connection.timeout(&mut self.ctx)).await;
+                    return self.after_handler(outcome);
+                }
+            };
+            // Any event disarms the idle timeout.
+            self.idle_at = None;
+            if let Some(ahead) = &mut self.backoff_behind {
+                *ahead = ahead.saturating_sub(1);
+            }
+            return match envelope {
+                Some(Envelope::Message(message)) => {
+                    let outcome = catch_panic(self.connection.handle(message, &mut self.ctx)).await;
+                    self.after_handler(outcome)
+                }
+                Some(Envelope::Info(info)) => {
+                    let outcome = catch_panic(self.connection.info(info, &mut self.ctx)).await;
+                    self.after_handler(outcome)
+                }
+                Some(Envelope::Stop(reason, done)) => Err(Halt {
+                    reason,
+                    done: Some(done),
+                }),
+                // Every client is gone.
+                None => Err(Halt::new(Stop::Normal)),
+            };
+        }
+    }
+
+    async fn connect(&mut self, attempt: Attempt<C::ConnectInfo>) -> Step<C> {
+        self.cancel_backoff();
+        self.idle_at = None;
+        tracing::debug!(backoff = attempt.is_backoff(), "connect");
+        let outcome = catch_panic(self.connection.connect(attempt, &mut self.ctx)).await;
+        match self.after_transition(outcome, "connect")? {
+            Connect::Ok => {
+                tracing::debug!("connected");
+                Ok(None)
+            }
+            Connect::Backoff(delay) => {
+                self.arm_backoff(delay);
+                Ok(None)
+            }
+            Connect::Stop(reason) => Err(Halt::new(reason)),
+        }
+    }
+
+    async fn disconnect(&mut self, info: C::DisconnectInfo) -> Step<C> {
+        self.cancel_backoff();
+        self.idle_at = None;
+        tracing::debug!("disconnect");
+        let outcome = catch_panic(self.connection.disconnect(info, &mut self.ctx)).await;
+        match self.after_transition(outcome, "disconnect")? {
+            Disconnect::Connect(info) => Ok(Some(Transition::Connect(Attempt::Info(info)))),
+            Disconnect::NoConnect => Ok(None),
+            Disconnect::Backoff(delay) => {
+                self.arm_backoff(delay);
+                Ok(None)
+            }
+            Disconnect::Stop(reason) => Err(Halt::new(reason)),
+        }
+    }
+
+    /// After a call, cast, info or timeout handler: a panic or a requested
+    /// stop halts; otherwise the requested transition runs next.
+    fn after_handler(&mut self, outcome: Result<(), String>) -> Step<C> {
+        self.settle(outcome)?;
+        Ok(self.ctx.request.take().map(Transition::from))
+    }
+
+    /// After `connect` or `disconnect`: their return value decides what
+    /// happens next, so a transition requested through the context is dropped.
+    fn after_transition<R>(&mut self, outcome: Result<R, String>, callback: &str) -> Result<R, Halt> {
+        let value = self.settle(outcome)?;
+        if self.ctx.request.take().is_some() {
+            tracing::warn!(
+                callback,
+                "a connect or disconnect requested through the context inside `{callback}` is ignored; its return value decides"
+            );
+        }
+        Ok(value)
+    }
+
+    fn settle<R>(&mut self, outcome: Result<R, String>) -> Result<R, Halt> {
+        let value = outcome.map_err(|panic| Halt::new(Stop::Panic(panic)))?;
+        if let Some(reason) = self.ctx.stop.take() {
+            return Err(Halt::new(reason));
+        }
+        if let Some(after) = self.ctx.idle.take() {
+            self.idle_at = Some(Instant::now() + after);
+        }
+        Ok(value)
+    }
+
+    fn arm_backoff(&mut self, delay: Duration) {
+        tracing::debug!(delay_ms = delay.as_millis(), "backoff");
+        self.backoff_at = Some(Instant::now() + delay);
+        self.backoff_behind = None;
+    }
+
+    fn cancel_backoff(&mut self) {
+        self.backoff_at = None;
+        self.backoff_behind = None;
+    }
+
+    /// `terminate`, then the replies held for after it, then the stop is
+    /// published and everything the connection still holds is dropped.
+    async fn stop(self, halt: Halt) {
+        let Machine {
+            mut connection,
+            mut ctx,
+            mut inbox,
+            status,
+            ..
+        } = self;
+        let Halt { reason, done } = halt;
+        let reason = match catch_panic(connection.terminate(&reason)).await {
+            Ok(()) => reason,
+            // As in the original, a crash in `terminate` replaces the reason.
+            Err(panic) => Stop::Panic(panic),
+        };
+        for reply in ctx.held_replies.drain(..) {
+            reply();
+        }
+        log_stop::<C>(&reason);
+        // Published before the mailbox closes, so a sender that finds it
+        // closed can always read why.
+        status.send_replace(Some(reason));
+        dropping_as_stopped(move || {
+            inbox.close();
+            drop(inbox);
+            drop(ctx);
+            drop(connection);
+        });
+        if let Some(done) = done {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// `Normal` and `Shutdown` stops are quiet; every other one is an error.
+fn log_stop<C>(reason: &Stop) {
+    let connection = std::any::type_name::<C>();
+    if reason.is_quiet() {
+        tracing::debug!(connection, %reason, "connection stopped");
+    } else {
+        tracing::error!(connection, %reason, "connection stopped");
+    }
+}
+
+async fn sleep_until_some(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => sleep_until(deadline).await,
+        None => pending().await,
+    }
+}
