@@ -141,9 +141,9 @@ impl<'a> Expansion<'a> {
         let doc = format!(
             "A handle to a running [`{0}`] connection, returned by [`{0}::start`]. \
              Cloning is cheap; the connection stops once every clone is dropped. \
-             It dereferences to [`Client`]({1}) for `stop`, `stopped`, `is_alive` and `info`.",
+             Besides one method per request it has the runtime client's `stop`, `stopped` and \
+             `is_alive`, and converts to and from the generic `connection::Client`.",
             type_name(self_ty),
-            "connection::Client"
         );
         quote! {
             #[doc = #doc]
@@ -195,15 +195,85 @@ impl<'a> Expansion<'a> {
                 pub async fn #method(&self, #(#args),*) #body
             }
         });
+        let lifecycle = self.client_lifecycle_methods();
         quote! {
             impl #client {
                 #(#methods)*
+                #lifecycle
+            }
+        }
+    }
 
-                /// A clone of this client whose requests time out after `timeout`.
-                #[must_use]
-                pub fn with_timeout(&self, timeout: ::core::time::Duration) -> Self {
-                    #client { client: self.client.with_timeout(timeout) }
+    /// The runtime's generic client methods, forwarded. (A `Deref` to
+    /// `Client<Self>` would be shorter, but its associated type would leak a
+    /// private connection type through a public client: E0446.)
+    fn client_lifecycle_methods(&self) -> TokenStream {
+        let Self {
+            private, self_ty, ..
+        } = self;
+        let info = self.block.handler(Kind::Info).map(|handler| {
+            let ty = value_type(handler);
+            quote! {
+                /// Delivers `info` to the `#[info]` handler, waiting for mailbox space
+                /// for at most this client's timeout.
+                ///
+                /// # Errors
+                ///
+                /// When the mailbox stays full, or the connection has stopped.
+                pub async fn info(&self, info: #ty) -> ::core::result::Result<(), #private::CallError> {
+                    self.client.info(info).await
                 }
+
+                /// Delivers `info` to the `#[info]` handler if the mailbox has room now.
+                ///
+                /// # Errors
+                ///
+                /// When the mailbox is full, or the connection has stopped.
+                pub fn try_info(&self, info: #ty) -> ::core::result::Result<(), #private::CallError> {
+                    self.client.try_info(info)
+                }
+
+                /// A sender to the `#[info]` handler that does not keep the connection alive.
+                #[allow(private_interfaces)] // the connection type may be private; the sender stays usable
+                pub fn info_sender(&self) -> #private::InfoSender<#self_ty> {
+                    self.client.info_sender()
+                }
+            }
+        });
+        quote! {
+            #info
+
+            /// Asks the connection to stop with `reason` once the requests queued before
+            /// this one are handled, and waits until `terminate` has run.
+            ///
+            /// # Errors
+            ///
+            /// When the connection had already stopped, or the stop timed out.
+            pub async fn stop(&self, reason: #private::Stop) -> ::core::result::Result<(), #private::CallError> {
+                self.client.stop(reason).await
+            }
+
+            /// Waits until the connection has stopped, and returns why.
+            pub async fn stopped(&self) -> #private::Stop {
+                self.client.stopped().await
+            }
+
+            /// Whether the connection is still running.
+            #[must_use]
+            pub fn is_alive(&self) -> bool {
+                self.client.is_alive()
+            }
+
+            /// The timeout that bounds each request of this client.
+            #[must_use]
+            pub fn timeout(&self) -> ::core::time::Duration {
+                self.client.timeout()
+            }
+
+            /// A clone of this client whose requests time out after `timeout`.
+            #[must_use]
+            pub fn with_timeout(&self, timeout: ::core::time::Duration) -> Self {
+                Self { client: self.client.with_timeout(timeout) }
             }
         }
     }
@@ -217,10 +287,8 @@ impl<'a> Expansion<'a> {
         } = self;
         quote! {
             #[automatically_derived]
-            impl ::core::ops::Deref for #client {
-                type Target = #private::Client<#self_ty>;
-
-                fn deref(&self) -> &Self::Target {
+            impl ::core::convert::AsRef<#private::Client<#self_ty>> for #client {
+                fn as_ref(&self) -> &#private::Client<#self_ty> {
                     &self.client
                 }
             }
@@ -228,7 +296,14 @@ impl<'a> Expansion<'a> {
             #[automatically_derived]
             impl ::core::convert::From<#private::Client<#self_ty>> for #client {
                 fn from(client: #private::Client<#self_ty>) -> Self {
-                    #client { client }
+                    Self { client }
+                }
+            }
+
+            #[automatically_derived]
+            impl ::core::convert::From<#client> for #private::Client<#self_ty> {
+                fn from(client: #client) -> Self {
+                    client.client
                 }
             }
         }

@@ -116,7 +116,9 @@ pub use crate::start::{Options, start};
 ///
 /// For `impl Tcp`, in this order: the impl block as written (markers
 /// removed); `TcpMessage`, one variant per call and cast; `TcpClient`, a
-/// cloneable handle with one `async fn` per call and cast that dereferences to
+/// cloneable handle with one `async fn` per call and cast, plus `stop`,
+/// `stopped`, `is_alive`, `timeout`, `with_timeout` (and `info`, `try_info`,
+/// `info_sender` when there is an `#[info]` handler), convertible to and from
 /// [`Client<Tcp>`]; `Tcp::start` and `Tcp::start_with(Options)`; and the
 /// [`Connection`] implementation whose `handle` is the dispatch `match`.
 ///
@@ -131,7 +133,7 @@ pub use connection_macros::connection;
 /// holds between versions; the macros crate is pinned to this exact version.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::client::Client;
+    pub use crate::client::{Client, InfoSender};
     pub use crate::connection::Connection;
     pub use crate::context::Context;
     pub use crate::error::{CallError, StartError, Stop};
