@@ -28,7 +28,9 @@ pub(crate) fn connection(args: TokenStream, item: TokenStream) -> TokenStream {
     let block = Block::parse(item, &mut errors);
     validate::check(&block, &mut errors);
     match block.self_ident() {
-        Some(self_ident) if errors.is_empty() => Expansion::new(&block, &options, self_ident).expand(),
+        Some(self_ident) if errors.is_empty() => {
+            Expansion::new(&block, &options, self_ident).expand()
+        }
         // Keep the user's impl (markers stripped) so the rest of their code
         // and their IDE keep working, and report every error at once.
         _ => {

@@ -83,7 +83,10 @@ impl<'a> Expansion<'a> {
     }
 
     fn requests(&self) -> impl Iterator<Item = &'a Handler> {
-        self.block.handlers.iter().filter(|handler| handler.kind.is_request())
+        self.block
+            .handlers
+            .iter()
+            .filter(|handler| handler.kind.is_request())
     }
 
     fn message_enum(&self) -> TokenStream {
@@ -470,10 +473,16 @@ impl<'a> Expansion<'a> {
             let arm = match (handler.kind, handler.reply_to()) {
                 (Kind::Call, None) => {
                     let call = self.forward(handler, TokenStream::new());
+                    // The handler's future borrows `ctx`, so it completes
+                    // before the reply takes `ctx` again.
+                    let (run, reply) = match handler.output() {
+                        Some(_) => (quote_spanned!(span=> let reply = #call;), quote!(reply)),
+                        None => (quote_spanned!(span=> #call;), quote!(())),
+                    };
                     quote_spanned! {span=>
                         #message::#variant { #(#fields,)* reply_to } => {
-                            let reply = #call;
-                            #private::reply(ctx, reply_to, reply);
+                            #run
+                            #private::reply(ctx, reply_to, #reply);
                         }
                     }
                 }
@@ -543,7 +552,9 @@ fn reply_field(handler: &Handler) -> (TokenStream, TokenStream) {
     match handler.reply_to() {
         Some((_, ident, reply)) => (quote!(#ident), quote!(#reply)),
         None => {
-            let reply = handler.output().map_or_else(|| quote!(()), |ty| quote!(#ty));
+            let reply = handler
+                .output()
+                .map_or_else(|| quote!(()), |ty| quote!(#ty));
             (quote!(reply_to), reply)
         }
     }

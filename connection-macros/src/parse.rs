@@ -27,9 +27,19 @@ impl Options {
         let mut options = Options::default();
         let parser = syn::meta::parser(|meta| {
             if meta.path.is_ident("client") {
-                set_once(&mut options.client, meta.value()?.parse()?, &meta.path, "client")
+                set_once(
+                    &mut options.client,
+                    meta.value()?.parse()?,
+                    &meta.path,
+                    "client",
+                )
             } else if meta.path.is_ident("message") {
-                set_once(&mut options.message, meta.value()?.parse()?, &meta.path, "message")
+                set_once(
+                    &mut options.message,
+                    meta.value()?.parse()?,
+                    &meta.path,
+                    "message",
+                )
             } else if meta.path.is_ident("crate") {
                 let value = meta.value()?;
                 // `crate = path` or, as serde and tokio spell it, `crate = "path"`.
@@ -117,11 +127,18 @@ pub(crate) enum Param {
     /// `ctx: &mut Context<..>`.
     Context { arg: syn::PatType },
     /// `reply: ReplyTo<T>`: the answer of a deferred call.
-    ReplyTo { arg: syn::PatType, ident: Option<Ident>, reply: Type },
+    ReplyTo {
+        arg: syn::PatType,
+        ident: Option<Ident>,
+        reply: Box<Type>,
+    },
     /// Anything else: a request argument, the connect attempt, the disconnect
     /// info, the info message or the stop reason. `ident` is `None` when the
     /// pattern is not a plain identifier.
-    Value { arg: syn::PatType, ident: Option<Ident> },
+    Value {
+        arg: syn::PatType,
+        ident: Option<Ident>,
+    },
 }
 
 impl Param {
@@ -133,7 +150,9 @@ impl Param {
 
     fn classify(arg: syn::PatType) -> Param {
         let ident = match &*arg.pat {
-            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => Some(pat.ident.clone()),
+            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                Some(pat.ident.clone())
+            }
             _ => None,
         };
         if let Type::Reference(reference) = &*arg.ty
@@ -142,7 +161,7 @@ impl Param {
             return Param::Context { arg };
         }
         if let Some(reply) = single_type_argument(&arg.ty, "ReplyTo") {
-            let reply = reply.clone();
+            let reply = Box::new(reply.clone());
             return Param::ReplyTo { arg, ident, reply };
         }
         Param::Value { arg, ident }
@@ -176,13 +195,15 @@ impl Handler {
 
     pub(crate) fn reply_to(&self) -> Option<(&syn::PatType, Option<&Ident>, &Type)> {
         self.params.iter().find_map(|param| match param {
-            Param::ReplyTo { arg, ident, reply } => Some((arg, ident.as_ref(), reply)),
+            Param::ReplyTo { arg, ident, reply } => Some((arg, ident.as_ref(), &**reply)),
             _ => None,
         })
     }
 
     pub(crate) fn takes_context(&self) -> bool {
-        self.params.iter().any(|param| matches!(param, Param::Context { .. }))
+        self.params
+            .iter()
+            .any(|param| matches!(param, Param::Context { .. }))
     }
 
     /// The declared return type; `None` for `()` written or left out.
@@ -216,13 +237,15 @@ impl Block {
                 continue;
             };
             let mut markers = Vec::new();
-            method.attrs.retain(|attr| match Kind::from_attribute(attr) {
-                Some(kind) => {
-                    markers.push((kind, attr.clone()));
-                    false
-                }
-                None => true,
-            });
+            method
+                .attrs
+                .retain(|attr| match Kind::from_attribute(attr) {
+                    Some(kind) => {
+                        markers.push((kind, attr.clone()));
+                        false
+                    }
+                    None => true,
+                });
             let mut markers = markers.into_iter();
             let Some((kind, marker)) = markers.next() else {
                 continue;
@@ -238,10 +261,7 @@ impl Block {
                 );
             }
             if let syn::Meta::List(list) = &marker.meta {
-                errors.spanned(
-                    list,
-                    format!("`#[{}]` takes no options", kind.marker()),
-                );
+                errors.spanned(list, format!("`#[{}]` takes no options", kind.marker()));
             }
             let params = method
                 .sig
@@ -282,7 +302,9 @@ impl Block {
     }
 
     pub(crate) fn handlers(&self, kind: Kind) -> impl Iterator<Item = &Handler> {
-        self.handlers.iter().filter(move |handler| handler.kind == kind)
+        self.handlers
+            .iter()
+            .filter(move |handler| handler.kind == kind)
     }
 
     pub(crate) fn handler(&self, kind: Kind) -> Option<&Handler> {

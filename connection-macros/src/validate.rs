@@ -108,7 +108,7 @@ fn check_signature(handler: &Handler, errors: &mut Errors) {
     let sig = &handler.method.sig;
     if sig.asyncness.is_none() {
         errors.spanned(
-            &sig.fn_token,
+            sig.fn_token,
             format!("handler `{}` must be an `async fn`", sig.ident),
         );
     }
@@ -170,7 +170,9 @@ fn check_params(handler: &Handler, errors: &mut Errors) {
                 } else if replies > 1 {
                     errors.spanned(
                         arg,
-                        format!("handler `{name}` takes a second `ReplyTo`; a call is answered once"),
+                        format!(
+                            "handler `{name}` takes a second `ReplyTo`; a call is answered once"
+                        ),
                     );
                 }
             }
@@ -189,24 +191,39 @@ fn check_params(handler: &Handler, errors: &mut Errors) {
         }
     }
     let values: Vec<_> = handler.values().map(|(arg, _)| arg).collect();
-    let expect_values = |errors: &mut Errors, range: std::ops::RangeInclusive<usize>, what: &str| {
-        if !range.contains(&values.len()) {
-            let target = values.get(*range.end()).map_or_else(
-                || quote::ToTokens::to_token_stream(&handler.method.sig.ident),
-                quote::ToTokens::to_token_stream,
-            );
-            errors.spanned(target, format!("`#[{}]` handler `{name}` {what}", kind.marker()));
-        }
-    };
+    let expect_values =
+        |errors: &mut Errors, range: std::ops::RangeInclusive<usize>, what: &str| {
+            if !range.contains(&values.len()) {
+                let target = values.get(*range.end()).map_or_else(
+                    || quote::ToTokens::to_token_stream(&handler.method.sig.ident),
+                    quote::ToTokens::to_token_stream,
+                );
+                errors.spanned(
+                    target,
+                    format!("`#[{}]` handler `{name}` {what}", kind.marker()),
+                );
+            }
+        };
     match kind {
         Kind::Init => expect_values(errors, 0..=0, "takes no parameters besides `&mut self`"),
-        Kind::Timeout => expect_values(errors, 0..=0, "takes no parameters besides `&mut self` and the context"),
+        Kind::Timeout => expect_values(
+            errors,
+            0..=0,
+            "takes no parameters besides `&mut self` and the context",
+        ),
         Kind::Connect => {
-            expect_values(errors, 0..=1, "takes one parameter besides the context: `attempt: Attempt<I>`");
+            expect_values(
+                errors,
+                0..=1,
+                "takes one parameter besides the context: `attempt: Attempt<I>`",
+            );
             if let Some(arg) = values.first()
                 && single_type_argument(&arg.ty, "Attempt").is_none()
             {
-                errors.spanned(&arg.ty, "expected `Attempt<I>`, where `I` is the connect info type");
+                errors.spanned(
+                    &arg.ty,
+                    "expected `Attempt<I>`, where `I` is the connect info type",
+                );
             }
         }
         Kind::Disconnect => expect_values(
@@ -220,7 +237,11 @@ fn check_params(handler: &Handler, errors: &mut Errors) {
             "takes one parameter besides the context: the message, such as `message: Incoming`",
         ),
         Kind::Terminate => {
-            expect_values(errors, 0..=1, "takes at most one parameter: `reason: &Stop`");
+            expect_values(
+                errors,
+                0..=1,
+                "takes at most one parameter: `reason: &Stop`",
+            );
             if let Some(arg) = values.first() {
                 let is_stop_ref = matches!(&*arg.ty, syn::Type::Reference(r) if r.mutability.is_none() && last_segment_is(&r.elem, "Stop"));
                 if !is_stop_ref {
@@ -250,10 +271,9 @@ fn check_output(handler: &Handler, errors: &mut Errors) {
                 return_shape(name)
             ),
         ),
-        (Some(name), ReturnType::Type(_, ty)) if !last_segment_is(ty, name) => errors.spanned(
-            ty,
-            format!("expected `{}`", return_shape(name)),
-        ),
+        (Some(name), ReturnType::Type(_, ty)) if !last_segment_is(ty, name) => {
+            errors.spanned(ty, format!("expected `{}`", return_shape(name)))
+        }
         (None, _) if handler.kind == Kind::Call && handler.reply_to().is_some() => {
             if let Some(output) = handler.output() {
                 errors.spanned(
@@ -284,7 +304,11 @@ fn return_shape(name: &str) -> &'static str {
 
 fn check_names(block: &Block, errors: &mut Errors) {
     let mut variants: HashMap<String, &Handler> = HashMap::new();
-    for handler in block.handlers.iter().filter(|handler| handler.kind.is_request()) {
+    for handler in block
+        .handlers
+        .iter()
+        .filter(|handler| handler.kind.is_request())
+    {
         let name = handler.ident().to_string();
         if CLIENT_METHODS.contains(&name.as_str()) {
             errors.spanned(

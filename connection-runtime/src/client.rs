@@ -132,7 +132,12 @@ impl<C: Connection> Client<C> {
         let deadline = Instant::now() + self.timeout;
         let (done, stopped) = oneshot::channel();
         let exchange = async {
-            if self.mailbox.send(Envelope::Stop(reason, done)).await.is_err() {
+            if self
+                .mailbox
+                .send(Envelope::Stop(reason, done))
+                .await
+                .is_err()
+            {
                 return Err(CallError::Stopped(self.stopped().await));
             }
             match stopped.await {

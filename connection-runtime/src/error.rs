@@ -94,7 +94,9 @@ impl fmt::Display for CallError {
         match self {
             CallError::Timeout => f.write_str("the call timed out"),
             CallError::Stopped(reason) => write!(f, "the connection has stopped ({reason})"),
-            CallError::NoReply => f.write_str("the connection dropped the request without replying"),
+            CallError::NoReply => {
+                f.write_str("the connection dropped the request without replying")
+            }
             CallError::NotConnected => f.write_str("the connection is not connected"),
             CallError::Full => f.write_str("the connection's mailbox is full"),
         }

@@ -58,6 +58,9 @@ mod tests {
             std::panic::panic_any(17_u8)
         })
         .await;
-        assert_eq!(result, Err::<(), _>("a panic with a non-string payload".to_owned()));
+        assert_eq!(
+            result,
+            Err::<(), _>("a panic with a non-string payload".to_owned())
+        );
     }
 }

@@ -90,7 +90,12 @@ pub struct ReplyTo<T> {
 impl<T> ReplyTo<T> {
     pub(crate) fn pair() -> (Self, oneshot::Receiver<Answer<T>>) {
         let (sender, receiver) = oneshot::channel();
-        (ReplyTo { sender: Some(sender) }, receiver)
+        (
+            ReplyTo {
+                sender: Some(sender),
+            },
+            receiver,
+        )
     }
 
     /// Answers the caller. Gives the value back if the caller is gone (it
@@ -99,10 +104,12 @@ impl<T> ReplyTo<T> {
         let Some(sender) = self.sender.take() else {
             return Err(value);
         };
-        sender.send(Answer::Reply(value)).map_err(|answer| match answer {
-            Answer::Reply(value) => value,
-            Answer::NoReply | Answer::Stopping => unreachable!("only a reply was sent"),
-        })
+        sender
+            .send(Answer::Reply(value))
+            .map_err(|answer| match answer {
+                Answer::Reply(value) => value,
+                Answer::NoReply | Answer::Stopping => unreachable!("only a reply was sent"),
+            })
     }
 
     /// Whether the caller has stopped waiting (timed out or cancelled).

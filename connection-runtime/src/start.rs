@@ -99,7 +99,10 @@ impl Default for Options {
 /// # Panics
 ///
 /// When called outside a tokio runtime, as `tokio::spawn` does.
-pub async fn start<C: Connection>(connection: C, options: Options) -> Result<C::Client, StartError> {
+pub async fn start<C: Connection>(
+    connection: C,
+    options: Options,
+) -> Result<C::Client, StartError> {
     let (mailbox, inbox) = mpsc::channel(options.mailbox_capacity.get());
     let (status, status_rx) = watch::channel(None);
     let (started, init_result) = oneshot::channel();

@@ -223,7 +223,11 @@ impl<C: Connection> Machine<C> {
 
     /// After `connect` or `disconnect`: their return value decides what
     /// happens next, so a transition requested through the context is dropped.
-    fn after_transition<R>(&mut self, outcome: Result<R, String>, callback: &str) -> Result<R, Halt> {
+    fn after_transition<R>(
+        &mut self,
+        outcome: Result<R, String>,
+        callback: &str,
+    ) -> Result<R, Halt> {
         let value = self.settle(outcome)?;
         if self.ctx.request.take().is_some() {
             tracing::warn!(

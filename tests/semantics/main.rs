@@ -1,0 +1,12 @@
+//! The original's semantics (`connection-semantics.md` §3 to §7), one test per
+//! rule, on tokio's paused clock.
+
+mod probe;
+
+mod backoff;
+mod disconnect;
+mod idle;
+mod init_and_connect;
+mod logging;
+mod replies;
+mod stop;
