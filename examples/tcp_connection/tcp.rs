@@ -1,0 +1,140 @@
+//! The original's `examples/tcp_connection`, in Rust: a TCP client that
+//! connects at start, reconnects at once when the link drops, and backs off
+//! (doubling, capped) while the peer is down.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use connection::{Attempt, Connect, Context, Disconnect, ReplyTo, connection};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The first retry delay after a failed connect; it doubles up to `MAX_BACKOFF`.
+const MIN_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// A TCP connection to one peer.
+pub struct Tcp {
+    addr: SocketAddr,
+    sock: Option<TcpStream>,
+    next_backoff: Duration,
+}
+
+impl Tcp {
+    pub fn new(addr: SocketAddr) -> Self {
+        Tcp {
+            addr,
+            sock: None,
+            next_backoff: MIN_BACKOFF,
+        }
+    }
+}
+
+/// Why the connection disconnects.
+pub enum Why {
+    /// The socket failed.
+    Io(io::Error),
+    /// `close` was called; answer it once the socket is closed.
+    Close(ReplyTo<()>),
+}
+
+fn not_connected() -> io::Error {
+    io::Error::new(io::ErrorKind::NotConnected, "not connected")
+}
+
+/// A copy of an I/O error for the caller, while the original goes to
+/// `disconnect`.
+fn copy(error: &io::Error) -> io::Error {
+    io::Error::new(error.kind(), error.to_string())
+}
+
+#[connection]
+impl Tcp {
+    #[connect]
+    async fn connect(&mut self, attempt: Attempt<()>) -> Connect {
+        match TcpStream::connect(self.addr).await {
+            Ok(sock) => {
+                let how = if attempt.is_backoff() {
+                    "after backoff"
+                } else {
+                    "at once"
+                };
+                println!("[tcp] connected to {} ({how})", self.addr);
+                self.sock = Some(sock);
+                self.next_backoff = MIN_BACKOFF;
+                Connect::Ok
+            }
+            Err(error) => {
+                let delay = self.next_backoff;
+                self.next_backoff = (delay * 2).min(MAX_BACKOFF);
+                println!("[tcp] connect failed ({error}); retrying in {delay:?}");
+                Connect::Backoff(delay)
+            }
+        }
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, why: Why) -> Disconnect<()> {
+        if let Some(mut sock) = self.sock.take() {
+            let _ = sock.shutdown().await;
+        }
+        match why {
+            Why::Close(reply) => {
+                println!("[tcp] closed on request");
+                let _ = reply.send(());
+            }
+            Why::Io(error) => println!("[tcp] connection lost: {error}"),
+        }
+        // As the original: reconnect at once.
+        Disconnect::Connect(())
+    }
+
+    /// Sends `data`. Fails with `NotConnected` while the link is down.
+    #[call]
+    async fn send(&mut self, data: Vec<u8>, ctx: &mut Context<Self>) -> io::Result<()> {
+        let sock = self.sock.as_mut().ok_or_else(not_connected)?;
+        sock.write_all(&data).await.inspect_err(|error| {
+            ctx.disconnect(Why::Io(copy(error)));
+        })
+    }
+
+    /// Receives exactly `bytes` bytes, waiting at most `timeout`. A timeout
+    /// leaves the link up; any other failure drops it.
+    #[call]
+    async fn recv(
+        &mut self,
+        bytes: usize,
+        timeout: Duration,
+        ctx: &mut Context<Self>,
+    ) -> io::Result<Vec<u8>> {
+        let sock = self.sock.as_mut().ok_or_else(not_connected)?;
+        let mut buf = vec![0; bytes];
+        match tokio::time::timeout(timeout, sock.read_exact(&mut buf)).await {
+            Ok(Ok(_)) => Ok(buf),
+            Ok(Err(error)) => {
+                ctx.disconnect(Why::Io(copy(&error)));
+                Err(error)
+            }
+            Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "recv timed out")),
+        }
+    }
+
+    /// Closes the socket; answers once it is closed (the reply travels in
+    /// the disconnect info). The connection then reconnects.
+    #[call]
+    async fn close(&mut self, reply: ReplyTo<()>, ctx: &mut Context<Self>) {
+        ctx.disconnect(Why::Close(reply));
+    }
+
+    /// Whether the socket is up.
+    #[call]
+    async fn is_connected(&mut self) -> bool {
+        self.sock.is_some()
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, reason: &connection::Stop) {
+        println!("[tcp] stopped: {reason}");
+    }
+}
