@@ -2,7 +2,6 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::ItemImpl;
 
 use crate::errors::Errors;
 use crate::expand::Expansion;
@@ -12,16 +11,20 @@ use crate::validate;
 pub(crate) fn connection(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let options = Options::parse(args, &mut errors);
-    let item: ItemImpl = match syn::parse2(item.clone()) {
-        Ok(item) => item,
-        Err(error) => {
-            // Not an impl block (or not valid Rust): hand the tokens back
-            // untouched so rustc reports its own errors where they are.
-            let error = syn::Error::new(
-                error.span(),
-                format!("`#[connection]` goes on an impl block: {error}"),
+    let item = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Impl(item)) => item,
+        Ok(other) => {
+            let error = syn::Error::new_spanned(
+                other,
+                "`#[connection]` goes on an inherent impl block, such as `impl MyConnection { .. }`",
             )
             .into_compile_error();
+            return quote!(#item #error);
+        }
+        // Not valid Rust: hand the tokens back untouched so rustc reports
+        // its own errors where they are.
+        Err(error) => {
+            let error = error.into_compile_error();
             return quote!(#item #error);
         }
     };

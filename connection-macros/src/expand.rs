@@ -111,7 +111,7 @@ impl<'a> Expansion<'a> {
                 _ => None,
             };
             let doc = format!(
-                "A request for [`{}::{}`].",
+                "A request for `{}::{}`.",
                 type_name(self_ty),
                 handler.ident()
             );
@@ -122,7 +122,7 @@ impl<'a> Expansion<'a> {
             }
         });
         let doc = format!(
-            "The requests a [`{}`] handles: one variant per `#[call]` and `#[cast]` handler.",
+            "The requests a `{}` handles: one variant per `#[call]` and `#[cast]` handler.",
             type_name(self_ty)
         );
         quote! {
@@ -142,7 +142,7 @@ impl<'a> Expansion<'a> {
             ..
         } = self;
         let doc = format!(
-            "A handle to a running [`{0}`] connection, returned by [`{0}::start`]. \
+            "A handle to a running `{0}` connection, returned by `{0}::start`. \
              Cloning is cheap; the connection stops once every clone is dropped. \
              Besides one method per request it has the runtime client's `stop`, `stopped` and \
              `is_alive`, and converts to and from the generic `connection::Client`.",
@@ -168,7 +168,24 @@ impl<'a> Expansion<'a> {
             let method = handler.ident();
             let variant = handler.variant();
             let span = method.span();
-            let docs = &handler.docs;
+            let docs = if handler.docs.is_empty() {
+                // Generated public items are documented even when the
+                // handler is not, so `#![deny(missing_docs)]` crates compile.
+                let doc = match handler.kind {
+                    Kind::Call => format!(
+                        "Calls `{}::{method}` and waits for its reply.",
+                        type_name(self.self_ty)
+                    ),
+                    _ => format!(
+                        "Queues a request for `{}::{method}`.",
+                        type_name(self.self_ty)
+                    ),
+                };
+                quote!(#[doc = #doc])
+            } else {
+                let docs = &handler.docs;
+                quote!(#(#docs)*)
+            };
             let cfgs = &handler.cfgs;
             let args = handler.values().map(|(arg, ident)| {
                 let ty = &arg.ty;
@@ -193,7 +210,7 @@ impl<'a> Expansion<'a> {
                 },
             };
             quote! {
-                #(#docs)*
+                #docs
                 #(#cfgs)*
                 pub async fn #method(&self, #(#args),*) #body
             }

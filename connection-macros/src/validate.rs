@@ -35,6 +35,14 @@ const CLIENT_METHODS: &[&str] = &[
 const TYPE_METHODS: &[&str] = &["start", "start_with"];
 
 pub(crate) fn check(block: &Block, errors: &mut Errors) {
+    if let Some((path, _)) = &block.item.trait_ {
+        // Nothing else about a trait impl is worth reporting.
+        errors.spanned(
+            path,
+            "`#[connection]` goes on an inherent impl block (`impl MyConnection { .. }`), not on a trait impl",
+        );
+        return;
+    }
     check_block(block, errors);
     check_counts(block, errors);
     for handler in &block.handlers {
@@ -47,12 +55,6 @@ pub(crate) fn check(block: &Block, errors: &mut Errors) {
 
 fn check_block(block: &Block, errors: &mut Errors) {
     let item = &block.item;
-    if let Some((path, _)) = &item.trait_ {
-        errors.spanned(
-            path,
-            "`#[connection]` goes on an inherent impl block (`impl MyConnection { .. }`), not on a trait impl",
-        );
-    }
     if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
         errors.spanned(
             &item.generics,
@@ -271,9 +273,14 @@ fn check_output(handler: &Handler, errors: &mut Errors) {
                 return_shape(name)
             ),
         ),
-        (Some(name), ReturnType::Type(_, ty)) if !last_segment_is(ty, name) => {
-            errors.spanned(ty, format!("expected `{}`", return_shape(name)))
-        }
+        (Some(name), ReturnType::Type(_, ty)) if !last_segment_is(ty, name) => errors.spanned(
+            ty,
+            format!(
+                "`#[{}]` handlers return `{}`",
+                handler.kind.marker(),
+                return_shape(name)
+            ),
+        ),
         (None, _) if handler.kind == Kind::Call && handler.reply_to().is_some() => {
             if let Some(output) = handler.output() {
                 errors.spanned(

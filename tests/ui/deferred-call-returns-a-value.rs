@@ -1,0 +1,24 @@
+use connection::{connection, Attempt, Connect, Disconnect, ReplyTo};
+
+struct Conn;
+
+#[connection]
+impl Conn {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    #[call]
+    async fn later(&mut self, reply: ReplyTo<u32>) -> u32 {
+        drop(reply);
+        1
+    }
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use connection::connection;
+
+#[connection]
+struct Conn;
+
+fn main() {}
