@@ -91,7 +91,7 @@ impl Flags {
         value.0
     }
 
-    #[cfg(all())]
+    #[cfg(test)]
     #[call]
     async fn shown(&mut self) -> u32 {
         7

@@ -263,6 +263,11 @@ impl Block {
             if let syn::Meta::List(list) = &marker.meta {
                 errors.spanned(list, format!("`#[{}]` takes no options", kind.marker()));
             }
+            // The macro requires `async`, so a handler that never awaits is
+            // no mistake of the user's.
+            method
+                .attrs
+                .push(syn::parse_quote!(#[allow(clippy::unused_async)]));
             let params = method
                 .sig
                 .inputs

@@ -116,6 +116,7 @@ impl<C: Connection> Client<C> {
 
     /// A sender to the `#[info]` handler that does not keep the connection
     /// alive: for tasks that feed the connection but do not own it.
+    #[must_use]
     pub fn info_sender(&self) -> InfoSender<C> {
         InfoSender::new(self.mailbox.downgrade(), self.status.clone())
     }
@@ -156,11 +157,13 @@ impl<C: Connection> Client<C> {
     }
 
     /// Whether the connection is still running.
+    #[must_use]
     pub fn is_alive(&self) -> bool {
         self.status.borrow().is_none()
     }
 
     /// The timeout that bounds each request of this client.
+    #[must_use]
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
@@ -251,6 +254,7 @@ impl<C: Connection> InfoSender<C> {
     }
 
     /// Whether the connection is still running.
+    #[must_use]
     pub fn is_alive(&self) -> bool {
         self.status.borrow().is_none()
     }

@@ -107,6 +107,7 @@ impl<C: Connection> Context<C> {
     }
 
     /// Whether a stop has been requested in this callback.
+    #[must_use]
     pub fn is_stopping(&self) -> bool {
         self.stop.is_some()
     }
@@ -114,6 +115,7 @@ impl<C: Connection> Context<C> {
     /// A sender to this connection's `#[info]` handler, for tasks the
     /// connection spawns (a socket reader, a timer). It does not keep the
     /// connection alive.
+    #[must_use]
     pub fn info_sender(&self) -> InfoSender<C> {
         InfoSender::new(self.mailbox.clone(), self.status.clone())
     }

@@ -47,6 +47,7 @@ impl Stop {
 
     /// Whether this reason stops the connection without logging an error:
     /// true for [`Stop::Normal`] and [`Stop::Shutdown`].
+    #[must_use]
     pub fn is_quiet(&self) -> bool {
         matches!(self, Stop::Normal | Stop::Shutdown(_))
     }

@@ -98,8 +98,12 @@ impl<T> ReplyTo<T> {
         )
     }
 
-    /// Answers the caller. Gives the value back if the caller is gone (it
-    /// timed out or was cancelled); that is harmless and may be ignored.
+    /// Answers the caller.
+    ///
+    /// # Errors
+    ///
+    /// Gives the value back if the caller is gone (it timed out or was
+    /// cancelled); that is harmless and may be ignored.
     pub fn send(mut self, value: T) -> Result<(), T> {
         let Some(sender) = self.sender.take() else {
             return Err(value);

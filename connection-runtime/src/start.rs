@@ -60,16 +60,19 @@ impl Options {
     }
 
     /// The mailbox capacity.
+    #[must_use]
     pub fn get_mailbox_capacity(&self) -> NonZeroUsize {
         self.mailbox_capacity
     }
 
     /// The call timeout.
+    #[must_use]
     pub fn get_call_timeout(&self) -> Duration {
         self.call_timeout
     }
 
     /// The init timeout.
+    #[must_use]
     pub fn get_init_timeout(&self) -> Duration {
         self.init_timeout
     }
