@@ -3,9 +3,9 @@
 //! Use it through the `connection-runtime` crate (`connection::connection`),
 //! which documents it and provides every item the generated code names.
 //!
-//! The crate is split by pass: [`parse`] reads the options and the impl block
-//! into a model, [`validate`] checks every rule and collects every error, and
-//! [`expand`] generates the code of a valid block.
+//! The crate is split by pass: `parse` reads the options and the impl block
+//! into a model, `validate` checks every rule and collects every error, and
+//! `expand` generates the code of a valid block.
 
 mod entry;
 mod errors;
