@@ -99,10 +99,7 @@ impl<'a> Expansion<'a> {
         let variants = self.requests().map(|handler| {
             let variant = handler.variant();
             let cfgs = &handler.cfgs;
-            let fields = handler.values().map(|(arg, ident)| {
-                let ty = &arg.ty;
-                quote!(#ident: #ty)
-            });
+            let fields = typed_values(handler);
             let reply = match handler.kind {
                 Kind::Call => {
                     let (field, reply) = reply_field(handler);
@@ -187,10 +184,7 @@ impl<'a> Expansion<'a> {
                 quote!(#(#docs)*)
             };
             let cfgs = &handler.cfgs;
-            let args = handler.values().map(|(arg, ident)| {
-                let ty = &arg.ty;
-                quote!(#ident: #ty)
-            });
+            let args = typed_values(handler);
             let fields: Vec<_> = handler.values().map(|(_, ident)| ident).collect();
             let body = match handler.kind {
                 Kind::Call => {
@@ -556,6 +550,15 @@ impl<'a> Expansion<'a> {
             }
         }
     }
+}
+
+/// `name: Type` for each value parameter: the variant's fields and the
+/// client method's arguments.
+fn typed_values(handler: &Handler) -> impl Iterator<Item = TokenStream> + '_ {
+    handler.values().map(|(arg, ident)| {
+        let ty = &arg.ty;
+        quote!(#ident: #ty)
+    })
 }
 
 /// The type of a lifecycle handler's one value parameter.
