@@ -5,6 +5,7 @@ use quote::quote;
 
 use crate::errors::Errors;
 use crate::expand::Expansion;
+use crate::markers;
 use crate::parse::{Block, Options};
 use crate::validate;
 
@@ -21,25 +22,29 @@ pub(crate) fn connection(args: TokenStream, item: TokenStream) -> TokenStream {
             .into_compile_error();
             return quote!(#item #error);
         }
-        // Not valid Rust: hand the tokens back untouched so rustc reports
-        // its own errors where they are.
+        // Not valid Rust: hand the tokens back (markers removed, as they
+        // mean nothing outside this macro) so rustc reports its own errors
+        // where they are.
         Err(error) => {
+            let item = markers::strip(item);
             let error = error.into_compile_error();
             return quote!(#item #error);
         }
     };
     let block = Block::parse(item, &mut errors);
-    validate::check(&block, &mut errors);
-    match block.self_ident() {
-        Some(self_ident) if errors.is_empty() => {
-            Expansion::new(&block, &options, self_ident).expand()
+    let verdict = validate::check(&block, &mut errors);
+    // On errors, the user's impl (markers stripped) and the items of the
+    // usable handlers are still emitted, so the rest of their code and their
+    // IDE keep working; every error is reported at once.
+    let expansion = match block.self_ident() {
+        Some(self_ident) if verdict.expandable => {
+            Expansion::new(&block, &verdict.usable, &options, self_ident).expand()
         }
-        // Keep the user's impl (markers stripped) so the rest of their code
-        // and their IDE keep working, and report every error at once.
         _ => {
             let item = &block.item;
-            let errors = errors.into_compile_errors();
-            quote!(#item #errors)
+            quote!(#item)
         }
-    }
+    };
+    let errors = errors.into_compile_errors();
+    quote!(#expansion #errors)
 }

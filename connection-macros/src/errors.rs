@@ -23,6 +23,18 @@ impl Errors {
         }
     }
 
+    /// Adds every error of `other`.
+    pub(crate) fn extend(&mut self, other: Errors) {
+        if let Some(error) = other.combined {
+            self.push(error);
+        }
+    }
+
+    /// How many errors are recorded.
+    pub(crate) fn len(&self) -> usize {
+        self.combined.as_ref().map_or(0, |error| error.into_iter().count())
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.combined.is_none()
     }

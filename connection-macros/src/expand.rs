@@ -1,5 +1,8 @@
-//! Code generation for a validated block. Infallible: every rule was checked
-//! by `validate`.
+//! Code generation. Infallible: `validate` decided which handlers are usable,
+//! and only those are called from generated code. A lifecycle handler that is
+//! missing or broken gets a stub whose body is never reached (the block
+//! already failed to compile with the validator's error), so that the
+//! client and the rest of the user's code keep type-checking.
 //!
 //! Input:
 //!
@@ -12,54 +15,82 @@
 //! }
 //! ```
 //!
-//! Output, in this order (each item from one function below):
+//! Output, in this order (each item from one method of `Expansion`):
 //!
 //! ```text
-//! impl Tcp { /* as written, markers removed */ }
+//! impl Tcp { /* as written, markers removed */ }                          // the block itself
 //! pub enum TcpMessage { Send { data: Vec<u8>, reply_to: ReplyTo<io::Result<()>> } }
 //! pub struct TcpClient { client: Client<Tcp> }
-//! impl TcpClient { pub async fn send(&self, data: Vec<u8>) -> Result<io::Result<()>, CallError> { .. } }
-//! impl Deref for TcpClient { type Target = Client<Tcp>; .. }
+//! impl TcpClient { pub async fn send(&self, data: Vec<u8>) -> Result<io::Result<()>, CallError>; stop; stopped; .. }
+//! impl Clone, Debug, AsRef<Client<Tcp>>, From<Client<Tcp>> for TcpClient; From<TcpClient> for Client<Tcp>
 //! impl Tcp { pub async fn start(self) -> ..; pub async fn start_with(self, options: Options) -> .. }
 //! impl Connection for Tcp { type Message = TcpMessage; ..; async fn handle(..) { match message { .. } } }
 //! ```
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Path, Type};
+use syn::{Generics, Type, Visibility};
 
 use crate::parse::{Block, Handler, Kind, Options, Param, single_type_argument};
 
 pub(crate) struct Expansion<'a> {
     block: &'a Block,
+    /// Per handler: whether generated code may call it.
+    usable: &'a [bool],
     /// `::connection::__private`, or `<crate option>::__private`.
     private: TokenStream,
+    vis: Visibility,
     self_ty: &'a Type,
     message: Ident,
     client: Ident,
+    /// The block's generics, for the message enum and the connection impl.
+    generics: &'a Generics,
+    /// The same plus `Self: Connection`, which the runtime's `Client`
+    /// requires: for the client and the `start` methods.
+    client_generics: Generics,
 }
 
 impl<'a> Expansion<'a> {
-    pub(crate) fn new(block: &'a Block, options: &Options, self_ident: &Ident) -> Self {
+    pub(crate) fn new(
+        block: &'a Block,
+        usable: &'a [bool],
+        options: &Options,
+        self_ident: &Ident,
+    ) -> Self {
         let krate = options
             .krate
             .clone()
             .unwrap_or_else(|| syn::parse_quote!(::connection));
-        let message = options
-            .message
-            .clone()
-            .unwrap_or_else(|| format_ident!("{}Message", self_ident));
-        let client = options
-            .client
-            .clone()
-            .unwrap_or_else(|| format_ident!("{}Client", self_ident));
+        let private = quote!(#krate::__private);
+        let self_ty = &*block.item.self_ty;
+        let generics = &block.item.generics;
+        let mut client_generics = generics.clone();
+        if !generics.params.is_empty() {
+            client_generics
+                .make_where_clause()
+                .predicates
+                .push(syn::parse_quote!(#self_ty: #private::Connection));
+        }
         Expansion {
             block,
-            private: private_path(&krate),
-            self_ty: &block.item.self_ty,
-            message,
-            client,
+            usable,
+            private,
+            vis: options
+                .vis
+                .clone()
+                .unwrap_or_else(|| syn::parse_quote!(pub)),
+            self_ty,
+            message: options
+                .message
+                .clone()
+                .unwrap_or_else(|| format_ident!("{}Message", self_ident)),
+            client: options
+                .client
+                .clone()
+                .unwrap_or_else(|| format_ident!("{}Client", self_ident)),
+            generics,
+            client_generics,
         }
     }
 
@@ -82,31 +113,47 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    fn requests(&self) -> impl Iterator<Item = &'a Handler> {
+    /// The usable handlers of `kind`.
+    fn usable(&self, kind: Kind) -> impl Iterator<Item = &'a Handler> + '_ {
         self.block
             .handlers
             .iter()
-            .filter(|handler| handler.kind.is_request())
+            .zip(self.usable)
+            .filter(move |(handler, usable)| **usable && handler.kind == kind)
+            .map(|(handler, _)| handler)
+    }
+
+    fn requests(&self) -> impl Iterator<Item = &'a Handler> + '_ {
+        self.usable(Kind::Call).chain(self.usable(Kind::Cast))
+    }
+
+    /// Whether the block has type parameters that no request may mention,
+    /// so the message enum needs a variant that uses them.
+    fn type_params(&self) -> Vec<&Ident> {
+        self.generics
+            .type_params()
+            .map(|param| &param.ident)
+            .collect()
     }
 
     fn message_enum(&self) -> TokenStream {
         let Self {
             private,
+            vis,
             self_ty,
             message,
+            generics,
             ..
         } = self;
+        let (impl_generics, _, where_clause) = generics.split_for_impl();
         let variants = self.requests().map(|handler| {
             let variant = handler.variant();
             let cfgs = &handler.cfgs;
             let fields = typed_values(handler);
-            let reply = match handler.kind {
-                Kind::Call => {
-                    let (field, reply) = reply_field(handler);
-                    Some(quote!(#field: #private::ReplyTo<#reply>))
-                }
-                _ => None,
-            };
+            let reply = (handler.kind == Kind::Call).then(|| {
+                let (field, reply) = reply_field(handler);
+                quote!(#field: #private::ReplyTo<#reply>)
+            });
             let doc = format!(
                 "A request for `{}::{}`.",
                 type_name(self_ty),
@@ -118,15 +165,29 @@ impl<'a> Expansion<'a> {
                 #variant { #(#fields,)* #reply }
             }
         });
+        let type_params = self.type_params();
+        // A type parameter that no request mentions would be an unused
+        // parameter of the enum (E0392); this variant uses them all and
+        // cannot be built.
+        let phantom = (!type_params.is_empty()).then(|| {
+            quote! {
+                #[doc(hidden)]
+                __Phantom(
+                    ::core::convert::Infallible,
+                    ::core::marker::PhantomData<fn() -> (#(#type_params,)*)>,
+                ),
+            }
+        });
         let doc = format!(
             "The requests a `{}` handles: one variant per `#[call]` and `#[cast]` handler.",
             type_name(self_ty)
         );
         quote! {
             #[doc = #doc]
-            #[allow(missing_docs)] // fields are the handlers' own parameters
-            pub enum #message {
+            #[allow(missing_docs)] // the fields are the handlers' own parameters
+            #vis enum #message #impl_generics #where_clause {
                 #(#variants,)*
+                #phantom
             }
         }
     }
@@ -134,10 +195,12 @@ impl<'a> Expansion<'a> {
     fn client_struct(&self) -> TokenStream {
         let Self {
             private,
+            vis,
             self_ty,
             client,
             ..
         } = self;
+        let (impl_generics, _, where_clause) = self.client_generics.split_for_impl();
         let doc = format!(
             "A handle to a running `{0}` connection, returned by `{0}::start`. \
              Cloning is cheap; the connection stops once every clone is dropped. \
@@ -147,8 +210,7 @@ impl<'a> Expansion<'a> {
         );
         quote! {
             #[doc = #doc]
-            #[derive(::core::clone::Clone, ::core::fmt::Debug)]
-            pub struct #client {
+            #vis struct #client #impl_generics #where_clause {
                 client: #private::Client<#self_ty>,
             }
         }
@@ -161,6 +223,7 @@ impl<'a> Expansion<'a> {
             client,
             ..
         } = self;
+        let (impl_generics, ty_generics, where_clause) = self.client_generics.split_for_impl();
         let methods = self.requests().map(|handler| {
             let method = handler.ident();
             let variant = handler.variant();
@@ -211,7 +274,7 @@ impl<'a> Expansion<'a> {
         });
         let lifecycle = self.client_lifecycle_methods();
         quote! {
-            impl #client {
+            impl #impl_generics #client #ty_generics #where_clause {
                 #(#methods)*
                 #lifecycle
             }
@@ -225,8 +288,7 @@ impl<'a> Expansion<'a> {
         let Self {
             private, self_ty, ..
         } = self;
-        let info = self.block.handler(Kind::Info).map(|handler| {
-            let ty = value_type(handler);
+        let info = self.info_type().map(|ty| {
             quote! {
                 /// Delivers `info` to the `#[info]` handler, waiting for mailbox space
                 /// for at most this client's timeout.
@@ -248,6 +310,7 @@ impl<'a> Expansion<'a> {
                 }
 
                 /// A sender to the `#[info]` handler that does not keep the connection alive.
+                #[must_use]
                 #[allow(private_interfaces)] // the connection type may be private; the sender stays usable
                 pub fn info_sender(&self) -> #private::InfoSender<#self_ty> {
                     self.client.info_sender()
@@ -299,23 +362,41 @@ impl<'a> Expansion<'a> {
             client,
             ..
         } = self;
+        let (impl_generics, ty_generics, where_clause) = self.client_generics.split_for_impl();
+        let client = quote!(#client #ty_generics);
+        // Written out rather than derived: a derive would require every type
+        // parameter to be `Clone` and `Debug`.
         quote! {
             #[automatically_derived]
-            impl ::core::convert::AsRef<#private::Client<#self_ty>> for #client {
+            impl #impl_generics ::core::clone::Clone for #client #where_clause {
+                fn clone(&self) -> Self {
+                    Self { client: ::core::clone::Clone::clone(&self.client) }
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics ::core::fmt::Debug for #client #where_clause {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    ::core::fmt::Debug::fmt(&self.client, f)
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics ::core::convert::AsRef<#private::Client<#self_ty>> for #client #where_clause {
                 fn as_ref(&self) -> &#private::Client<#self_ty> {
                     &self.client
                 }
             }
 
             #[automatically_derived]
-            impl ::core::convert::From<#private::Client<#self_ty>> for #client {
+            impl #impl_generics ::core::convert::From<#private::Client<#self_ty>> for #client #where_clause {
                 fn from(client: #private::Client<#self_ty>) -> Self {
                     Self { client }
                 }
             }
 
             #[automatically_derived]
-            impl ::core::convert::From<#client> for #private::Client<#self_ty> {
+            impl #impl_generics ::core::convert::From<#client> for #private::Client<#self_ty> #where_clause {
                 fn from(client: #client) -> Self {
                     client.client
                 }
@@ -324,21 +405,32 @@ impl<'a> Expansion<'a> {
     }
 
     fn start_methods(&self) -> TokenStream {
+        // A method of the same name was reported by `validate`; generating
+        // ours too would only add rustc's duplicate-definition error.
+        let taken = self.block.item.items.iter().any(|item| {
+            matches!(item, syn::ImplItem::Fn(method)
+                if method.sig.ident == "start" || method.sig.ident == "start_with")
+        });
+        if taken {
+            return TokenStream::new();
+        }
         let Self {
             private,
+            vis,
             self_ty,
             client,
             ..
         } = self;
+        let (impl_generics, ty_generics, where_clause) = self.client_generics.split_for_impl();
         quote! {
-            impl #self_ty {
+            impl #impl_generics #self_ty #where_clause {
                 /// Starts the connection on a new tokio task with default options, and
                 /// returns its client once `init` has returned.
                 ///
                 /// # Errors
                 ///
                 /// When `init` stops, panics or times out.
-                pub async fn start(self) -> ::core::result::Result<#client, #private::StartError> {
+                #vis async fn start(self) -> ::core::result::Result<#client #ty_generics, #private::StartError> {
                     #private::start(self, #private::Options::default()).await
                 }
 
@@ -348,10 +440,10 @@ impl<'a> Expansion<'a> {
                 /// # Errors
                 ///
                 /// When `init` stops, panics or times out.
-                pub async fn start_with(
+                #vis async fn start_with(
                     self,
                     options: #private::Options,
-                ) -> ::core::result::Result<#client, #private::StartError> {
+                ) -> ::core::result::Result<#client #ty_generics, #private::StartError> {
                     #private::start(self, options).await
                 }
             }
@@ -364,43 +456,43 @@ impl<'a> Expansion<'a> {
             self_ty,
             message,
             client,
+            generics,
             ..
         } = self;
+        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         let connect_info = self.connect_info();
-        let disconnect_info = self.block.handler(Kind::Disconnect).map_or_else(
-            || quote!(()),
-            |handler| value_type(handler).map_or_else(|| quote!(()), |ty| quote!(#ty)),
-        );
-        let info = self.block.handler(Kind::Info).map_or_else(
-            || quote!(::core::convert::Infallible),
-            |handler| value_type(handler).map_or_else(|| quote!(()), |ty| quote!(#ty)),
-        );
+        let disconnect_info = self
+            .first(Kind::Disconnect)
+            .and_then(value_type)
+            .map_or_else(|| quote!(()), |ty| quote!(#ty));
+        let info = self
+            .info_type()
+            .map_or_else(|| quote!(::core::convert::Infallible), |ty| quote!(#ty));
         let init = self.init_method(&connect_info);
-        let connect = self.block.handler(Kind::Connect).map(|handler| {
-            let call = self.forward(handler, quote!(attempt));
+        let connect = self.lifecycle_method(
+            Kind::Connect,
+            quote!(attempt),
             quote! {
                 async fn connect(
                     &mut self,
                     attempt: #private::Attempt<#connect_info>,
                     ctx: &mut #private::Context<Self>,
-                ) -> #private::Connect {
-                    #call
-                }
-            }
-        });
-        let disconnect = self.block.handler(Kind::Disconnect).map(|handler| {
-            let call = self.forward(handler, quote!(info));
+                ) -> #private::Connect
+            },
+        );
+        let disconnect = self.lifecycle_method(
+            Kind::Disconnect,
+            quote!(info),
             quote! {
                 async fn disconnect(
                     &mut self,
                     info: #disconnect_info,
                     ctx: &mut #private::Context<Self>,
-                ) -> #private::Disconnect<#connect_info> {
-                    #call
-                }
-            }
-        });
-        let info_method = self.block.handler(Kind::Info).map(|handler| {
+                ) -> #private::Disconnect<#connect_info>
+            },
+        );
+        // Optional handlers: without a usable one, the trait's default runs.
+        let info_method = self.usable(Kind::Info).next().map(|handler| {
             let call = self.forward(handler, quote!(info));
             quote! {
                 async fn info(&mut self, info: #info, ctx: &mut #private::Context<Self>) {
@@ -408,7 +500,7 @@ impl<'a> Expansion<'a> {
                 }
             }
         });
-        let timeout = self.block.handler(Kind::Timeout).map(|handler| {
+        let timeout = self.usable(Kind::Timeout).next().map(|handler| {
             let call = self.forward(handler, TokenStream::new());
             quote! {
                 async fn timeout(&mut self, ctx: &mut #private::Context<Self>) {
@@ -416,7 +508,7 @@ impl<'a> Expansion<'a> {
                 }
             }
         });
-        let terminate = self.block.handler(Kind::Terminate).map(|handler| {
+        let terminate = self.usable(Kind::Terminate).next().map(|handler| {
             let call = self.forward(handler, quote!(reason));
             quote! {
                 async fn terminate(&mut self, reason: &#private::Stop) {
@@ -427,12 +519,12 @@ impl<'a> Expansion<'a> {
         let handle = self.handle_method();
         quote! {
             #[automatically_derived]
-            impl #private::Connection for #self_ty {
-                type Message = #message;
+            impl #impl_generics #private::Connection for #self_ty #where_clause {
+                type Message = #message #ty_generics;
                 type ConnectInfo = #connect_info;
                 type DisconnectInfo = #disconnect_info;
                 type Info = #info;
-                type Client = #client;
+                type Client = #client #ty_generics;
 
                 #init
                 #connect
@@ -445,28 +537,53 @@ impl<'a> Expansion<'a> {
         }
     }
 
+    /// The first handler of `kind`, usable or not: its parameter types still
+    /// say what the block means, even when something else about it is wrong.
+    fn first(&self, kind: Kind) -> Option<&'a Handler> {
+        self.block.handler(kind)
+    }
+
     /// The connect info type: `I` in the connect handler's `Attempt<I>`.
     fn connect_info(&self) -> TokenStream {
-        self.block
-            .handler(Kind::Connect)
+        self.first(Kind::Connect)
             .and_then(value_type)
             .and_then(|ty| single_type_argument(ty, "Attempt"))
             .map_or_else(|| quote!(()), |ty| quote!(#ty))
     }
 
-    fn init_method(&self, connect_info: &TokenStream) -> TokenStream {
-        let private = &self.private;
-        let body = match self.block.handler(Kind::Init) {
-            Some(handler) => self.forward(handler, TokenStream::new()),
-            // Without `#[init]`, connect at once, as the original's examples do.
+    /// The `#[info]` handler's message type, if there is such a handler.
+    fn info_type(&self) -> Option<&'a Type> {
+        self.first(Kind::Info).and_then(value_type)
+    }
+
+    /// A required lifecycle method: it forwards to the usable handler, or is
+    /// a stub when the handler is missing or broken (the block then has a
+    /// compile error already, so the stub never runs).
+    fn lifecycle_method(&self, kind: Kind, value: TokenStream, signature: TokenStream) -> TokenStream {
+        let body = match self.usable(kind).next() {
+            Some(handler) => self.forward(handler, value),
             None => quote! {
-                #private::Init::Connect(::core::default::Default::default())
+                {
+                    let _ = (#value, ctx);
+                    ::core::unreachable!("`#[connection]` reported an error for this block")
+                }
             },
         };
+        quote!(#signature #body)
+    }
+
+    fn init_method(&self, connect_info: &TokenStream) -> TokenStream {
+        let private = &self.private;
+        let body = if let Some(handler) = self.usable(Kind::Init).next() {
+            self.forward(handler, TokenStream::new())
+        } else if self.first(Kind::Init).is_some() {
+            quote!({ ::core::unreachable!("`#[connection]` reported an error for this block") })
+        } else {
+            // Without `#[init]`, connect at once, as the original's examples do.
+            quote!({ #private::Init::Connect(::core::default::Default::default()) })
+        };
         quote! {
-            async fn init(&mut self) -> #private::Init<#connect_info> {
-                #body
-            }
+            async fn init(&mut self) -> #private::Init<#connect_info> #body
         }
     }
 
@@ -481,9 +598,9 @@ impl<'a> Expansion<'a> {
             let cfgs = &handler.cfgs;
             let fields: Vec<_> = handler.values().map(|(_, ident)| ident).collect();
             let span = handler.ident().span();
+            let call = self.forward(handler, TokenStream::new());
             let arm = match (handler.kind, handler.reply_to()) {
                 (Kind::Call, None) => {
-                    let call = self.forward(handler, TokenStream::new());
                     // The handler's future borrows `ctx`, so it completes
                     // before the reply takes `ctx` again.
                     let (run, reply) = match handler.output() {
@@ -497,28 +614,26 @@ impl<'a> Expansion<'a> {
                         }
                     }
                 }
-                (Kind::Call, Some((_, field, _))) => {
-                    let call = self.forward(handler, TokenStream::new());
-                    quote_spanned! {span=>
-                        #message::#variant { #(#fields,)* #field } => #call,
-                    }
-                }
-                _ => {
-                    let call = self.forward(handler, TokenStream::new());
-                    quote_spanned! {span=>
-                        #message::#variant { #(#fields,)* } => #call,
-                    }
-                }
+                (Kind::Call, Some((_, field, _))) => quote_spanned! {span=>
+                    #message::#variant { #(#fields,)* #field } => #call,
+                },
+                _ => quote_spanned! {span=>
+                    #message::#variant { #(#fields,)* } => #call,
+                },
             };
             quote! {
                 #(#cfgs)*
                 #arm
             }
         });
+        let phantom = (!self.type_params().is_empty()).then(|| {
+            quote!(#message::__Phantom(never, _) => match never {},)
+        });
         quote! {
-            async fn handle(&mut self, message: #message, ctx: &mut #private::Context<Self>) {
+            async fn handle(&mut self, message: Self::Message, ctx: &mut #private::Context<Self>) {
                 match message {
                     #(#arms)*
+                    #phantom
                 }
             }
         }
@@ -578,11 +693,6 @@ fn reply_field(handler: &Handler) -> (TokenStream, TokenStream) {
             (quote!(reply_to), reply)
         }
     }
-}
-
-fn private_path(krate: &Path) -> TokenStream {
-    let span = Span::call_site();
-    quote_spanned!(span=> #krate::__private)
 }
 
 /// How the self type reads in a generated doc comment.

@@ -14,11 +14,13 @@ use syn::{
 
 use crate::errors::Errors;
 
-/// The options of `#[connection(client = Name, message = Name, crate = path)]`.
+/// The options of
+/// `#[connection(client = Name, message = Name, vis = pub(crate), crate = path)]`.
 #[derive(Default)]
 pub(crate) struct Options {
     pub(crate) client: Option<Ident>,
     pub(crate) message: Option<Ident>,
+    pub(crate) vis: Option<syn::Visibility>,
     pub(crate) krate: Option<Path>,
 }
 
@@ -40,6 +42,8 @@ impl Options {
                     &meta.path,
                     "message",
                 )
+            } else if meta.path.is_ident("vis") {
+                set_once(&mut options.vis, meta.value()?.parse()?, &meta.path, "vis")
             } else if meta.path.is_ident("crate") {
                 let value = meta.value()?;
                 // `crate = path` or, as serde and tokio spell it, `crate = "path"`.
@@ -51,7 +55,7 @@ impl Options {
                 set_once(&mut options.krate, path, &meta.path, "crate")
             } else {
                 Err(meta.error(
-                    "unknown `connection` option; expected `client = Name`, `message = Name` or `crate = path`",
+                    "unknown `connection` option; expected `client = Name`, `message = Name`, `vis = pub(crate)` or `crate = path`",
                 ))
             }
         });
@@ -215,10 +219,13 @@ impl Handler {
         }
     }
 
-    /// The variant and client-method name: `send_all` gives `SendAll`.
-    pub(crate) fn variant(&self) -> Ident {
+    /// The message variant's name: `send_all` gives `SendAll`. `None` when
+    /// the result is no identifier (`__` gives nothing, `self_` a keyword).
+    pub(crate) fn variant(&self) -> Option<Ident> {
         let name = upper_camel_case(&self.ident().unraw().to_string());
-        Ident::new(&name, self.ident().span())
+        syn::parse_str::<Ident>(&name)
+            .ok()
+            .map(|_| Ident::new(&name, self.ident().span()))
     }
 }
 
@@ -260,8 +267,11 @@ impl Block {
                     ),
                 );
             }
-            if let syn::Meta::List(list) = &marker.meta {
-                errors.spanned(list, format!("`#[{}]` takes no options", kind.marker()));
+            if !matches!(marker.meta, syn::Meta::Path(_)) {
+                errors.spanned(
+                    &marker.meta,
+                    format!("`#[{0}]` takes no options; write `#[{0}]`", kind.marker()),
+                );
             }
             // The macro requires `async`, so a handler that never awaits is
             // no mistake of the user's.

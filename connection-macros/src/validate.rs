@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use syn::ext::IdentExt;
 use syn::{FnArg, ImplItem, ReceiverKind, ReturnType};
 
 use crate::errors::Errors;
@@ -34,42 +35,78 @@ const CLIENT_METHODS: &[&str] = &[
 /// Methods generated on the connection type itself.
 const TYPE_METHODS: &[&str] = &["start", "start_with"];
 
-pub(crate) fn check(block: &Block, errors: &mut Errors) {
+/// What validation decided: what the expansion may generate.
+pub(crate) struct Verdict {
+    /// Whether anything can be generated: the block is an inherent impl of
+    /// a named type with supported generics.
+    pub(crate) expandable: bool,
+    /// For each handler, in `Block::handlers` order: whether it is free of
+    /// errors, so that code calling it can be generated.
+    pub(crate) usable: Vec<bool>,
+}
+
+pub(crate) fn check(block: &Block, errors: &mut Errors) -> Verdict {
+    let mut verdict = Verdict {
+        expandable: true,
+        usable: vec![true; block.handlers.len()],
+    };
     if let Some((path, _)) = &block.item.trait_ {
         // Nothing else about a trait impl is worth reporting.
         errors.spanned(
             path,
             "`#[connection]` goes on an inherent impl block (`impl MyConnection { .. }`), not on a trait impl",
         );
-        return;
+        verdict.expandable = false;
+        return verdict;
     }
-    check_block(block, errors);
-    check_counts(block, errors);
-    for handler in &block.handlers {
-        check_signature(handler, errors);
-        check_params(handler, errors);
-        check_output(handler, errors);
+    verdict.expandable = check_block(block, errors);
+    check_counts(block, errors, &mut verdict.usable);
+    let self_ty = type_key(&block.item.self_ty);
+    for (handler, usable) in block.handlers.iter().zip(&mut verdict.usable) {
+        let mut handler_errors = Errors::default();
+        check_signature(handler, &mut handler_errors);
+        check_params(handler, &self_ty, &mut handler_errors);
+        check_output(handler, &mut handler_errors);
+        if !handler_errors.is_empty() {
+            *usable = false;
+            errors.extend(handler_errors);
+        }
     }
-    check_names(block, errors);
+    check_names(block, errors, &mut verdict.usable);
+    verdict
 }
 
-fn check_block(block: &Block, errors: &mut Errors) {
+/// Returns whether the block can be expanded at all.
+fn check_block(block: &Block, errors: &mut Errors) -> bool {
     let item = &block.item;
-    if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
-        errors.spanned(
-            &item.generics,
-            "`#[connection]` does not support generic impl blocks yet",
-        );
+    let mut expandable = true;
+    for param in &item.generics.params {
+        match param {
+            syn::GenericParam::Type(_) => {}
+            syn::GenericParam::Lifetime(lifetime) => {
+                errors.spanned(
+                    lifetime,
+                    "a connection runs on its own task, so it cannot borrow: lifetime parameters are not supported",
+                );
+                expandable = false;
+            }
+            syn::GenericParam::Const(constant) => {
+                errors.spanned(constant, "const generic parameters are not supported");
+                expandable = false;
+            }
+        }
     }
     if block.self_ident().is_none() {
         errors.spanned(
             &item.self_ty,
             "`#[connection]` expects the impl of a named type, such as `impl Tcp`",
         );
+        expandable = false;
     }
+    expandable
 }
 
-fn check_counts(block: &Block, errors: &mut Errors) {
+fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
     for kind in [Kind::Connect, Kind::Disconnect] {
         if block.handler(kind).is_none() {
             errors.push(syn::Error::new(
@@ -89,11 +126,16 @@ fn check_counts(block: &Block, errors: &mut Errors) {
         Kind::Timeout,
         Kind::Terminate,
     ] {
-        let mut handlers = block.handlers(kind);
-        let Some(first) = handlers.next() else {
+        let mut handlers = block
+            .handlers
+            .iter()
+            .enumerate()
+            .filter(|(_, handler)| handler.kind == kind);
+        let Some((_, first)) = handlers.next() else {
             continue;
         };
-        for duplicate in handlers {
+        for (index, duplicate) in handlers {
+            usable[index] = false;
             errors.spanned(
                 &duplicate.marker,
                 format!(
@@ -136,7 +178,7 @@ fn check_signature(handler: &Handler, errors: &mut Errors) {
     }
 }
 
-fn check_params(handler: &Handler, errors: &mut Errors) {
+fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
     let name = handler.ident();
     let kind = handler.kind;
     let mut contexts = 0;
@@ -148,7 +190,9 @@ fn check_params(handler: &Handler, errors: &mut Errors) {
                 let syn::Type::Reference(reference) = &*arg.ty else {
                     unreachable!("classified as a context by its reference type")
                 };
-                if reference.mutability.is_none() {
+                let of_self = single_type_argument(&reference.elem, "Context")
+                    .is_some_and(|ty| type_key(ty) == "Self" || type_key(ty) == self_ty);
+                if reference.mutability.is_none() || !of_self {
                     errors.spanned(&arg.ty, "the context is taken as `&mut Context<Self>`");
                 } else if contexts > 1 {
                     errors.spanned(arg, format!("handler `{name}` takes the context twice"));
@@ -192,7 +236,18 @@ fn check_params(handler: &Handler, errors: &mut Errors) {
             errors.spanned(&arg.ty, "handler parameters cannot be `impl Trait`");
         }
     }
-    let values: Vec<_> = handler.values().map(|(arg, _)| arg).collect();
+    // A misplaced `ReplyTo` was reported above; counted as the value it
+    // stands in for, it causes no second error.
+    let values: Vec<_> = handler
+        .params
+        .iter()
+        .filter(|param| match param {
+            Param::Value { .. } => true,
+            Param::ReplyTo { .. } => kind != Kind::Call,
+            Param::Context { .. } => false,
+        })
+        .map(Param::arg)
+        .collect();
     let expect_values =
         |errors: &mut Errors, range: std::ops::RangeInclusive<usize>, what: &str| {
             if !range.contains(&values.len()) {
@@ -247,7 +302,7 @@ fn check_params(handler: &Handler, errors: &mut Errors) {
             if let Some(arg) = values.first() {
                 let is_stop_ref = matches!(&*arg.ty, syn::Type::Reference(r) if r.mutability.is_none() && last_segment_is(&r.elem, "Stop"));
                 if !is_stop_ref {
-                    errors.spanned(&arg.ty, "expected `&Stop`");
+                    errors.spanned(&arg.ty, "`#[terminate]` takes the reason as `&Stop`");
                 }
             }
         }
@@ -301,6 +356,11 @@ fn check_output(handler: &Handler, errors: &mut Errors) {
     }
 }
 
+/// A type as a comparable string: `Tcp`, `Self`, `net::Tcp`.
+fn type_key(ty: &syn::Type) -> String {
+    quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "")
+}
+
 fn return_shape(name: &str) -> &'static str {
     match name {
         "Init" => "Init<I>",
@@ -309,31 +369,45 @@ fn return_shape(name: &str) -> &'static str {
     }
 }
 
-fn check_names(block: &Block, errors: &mut Errors) {
+fn check_names(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
     let mut variants: HashMap<String, &Handler> = HashMap::new();
-    for handler in block
+    let requests = block
         .handlers
         .iter()
-        .filter(|handler| handler.kind.is_request())
-    {
-        let name = handler.ident().to_string();
+        .enumerate()
+        .filter(|(_, handler)| handler.kind.is_request());
+    for (index, handler) in requests {
+        let before = errors.len();
+        let name = handler.ident().unraw().to_string();
         if CLIENT_METHODS.contains(&name.as_str()) {
             errors.spanned(
                 handler.ident(),
-                format!("`{name}` clashes with the generated client's own `{name}` method; rename the handler"),
-            );
-        }
-        let variant = handler.variant().to_string();
-        if let Some(first) = variants.get(&variant) {
-            errors.spanned(
-                handler.ident(),
                 format!(
-                    "`{name}` and `{}` both become the message variant `{variant}`; rename one",
-                    first.ident()
+                    "`{name}` clashes with the generated client's own `{name}` method; rename the handler"
                 ),
             );
-        } else {
-            variants.insert(variant, handler);
+        }
+        match handler.variant() {
+            None => errors.spanned(
+                handler.ident(),
+                format!(
+                    "`{name}` gives no valid message variant name in UpperCamelCase; rename the handler"
+                ),
+            ),
+            Some(variant) => {
+                let variant = variant.to_string();
+                if let Some(first) = variants.get(&variant) {
+                    errors.spanned(
+                        handler.ident(),
+                        format!(
+                            "`{name}` and `{}` both become the message variant `{variant}`; rename one",
+                            first.ident()
+                        ),
+                    );
+                } else {
+                    variants.insert(variant, handler);
+                }
+            }
         }
         if handler.reply_to().is_none() {
             for (arg, ident) in handler.values() {
@@ -344,6 +418,9 @@ fn check_names(block: &Block, errors: &mut Errors) {
                     );
                 }
             }
+        }
+        if errors.len() > before {
+            usable[index] = false;
         }
     }
     for item in &block.item.items {

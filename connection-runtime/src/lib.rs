@@ -129,6 +129,11 @@ pub use crate::start::{Options, start};
 /// (for a renamed dependency or a re-export).
 pub use connection_macros::connection;
 
+/// The handler markers. They only have meaning on the methods of a
+/// `#[connection]` block, which removes them; anywhere else each one is a
+/// compile error saying so. There is no need to import them.
+pub use connection_macros::{call, cast, connect, disconnect, info, init, terminate, timeout};
+
 /// Items the generated code names. Not public API: no compatibility promise
 /// holds between versions; the macros crate is pinned to this exact version.
 #[doc(hidden)]

@@ -1,0 +1,6 @@
+use connection::connection;
+
+#[connection]
+fn connect() {}
+
+fn main() {}

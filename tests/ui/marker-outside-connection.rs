@@ -1,0 +1,12 @@
+use connection::call;
+
+struct Plain;
+
+impl Plain {
+    #[call]
+    async fn ping(&mut self) {}
+}
+
+fn main() {
+    let _ = Plain;
+}

@@ -1,0 +1,24 @@
+use connection::{connection, Attempt, Connect, Disconnect};
+
+struct Conn;
+
+#[connection]
+impl Conn {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    #[call]
+    async fn ping(&mut self) -> u32 {
+        let x = ;
+        x
+    }
+}
+
+fn main() {}

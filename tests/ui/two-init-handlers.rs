@@ -1,0 +1,29 @@
+#![allow(unused_imports)]
+use connection::{connection, Attempt, Connect, Context, Disconnect, Init, ReplyTo, Stop};
+
+struct Conn;
+
+#[connection]
+impl Conn {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    #[init]
+    async fn init(&mut self) -> Init<()> {
+        Init::Ok
+    }
+
+    #[init]
+    async fn init_again(&mut self) -> Init<()> {
+        Init::Ok
+    }
+}
+
+fn main() {}
