@@ -32,7 +32,9 @@ impl Errors {
 
     /// How many errors are recorded.
     pub(crate) fn len(&self) -> usize {
-        self.combined.as_ref().map_or(0, |error| error.into_iter().count())
+        self.combined
+            .as_ref()
+            .map_or(0, |error| error.into_iter().count())
     }
 
     pub(crate) fn is_empty(&self) -> bool {

@@ -44,8 +44,10 @@ pub(crate) struct Expansion<'a> {
     self_ty: &'a Type,
     message: Ident,
     client: Ident,
-    /// The block's generics, for the message enum and the connection impl.
-    generics: &'a Generics,
+    /// The block's generics with `Send + 'static` added to each type
+    /// parameter (a connection runs on its own task): for the message enum
+    /// and the connection impl.
+    generics: Generics,
     /// The same plus `Self: Connection`, which the runtime's `Client`
     /// requires: for the client and the `start` methods.
     client_generics: Generics,
@@ -64,13 +66,34 @@ impl<'a> Expansion<'a> {
             .unwrap_or_else(|| syn::parse_quote!(::connection));
         let private = quote!(#krate::__private);
         let self_ty = &*block.item.self_ty;
-        let generics = &block.item.generics;
+        let mut generics = block.item.generics.clone();
+        for param in generics.type_params_mut() {
+            param.bounds.push(syn::parse_quote!(::core::marker::Send));
+            param.bounds.push(syn::parse_quote!('static));
+        }
+        let message = options
+            .message
+            .clone()
+            .unwrap_or_else(|| format_ident!("{}Message", self_ident));
+        let client = options
+            .client
+            .clone()
+            .unwrap_or_else(|| format_ident!("{}Client", self_ident));
         let mut client_generics = generics.clone();
         if !generics.params.is_empty() {
+            // Written out for the generic case only: for a concrete type it
+            // is a trivially true bound. The associated types are named so
+            // that the client's methods know what they send and return.
+            let (_, ty_generics, _) = generics.split_for_impl();
             client_generics
                 .make_where_clause()
                 .predicates
-                .push(syn::parse_quote!(#self_ty: #private::Connection));
+                .push(syn::parse_quote! {
+                    #self_ty: #private::Connection<
+                        Message = #message #ty_generics,
+                        Client = #client #ty_generics,
+                    >
+                });
         }
         Expansion {
             block,
@@ -81,14 +104,8 @@ impl<'a> Expansion<'a> {
                 .clone()
                 .unwrap_or_else(|| syn::parse_quote!(pub)),
             self_ty,
-            message: options
-                .message
-                .clone()
-                .unwrap_or_else(|| format_ident!("{}Message", self_ident)),
-            client: options
-                .client
-                .clone()
-                .unwrap_or_else(|| format_ident!("{}Client", self_ident)),
+            message,
+            client,
             generics,
             client_generics,
         }
@@ -142,10 +159,9 @@ impl<'a> Expansion<'a> {
             vis,
             self_ty,
             message,
-            generics,
             ..
         } = self;
-        let (impl_generics, _, where_clause) = generics.split_for_impl();
+        let (impl_generics, _, where_clause) = self.generics.split_for_impl();
         let variants = self.requests().map(|handler| {
             let variant = handler.variant();
             let cfgs = &handler.cfgs;
@@ -456,10 +472,9 @@ impl<'a> Expansion<'a> {
             self_ty,
             message,
             client,
-            generics,
             ..
         } = self;
-        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+        let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
         let connect_info = self.connect_info();
         let disconnect_info = self
             .first(Kind::Disconnect)
@@ -559,7 +574,12 @@ impl<'a> Expansion<'a> {
     /// A required lifecycle method: it forwards to the usable handler, or is
     /// a stub when the handler is missing or broken (the block then has a
     /// compile error already, so the stub never runs).
-    fn lifecycle_method(&self, kind: Kind, value: TokenStream, signature: TokenStream) -> TokenStream {
+    fn lifecycle_method(
+        &self,
+        kind: Kind,
+        value: TokenStream,
+        signature: TokenStream,
+    ) -> TokenStream {
         let body = match self.usable(kind).next() {
             Some(handler) => self.forward(handler, value),
             None => quote! {
@@ -626,9 +646,8 @@ impl<'a> Expansion<'a> {
                 #arm
             }
         });
-        let phantom = (!self.type_params().is_empty()).then(|| {
-            quote!(#message::__Phantom(never, _) => match never {},)
-        });
+        let phantom = (!self.type_params().is_empty())
+            .then(|| quote!(#message::__Phantom(never, _) => match never {},));
         quote! {
             async fn handle(&mut self, message: Self::Message, ctx: &mut #private::Context<Self>) {
                 match message {

@@ -358,7 +358,9 @@ fn check_output(handler: &Handler, errors: &mut Errors) {
 
 /// A type as a comparable string: `Tcp`, `Self`, `net::Tcp`.
 fn type_key(ty: &syn::Type) -> String {
-    quote::ToTokens::to_token_stream(ty).to_string().replace(' ', "")
+    quote::ToTokens::to_token_stream(ty)
+        .to_string()
+        .replace(' ', "")
 }
 
 fn return_shape(name: &str) -> &'static str {

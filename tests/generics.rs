@@ -1,0 +1,83 @@
+//! Generic impl blocks: the message enum, the client and the connection impl
+//! carry the block's parameters and bounds.
+
+use std::fmt::Display;
+
+use connection::{Attempt, Connect, Disconnect, connection};
+
+/// A type parameter that requests mention.
+struct Store<T> {
+    items: Vec<T>,
+}
+
+#[connection]
+impl<T: Clone + Send + 'static> Store<T> {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    /// Adds an item and returns how many there are.
+    #[call]
+    async fn push(&mut self, item: T) -> usize {
+        self.items.push(item);
+        self.items.len()
+    }
+
+    /// The item at `index`.
+    #[call]
+    async fn get(&mut self, index: usize) -> Option<T> {
+        self.items.get(index).cloned()
+    }
+}
+
+/// A type parameter that no request mentions, with a where clause.
+struct Greeter<G> {
+    greeting: G,
+}
+
+#[connection]
+impl<G> Greeter<G>
+where
+    G: Display + Send + 'static,
+{
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    /// Greets `name`.
+    #[call]
+    async fn greet(&mut self, name: String) -> String {
+        format!("{} {name}", self.greeting)
+    }
+}
+
+#[tokio::test]
+async fn a_type_parameter_used_by_requests_flows_through_the_client() {
+    let client: StoreClient<String> = Store { items: Vec::new() }.start().await.unwrap();
+    assert_eq!(client.push("a".to_owned()).await.unwrap(), 1);
+    assert_eq!(client.push("b".to_owned()).await.unwrap(), 2);
+    assert_eq!(client.get(1).await.unwrap().as_deref(), Some("b"));
+    let cloned = client.clone();
+    assert_eq!(cloned.get(5).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_type_parameter_no_request_mentions_still_compiles() {
+    let client = Greeter { greeting: "hello" }.start().await.unwrap();
+    assert_eq!(client.greet("you".to_owned()).await.unwrap(), "hello you");
+    let other = Greeter { greeting: 42 }.start().await.unwrap();
+    assert_eq!(other.greet("answer".to_owned()).await.unwrap(), "42 answer");
+    assert!(format!("{other:?}").contains("Client"));
+}
