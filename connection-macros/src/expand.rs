@@ -447,7 +447,7 @@ impl<'a> Expansion<'a> {
                 ///
                 /// When `init` stops, panics or times out.
                 #vis async fn start(self) -> ::core::result::Result<#client #ty_generics, #private::StartError> {
-                    #private::start(self, #private::Options::default()).await
+                    #private::start(self, <#private::Options as ::core::default::Default>::default()).await
                 }
 
                 /// Starts the connection with `options`, and returns its client once
