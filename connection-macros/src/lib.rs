@@ -14,6 +14,9 @@ mod markers;
 mod parse;
 mod validate;
 
+#[cfg(test)]
+mod tests;
+
 use proc_macro::TokenStream;
 
 use crate::parse::Kind;

@@ -1,0 +1,277 @@
+//! One handler of every kind.
+use std::time::Duration;
+use connection::{connection, Attempt, Connect, Context, Disconnect, Init, ReplyTo, Stop};
+pub struct Device {
+    pending: Vec<ReplyTo<u32>>,
+    reading: u32,
+}
+impl Device {
+    #[allow(clippy::unused_async)]
+    async fn init(&mut self) -> Init<&'static str> {
+        Init::Backoff(Duration::from_millis(10))
+    }
+    #[allow(clippy::unused_async)]
+    async fn connect(
+        &mut self,
+        attempt: Attempt<&'static str>,
+        ctx: &mut Context<Self>,
+    ) -> Connect {
+        let _ = attempt;
+        ctx.idle_timeout(Duration::from_secs(30));
+        Connect::Ok
+    }
+    #[allow(clippy::unused_async)]
+    async fn disconnect(&mut self, why: &'static str) -> Disconnect<&'static str> {
+        let _ = why;
+        Disconnect::Backoff(Duration::from_secs(1))
+    }
+    /// The last reading.
+    #[allow(clippy::unused_async)]
+    async fn read(&mut self) -> u32 {
+        self.reading
+    }
+    /// The next reading, when it comes.
+    #[allow(clippy::unused_async)]
+    async fn next(&mut self, reply: ReplyTo<u32>) {
+        self.pending.push(reply);
+    }
+    /// Resets the device.
+    #[allow(clippy::unused_async)]
+    async fn reset(&mut self, ctx: &mut Context<Self>) {
+        ctx.disconnect("reset");
+    }
+    #[allow(clippy::unused_async)]
+    async fn on_reading(&mut self, reading: u32) {
+        self.reading = reading;
+        for reply in self.pending.drain(..) {
+            let _ = reply.send(reading);
+        }
+    }
+    #[allow(clippy::unused_async)]
+    async fn on_idle(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop(Stop::shutdown("idle"));
+    }
+    #[allow(clippy::unused_async)]
+    async fn terminate(&mut self, reason: &Stop) {
+        let _ = reason;
+    }
+}
+///The requests a `Device` handles: one variant per `#[call]` and `#[cast]` handler.
+#[allow(missing_docs)]
+pub enum DeviceMessage {
+    ///A request for `Device::read`.
+    Read { reply_to: ::connection::__private::ReplyTo<u32> },
+    ///A request for `Device::next`.
+    Next { reply: ::connection::__private::ReplyTo<u32> },
+    ///A request for `Device::reset`.
+    Reset {},
+}
+///A handle to a running `Device` connection, returned by `Device::start`. Cloning is cheap; the connection stops once every clone is dropped. Besides one method per request it has the runtime client's `stop`, `stopped` and `is_alive`, and converts to and from the generic `connection::Client`.
+pub struct DeviceClient {
+    client: ::connection::__private::Client<Device>,
+}
+impl DeviceClient {
+    /// The last reading.
+    pub async fn read(
+        &self,
+    ) -> ::core::result::Result<u32, ::connection::__private::CallError> {
+        self.client.call(|reply_to| DeviceMessage::Read { reply_to }).await
+    }
+    /// The next reading, when it comes.
+    pub async fn next(
+        &self,
+    ) -> ::core::result::Result<u32, ::connection::__private::CallError> {
+        self.client.call(|reply| DeviceMessage::Next { reply }).await
+    }
+    /// Resets the device.
+    pub async fn reset(
+        &self,
+    ) -> ::core::result::Result<(), ::connection::__private::CallError> {
+        self.client.cast(DeviceMessage::Reset {}).await
+    }
+    /// Delivers `info` to the `#[info]` handler, waiting for mailbox space
+    /// for at most this client's timeout.
+    ///
+    /// # Errors
+    ///
+    /// When the mailbox stays full, or the connection has stopped.
+    pub async fn info(
+        &self,
+        info: u32,
+    ) -> ::core::result::Result<(), ::connection::__private::CallError> {
+        self.client.info(info).await
+    }
+    /// Delivers `info` to the `#[info]` handler if the mailbox has room now.
+    ///
+    /// # Errors
+    ///
+    /// When the mailbox is full, or the connection has stopped.
+    pub fn try_info(
+        &self,
+        info: u32,
+    ) -> ::core::result::Result<(), ::connection::__private::CallError> {
+        self.client.try_info(info)
+    }
+    /// A sender to the `#[info]` handler that does not keep the connection alive.
+    #[must_use]
+    #[allow(private_interfaces)]
+    pub fn info_sender(&self) -> ::connection::__private::InfoSender<Device> {
+        self.client.info_sender()
+    }
+    /// Asks the connection to stop with `reason` once the requests queued before
+    /// this one are handled, and waits until `terminate` has run.
+    ///
+    /// # Errors
+    ///
+    /// When the connection had already stopped, or the stop timed out.
+    pub async fn stop(
+        &self,
+        reason: ::connection::__private::Stop,
+    ) -> ::core::result::Result<(), ::connection::__private::CallError> {
+        self.client.stop(reason).await
+    }
+    /// Waits until the connection has stopped, and returns why.
+    pub async fn stopped(&self) -> ::connection::__private::Stop {
+        self.client.stopped().await
+    }
+    /// Whether the connection is still running.
+    #[must_use]
+    pub fn is_alive(&self) -> bool {
+        self.client.is_alive()
+    }
+    /// The timeout that bounds each request of this client.
+    #[must_use]
+    pub fn timeout(&self) -> ::core::time::Duration {
+        self.client.timeout()
+    }
+    /// A clone of this client whose requests time out after `timeout`.
+    #[must_use]
+    pub fn with_timeout(&self, timeout: ::core::time::Duration) -> Self {
+        Self {
+            client: self.client.with_timeout(timeout),
+        }
+    }
+}
+#[automatically_derived]
+impl ::core::clone::Clone for DeviceClient {
+    fn clone(&self) -> Self {
+        Self {
+            client: ::core::clone::Clone::clone(&self.client),
+        }
+    }
+}
+#[automatically_derived]
+impl ::core::fmt::Debug for DeviceClient {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.client, f)
+    }
+}
+#[automatically_derived]
+impl ::core::convert::AsRef<::connection::__private::Client<Device>> for DeviceClient {
+    fn as_ref(&self) -> &::connection::__private::Client<Device> {
+        &self.client
+    }
+}
+#[automatically_derived]
+impl ::core::convert::From<::connection::__private::Client<Device>> for DeviceClient {
+    fn from(client: ::connection::__private::Client<Device>) -> Self {
+        Self { client }
+    }
+}
+#[automatically_derived]
+impl ::core::convert::From<DeviceClient> for ::connection::__private::Client<Device> {
+    fn from(client: DeviceClient) -> Self {
+        client.client
+    }
+}
+impl Device {
+    /// Starts the connection on a new tokio task with default options, and
+    /// returns its client once `init` has returned.
+    ///
+    /// # Errors
+    ///
+    /// When `init` stops, panics or times out.
+    pub async fn start(
+        self,
+    ) -> ::core::result::Result<DeviceClient, ::connection::__private::StartError> {
+        ::connection::__private::start(
+                self,
+                <::connection::__private::Options as ::core::default::Default>::default(),
+            )
+            .await
+    }
+    /// Starts the connection with `options`, and returns its client once
+    /// `init` has returned.
+    ///
+    /// # Errors
+    ///
+    /// When `init` stops, panics or times out.
+    pub async fn start_with(
+        self,
+        options: ::connection::__private::Options,
+    ) -> ::core::result::Result<DeviceClient, ::connection::__private::StartError> {
+        ::connection::__private::start(self, options).await
+    }
+}
+#[automatically_derived]
+impl ::connection::__private::Connection for Device {
+    type Message = DeviceMessage;
+    type ConnectInfo = &'static str;
+    type DisconnectInfo = &'static str;
+    type Info = u32;
+    type Client = DeviceClient;
+    async fn init(&mut self) -> ::connection::__private::Init<&'static str> {
+        Self::init(self).await
+    }
+    async fn connect(
+        &mut self,
+        attempt: ::connection::__private::Attempt<&'static str>,
+        ctx: &mut ::connection::__private::Context<Self>,
+    ) -> ::connection::__private::Connect {
+        Self::connect(self, attempt, ctx).await
+    }
+    async fn disconnect(
+        &mut self,
+        info: &'static str,
+        ctx: &mut ::connection::__private::Context<Self>,
+    ) -> ::connection::__private::Disconnect<&'static str> {
+        let _ = &ctx;
+        Self::disconnect(self, info).await
+    }
+    async fn handle(
+        &mut self,
+        message: Self::Message,
+        ctx: &mut ::connection::__private::Context<Self>,
+    ) {
+        match message {
+            DeviceMessage::Read { reply_to } => {
+                let reply = {
+                    let _ = &ctx;
+                    Self::read(self).await
+                };
+                ::connection::__private::reply(ctx, reply_to, reply);
+            }
+            DeviceMessage::Next { reply } => {
+                let _ = &ctx;
+                Self::next(self, reply).await
+            }
+            DeviceMessage::Reset {} => Self::reset(self, ctx).await,
+        }
+    }
+    async fn info(
+        &mut self,
+        info: u32,
+        ctx: &mut ::connection::__private::Context<Self>,
+    ) {
+        {
+            let _ = &ctx;
+            Self::on_reading(self, info).await
+        }
+    }
+    async fn timeout(&mut self, ctx: &mut ::connection::__private::Context<Self>) {
+        { Self::on_idle(self, ctx).await }
+    }
+    async fn terminate(&mut self, reason: &::connection::__private::Stop) {
+        { Self::terminate(self, reason).await }
+    }
+}

@@ -1,0 +1,208 @@
+//! The TCP example's connection.
+use std::{io, net::SocketAddr, time::Duration};
+use connection::{connection, Attempt, Connect, Context, Disconnect, ReplyTo};
+use tokio::{io::AsyncWriteExt, net::TcpStream};
+pub struct Tcp {
+    addr: SocketAddr,
+    sock: Option<TcpStream>,
+}
+pub enum Why {
+    Io(io::Error),
+    Close(ReplyTo<()>),
+}
+impl Tcp {
+    #[allow(clippy::unused_async)]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        match TcpStream::connect(self.addr).await {
+            Ok(sock) => {
+                self.sock = Some(sock);
+                Connect::Ok
+            }
+            Err(_) => Connect::Backoff(Duration::from_secs(1)),
+        }
+    }
+    #[allow(clippy::unused_async)]
+    async fn disconnect(&mut self, why: Why) -> Disconnect<()> {
+        self.sock = None;
+        if let Why::Close(reply) = why {
+            let _ = reply.send(());
+        }
+        Disconnect::Connect(())
+    }
+    /// Sends `data`.
+    #[allow(clippy::unused_async)]
+    async fn send(&mut self, data: Vec<u8>, ctx: &mut Context<Self>) -> io::Result<()> {
+        let sock = self.sock.as_mut().ok_or(io::ErrorKind::NotConnected)?;
+        if let Err(error) = sock.write_all(&data).await {
+            ctx.disconnect(Why::Io(io::Error::new(error.kind(), error.to_string())));
+            return Err(error);
+        }
+        Ok(())
+    }
+    /// Closes the socket; answers once it is closed.
+    #[allow(clippy::unused_async)]
+    async fn close(&mut self, reply: ReplyTo<()>, ctx: &mut Context<Self>) {
+        ctx.disconnect(Why::Close(reply));
+    }
+}
+///The requests a `Tcp` handles: one variant per `#[call]` and `#[cast]` handler.
+#[allow(missing_docs)]
+pub enum TcpMessage {
+    ///A request for `Tcp::send`.
+    Send { data: Vec<u8>, reply_to: ::connection::__private::ReplyTo<io::Result<()>> },
+    ///A request for `Tcp::close`.
+    Close { reply: ::connection::__private::ReplyTo<()> },
+}
+///A handle to a running `Tcp` connection, returned by `Tcp::start`. Cloning is cheap; the connection stops once every clone is dropped. Besides one method per request it has the runtime client's `stop`, `stopped` and `is_alive`, and converts to and from the generic `connection::Client`.
+pub struct TcpClient {
+    client: ::connection::__private::Client<Tcp>,
+}
+impl TcpClient {
+    /// Sends `data`.
+    pub async fn send(
+        &self,
+        data: Vec<u8>,
+    ) -> ::core::result::Result<io::Result<()>, ::connection::__private::CallError> {
+        self.client.call(|reply_to| TcpMessage::Send { data, reply_to }).await
+    }
+    /// Closes the socket; answers once it is closed.
+    pub async fn close(
+        &self,
+    ) -> ::core::result::Result<(), ::connection::__private::CallError> {
+        self.client.call(|reply| TcpMessage::Close { reply }).await
+    }
+    /// Asks the connection to stop with `reason` once the requests queued before
+    /// this one are handled, and waits until `terminate` has run.
+    ///
+    /// # Errors
+    ///
+    /// When the connection had already stopped, or the stop timed out.
+    pub async fn stop(
+        &self,
+        reason: ::connection::__private::Stop,
+    ) -> ::core::result::Result<(), ::connection::__private::CallError> {
+        self.client.stop(reason).await
+    }
+    /// Waits until the connection has stopped, and returns why.
+    pub async fn stopped(&self) -> ::connection::__private::Stop {
+        self.client.stopped().await
+    }
+    /// Whether the connection is still running.
+    #[must_use]
+    pub fn is_alive(&self) -> bool {
+        self.client.is_alive()
+    }
+    /// The timeout that bounds each request of this client.
+    #[must_use]
+    pub fn timeout(&self) -> ::core::time::Duration {
+        self.client.timeout()
+    }
+    /// A clone of this client whose requests time out after `timeout`.
+    #[must_use]
+    pub fn with_timeout(&self, timeout: ::core::time::Duration) -> Self {
+        Self {
+            client: self.client.with_timeout(timeout),
+        }
+    }
+}
+#[automatically_derived]
+impl ::core::clone::Clone for TcpClient {
+    fn clone(&self) -> Self {
+        Self {
+            client: ::core::clone::Clone::clone(&self.client),
+        }
+    }
+}
+#[automatically_derived]
+impl ::core::fmt::Debug for TcpClient {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Debug::fmt(&self.client, f)
+    }
+}
+#[automatically_derived]
+impl ::core::convert::AsRef<::connection::__private::Client<Tcp>> for TcpClient {
+    fn as_ref(&self) -> &::connection::__private::Client<Tcp> {
+        &self.client
+    }
+}
+#[automatically_derived]
+impl ::core::convert::From<::connection::__private::Client<Tcp>> for TcpClient {
+    fn from(client: ::connection::__private::Client<Tcp>) -> Self {
+        Self { client }
+    }
+}
+#[automatically_derived]
+impl ::core::convert::From<TcpClient> for ::connection::__private::Client<Tcp> {
+    fn from(client: TcpClient) -> Self {
+        client.client
+    }
+}
+impl Tcp {
+    /// Starts the connection on a new tokio task with default options, and
+    /// returns its client once `init` has returned.
+    ///
+    /// # Errors
+    ///
+    /// When `init` stops, panics or times out.
+    pub async fn start(
+        self,
+    ) -> ::core::result::Result<TcpClient, ::connection::__private::StartError> {
+        ::connection::__private::start(
+                self,
+                <::connection::__private::Options as ::core::default::Default>::default(),
+            )
+            .await
+    }
+    /// Starts the connection with `options`, and returns its client once
+    /// `init` has returned.
+    ///
+    /// # Errors
+    ///
+    /// When `init` stops, panics or times out.
+    pub async fn start_with(
+        self,
+        options: ::connection::__private::Options,
+    ) -> ::core::result::Result<TcpClient, ::connection::__private::StartError> {
+        ::connection::__private::start(self, options).await
+    }
+}
+#[automatically_derived]
+impl ::connection::__private::Connection for Tcp {
+    type Message = TcpMessage;
+    type ConnectInfo = ();
+    type DisconnectInfo = Why;
+    type Info = ::core::convert::Infallible;
+    type Client = TcpClient;
+    async fn init(&mut self) -> ::connection::__private::Init<()> {
+        ::connection::__private::Init::Connect(::core::default::Default::default())
+    }
+    async fn connect(
+        &mut self,
+        attempt: ::connection::__private::Attempt<()>,
+        ctx: &mut ::connection::__private::Context<Self>,
+    ) -> ::connection::__private::Connect {
+        let _ = &ctx;
+        Self::connect(self, attempt).await
+    }
+    async fn disconnect(
+        &mut self,
+        info: Why,
+        ctx: &mut ::connection::__private::Context<Self>,
+    ) -> ::connection::__private::Disconnect<()> {
+        let _ = &ctx;
+        Self::disconnect(self, info).await
+    }
+    async fn handle(
+        &mut self,
+        message: Self::Message,
+        ctx: &mut ::connection::__private::Context<Self>,
+    ) {
+        match message {
+            TcpMessage::Send { data, reply_to } => {
+                let reply = { Self::send(self, data, ctx).await };
+                ::connection::__private::reply(ctx, reply_to, reply);
+            }
+            TcpMessage::Close { reply } => Self::close(self, reply, ctx).await,
+        }
+    }
+}
