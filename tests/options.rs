@@ -111,3 +111,82 @@ async fn cfg_attributes_follow_the_handler_and_raw_identifiers_work() {
     let _: fn(u32, connection::ReplyTo<u32>) -> FlagsMessage =
         |r#ref, reply_to| FlagsMessage::Type { r#ref, reply_to };
 }
+
+/// A private connection type with private argument and reply types, in a
+/// private module: no "private type in public interface" error or warning.
+#[deny(warnings)]
+mod private {
+    use connection::{Attempt, Connect, Disconnect, connection};
+
+    struct Secret(u32);
+
+    struct Hidden;
+
+    #[connection]
+    impl Hidden {
+        #[connect]
+        async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+            Connect::Ok
+        }
+
+        #[disconnect]
+        async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+            Disconnect::NoConnect
+        }
+
+        #[call]
+        async fn reveal(&mut self, secret: Secret) -> Secret {
+            Secret(secret.0 + 1)
+        }
+
+        #[info]
+        async fn on_secret(&mut self, secret: Secret) {
+            let _ = secret.0;
+        }
+    }
+
+    pub(super) async fn round_trip() -> u32 {
+        let client = Hidden.start().await.unwrap();
+        client.info(Secret(0)).await.unwrap();
+        client.reveal(Secret(1)).await.unwrap().0
+    }
+}
+
+/// `vis` sets the visibility of the generated types and `start` methods (at
+/// least the connection type's own: the trait's associated types name them).
+mod scoped {
+    pub(crate) mod inner {
+        use connection::{Attempt, Connect, Disconnect, connection};
+
+        pub(crate) struct Scoped;
+
+        #[connection(vis = pub(crate))]
+        impl Scoped {
+            #[connect]
+            async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+                Connect::Ok
+            }
+
+            #[disconnect]
+            async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+                Disconnect::NoConnect
+            }
+
+            #[call]
+            async fn ping(&mut self) -> u8 {
+                1
+            }
+        }
+    }
+
+    pub(crate) async fn ping() -> u8 {
+        let client: inner::ScopedClient = inner::Scoped.start().await.unwrap();
+        client.ping().await.unwrap()
+    }
+}
+
+#[tokio::test]
+async fn private_types_and_the_vis_option_compile_and_work() {
+    assert_eq!(private::round_trip().await, 2);
+    assert_eq!(scoped::ping().await, 1);
+}

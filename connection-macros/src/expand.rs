@@ -201,6 +201,10 @@ impl<'a> Expansion<'a> {
         quote! {
             #[doc = #doc]
             #[allow(missing_docs)] // the fields are the handlers' own parameters
+            // Generated items are `pub` unless `vis` says otherwise (an impl
+            // block cannot see its type's visibility); a handler's own
+            // parameter types may rightly be less visible.
+            #[allow(private_interfaces)]
             #vis enum #message #impl_generics #where_clause {
                 #(#variants,)*
                 #phantom
@@ -290,6 +294,7 @@ impl<'a> Expansion<'a> {
         });
         let lifecycle = self.client_lifecycle_methods();
         quote! {
+            #[allow(private_interfaces)] // as on the message enum
             impl #impl_generics #client #ty_generics #where_clause {
                 #(#methods)*
                 #lifecycle
@@ -327,7 +332,6 @@ impl<'a> Expansion<'a> {
 
                 /// A sender to the `#[info]` handler that does not keep the connection alive.
                 #[must_use]
-                #[allow(private_interfaces)] // the connection type may be private; the sender stays usable
                 pub fn info_sender(&self) -> #private::InfoSender<#self_ty> {
                     self.client.info_sender()
                 }

@@ -124,9 +124,21 @@ pub use crate::start::{Options, start};
 ///
 /// # Options
 ///
-/// `#[connection(client = Name, message = Name, crate = path)]` renames the
-/// generated client and message types, and names this crate by another path
-/// (for a renamed dependency or a re-export).
+/// `#[connection(client = Name, message = Name, vis = pub(crate), crate = path)]`
+/// renames the generated client and message types, sets their visibility
+/// (default `pub`; not narrower than the connection type's own), and names
+/// this crate by another path (for a renamed dependency or a re-export).
+///
+/// # Generics
+///
+/// A generic block (`impl<T: Clone> Store<T> where ..`) gives generic message
+/// and client types with the same bounds, plus `Send + 'static` on each type
+/// parameter. Lifetime and const parameters are not supported.
+///
+/// # Errors
+///
+/// Every misuse is reported on the offending token, all of a block's errors
+/// in one compile; the README lists the checks.
 pub use connection_macros::connection;
 
 /// The handler markers. They only have meaning on the methods of a

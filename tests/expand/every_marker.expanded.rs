@@ -58,6 +58,7 @@ impl Device {
 }
 ///The requests a `Device` handles: one variant per `#[call]` and `#[cast]` handler.
 #[allow(missing_docs)]
+#[allow(private_interfaces)]
 pub enum DeviceMessage {
     ///A request for `Device::read`.
     Read { reply_to: ::connection::__private::ReplyTo<u32> },
@@ -70,6 +71,7 @@ pub enum DeviceMessage {
 pub struct DeviceClient {
     client: ::connection::__private::Client<Device>,
 }
+#[allow(private_interfaces)]
 impl DeviceClient {
     /// The last reading.
     pub async fn read(
@@ -114,7 +116,6 @@ impl DeviceClient {
     }
     /// A sender to the `#[info]` handler that does not keep the connection alive.
     #[must_use]
-    #[allow(private_interfaces)]
     pub fn info_sender(&self) -> ::connection::__private::InfoSender<Device> {
         self.client.info_sender()
     }

@@ -28,6 +28,7 @@ where
 }
 ///The requests a `Store<T,K>` handles: one variant per `#[call]` and `#[cast]` handler.
 #[allow(missing_docs)]
+#[allow(private_interfaces)]
 pub(crate) enum StoreRequest<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
@@ -59,6 +60,7 @@ where
 {
     client: ::connection::__private::Client<Store<T, K>>,
 }
+#[allow(private_interfaces)]
 impl<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,

@@ -47,6 +47,7 @@ impl Tcp {
 }
 ///The requests a `Tcp` handles: one variant per `#[call]` and `#[cast]` handler.
 #[allow(missing_docs)]
+#[allow(private_interfaces)]
 pub enum TcpMessage {
     ///A request for `Tcp::send`.
     Send { data: Vec<u8>, reply_to: ::connection::__private::ReplyTo<io::Result<()>> },
@@ -57,6 +58,7 @@ pub enum TcpMessage {
 pub struct TcpClient {
     client: ::connection::__private::Client<Tcp>,
 }
+#[allow(private_interfaces)]
 impl TcpClient {
     /// Sends `data`.
     pub async fn send(
