@@ -36,7 +36,7 @@ async fn read_exactly(sock: &mut TcpStream, n: usize) -> Vec<u8> {
 async fn connects_receives_sends_closes_and_reconnects() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let client = Tcp::new(listener.local_addr().unwrap())
-        .start()
+        .start_with(Tcp::options())
         .await
         .unwrap();
 
@@ -70,7 +70,7 @@ async fn connects_receives_sends_closes_and_reconnects() {
 async fn a_recv_timeout_keeps_the_link_and_a_lost_peer_is_reconnected() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let client = Tcp::new(listener.local_addr().unwrap())
-        .start()
+        .start_with(Tcp::options())
         .await
         .unwrap();
     let first = accept(&listener).await;
@@ -96,7 +96,7 @@ async fn a_recv_timeout_keeps_the_link_and_a_lost_peer_is_reconnected() {
 async fn while_the_peer_is_down_calls_fail_fast_and_backoff_reconnects_later() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let client = Tcp::new(addr).start().await.unwrap();
+    let client = Tcp::new(addr).start_with(Tcp::options()).await.unwrap();
     let first = accept(&listener).await;
 
     drop(listener);

@@ -7,7 +7,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::client::InfoSender;
 use crate::connection::Envelope;
-use crate::{Connection, ReplyTo, Stop};
+use crate::{Backoff, Connection, ReplyTo, Stop};
 
 /// A transition requested from a call, cast, info or timeout handler.
 pub(crate) enum Request<C: Connection> {
@@ -61,6 +61,7 @@ pub struct Context<C: Connection> {
     pub(crate) idle: Option<Duration>,
     /// Replies held back until `terminate` has run (a stop answers last).
     pub(crate) held_replies: Vec<Box<dyn FnOnce() + Send>>,
+    pub(crate) backoff: Backoff,
     mailbox: mpsc::WeakSender<Envelope<C>>,
     status: watch::Receiver<Option<Stop>>,
 }
@@ -69,15 +70,47 @@ impl<C: Connection> Context<C> {
     pub(crate) fn new(
         mailbox: mpsc::WeakSender<Envelope<C>>,
         status: watch::Receiver<Option<Stop>>,
+        backoff: Backoff,
     ) -> Self {
         Context {
             request: None,
             stop: None,
             idle: None,
             held_replies: Vec::new(),
+            backoff,
             mailbox,
             status,
         }
+    }
+
+    /// The next delay of the connection's backoff policy
+    /// ([`Options::backoff`](crate::Options::backoff)); the runtime resets
+    /// the policy after every successful connect. `None` only when a
+    /// [`Backoff::from_fn`] sequence has ended: time to give up.
+    ///
+    /// ```
+    /// use connection::{connection, Attempt, Connect, Context, Disconnect, Stop};
+    ///
+    /// struct Flaky;
+    ///
+    /// #[connection]
+    /// impl Flaky {
+    ///     #[connect]
+    ///     async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+    ///         match ctx.backoff() {
+    ///             Some(delay) => Connect::Backoff(delay),
+    ///             None => Connect::Stop(Stop::shutdown("gave up")),
+    ///         }
+    ///     }
+    ///
+    ///     #[disconnect]
+    ///     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+    ///         Disconnect::Connect(())
+    ///     }
+    /// }
+    /// ```
+    pub fn backoff(&mut self) -> Option<Duration> {
+        self.backoff.next_delay()
     }
 
     /// Requests `connect(Attempt::Info(info))` once this callback returns.

@@ -74,6 +74,7 @@
 //! - [`start`] and [`Options`]: starting with a chosen mailbox capacity and
 //!   timeouts.
 
+mod backoff;
 mod client;
 mod connection;
 mod context;
@@ -84,6 +85,7 @@ mod reply;
 mod start;
 mod state_machine;
 
+pub use crate::backoff::{Backoff, InvalidBackoff};
 pub use crate::client::{Client, InfoSender};
 pub use crate::connection::Connection;
 pub use crate::context::Context;

@@ -1,12 +1,14 @@
 //! Starting a connection: options, `init`, and spawning the state machine.
 
+use std::fmt;
 use std::num::NonZeroUsize;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::state_machine::{self, Launch};
-use crate::{Client, Connection, StartError};
+use crate::{Backoff, Client, Connection, StartError};
 
 /// How a connection is started.
 ///
@@ -20,11 +22,12 @@ use crate::{Client, Connection, StartError};
 ///     .call_timeout(Duration::from_secs(1));
 /// assert_eq!(options.get_call_timeout(), Duration::from_secs(1));
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Options {
     mailbox_capacity: NonZeroUsize,
     call_timeout: Duration,
     init_timeout: Duration,
+    backoff: Arc<dyn Fn() -> Backoff + Send + Sync>,
 }
 
 impl Options {
@@ -59,6 +62,25 @@ impl Options {
         self
     }
 
+    /// The backoff policy of the connection, reached through
+    /// [`Context::backoff`](crate::Context::backoff): `policy` is called once
+    /// per started connection, so jittered delays differ between
+    /// connections. Default: [`Backoff::default`] (`rand_exp`, 1 s to 30 s).
+    ///
+    /// ```
+    /// use connection::{Backoff, Options};
+    /// use std::time::Duration;
+    ///
+    /// let ms = Duration::from_millis;
+    /// let options = Options::default().backoff(|| Backoff::exp(ms(100), ms(5_000)).unwrap());
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn backoff(mut self, policy: impl Fn() -> Backoff + Send + Sync + 'static) -> Self {
+        self.backoff = Arc::new(policy);
+        self
+    }
+
     /// The mailbox capacity.
     #[must_use]
     pub fn get_mailbox_capacity(&self) -> NonZeroUsize {
@@ -84,7 +106,19 @@ impl Default for Options {
             mailbox_capacity: Self::DEFAULT_MAILBOX_CAPACITY,
             call_timeout: Self::DEFAULT_CALL_TIMEOUT,
             init_timeout: Self::DEFAULT_INIT_TIMEOUT,
+            backoff: Arc::new(Backoff::default),
         }
+    }
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("mailbox_capacity", &self.mailbox_capacity)
+            .field("call_timeout", &self.call_timeout)
+            .field("init_timeout", &self.init_timeout)
+            .field("backoff", &(self.backoff)())
+            .finish()
     }
 }
 
@@ -115,6 +149,7 @@ pub async fn start<C: Connection>(
         weak_mailbox: mailbox.downgrade(),
         status,
         started,
+        backoff: (options.backoff)(),
     };
     let task = tokio::spawn(state_machine::run(launch));
     match tokio::time::timeout(options.init_timeout, init_result).await {

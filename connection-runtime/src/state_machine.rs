@@ -16,7 +16,7 @@ use crate::connection::Envelope;
 use crate::context::Request;
 use crate::panic::catch_panic;
 use crate::reply::dropping_as_stopped;
-use crate::{Attempt, Connect, Connection, Context, Disconnect, Init, StartError, Stop};
+use crate::{Attempt, Backoff, Connect, Connection, Context, Disconnect, Init, StartError, Stop};
 
 /// What `start` hands to the new task.
 pub(crate) struct Launch<C: Connection> {
@@ -25,6 +25,7 @@ pub(crate) struct Launch<C: Connection> {
     pub(crate) weak_mailbox: mpsc::WeakSender<Envelope<C>>,
     pub(crate) status: watch::Sender<Option<Stop>>,
     pub(crate) started: oneshot::Sender<Result<(), StartError>>,
+    pub(crate) backoff: Backoff,
 }
 
 /// A connect or disconnect to run now, before the next message.
@@ -81,11 +82,12 @@ pub(crate) async fn run<C: Connection>(launch: Launch<C>) {
         weak_mailbox,
         status,
         started,
+        backoff,
     } = launch;
     let init = catch_panic(connection.init())
         .await
         .unwrap_or_else(|panic| Init::Stop(Stop::Panic(panic)));
-    let ctx = Context::new(weak_mailbox, status.subscribe());
+    let ctx = Context::new(weak_mailbox, status.subscribe(), backoff);
     let mut machine = Machine {
         connection,
         ctx,
@@ -188,6 +190,7 @@ impl<C: Connection> Machine<C> {
         match self.after_transition(outcome, "connect")? {
             Connect::Ok => {
                 tracing::debug!("connected");
+                self.ctx.backoff.reset();
                 Ok(None)
             }
             Connect::Backoff(delay) => {

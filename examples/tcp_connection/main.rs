@@ -45,7 +45,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("[server] listening on {addr}");
     let server = serve(listener);
 
-    let client = Tcp::new(addr).start().await?;
+    let client = Tcp::new(addr).start_with(Tcp::options()).await?;
     let greeting = client.recv(5, Duration::from_secs(1)).await??;
     println!("[main] received {:?}", String::from_utf8_lossy(&greeting));
 

@@ -1,33 +1,33 @@
 //! The original's `examples/tcp_connection`, in Rust: a TCP client that
 //! connects at start, reconnects at once when the link drops, and backs off
-//! (doubling, capped) while the peer is down.
+//! (the runtime's `exp` policy) while the peer is down.
 
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use connection::{Attempt, Connect, Context, Disconnect, ReplyTo, connection};
+use connection::{
+    Attempt, Backoff, Connect, Context, Disconnect, Options, ReplyTo, Stop, connection,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// The first retry delay after a failed connect; it doubles up to `MAX_BACKOFF`.
-const MIN_BACKOFF: Duration = Duration::from_millis(100);
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// A TCP connection to one peer.
 pub struct Tcp {
     addr: SocketAddr,
     sock: Option<TcpStream>,
-    next_backoff: Duration,
 }
 
 impl Tcp {
     pub fn new(addr: SocketAddr) -> Self {
-        Tcp {
-            addr,
-            sock: None,
-            next_backoff: MIN_BACKOFF,
-        }
+        Tcp { addr, sock: None }
+    }
+
+    /// How the example starts it: retries 100 ms apart at first, doubling up
+    /// to 2 s (the default policy, jittered 1 s to 30 s, suits real peers).
+    pub fn options() -> Options {
+        let ms = Duration::from_millis;
+        Options::default().backoff(move || Backoff::exp(ms(100), ms(2_000)).expect("min <= max"))
     }
 }
 
@@ -52,7 +52,7 @@ fn copy(error: &io::Error) -> io::Error {
 #[connection]
 impl Tcp {
     #[connect]
-    async fn connect(&mut self, attempt: Attempt<()>) -> Connect {
+    async fn connect(&mut self, attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
         match TcpStream::connect(self.addr).await {
             Ok(sock) => {
                 let how = if attempt.is_backoff() {
@@ -62,15 +62,15 @@ impl Tcp {
                 };
                 println!("[tcp] connected to {} ({how})", self.addr);
                 self.sock = Some(sock);
-                self.next_backoff = MIN_BACKOFF;
                 Connect::Ok
             }
-            Err(error) => {
-                let delay = self.next_backoff;
-                self.next_backoff = (delay * 2).min(MAX_BACKOFF);
-                println!("[tcp] connect failed ({error}); retrying in {delay:?}");
-                Connect::Backoff(delay)
-            }
+            Err(error) => match ctx.backoff() {
+                Some(delay) => {
+                    println!("[tcp] connect failed ({error}); retrying in {delay:?}");
+                    Connect::Backoff(delay)
+                }
+                None => Connect::Stop(Stop::error(error)),
+            },
         }
     }
 
@@ -134,7 +134,7 @@ impl Tcp {
     }
 
     #[terminate]
-    async fn terminate(&mut self, reason: &connection::Stop) {
+    async fn terminate(&mut self, reason: &Stop) {
         println!("[tcp] stopped: {reason}");
     }
 }

@@ -4,6 +4,7 @@
 mod probe;
 
 mod backoff;
+mod backoff_policy;
 mod disconnect;
 mod idle;
 mod init_and_connect;
