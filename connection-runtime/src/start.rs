@@ -72,7 +72,7 @@ impl Options {
     /// use std::time::Duration;
     ///
     /// let ms = Duration::from_millis;
-    /// let options = Options::default().backoff(|| Backoff::exp(ms(100), ms(5_000)).unwrap());
+    /// let options = Options::default().backoff(move || Backoff::exp(ms(100), ms(5_000)).unwrap());
     /// # let _ = options;
     /// ```
     #[must_use]
