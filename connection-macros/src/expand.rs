@@ -32,7 +32,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Generics, Type, Visibility};
 
-use crate::parse::{Block, Handler, Kind, Options, Param, single_type_argument};
+use crate::parse::{Block, Handler, Kind, Options, Param, Policy, single_type_argument};
 
 pub(crate) struct Expansion<'a> {
     block: &'a Block,
@@ -48,6 +48,8 @@ pub(crate) struct Expansion<'a> {
     /// parameter (a connection runs on its own task): for the message enum
     /// and the connection impl.
     generics: Generics,
+    /// The block's `when_disconnected`, for handlers that name none.
+    default_policy: Policy,
     /// The same plus `Self: Connection`, which the runtime's `Client`
     /// requires: for the client and the `start` methods.
     client_generics: Generics,
@@ -107,6 +109,7 @@ impl<'a> Expansion<'a> {
             message,
             client,
             generics,
+            default_policy: options.when_disconnected.unwrap_or(Policy::Run),
             client_generics,
         }
     }
@@ -361,6 +364,13 @@ impl<'a> Expansion<'a> {
                 self.client.is_alive()
             }
 
+            /// Whether the connection is connected: its last connect succeeded and no
+            /// disconnect ran since (a snapshot; it may change at once).
+            #[must_use]
+            pub fn is_connected(&self) -> bool {
+                self.client.is_connected()
+            }
+
             /// The timeout that bounds each request of this client.
             #[must_use]
             pub fn timeout(&self) -> ::core::time::Duration {
@@ -536,6 +546,7 @@ impl<'a> Expansion<'a> {
             }
         });
         let handle = self.handle_method();
+        let policies = self.policy_methods();
         quote! {
             #[automatically_derived]
             impl #impl_generics #private::Connection for #self_ty #where_clause {
@@ -549,6 +560,7 @@ impl<'a> Expansion<'a> {
                 #connect
                 #disconnect
                 #handle
+                #policies
                 #info_method
                 #timeout
                 #terminate
@@ -657,6 +669,84 @@ impl<'a> Expansion<'a> {
                 match message {
                     #(#arms)*
                     #phantom
+                }
+            }
+        }
+    }
+
+    /// The `when_disconnected` hooks, when some request does not simply run:
+    /// which policy each variant has, whether its caller gave up, and how
+    /// to answer it without running the handler.
+    fn policy_methods(&self) -> TokenStream {
+        let Self {
+            private, message, ..
+        } = self;
+        let policy = |handler: &Handler| handler.when_disconnected.unwrap_or(self.default_policy);
+        if self
+            .requests()
+            .all(|handler| policy(handler) == Policy::Run)
+        {
+            return TokenStream::new();
+        }
+        let mut policies = Vec::new();
+        let mut abandoned = Vec::new();
+        let mut refusals = Vec::new();
+        for handler in self.requests() {
+            let variant = handler.variant();
+            let cfgs = &handler.cfgs;
+            let name = match policy(handler) {
+                Policy::Run => quote!(Run),
+                Policy::Queue => quote!(Queue),
+                Policy::Reject => quote!(Reject),
+            };
+            policies.push(quote! {
+                #(#cfgs)*
+                #message::#variant { .. } => #private::WhenDisconnected::#name,
+            });
+            if handler.kind == Kind::Call {
+                let (field, _) = reply_field(handler);
+                abandoned.push(quote! {
+                    #(#cfgs)*
+                    #message::#variant { #field, .. } => #field.is_closed(),
+                });
+                refusals.push(quote! {
+                    #(#cfgs)*
+                    #message::#variant { #field, .. } => #private::refuse(#field, error),
+                });
+            } else {
+                abandoned.push(quote! {
+                    #(#cfgs)*
+                    #message::#variant { .. } => false,
+                });
+                refusals.push(quote! {
+                    #(#cfgs)*
+                    #message::#variant { .. } => { let _ = error; }
+                });
+            }
+        }
+        let phantom = (!self.type_params().is_empty())
+            .then(|| quote!(#message::__Phantom(never, _) => match *never {},));
+        let phantom_owned = (!self.type_params().is_empty())
+            .then(|| quote!(#message::__Phantom(never, _) => match never {},));
+        quote! {
+            fn when_disconnected(message: &Self::Message) -> #private::WhenDisconnected {
+                match message {
+                    #(#policies)*
+                    #phantom
+                }
+            }
+
+            fn is_abandoned(message: &Self::Message) -> bool {
+                match message {
+                    #(#abandoned)*
+                    #phantom
+                }
+            }
+
+            fn refuse(message: Self::Message, error: #private::CallError) {
+                match message {
+                    #(#refusals)*
+                    #phantom_owned
                 }
             }
         }

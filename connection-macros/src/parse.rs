@@ -14,14 +14,39 @@ use syn::{
 
 use crate::errors::Errors;
 
-/// The options of
-/// `#[connection(client = Name, message = Name, vis = pub(crate), crate = path)]`.
+/// The options of `#[connection(client = Name, message = Name,
+/// vis = pub(crate), crate = path, when_disconnected = queue)]`.
 #[derive(Default)]
 pub(crate) struct Options {
     pub(crate) client: Option<Ident>,
     pub(crate) message: Option<Ident>,
     pub(crate) vis: Option<syn::Visibility>,
     pub(crate) krate: Option<Path>,
+    /// The default policy of the block's calls and casts.
+    pub(crate) when_disconnected: Option<Policy>,
+}
+
+/// `when_disconnected = run | queue | reject`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Policy {
+    Run,
+    Queue,
+    Reject,
+}
+
+impl Policy {
+    fn parse(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Policy> {
+        let value: Ident = meta.value()?.parse()?;
+        match value.to_string().as_str() {
+            "run" => Ok(Policy::Run),
+            "queue" => Ok(Policy::Queue),
+            "reject" => Ok(Policy::Reject),
+            _ => Err(syn::Error::new_spanned(
+                value,
+                "unknown `when_disconnected` policy; expected `run`, `queue` or `reject`",
+            )),
+        }
+    }
 }
 
 impl Options {
@@ -42,6 +67,14 @@ impl Options {
                     &meta.path,
                     "message",
                 )
+            } else if meta.path.is_ident("when_disconnected") {
+                let policy = Policy::parse(&meta)?;
+                set_once(
+                    &mut options.when_disconnected,
+                    policy,
+                    &meta.path,
+                    "when_disconnected",
+                )
             } else if meta.path.is_ident("vis") {
                 set_once(&mut options.vis, meta.value()?.parse()?, &meta.path, "vis")
             } else if meta.path.is_ident("crate") {
@@ -55,7 +88,7 @@ impl Options {
                 set_once(&mut options.krate, path, &meta.path, "crate")
             } else {
                 Err(meta.error(
-                    "unknown `connection` option; expected `client = Name`, `message = Name`, `vis = pub(crate)` or `crate = path`",
+                    "unknown `connection` option; expected `client = Name`, `message = Name`, `vis = pub(crate)`, `crate = path` or `when_disconnected = run | queue | reject`",
                 ))
             }
         });
@@ -183,6 +216,8 @@ pub(crate) struct Handler {
     pub(crate) docs: Vec<Attribute>,
     /// `#[cfg]` attributes, forwarded to everything generated for the handler.
     pub(crate) cfgs: Vec<Attribute>,
+    /// `#[call(when_disconnected = ..)]`; `None` for the block's default.
+    pub(crate) when_disconnected: Option<Policy>,
 }
 
 impl Handler {
@@ -267,12 +302,7 @@ impl Block {
                     ),
                 );
             }
-            if !matches!(marker.meta, syn::Meta::Path(_)) {
-                errors.spanned(
-                    &marker.meta,
-                    format!("`#[{0}]` takes no options; write `#[{0}]`", kind.marker()),
-                );
-            }
+            let when_disconnected = marker_options(kind, &marker, errors);
             // The macro requires `async`, so a handler that never awaits is
             // no mistake of the user's.
             method
@@ -301,6 +331,7 @@ impl Block {
                 docs: attrs_named("doc"),
                 cfgs: attrs_named("cfg"),
                 params,
+                when_disconnected,
                 method: method.clone(),
             });
         }
@@ -324,6 +355,49 @@ impl Block {
 
     pub(crate) fn handler(&self, kind: Kind) -> Option<&Handler> {
         self.handlers(kind).next()
+    }
+}
+
+/// The options of a marker: `when_disconnected = ..` on calls and casts,
+/// nothing on the others.
+fn marker_options(kind: Kind, marker: &Attribute, errors: &mut Errors) -> Option<Policy> {
+    match (&marker.meta, kind.is_request()) {
+        (syn::Meta::Path(_), _) => None,
+        (syn::Meta::List(_), true) => {
+            let mut policy = None;
+            let parsed = marker.parse_nested_meta(|meta| {
+                if meta.path.is_ident("when_disconnected") {
+                    let value = Policy::parse(&meta)?;
+                    set_once(&mut policy, value, &meta.path, "when_disconnected")
+                } else {
+                    Err(meta.error(format!(
+                        "unknown `{}` option; expected `when_disconnected = run | queue | reject`",
+                        kind.marker()
+                    )))
+                }
+            });
+            if let Err(error) = parsed {
+                errors.push(error);
+            }
+            policy
+        }
+        (syn::Meta::NameValue(_), true) => {
+            errors.spanned(
+                &marker.meta,
+                format!(
+                    "write `#[{0}]` or `#[{0}(when_disconnected = run | queue | reject)]`",
+                    kind.marker()
+                ),
+            );
+            None
+        }
+        (_, false) => {
+            errors.spanned(
+                &marker.meta,
+                format!("`#[{0}]` takes no options; write `#[{0}]`", kind.marker()),
+            );
+            None
+        }
     }
 }
 

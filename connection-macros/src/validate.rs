@@ -22,6 +22,7 @@ const CLIENT_METHODS: &[&str] = &[
     "stop",
     "stopped",
     "is_alive",
+    "is_connected",
     "timeout",
     "with_timeout",
     "clone",

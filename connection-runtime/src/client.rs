@@ -3,11 +3,12 @@
 use std::fmt;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, timeout_at};
 
 use crate::connection::Envelope;
 use crate::reply::Answer;
+use crate::status::{StatusReceiver, stopped, stopped_now};
 use crate::{CallError, Connection, ReplyTo, Stop};
 
 /// The generic handle to a running connection.
@@ -23,14 +24,14 @@ use crate::{CallError, Connection, ReplyTo, Stop};
 /// clone is dropped (after `terminate`).
 pub struct Client<C: Connection> {
     mailbox: mpsc::Sender<Envelope<C>>,
-    status: watch::Receiver<Option<Stop>>,
+    status: StatusReceiver,
     timeout: Duration,
 }
 
 impl<C: Connection> Client<C> {
     pub(crate) fn new(
         mailbox: mpsc::Sender<Envelope<C>>,
-        status: watch::Receiver<Option<Stop>>,
+        status: StatusReceiver,
         timeout: Duration,
     ) -> Self {
         Client {
@@ -65,6 +66,7 @@ impl<C: Connection> Client<C> {
             match answer.await {
                 Ok(Answer::Reply(value)) => Ok(value),
                 Ok(Answer::NoReply) => Err(CallError::NoReply),
+                Ok(Answer::Refused(error)) => Err(error),
                 // The connection is going down: report why, once it is known.
                 Ok(Answer::Stopping) | Err(_) => Err(CallError::Stopped(self.stopped().await)),
             }
@@ -159,7 +161,14 @@ impl<C: Connection> Client<C> {
     /// Whether the connection is still running.
     #[must_use]
     pub fn is_alive(&self) -> bool {
-        self.status.borrow().is_none()
+        self.status.borrow().stop.is_none()
+    }
+
+    /// Whether the connection is connected: its last connect succeeded and
+    /// no disconnect ran since (a snapshot; it may change at once).
+    #[must_use]
+    pub fn is_connected(&self) -> bool {
+        self.status.borrow().connected
     }
 
     /// The timeout that bounds each request of this client.
@@ -214,14 +223,11 @@ impl<C: Connection> fmt::Debug for Client<C> {
 /// [`Context::info_sender`](crate::Context::info_sender).
 pub struct InfoSender<C: Connection> {
     mailbox: mpsc::WeakSender<Envelope<C>>,
-    status: watch::Receiver<Option<Stop>>,
+    status: StatusReceiver,
 }
 
 impl<C: Connection> InfoSender<C> {
-    pub(crate) fn new(
-        mailbox: mpsc::WeakSender<Envelope<C>>,
-        status: watch::Receiver<Option<Stop>>,
-    ) -> Self {
+    pub(crate) fn new(mailbox: mpsc::WeakSender<Envelope<C>>, status: StatusReceiver) -> Self {
         InfoSender { mailbox, status }
     }
 
@@ -256,7 +262,7 @@ impl<C: Connection> InfoSender<C> {
     /// Whether the connection is still running.
     #[must_use]
     pub fn is_alive(&self) -> bool {
-        self.status.borrow().is_none()
+        self.status.borrow().stop.is_none()
     }
 }
 
@@ -280,7 +286,7 @@ impl<C: Connection> fmt::Debug for InfoSender<C> {
 
 fn try_enqueue<C: Connection>(
     mailbox: &mpsc::Sender<Envelope<C>>,
-    status: &watch::Receiver<Option<Stop>>,
+    status: &StatusReceiver,
     envelope: Envelope<C>,
 ) -> Result<(), CallError> {
     match mailbox.try_send(envelope) {
@@ -288,26 +294,4 @@ fn try_enqueue<C: Connection>(
         Err(mpsc::error::TrySendError::Full(_)) => Err(CallError::Full),
         Err(mpsc::error::TrySendError::Closed(_)) => Err(stopped_now(status)),
     }
-}
-
-/// The stop reason of a connection whose mailbox is already closed: the
-/// runtime publishes the reason before it closes the mailbox.
-fn stopped_now(status: &watch::Receiver<Option<Stop>>) -> CallError {
-    CallError::Stopped(status.borrow().clone().unwrap_or_else(task_dropped))
-}
-
-async fn stopped(status: &watch::Receiver<Option<Stop>>) -> Stop {
-    let mut status = status.clone();
-    // An error means the task vanished without publishing a reason.
-    let reason = match status.wait_for(Option::is_some).await {
-        Ok(reason) => reason.clone(),
-        Err(_) => None,
-    };
-    reason.unwrap_or_else(task_dropped)
-}
-
-/// The reason reported when the task vanished without stopping (its tokio
-/// runtime shut down, or it was aborted).
-fn task_dropped() -> Stop {
-    Stop::shutdown("the connection's task was dropped")
 }

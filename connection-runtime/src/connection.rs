@@ -4,7 +4,7 @@ use std::future::Future;
 
 use tokio::sync::oneshot;
 
-use crate::{Attempt, Client, Connect, Context, Disconnect, Init, Stop};
+use crate::{Attempt, CallError, Client, Connect, Context, Disconnect, Init, Stop};
 
 /// A type the runtime can drive through connect, disconnect, backoff and stop.
 ///
@@ -67,12 +67,56 @@ pub trait Connection: Sized + Send + 'static {
         async {}
     }
 
+    /// How `message` is treated while the connection is not connected
+    /// (`#[call(when_disconnected = ..)]`). The default runs every handler.
+    fn when_disconnected(message: &Self::Message) -> WhenDisconnected {
+        let _ = message;
+        WhenDisconnected::Run
+    }
+
+    /// Whether the caller of `message` has stopped waiting for its reply, so
+    /// that a queued request need not run. The default says no.
+    fn is_abandoned(message: &Self::Message) -> bool {
+        let _ = message;
+        false
+    }
+
+    /// Answers the caller of `message` with `error` without running its
+    /// handler. The default drops the message (its caller, if any, then
+    /// gets [`CallError::NoReply`]).
+    fn refuse(message: Self::Message, error: CallError) {
+        let _ = (message, error);
+    }
+
     /// Runs once on every stop except a failed `init`. The default does
     /// nothing.
     fn terminate(&mut self, reason: &Stop) -> impl Future<Output = ()> + Send {
         let _ = reason;
         async {}
     }
+}
+
+/// What happens to a request that arrives while the connection is not
+/// connected (after a failed connect, a disconnect, or before the first
+/// connect succeeds).
+///
+/// Chosen per handler with `#[call(when_disconnected = queue)]` (or on
+/// `#[cast]`), or for a whole block with
+/// `#[connection(when_disconnected = reject)]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WhenDisconnected {
+    /// Run the handler anyway; it decides (the original's behaviour).
+    #[default]
+    Run,
+    /// Hold the request until the next successful connect, then run it, in
+    /// arrival order. A call whose caller gave up meanwhile is dropped
+    /// unrun. At most [`Options::queue_capacity`](crate::Options::queue_capacity)
+    /// requests are held; past that a call fails with
+    /// [`CallError::Full`].
+    Queue,
+    /// Answer a call with [`CallError::NotConnected`] at once, without
+    /// running the handler; drop a cast.
+    Reject,
 }
 
 /// What travels through a connection's mailbox.

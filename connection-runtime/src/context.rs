@@ -3,10 +3,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use crate::client::InfoSender;
 use crate::connection::Envelope;
+use crate::status::StatusReceiver;
 use crate::{Backoff, Connection, ReplyTo, Stop};
 
 /// A transition requested from a call, cast, info or timeout handler.
@@ -62,14 +63,15 @@ pub struct Context<C: Connection> {
     /// Replies held back until `terminate` has run (a stop answers last).
     pub(crate) held_replies: Vec<Box<dyn FnOnce() + Send>>,
     pub(crate) backoff: Backoff,
+    pub(crate) connected: bool,
     mailbox: mpsc::WeakSender<Envelope<C>>,
-    status: watch::Receiver<Option<Stop>>,
+    status: StatusReceiver,
 }
 
 impl<C: Connection> Context<C> {
     pub(crate) fn new(
         mailbox: mpsc::WeakSender<Envelope<C>>,
-        status: watch::Receiver<Option<Stop>>,
+        status: StatusReceiver,
         backoff: Backoff,
     ) -> Self {
         Context {
@@ -78,6 +80,7 @@ impl<C: Connection> Context<C> {
             idle: None,
             held_replies: Vec::new(),
             backoff,
+            connected: false,
             mailbox,
             status,
         }
@@ -137,6 +140,14 @@ impl<C: Connection> Context<C> {
     /// disarms it; a callback arms it again by calling this again.
     pub fn idle_timeout(&mut self, after: Duration) {
         self.idle = Some(after);
+    }
+
+    /// Whether the connection is connected: its last connect succeeded and
+    /// no disconnect ran since. Inside `connect` and `disconnect`, this is
+    /// the state before the callback.
+    #[must_use]
+    pub fn is_connected(&self) -> bool {
+        self.connected
     }
 
     /// Whether a stop has been requested in this callback.

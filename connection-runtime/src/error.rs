@@ -84,9 +84,11 @@ pub enum CallError {
     /// The handler dropped the request's [`ReplyTo`](crate::ReplyTo) without
     /// replying.
     NoReply,
-    /// The request was refused because the connection is not connected.
+    /// The request was refused because the connection is not connected
+    /// ([`WhenDisconnected::Reject`](crate::WhenDisconnected::Reject)).
     NotConnected,
-    /// A non-waiting send found the mailbox full.
+    /// A non-waiting send found the mailbox full, or a request to hold until
+    /// the connection is up found that queue full.
     Full,
 }
 

@@ -84,10 +84,11 @@ mod panic;
 mod reply;
 mod start;
 mod state_machine;
+mod status;
 
 pub use crate::backoff::{Backoff, InvalidBackoff};
 pub use crate::client::{Client, InfoSender};
-pub use crate::connection::Connection;
+pub use crate::connection::{Connection, WhenDisconnected};
 pub use crate::context::Context;
 pub use crate::error::{CallError, StartError, Stop};
 pub use crate::outcome::{Attempt, Connect, Disconnect, Init};
@@ -153,7 +154,7 @@ pub use connection_macros::{call, cast, connect, disconnect, info, init, termina
 #[doc(hidden)]
 pub mod __private {
     pub use crate::client::{Client, InfoSender};
-    pub use crate::connection::Connection;
+    pub use crate::connection::{Connection, WhenDisconnected};
     pub use crate::context::Context;
     pub use crate::error::{CallError, StartError, Stop};
     pub use crate::outcome::{Attempt, Connect, Disconnect, Init};
@@ -164,5 +165,10 @@ pub mod __private {
     /// requested a stop (the original answers a stopping call last).
     pub fn reply<C: Connection, T: Send + 'static>(ctx: &mut Context<C>, to: ReplyTo<T>, value: T) {
         ctx.reply(to, value);
+    }
+
+    /// Answers a call with `error` without running its handler.
+    pub fn refuse<T>(to: ReplyTo<T>, error: CallError) {
+        to.refuse(error);
     }
 }

@@ -5,11 +5,15 @@ use std::fmt;
 
 use tokio::sync::oneshot;
 
+use crate::CallError;
+
 /// What travels back to a waiting caller.
 pub(crate) enum Answer<T> {
     Reply(T),
     /// The `ReplyTo` was dropped unused by a handler.
     NoReply,
+    /// The runtime answered for the handler without running it.
+    Refused(CallError),
     /// The `ReplyTo` was dropped because the connection is stopping (a panic
     /// is unwinding, or the runtime is dropping queued requests and state):
     /// the caller should report the stop reason instead.
@@ -112,8 +116,17 @@ impl<T> ReplyTo<T> {
             .send(Answer::Reply(value))
             .map_err(|answer| match answer {
                 Answer::Reply(value) => value,
-                Answer::NoReply | Answer::Stopping => unreachable!("only a reply was sent"),
+                Answer::NoReply | Answer::Refused(_) | Answer::Stopping => {
+                    unreachable!("only a reply was sent")
+                }
             })
+    }
+
+    /// Answers the caller with `error` instead of a reply.
+    pub(crate) fn refuse(mut self, error: CallError) {
+        if let Some(sender) = self.sender.take() {
+            let _ = sender.send(Answer::Refused(error));
+        }
     }
 
     /// Whether the caller has stopped waiting (timed out or cancelled).

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::state_machine::{self, Launch};
+use crate::status::Status;
 use crate::{Backoff, Client, Connection, StartError};
 
 /// How a connection is started.
@@ -28,6 +29,7 @@ pub struct Options {
     call_timeout: Duration,
     init_timeout: Duration,
     backoff: Arc<dyn Fn() -> Backoff + Send + Sync>,
+    queue_capacity: NonZeroUsize,
 }
 
 impl Options {
@@ -81,6 +83,15 @@ impl Options {
         self
     }
 
+    /// How many requests marked `when_disconnected = queue` are held while
+    /// disconnected before more are refused with
+    /// [`CallError::Full`](crate::CallError::Full). Default: 1024.
+    #[must_use]
+    pub fn queue_capacity(mut self, capacity: NonZeroUsize) -> Self {
+        self.queue_capacity = capacity;
+        self
+    }
+
     /// The mailbox capacity.
     #[must_use]
     pub fn get_mailbox_capacity(&self) -> NonZeroUsize {
@@ -107,6 +118,7 @@ impl Default for Options {
             call_timeout: Self::DEFAULT_CALL_TIMEOUT,
             init_timeout: Self::DEFAULT_INIT_TIMEOUT,
             backoff: Arc::new(Backoff::default),
+            queue_capacity: Self::DEFAULT_MAILBOX_CAPACITY,
         }
     }
 }
@@ -117,6 +129,7 @@ impl fmt::Debug for Options {
             .field("mailbox_capacity", &self.mailbox_capacity)
             .field("call_timeout", &self.call_timeout)
             .field("init_timeout", &self.init_timeout)
+            .field("queue_capacity", &self.queue_capacity)
             .field("backoff", &(self.backoff)())
             .finish()
     }
@@ -141,7 +154,7 @@ pub async fn start<C: Connection>(
     options: Options,
 ) -> Result<C::Client, StartError> {
     let (mailbox, inbox) = mpsc::channel(options.mailbox_capacity.get());
-    let (status, status_rx) = watch::channel(None);
+    let (status, status_rx) = watch::channel(Status::default());
     let (started, init_result) = oneshot::channel();
     let launch = Launch {
         connection,
@@ -150,6 +163,7 @@ pub async fn start<C: Connection>(
         status,
         started,
         backoff: (options.backoff)(),
+        queue_capacity: options.queue_capacity.get(),
     };
     let task = tokio::spawn(state_machine::run(launch));
     match tokio::time::timeout(options.init_timeout, init_result).await {

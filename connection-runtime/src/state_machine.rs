@@ -6,26 +6,31 @@
 //! is clearing a field: a timer that was cancelled can never fire late, which
 //! is what the original needs a generation check and a mailbox flush for.
 
+use std::collections::VecDeque;
 use std::future::pending;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
-use crate::connection::Envelope;
+use crate::connection::{Envelope, WhenDisconnected};
 use crate::context::Request;
 use crate::panic::catch_panic;
 use crate::reply::dropping_as_stopped;
-use crate::{Attempt, Backoff, Connect, Connection, Context, Disconnect, Init, StartError, Stop};
+use crate::status::StatusSender;
+use crate::{
+    Attempt, Backoff, CallError, Connect, Connection, Context, Disconnect, Init, StartError, Stop,
+};
 
 /// What `start` hands to the new task.
 pub(crate) struct Launch<C: Connection> {
     pub(crate) connection: C,
     pub(crate) inbox: mpsc::Receiver<Envelope<C>>,
     pub(crate) weak_mailbox: mpsc::WeakSender<Envelope<C>>,
-    pub(crate) status: watch::Sender<Option<Stop>>,
+    pub(crate) status: StatusSender,
     pub(crate) started: oneshot::Sender<Result<(), StartError>>,
     pub(crate) backoff: Backoff,
+    pub(crate) queue_capacity: usize,
 }
 
 /// A connect or disconnect to run now, before the next message.
@@ -63,7 +68,7 @@ struct Machine<C: Connection> {
     connection: C,
     ctx: Context<C>,
     inbox: mpsc::Receiver<Envelope<C>>,
-    status: watch::Sender<Option<Stop>>,
+    status: StatusSender,
     /// When the armed backoff timer fires.
     backoff_at: Option<Instant>,
     /// The backoff timer has fired, and this many messages that were queued
@@ -72,6 +77,10 @@ struct Machine<C: Connection> {
     backoff_behind: Option<usize>,
     /// When the armed idle timeout fires.
     idle_at: Option<Instant>,
+    /// Requests held while disconnected (`WhenDisconnected::Queue`), in
+    /// arrival order, to run after the next successful connect.
+    held: VecDeque<C::Message>,
+    queue_capacity: usize,
 }
 
 /// The task body: `init`, then the loop, then the stop.
@@ -83,6 +92,7 @@ pub(crate) async fn run<C: Connection>(launch: Launch<C>) {
         status,
         started,
         backoff,
+        queue_capacity,
     } = launch;
     let init = catch_panic(connection.init())
         .await
@@ -96,9 +106,15 @@ pub(crate) async fn run<C: Connection>(launch: Launch<C>) {
         backoff_at: None,
         backoff_behind: None,
         idle_at: None,
+        held: VecDeque::new(),
+        queue_capacity,
     };
     let first = match init {
-        Init::Ok => None,
+        // `init` connected by itself.
+        Init::Ok => {
+            machine.set_connected(true);
+            None
+        }
         Init::Connect(info) => Some(Transition::Connect(Attempt::Info(info))),
         Init::Backoff(delay) => {
             machine.arm_backoff(delay);
@@ -140,6 +156,12 @@ impl<C: Connection> Machine<C> {
             if self.backoff_behind == Some(0) {
                 return self.connect(Attempt::Backoff).await;
             }
+            // Requests held while disconnected arrived before anything still
+            // in the mailbox.
+            if let Some(message) = self.next_held() {
+                self.idle_at = None;
+                return self.handle(message).await;
+            }
             // Biased: a message already queued is handled before a timer that
             // is due, so a zero idle timeout fires only on an empty mailbox
             // and a zero backoff runs after the queued messages.
@@ -164,10 +186,7 @@ impl<C: Connection> Machine<C> {
                 *ahead = ahead.saturating_sub(1);
             }
             return match envelope {
-                Some(Envelope::Message(message)) => {
-                    let outcome = catch_panic(self.connection.handle(message, &mut self.ctx)).await;
-                    self.after_handler(outcome)
-                }
+                Some(Envelope::Message(message)) => self.dispatch(message).await,
                 Some(Envelope::Info(info)) => {
                     let outcome = catch_panic(self.connection.info(info, &mut self.ctx)).await;
                     self.after_handler(outcome)
@@ -182,6 +201,65 @@ impl<C: Connection> Machine<C> {
         }
     }
 
+    /// Applies the request's `WhenDisconnected` policy, then handles it.
+    async fn dispatch(&mut self, message: C::Message) -> Step<C> {
+        if !self.ctx.connected {
+            match C::when_disconnected(&message) {
+                WhenDisconnected::Run => {}
+                WhenDisconnected::Reject => {
+                    tracing::trace!("request refused: not connected");
+                    C::refuse(message, CallError::NotConnected);
+                    return Ok(None);
+                }
+                WhenDisconnected::Queue => {
+                    self.hold(message);
+                    return Ok(None);
+                }
+            }
+        }
+        self.handle(message).await
+    }
+
+    async fn handle(&mut self, message: C::Message) -> Step<C> {
+        let outcome = catch_panic(self.connection.handle(message, &mut self.ctx)).await;
+        self.after_handler(outcome)
+    }
+
+    fn hold(&mut self, message: C::Message) {
+        if self.held.len() >= self.queue_capacity {
+            // Callers that gave up free their places first.
+            self.held.retain(|held| !C::is_abandoned(held));
+        }
+        if self.held.len() >= self.queue_capacity {
+            tracing::debug!("request refused: the queue of held requests is full");
+            C::refuse(message, CallError::Full);
+        } else {
+            self.held.push_back(message);
+        }
+    }
+
+    /// The oldest held request whose caller still waits, once connected.
+    fn next_held(&mut self) -> Option<C::Message> {
+        if !self.ctx.connected {
+            return None;
+        }
+        while let Some(message) = self.held.pop_front() {
+            if !C::is_abandoned(&message) {
+                return Some(message);
+            }
+        }
+        None
+    }
+
+    fn set_connected(&mut self, connected: bool) {
+        self.ctx.connected = connected;
+        self.status.send_if_modified(|status| {
+            let changed = status.connected != connected;
+            status.connected = connected;
+            changed
+        });
+    }
+
     async fn connect(&mut self, attempt: Attempt<C::ConnectInfo>) -> Step<C> {
         self.cancel_backoff();
         self.idle_at = None;
@@ -190,10 +268,12 @@ impl<C: Connection> Machine<C> {
         match self.after_transition(outcome, "connect")? {
             Connect::Ok => {
                 tracing::debug!("connected");
+                self.set_connected(true);
                 self.ctx.backoff.reset();
                 Ok(None)
             }
             Connect::Backoff(delay) => {
+                self.set_connected(false);
                 self.arm_backoff(delay);
                 Ok(None)
             }
@@ -206,7 +286,9 @@ impl<C: Connection> Machine<C> {
         self.idle_at = None;
         tracing::debug!("disconnect");
         let outcome = catch_panic(self.connection.disconnect(info, &mut self.ctx)).await;
-        match self.after_transition(outcome, "disconnect")? {
+        let outcome = self.after_transition(outcome, "disconnect")?;
+        self.set_connected(false);
+        match outcome {
             Disconnect::Connect(info) => Ok(Some(Transition::Connect(Attempt::Info(info)))),
             Disconnect::NoConnect => Ok(None),
             Disconnect::Backoff(delay) => {
@@ -271,6 +353,7 @@ impl<C: Connection> Machine<C> {
             mut ctx,
             mut inbox,
             status,
+            held,
             ..
         } = self;
         let Halt { reason, done } = halt;
@@ -285,10 +368,14 @@ impl<C: Connection> Machine<C> {
         log_stop::<C>(&reason);
         // Published before the mailbox closes, so a sender that finds it
         // closed can always read why.
-        status.send_replace(Some(reason));
+        status.send_modify(|status| {
+            status.stop = Some(reason);
+            status.connected = false;
+        });
         dropping_as_stopped(move || {
             inbox.close();
             drop(inbox);
+            drop(held);
             drop(ctx);
             drop(connection);
         });

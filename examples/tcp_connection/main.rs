@@ -65,12 +65,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("[main] recv while the server is gone: {lost:?}");
 
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let down = client.send(b"anyone?".to_vec()).await?;
+    let down = client.send(b"anyone?".to_vec()).await;
     println!("[main] send while down: {down:?}");
 
     println!("[server] back up on {addr}");
     let server = serve(TcpListener::bind(addr).await?);
-    while !client.is_connected().await? {
+    while !client.is_connected() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let greeting = client.recv(5, Duration::from_secs(1)).await??;

@@ -90,8 +90,9 @@ impl Tcp {
         Disconnect::Connect(())
     }
 
-    /// Sends `data`. Fails with `NotConnected` while the link is down.
-    #[call]
+    /// Sends `data`. Refused with `CallError::NotConnected` while the link
+    /// is down.
+    #[call(when_disconnected = reject)]
     async fn send(&mut self, data: Vec<u8>, ctx: &mut Context<Self>) -> io::Result<()> {
         let sock = self.sock.as_mut().ok_or_else(not_connected)?;
         sock.write_all(&data).await.inspect_err(|error| {
@@ -100,8 +101,8 @@ impl Tcp {
     }
 
     /// Receives exactly `bytes` bytes, waiting at most `timeout`. A timeout
-    /// leaves the link up; any other failure drops it.
-    #[call]
+    /// leaves the link up; any other failure drops it. Refused while down.
+    #[call(when_disconnected = reject)]
     async fn recv(
         &mut self,
         bytes: usize,
@@ -125,12 +126,6 @@ impl Tcp {
     #[call]
     async fn close(&mut self, reply: ReplyTo<()>, ctx: &mut Context<Self>) {
         ctx.disconnect(Why::Close(reply));
-    }
-
-    /// Whether the socket is up.
-    #[call]
-    async fn is_connected(&mut self) -> bool {
-        self.sock.is_some()
     }
 
     #[terminate]

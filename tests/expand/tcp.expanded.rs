@@ -94,6 +94,12 @@ impl TcpClient {
     pub fn is_alive(&self) -> bool {
         self.client.is_alive()
     }
+    /// Whether the connection is connected: its last connect succeeded and no
+    /// disconnect ran since (a snapshot; it may change at once).
+    #[must_use]
+    pub fn is_connected(&self) -> bool {
+        self.client.is_connected()
+    }
     /// The timeout that bounds each request of this client.
     #[must_use]
     pub fn timeout(&self) -> ::core::time::Duration {

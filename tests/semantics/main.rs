@@ -11,3 +11,4 @@ mod init_and_connect;
 mod logging;
 mod replies;
 mod stop;
+mod when_disconnected;

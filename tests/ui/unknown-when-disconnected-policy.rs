@@ -1,0 +1,21 @@
+use connection::{connection, Attempt, Connect, Disconnect};
+
+struct Conn;
+
+#[connection]
+impl Conn {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    #[call(when_disconnected = postpone)]
+    async fn ping(&mut self) {}
+}
+
+fn main() {}
