@@ -3,9 +3,11 @@
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
+use tracing::Instrument;
 
 use crate::state_machine::{self, Launch};
 use crate::status::Status;
@@ -135,6 +137,9 @@ impl fmt::Debug for Options {
     }
 }
 
+/// Numbers connections for their tracing spans.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
 /// Starts `connection` on a new tokio task and returns its client once
 /// `init` has returned, before the first `connect` runs.
 ///
@@ -165,7 +170,12 @@ pub async fn start<C: Connection>(
         backoff: (options.backoff)(),
         queue_capacity: options.queue_capacity.get(),
     };
-    let task = tokio::spawn(state_machine::run(launch));
+    let span = tracing::info_span!(
+        "connection",
+        r#type = std::any::type_name::<C>(),
+        id = NEXT_ID.fetch_add(1, Ordering::Relaxed),
+    );
+    let task = tokio::spawn(state_machine::run(launch).instrument(span));
     match tokio::time::timeout(options.init_timeout, init_result).await {
         Ok(Ok(Ok(()))) => Ok(C::Client::from(Client::new(
             mailbox,

@@ -186,8 +186,12 @@ impl<C: Connection> Machine<C> {
                 *ahead = ahead.saturating_sub(1);
             }
             return match envelope {
-                Some(Envelope::Message(message)) => self.dispatch(message).await,
+                Some(Envelope::Message(message)) => {
+                    tracing::trace!("request");
+                    self.dispatch(message).await
+                }
                 Some(Envelope::Info(info)) => {
+                    tracing::trace!("info");
                     let outcome = catch_panic(self.connection.info(info, &mut self.ctx)).await;
                     self.after_handler(outcome)
                 }
@@ -263,11 +267,11 @@ impl<C: Connection> Machine<C> {
     async fn connect(&mut self, attempt: Attempt<C::ConnectInfo>) -> Step<C> {
         self.cancel_backoff();
         self.idle_at = None;
-        tracing::debug!(backoff = attempt.is_backoff(), "connect");
+        tracing::debug!(backoff = attempt.is_backoff(), "connect attempt");
         let outcome = catch_panic(self.connection.connect(attempt, &mut self.ctx)).await;
         match self.after_transition(outcome, "connect")? {
             Connect::Ok => {
-                tracing::debug!("connected");
+                tracing::info!("connected");
                 self.set_connected(true);
                 self.ctx.backoff.reset();
                 Ok(None)
@@ -284,7 +288,7 @@ impl<C: Connection> Machine<C> {
     async fn disconnect(&mut self, info: C::DisconnectInfo) -> Step<C> {
         self.cancel_backoff();
         self.idle_at = None;
-        tracing::debug!("disconnect");
+        tracing::info!("disconnect");
         let outcome = catch_panic(self.connection.disconnect(info, &mut self.ctx)).await;
         let outcome = self.after_transition(outcome, "disconnect")?;
         self.set_connected(false);
@@ -335,7 +339,7 @@ impl<C: Connection> Machine<C> {
     }
 
     fn arm_backoff(&mut self, delay: Duration) {
-        tracing::debug!(delay_ms = delay.as_millis(), "backoff");
+        tracing::info!(delay_ms = delay.as_millis(), "backoff");
         self.backoff_at = Some(Instant::now() + delay);
         self.backoff_behind = None;
     }

@@ -1,5 +1,6 @@
 //! The logging rule (§7.5): `Normal` and `Shutdown` stops are quiet; every
-//! other stop is logged at error level.
+//! other stop is logged at error level. And the tracing a connection emits:
+//! one span per connection, an event per lifecycle step.
 
 use std::fmt::{Debug, Write};
 use std::sync::{Arc, Mutex};
@@ -11,14 +12,24 @@ use tracing::{Event, Level, Metadata, Subscriber};
 
 use crate::probe::{Action, Log, Probe};
 
-/// Records every event's level and fields.
+/// Records every event's level and fields, every span's name and fields,
+/// and which span each event happened in.
 #[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<(Level, String)>>>);
+struct Capture(Arc<Mutex<Captured>>);
+
+#[derive(Default)]
+struct Captured {
+    events: Vec<(Level, String)>,
+    spans: Vec<String>,
+    entered: Vec<u64>,
+    events_in_spans: Vec<Option<u64>>,
+}
 
 impl Capture {
     fn errors(&self) -> Vec<String> {
-        let events = self.0.lock().unwrap();
-        events
+        let captured = self.0.lock().unwrap();
+        captured
+            .events
             .iter()
             .filter(|(level, _)| *level == Level::ERROR)
             .map(|(_, fields)| fields.clone())
@@ -38,21 +49,29 @@ impl Subscriber for Capture {
     fn enabled(&self, _: &Metadata<'_>) -> bool {
         true
     }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        let mut fields = Fields(format!("{} ", span.metadata().name()));
+        span.record(&mut fields);
+        let mut captured = self.0.lock().unwrap();
+        captured.spans.push(fields.0);
+        Id::from_u64(captured.spans.len() as u64)
     }
     fn record(&self, _: &Id, _: &Record<'_>) {}
     fn record_follows_from(&self, _: &Id, _: &Id) {}
     fn event(&self, event: &Event<'_>) {
         let mut fields = Fields(String::new());
         event.record(&mut fields);
-        self.0
-            .lock()
-            .unwrap()
-            .push((*event.metadata().level(), fields.0));
+        let mut captured = self.0.lock().unwrap();
+        let span = captured.entered.last().copied();
+        captured.events.push((*event.metadata().level(), fields.0));
+        captured.events_in_spans.push(span);
     }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
+    fn enter(&self, span: &Id) {
+        self.0.lock().unwrap().entered.push(span.into_u64());
+    }
+    fn exit(&self, _: &Id) {
+        self.0.lock().unwrap().entered.pop();
+    }
 }
 
 /// Stops a probe through a cast requesting `action` and returns the error
@@ -98,5 +117,63 @@ async fn a_panic_stop_is_logged_at_error_level() {
     assert!(
         errors[0].contains("panic: probe panicked on request"),
         "{errors:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_connection_has_a_span_and_an_event_per_lifecycle_step() {
+    use connection::{Connect, Disconnect};
+    use std::time::Duration;
+
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    let log = Log::default();
+    let probe = Probe::new(&log)
+        .with_connects([Connect::Backoff(Duration::from_millis(100)), Connect::Ok])
+        .with_disconnects([Disconnect::NoConnect]);
+    let client = probe.start().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    client
+        .note("drop", Action::Disconnect("lost"))
+        .await
+        .unwrap();
+    client.stop(Stop::shutdown("done")).await.unwrap();
+
+    let captured = capture.0.lock().unwrap();
+    assert_eq!(captured.spans.len(), 1, "{:?}", captured.spans);
+    let span = &captured.spans[0];
+    assert!(span.starts_with("connection "), "{span}");
+    assert!(span.contains("type=") && span.contains("Probe"), "{span}");
+    assert!(span.contains("id="), "{span}");
+    let messages: Vec<_> = captured
+        .events
+        .iter()
+        .filter(|(level, _)| *level <= Level::DEBUG)
+        .map(|(_, fields)| fields.as_str())
+        .collect();
+    let expected = [
+        "connect attempt",
+        "backoff",
+        "connect attempt",
+        "connected",
+        "disconnect",
+        "connection stopped",
+    ];
+    let mut found = messages.iter();
+    for step in expected {
+        assert!(
+            found.any(|fields| fields.contains(step)),
+            "no {step:?} in order in {messages:?}"
+        );
+    }
+    assert!(
+        messages
+            .iter()
+            .any(|fields| fields.contains("delay_ms=100")),
+        "{messages:?}"
+    );
+    assert!(
+        captured.events_in_spans.iter().all(Option::is_some),
+        "every event happens inside the connection's span"
     );
 }
