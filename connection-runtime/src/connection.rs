@@ -4,6 +4,8 @@ use std::future::Future;
 
 use tokio::sync::oneshot;
 
+use crate::feeds::Source;
+
 use crate::{Attempt, CallError, Client, Connect, Context, Disconnect, Init, Stop};
 
 /// A type the runtime can drive through connect, disconnect, backoff and stop.
@@ -123,6 +125,8 @@ pub enum WhenDisconnected {
 pub(crate) enum Envelope<C: Connection> {
     Message(C::Message),
     Info(C::Info),
+    /// An info from a timer or an attached stream of the connection's own.
+    Fed(Source, C::Info),
     /// `Client::stop`: stop with this reason, then acknowledge.
     Stop(Stop, oneshot::Sender<()>),
 }

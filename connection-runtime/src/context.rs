@@ -3,10 +3,12 @@
 use std::fmt;
 use std::time::Duration;
 
+use futures_core::Stream;
 use tokio::sync::mpsc;
 
 use crate::client::InfoSender;
 use crate::connection::Envelope;
+use crate::feeds::{Attachment, Feeds, Timer};
 use crate::status::StatusReceiver;
 use crate::{Backoff, Connection, ReplyTo, Stop};
 
@@ -64,6 +66,7 @@ pub struct Context<C: Connection> {
     pub(crate) held_replies: Vec<Box<dyn FnOnce() + Send>>,
     pub(crate) backoff: Backoff,
     pub(crate) connected: bool,
+    pub(crate) feeds: Feeds,
     mailbox: mpsc::WeakSender<Envelope<C>>,
     status: StatusReceiver,
 }
@@ -81,6 +84,7 @@ impl<C: Connection> Context<C> {
             held_replies: Vec::new(),
             backoff,
             connected: false,
+            feeds: Feeds::default(),
             mailbox,
             status,
         }
@@ -148,6 +152,98 @@ impl<C: Connection> Context<C> {
     #[must_use]
     pub fn is_connected(&self) -> bool {
         self.connected
+    }
+
+    /// Delivers `info` to the `#[info]` handler after `after`, unless the
+    /// timer is cancelled first. Timers end with the connection.
+    pub fn send_after(&mut self, info: C::Info, after: Duration) -> Timer {
+        self.feeds.send_after(&self.mailbox, info, after)
+    }
+
+    /// Cancels `timer`: its info is never delivered, even if it already
+    /// fired and waits in the mailbox. Returns whether it was still pending.
+    pub fn cancel_timer(&mut self, timer: Timer) -> bool {
+        self.feeds.cancel_timer(timer)
+    }
+
+    /// Delivers every item of `stream` to the `#[info]` handler, as
+    /// `each(item)`, then `end` when the stream ends, so the handler can
+    /// react (request a disconnect, say). Items are delivered one at a time
+    /// through the mailbox, so a fast stream waits for its handler. The
+    /// stream lives until it ends, is detached, or the connection stops; for
+    /// one tied to the current link, use
+    /// [`attach_until_disconnect`](Context::attach_until_disconnect).
+    pub fn attach<S, F>(&mut self, stream: S, each: F, end: C::Info) -> Attachment
+    where
+        S: Stream + Send + 'static,
+        F: FnMut(S::Item) -> C::Info + Send + 'static,
+    {
+        self.feeds.attach(&self.mailbox, stream, each, end, false)
+    }
+
+    /// As [`attach`](Context::attach), but the stream is dropped when
+    /// `disconnect` runs, and no item it produced, even one already queued,
+    /// is delivered after that: after a reconnect, nothing from the old
+    /// socket is ever handled.
+    ///
+    /// ```
+    /// use connection::{connection, Attempt, Connect, Context, Disconnect};
+    /// use std::convert::Infallible;
+    ///
+    /// /// What the reader delivers.
+    /// enum Incoming {
+    ///     Line(String),
+    ///     Closed,
+    /// }
+    ///
+    /// struct Lines;
+    ///
+    /// #[connection]
+    /// impl Lines {
+    ///     #[connect]
+    ///     async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+    ///         // A real client would attach its socket's read half here.
+    ///         let lines = futures_stream(["hello".to_owned()]);
+    ///         ctx.attach_until_disconnect(lines, Incoming::Line, Incoming::Closed);
+    ///         Connect::Ok
+    ///     }
+    ///
+    ///     #[disconnect]
+    ///     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+    ///         Disconnect::Connect(())
+    ///     }
+    ///
+    ///     #[info]
+    ///     async fn on_incoming(&mut self, incoming: Incoming, ctx: &mut Context<Self>) {
+    ///         if let Incoming::Closed = incoming {
+    ///             ctx.disconnect(());
+    ///         }
+    ///     }
+    /// }
+    /// # fn futures_stream<T: Send + Unpin + 'static>(items: impl IntoIterator<Item = T, IntoIter: Send + Unpin + 'static>)
+    /// #     -> impl futures_core::Stream<Item = T> + Send + 'static {
+    /// #     struct Iter<I>(I);
+    /// #     impl<I: Iterator + Unpin> futures_core::Stream for Iter<I> {
+    /// #         type Item = I::Item;
+    /// #         fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<I::Item>> {
+    /// #             std::task::Poll::Ready(self.0.next())
+    /// #         }
+    /// #     }
+    /// #     Iter(items.into_iter())
+    /// # }
+    /// ```
+    pub fn attach_until_disconnect<S, F>(&mut self, stream: S, each: F, end: C::Info) -> Attachment
+    where
+        S: Stream + Send + 'static,
+        F: FnMut(S::Item) -> C::Info + Send + 'static,
+    {
+        self.feeds.attach(&self.mailbox, stream, each, end, true)
+    }
+
+    /// Drops an attached stream; nothing more of it is delivered. Returns
+    /// whether it was still attached.
+    pub fn detach(&mut self, attachment: Attachment) -> bool {
+        self.feeds.detach(attachment)
     }
 
     /// Whether a stop has been requested in this callback.

@@ -192,8 +192,18 @@ impl<C: Connection> Machine<C> {
                 }
                 Some(Envelope::Info(info)) => {
                     tracing::trace!("info");
-                    let outcome = catch_panic(self.connection.info(info, &mut self.ctx)).await;
-                    self.after_handler(outcome)
+                    self.info(info).await
+                }
+                Some(Envelope::Fed(source, info)) => {
+                    if !self.ctx.feeds.accept(source) {
+                        tracing::trace!(
+                            ?source,
+                            "item of a cancelled timer or detached stream dropped"
+                        );
+                        return Ok(None);
+                    }
+                    tracing::trace!(?source, "info");
+                    self.info(info).await
                 }
                 Some(Envelope::Stop(reason, done)) => Err(Halt {
                     reason,
@@ -226,6 +236,11 @@ impl<C: Connection> Machine<C> {
 
     async fn handle(&mut self, message: C::Message) -> Step<C> {
         let outcome = catch_panic(self.connection.handle(message, &mut self.ctx)).await;
+        self.after_handler(outcome)
+    }
+
+    async fn info(&mut self, info: C::Info) -> Step<C> {
+        let outcome = catch_panic(self.connection.info(info, &mut self.ctx)).await;
         self.after_handler(outcome)
     }
 
@@ -289,6 +304,7 @@ impl<C: Connection> Machine<C> {
         self.cancel_backoff();
         self.idle_at = None;
         tracing::info!("disconnect");
+        self.ctx.feeds.end_link();
         let outcome = catch_panic(self.connection.disconnect(info, &mut self.ctx)).await;
         let outcome = self.after_transition(outcome, "disconnect")?;
         self.set_connected(false);
@@ -361,6 +377,7 @@ impl<C: Connection> Machine<C> {
             ..
         } = self;
         let Halt { reason, done } = halt;
+        ctx.feeds.abort_all();
         let reason = match catch_panic(connection.terminate(&reason)).await {
             Ok(()) => reason,
             // As in the original, a crash in `terminate` replaces the reason.

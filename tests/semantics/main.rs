@@ -6,6 +6,7 @@ mod probe;
 mod backoff;
 mod backoff_policy;
 mod disconnect;
+mod feeds;
 mod idle;
 mod init_and_connect;
 mod logging;

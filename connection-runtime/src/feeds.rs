@@ -1,0 +1,167 @@
+//! Sources that feed the `#[info]` handler from the connection's own tasks:
+//! timers (`Context::send_after`) and attached streams (`Context::attach`).
+//!
+//! Each item travels through the mailbox tagged with its source, and the
+//! state machine delivers it only if the source is still live when the item
+//! is taken: a cancelled timer or a stream scoped to an old connection can
+//! have an item already queued, and it must not reach the handler.
+
+use std::collections::HashMap;
+use std::future::poll_fn;
+use std::pin::pin;
+use std::time::Duration;
+
+use futures_core::Stream;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use crate::Connection;
+use crate::connection::Envelope;
+
+/// A timer started by [`Context::send_after`](crate::Context::send_after).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Timer(u64);
+
+/// A stream attached by [`Context::attach`](crate::Context::attach) or
+/// [`Context::attach_until_disconnect`](crate::Context::attach_until_disconnect).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Attachment(u64);
+
+/// Where a fed item came from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Source {
+    Timer(u64),
+    Stream {
+        id: u64,
+        /// The end-of-stream item: the attachment is finished.
+        last: bool,
+    },
+}
+
+/// The live timers and attachments of one connection.
+#[derive(Default)]
+pub(crate) struct Feeds {
+    next_id: u64,
+    /// Pending timers: a timer's item is delivered only if it is still here.
+    timers: HashMap<u64, AbortHandle>,
+    /// Attached streams, and whether each is scoped to the current link: a
+    /// stream's items are delivered only while it is still here.
+    streams: HashMap<u64, (AbortHandle, bool)>,
+}
+
+impl Feeds {
+    pub(crate) fn send_after<C: Connection>(
+        &mut self,
+        mailbox: &mpsc::WeakSender<Envelope<C>>,
+        info: C::Info,
+        after: Duration,
+    ) -> Timer {
+        let id = self.next_id();
+        let mailbox = mailbox.clone();
+        let task = tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            if let Some(mailbox) = mailbox.upgrade() {
+                let source = Source::Timer(id);
+                let _ = mailbox.send(Envelope::Fed(source, info)).await;
+            }
+        });
+        self.timers.insert(id, task.abort_handle());
+        Timer(id)
+    }
+
+    pub(crate) fn cancel_timer(&mut self, timer: Timer) -> bool {
+        self.timers
+            .remove(&timer.0)
+            .inspect(AbortHandle::abort)
+            .is_some()
+    }
+
+    pub(crate) fn attach<C, S, F>(
+        &mut self,
+        mailbox: &mpsc::WeakSender<Envelope<C>>,
+        stream: S,
+        mut each: F,
+        end: C::Info,
+        scoped: bool,
+    ) -> Attachment
+    where
+        C: Connection,
+        S: Stream + Send + 'static,
+        F: FnMut(S::Item) -> C::Info + Send + 'static,
+    {
+        let id = self.next_id();
+        let mailbox = mailbox.clone();
+        let task = tokio::spawn(async move {
+            let mut stream = pin!(stream);
+            let source = |last| Source::Stream { id, last };
+            // Mapped at once, so that the item itself need not be `Send`.
+            while let Some(info) = poll_fn(|cx| stream.as_mut().poll_next(cx))
+                .await
+                .map(&mut each)
+            {
+                // Each send waits for mailbox space: a fast stream is slowed
+                // to the pace of its handler.
+                let Some(mailbox) = mailbox.upgrade() else {
+                    return;
+                };
+                if mailbox
+                    .send(Envelope::Fed(source(false), info))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            if let Some(mailbox) = mailbox.upgrade() {
+                let _ = mailbox.send(Envelope::Fed(source(true), end)).await;
+            }
+        });
+        self.streams.insert(id, (task.abort_handle(), scoped));
+        Attachment(id)
+    }
+
+    pub(crate) fn detach(&mut self, attachment: Attachment) -> bool {
+        self.streams
+            .remove(&attachment.0)
+            .inspect(|(task, _)| task.abort())
+            .is_some()
+    }
+
+    /// Whether an item from `source` may still be delivered; forgets a timer
+    /// that fired and a stream that ended.
+    pub(crate) fn accept(&mut self, source: Source) -> bool {
+        match source {
+            Source::Timer(id) => self.timers.remove(&id).is_some(),
+            Source::Stream { id, last } if last => self.streams.remove(&id).is_some(),
+            Source::Stream { id, .. } => self.streams.contains_key(&id),
+        }
+    }
+
+    /// `disconnect` is about to run: streams scoped to this link are
+    /// dropped, and whatever they already queued will be refused.
+    pub(crate) fn end_link(&mut self) {
+        self.streams.retain(|_, (task, scoped)| {
+            if *scoped {
+                task.abort();
+            }
+            !*scoped
+        });
+    }
+
+    /// The connection stopped: nothing feeds it any more.
+    pub(crate) fn abort_all(&mut self) {
+        for task in self.timers.values() {
+            task.abort();
+        }
+        for (task, _) in self.streams.values() {
+            task.abort();
+        }
+        self.timers.clear();
+        self.streams.clear();
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}
