@@ -73,7 +73,7 @@ async fn a_recv_timeout_keeps_the_link_and_a_lost_peer_is_reconnected() {
         .start_with(Tcp::options())
         .await
         .unwrap();
-    let first = accept(&listener).await;
+    let mut first = accept(&listener).await;
 
     let error = client
         .recv(1, Duration::from_millis(20))
@@ -82,14 +82,40 @@ async fn a_recv_timeout_keeps_the_link_and_a_lost_peer_is_reconnected() {
         .unwrap_err();
     assert_eq!(error.kind(), io::ErrorKind::TimedOut);
     assert!(client.is_connected());
+    // Bytes that arrive later are kept for the next recv.
+    first.write_all(b"late").await.unwrap();
+    assert_eq!(client.recv(4, PATIENCE).await.unwrap().unwrap(), b"late");
 
-    // The peer goes away: the next recv fails and the connection reconnects.
+    // The peer goes away while a recv waits: the recv fails at once, and
+    // the connection reconnects.
+    let pending = tokio::spawn({
+        let client = client.clone();
+        async move { client.recv(1, PATIENCE).await }
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
     drop(first);
-    let error = client.recv(1, PATIENCE).await.unwrap().unwrap_err();
+    let error = pending.await.unwrap().unwrap().unwrap_err();
     assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
     let mut second = accept(&listener).await;
     client.send(b"back".to_vec()).await.unwrap().unwrap();
     assert_eq!(read_exactly(&mut second, 4).await, b"back");
+}
+
+#[tokio::test]
+async fn nothing_read_from_an_old_socket_is_received_after_a_reconnect() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = Tcp::new(listener.local_addr().unwrap())
+        .start_with(Tcp::options())
+        .await
+        .unwrap();
+    let mut first = accept(&listener).await;
+    first.write_all(b"old").await.unwrap();
+    // Wait until the old bytes are surely read and buffered.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    client.close().await.unwrap();
+    let mut second = accept(&listener).await;
+    second.write_all(b"new").await.unwrap();
+    assert_eq!(client.recv(3, PATIENCE).await.unwrap().unwrap(), b"new");
 }
 
 #[tokio::test]
@@ -99,10 +125,14 @@ async fn while_the_peer_is_down_calls_fail_fast_and_backoff_reconnects_later() {
     let client = Tcp::new(addr).start_with(Tcp::options()).await.unwrap();
     let first = accept(&listener).await;
 
+    while !client.is_connected() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     drop(listener);
     drop(first);
-    let error = client.recv(1, PATIENCE).await.unwrap().unwrap_err();
-    assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+    while client.is_connected() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let error = client.send(b"x".to_vec()).await.unwrap_err();
     assert!(
         matches!(error, connection::CallError::NotConnected),

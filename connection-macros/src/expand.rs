@@ -641,7 +641,7 @@ impl<'a> Expansion<'a> {
                     // before the reply takes `ctx` again.
                     let (run, reply) = match handler.output() {
                         Some(_) => (quote_spanned!(span=> let reply = #call;), quote!(reply)),
-                        None => (quote_spanned!(span=> #call;), quote!(())),
+                        None => (quote_spanned!(span=> let () = #call;), quote!(())),
                     };
                     quote_spanned! {span=>
                         #message::#variant { #(#fields,)* reply_to } => {

@@ -2,8 +2,8 @@
 //!
 //! Starts its own server on 127.0.0.1 (it greets with "hello" and echoes),
 //! then shows the connection's life: connect, a round trip, the server going
-//! away, reconnect attempts with backoff, a call while down, the server coming
-//! back, close, stop.
+//! away while a recv waits, reconnect attempts with backoff, a call refused
+//! while down, the server coming back, close, stop.
 
 mod tcp;
 
@@ -56,13 +56,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         String::from_utf8_lossy(&echo)
     );
 
+    // A recv waits for bytes that will never come: the server goes away,
+    // the connection notices at once (its reader is attached), fails the
+    // recv, reconnects at once, and backs off while nobody listens.
+    let pending = tokio::spawn({
+        let client = client.clone();
+        async move { client.recv(4, Duration::from_secs(5)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
     println!("[server] going down: dropping every socket and the listener");
     server.abort();
     let _ = server.await;
-    // The next read finds the socket closed: the connection disconnects,
-    // tries to reconnect at once, and backs off while nobody listens.
-    let lost = client.recv(4, Duration::from_secs(1)).await?;
-    println!("[main] recv while the server is gone: {lost:?}");
+    println!("[main] the pending recv: {:?}", pending.await?);
 
     tokio::time::sleep(Duration::from_millis(800)).await;
     let down = client.send(b"anyone?".to_vec()).await;

@@ -134,13 +134,10 @@ impl Feeder {
     }
 }
 
-fn feeder(
-    feeds: usize,
-) -> (
-    Feeder,
-    Vec<mpsc::UnboundedSender<u32>>,
-    Arc<Mutex<Vec<String>>>,
-) {
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// A feeder with `feeds` link streams, their senders, and its log.
+fn feeder(feeds: usize) -> (Feeder, Vec<mpsc::UnboundedSender<u32>>, Log) {
     let log = Arc::new(Mutex::new(Vec::new()));
     let (senders, receivers): (Vec<_>, VecDeque<_>) =
         (0..feeds).map(|_| mpsc::unbounded_channel()).unzip();
@@ -153,7 +150,7 @@ fn feeder(
     (feeder, senders, log)
 }
 
-fn entries(log: &Arc<Mutex<Vec<String>>>) -> Vec<String> {
+fn entries(log: &Log) -> Vec<String> {
     log.lock().unwrap().clone()
 }
 
