@@ -8,7 +8,7 @@ use tokio::time::{Instant, timeout_at};
 
 use crate::connection::Envelope;
 use crate::reply::Answer;
-use crate::status::{StatusReceiver, stopped, stopped_now};
+use crate::status::{StatusReceiver, lost_since, stopped, stopped_now};
 use crate::{CallError, Connection, ReplyTo, Stop};
 
 /// The generic handle to a running connection.
@@ -59,6 +59,9 @@ impl<C: Connection> Client<C> {
         let deadline = Instant::now() + self.timeout;
         let (reply_to, answer) = ReplyTo::pair();
         let message = request(reply_to);
+        // Any incarnation that ends from now on may be the one that loses
+        // this request.
+        let ends = self.status.borrow().ends;
         let exchange = async {
             if self.mailbox.send(Envelope::Message(message)).await.is_err() {
                 return Err(CallError::Stopped(self.stopped().await));
@@ -67,8 +70,11 @@ impl<C: Connection> Client<C> {
                 Ok(Answer::Reply(value)) => Ok(value),
                 Ok(Answer::NoReply) => Err(CallError::NoReply),
                 Ok(Answer::Refused(error)) => Err(error),
-                // The connection is going down: report why, once it is known.
-                Ok(Answer::Stopping) | Err(_) => Err(CallError::Stopped(self.stopped().await)),
+                Ok(Answer::Stopped(reason)) => Err(CallError::Stopped(reason)),
+                // A panic is unwinding: the reason is published right after.
+                Ok(Answer::Panicked) | Err(_) => {
+                    Err(CallError::Stopped(lost_since(&self.status, ends).await))
+                }
             }
         };
         timeout_at(deadline, exchange)

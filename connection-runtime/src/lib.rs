@@ -83,6 +83,7 @@ mod feeds;
 mod outcome;
 mod panic;
 mod reply;
+mod restart;
 mod start;
 mod state_machine;
 mod status;
@@ -95,7 +96,8 @@ pub use crate::error::{CallError, StartError, Stop};
 pub use crate::feeds::{Attachment, Timer};
 pub use crate::outcome::{Attempt, Connect, Disconnect, Init};
 pub use crate::reply::ReplyTo;
-pub use crate::start::{Options, start};
+pub use crate::restart::{Restart, RestartPolicy};
+pub use crate::start::{Options, start, supervise};
 
 /// Turns an inherent impl block into a connection: see the crate docs.
 ///

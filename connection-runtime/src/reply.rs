@@ -1,11 +1,11 @@
 //! Deferred replies: the Rust form of the original's `from` and `reply/2`.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::fmt;
 
 use tokio::sync::oneshot;
 
-use crate::CallError;
+use crate::{CallError, Stop};
 
 /// What travels back to a waiting caller.
 pub(crate) enum Answer<T> {
@@ -14,28 +14,30 @@ pub(crate) enum Answer<T> {
     NoReply,
     /// The runtime answered for the handler without running it.
     Refused(CallError),
-    /// The `ReplyTo` was dropped because the connection is stopping (a panic
-    /// is unwinding, or the runtime is dropping queued requests and state):
-    /// the caller should report the stop reason instead.
-    Stopping,
+    /// The `ReplyTo` was dropped with the connection's state or queue when
+    /// it stopped, for this reason.
+    Stopped(Stop),
+    /// The `ReplyTo` was dropped while a panic unwound: the caller learns
+    /// the reason once the runtime has published it.
+    Panicked,
 }
 
 thread_local! {
     /// Set while the runtime drops what a stopped connection still holds, so
     /// that the `ReplyTo`s dropped then report the stop, not a missing reply.
-    static STOPPING: Cell<bool> = const { Cell::new(false) };
+    static STOPPING: RefCell<Option<Stop>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` with every `ReplyTo` dropped inside it reporting
-/// [`CallError::Stopped`](crate::CallError::Stopped) to its caller.
-pub(crate) fn dropping_as_stopped<R>(f: impl FnOnce() -> R) -> R {
-    struct Reset(bool);
-    impl Drop for Reset {
+/// Runs `f` with every `ReplyTo` dropped inside it answering its caller with
+/// [`CallError::Stopped`](crate::CallError::Stopped)`(reason)`.
+pub(crate) fn dropping_as_stopped<R>(reason: &Stop, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Stop>);
+    impl Drop for Restore {
         fn drop(&mut self) {
-            STOPPING.set(self.0);
+            STOPPING.set(self.0.take());
         }
     }
-    let _reset = Reset(STOPPING.replace(true));
+    let _restore = Restore(STOPPING.replace(Some(reason.clone())));
     f()
 }
 
@@ -116,7 +118,7 @@ impl<T> ReplyTo<T> {
             .send(Answer::Reply(value))
             .map_err(|answer| match answer {
                 Answer::Reply(value) => value,
-                Answer::NoReply | Answer::Refused(_) | Answer::Stopping => {
+                Answer::NoReply | Answer::Refused(_) | Answer::Stopped(_) | Answer::Panicked => {
                     unreachable!("only a reply was sent")
                 }
             })
@@ -138,8 +140,10 @@ impl<T> ReplyTo<T> {
 impl<T> Drop for ReplyTo<T> {
     fn drop(&mut self) {
         if let Some(sender) = self.sender.take() {
-            let answer = if std::thread::panicking() || STOPPING.get() {
-                Answer::Stopping
+            let answer = if std::thread::panicking() {
+                Answer::Panicked
+            } else if let Some(reason) = STOPPING.with_borrow(Clone::clone) {
+                Answer::Stopped(reason)
             } else {
                 Answer::NoReply
             };

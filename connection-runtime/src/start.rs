@@ -1,5 +1,6 @@
 //! Starting a connection: options, `init`, and spawning the state machine.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -9,7 +10,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::Instrument;
 
-use crate::state_machine::{self, Launch};
+use crate::restart::{RestartPolicy, Restarter};
+use crate::state_machine::{self, Shared};
 use crate::status::Status;
 use crate::{Backoff, Client, Connection, StartError};
 
@@ -158,24 +160,99 @@ pub async fn start<C: Connection>(
     connection: C,
     options: Options,
 ) -> Result<C::Client, StartError> {
+    launch(connection, None, options).await
+}
+
+/// Starts `factory()` as [`start`] does, and supervises it: when it stops
+/// in a way `policy` restarts after, a new value from `factory` is started
+/// on the same mailbox, so the client keeps working. Requests sent during a
+/// restart wait for the new incarnation (each within its own timeout); the
+/// request being handled when it stopped gets
+/// [`CallError::Stopped`](crate::CallError::Stopped). Past the policy's
+/// restart limit the connection stops for good, and
+/// [`Client::stopped`] reports the last reason.
+///
+/// ```
+/// use connection::{connection, supervise, Attempt, Connect, Disconnect, Options, RestartPolicy};
+///
+/// struct Fragile;
+///
+/// #[connection]
+/// impl Fragile {
+///     #[connect]
+///     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+///         Connect::Ok
+///     }
+///
+///     #[disconnect]
+///     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+///         Disconnect::NoConnect
+///     }
+///
+///     #[call]
+///     async fn crash(&mut self) {
+///         panic!("boom");
+///     }
+///
+///     #[call]
+///     async fn ping(&mut self) -> &'static str {
+///         "pong"
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let client = supervise(|| Fragile, RestartPolicy::default(), Options::default()).await.unwrap();
+/// assert!(client.crash().await.is_err());
+/// // Restarted: the same client works again.
+/// assert_eq!(client.ping().await.unwrap(), "pong");
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// As [`start`], for the first `init`.
+///
+/// # Panics
+///
+/// When called outside a tokio runtime, as `tokio::spawn` does.
+pub async fn supervise<C, F>(
+    mut factory: F,
+    policy: RestartPolicy,
+    options: Options,
+) -> Result<C::Client, StartError>
+where
+    C: Connection,
+    F: FnMut() -> C + Send + 'static,
+{
+    let first = factory();
+    let restarter = Restarter::new(Box::new(factory), policy);
+    launch(first, Some(restarter), options).await
+}
+
+async fn launch<C: Connection>(
+    connection: C,
+    restarter: Option<Restarter<C>>,
+    options: Options,
+) -> Result<C::Client, StartError> {
     let (mailbox, inbox) = mpsc::channel(options.mailbox_capacity.get());
     let (status, status_rx) = watch::channel(Status::default());
     let (started, init_result) = oneshot::channel();
-    let launch = Launch {
-        connection,
+    let shared = Shared {
         inbox,
         weak_mailbox: mailbox.downgrade(),
         status,
-        started,
-        backoff: (options.backoff)(),
+        held: VecDeque::new(),
         queue_capacity: options.queue_capacity.get(),
+        backoff: options.backoff.clone(),
     };
     let span = tracing::info_span!(
         "connection",
         r#type = std::any::type_name::<C>(),
         id = NEXT_ID.fetch_add(1, Ordering::Relaxed),
     );
-    let task = tokio::spawn(state_machine::run(launch).instrument(span));
+    let task =
+        tokio::spawn(state_machine::run(shared, connection, restarter, started).instrument(span));
     match tokio::time::timeout(options.init_timeout, init_result).await {
         Ok(Ok(Ok(()))) => Ok(C::Client::from(Client::new(
             mailbox,

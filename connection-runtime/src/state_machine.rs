@@ -1,5 +1,7 @@
 //! The loop that drives one connection: init, connect, disconnect, the
-//! backoff timer, the idle timeout, messages and stop.
+//! backoff timer, the idle timeout, messages and stop; and, around it, the
+//! driver that ends the connection or, when supervised, starts a new
+//! incarnation of it on the same mailbox.
 //!
 //! Everything runs on one task, one callback at a time. The timers are plain
 //! deadlines owned by the loop rather than separate tasks, so cancelling one
@@ -8,6 +10,7 @@
 
 use std::collections::VecDeque;
 use std::future::pending;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -17,20 +20,24 @@ use crate::connection::{Envelope, WhenDisconnected};
 use crate::context::Request;
 use crate::panic::catch_panic;
 use crate::reply::dropping_as_stopped;
+use crate::restart::Restarter;
 use crate::status::StatusSender;
 use crate::{
     Attempt, Backoff, CallError, Connect, Connection, Context, Disconnect, Init, StartError, Stop,
 };
 
-/// What `start` hands to the new task.
-pub(crate) struct Launch<C: Connection> {
-    pub(crate) connection: C,
+/// What outlives one incarnation of a connection: its mailbox, what it
+/// publishes, and the requests held for its next connect.
+pub(crate) struct Shared<C: Connection> {
     pub(crate) inbox: mpsc::Receiver<Envelope<C>>,
     pub(crate) weak_mailbox: mpsc::WeakSender<Envelope<C>>,
     pub(crate) status: StatusSender,
-    pub(crate) started: oneshot::Sender<Result<(), StartError>>,
-    pub(crate) backoff: Backoff,
+    /// Requests held while disconnected (`WhenDisconnected::Queue`), in
+    /// arrival order, to run after the next successful connect.
+    pub(crate) held: VecDeque<C::Message>,
     pub(crate) queue_capacity: usize,
+    /// Builds each incarnation's backoff policy.
+    pub(crate) backoff: Arc<dyn Fn() -> Backoff + Send + Sync>,
 }
 
 /// A connect or disconnect to run now, before the next message.
@@ -48,27 +55,45 @@ impl<C: Connection> From<Request<C>> for Transition<C> {
     }
 }
 
-/// The connection is stopping: why, and who asked to be told when it is done.
+/// The connection is stopping: why, whether for good, and who asked to be
+/// told when it is done.
 struct Halt {
     reason: Stop,
+    /// A client asked for the stop, or every client is gone: nothing to
+    /// restart for.
+    last: bool,
     done: Option<oneshot::Sender<()>>,
 }
 
 impl Halt {
+    /// A stop decided by a callback (or a panic in one).
     fn new(reason: Stop) -> Self {
-        Halt { reason, done: None }
+        Halt {
+            reason,
+            last: false,
+            done: None,
+        }
     }
+}
+
+/// How one incarnation ended.
+enum Ended {
+    /// `init` stopped or panicked; `terminate` did not run.
+    InitFailed(Stop),
+    /// A callback stopped it (or panicked); a supervisor may restart it.
+    Stopped(Stop),
+    /// Stopped for good, and who asked to be told.
+    Last(Stop, Option<oneshot::Sender<()>>),
 }
 
 /// The outcome of one step of the loop: the transition to run next, if any,
 /// or a stop.
 type Step<C> = Result<Option<Transition<C>>, Halt>;
 
-struct Machine<C: Connection> {
+struct Machine<'a, C: Connection> {
     connection: C,
     ctx: Context<C>,
-    inbox: mpsc::Receiver<Envelope<C>>,
-    status: StatusSender,
+    shared: &'a mut Shared<C>,
     /// When the armed backoff timer fires.
     backoff_at: Option<Instant>,
     /// The backoff timer has fired, and this many messages that were queued
@@ -77,37 +102,76 @@ struct Machine<C: Connection> {
     backoff_behind: Option<usize>,
     /// When the armed idle timeout fires.
     idle_at: Option<Instant>,
-    /// Requests held while disconnected (`WhenDisconnected::Queue`), in
-    /// arrival order, to run after the next successful connect.
-    held: VecDeque<C::Message>,
-    queue_capacity: usize,
 }
 
-/// The task body: `init`, then the loop, then the stop.
-pub(crate) async fn run<C: Connection>(launch: Launch<C>) {
-    let Launch {
-        mut connection,
-        inbox,
-        weak_mailbox,
-        status,
-        started,
-        backoff,
-        queue_capacity,
-    } = launch;
+/// The task body: incarnations of the connection until one ends for good
+/// (or, unsupervised, the first ends), then the final stop.
+pub(crate) async fn run<C: Connection>(
+    mut shared: Shared<C>,
+    first: C,
+    mut restarter: Option<Restarter<C>>,
+    started: oneshot::Sender<Result<(), StartError>>,
+) {
+    let mut started = Some(started);
+    let mut connection = first;
+    let (reason, done) = loop {
+        let reason = match incarnation(connection, &mut shared, &mut started).await {
+            Ended::Last(reason, done) => break (reason, done),
+            Ended::InitFailed(reason) => {
+                if let Some(started) = started.take() {
+                    // The first `init` failed: `start` reports it, no client
+                    // exists.
+                    let _ = started.send(Err(StartError::Stopped(reason.clone())));
+                    break (reason, None);
+                }
+                reason
+            }
+            Ended::Stopped(reason) => reason,
+        };
+        let Some((delay, next)) = restarter
+            .as_mut()
+            .and_then(|restarter| restarter.restart(&reason))
+        else {
+            break (reason, None);
+        };
+        tracing::warn!(%reason, delay_ms = delay.as_millis(), "restart");
+        tokio::time::sleep(delay).await;
+        connection = next;
+    };
+    finish(shared, &reason);
+    if let Some(done) = done {
+        let _ = done.send(());
+    }
+}
+
+/// One incarnation: `init`, then the loop, then `terminate`.
+async fn incarnation<C: Connection>(
+    mut connection: C,
+    shared: &mut Shared<C>,
+    started: &mut Option<oneshot::Sender<Result<(), StartError>>>,
+) -> Ended {
     let init = catch_panic(connection.init())
         .await
         .unwrap_or_else(|panic| Init::Stop(Stop::Panic(panic)));
-    let ctx = Context::new(weak_mailbox, status.subscribe(), backoff);
+    if let Init::Stop(reason) = init {
+        // `terminate` does not run after a failed init.
+        log_stop::<C>(&reason);
+        publish_end(&shared.status, &reason);
+        dropping_as_stopped(&reason, || drop(connection));
+        return Ended::InitFailed(reason);
+    }
+    let ctx = Context::new(
+        shared.weak_mailbox.clone(),
+        shared.status.subscribe(),
+        (shared.backoff)(),
+    );
     let mut machine = Machine {
         connection,
         ctx,
-        inbox,
-        status,
+        shared,
         backoff_at: None,
         backoff_behind: None,
         idle_at: None,
-        held: VecDeque::new(),
-        queue_capacity,
     };
     let first = match init {
         // `init` connected by itself.
@@ -120,21 +184,49 @@ pub(crate) async fn run<C: Connection>(launch: Launch<C>) {
             machine.arm_backoff(delay);
             None
         }
-        Init::Stop(reason) => {
-            // `terminate` does not run after a failed init.
-            log_stop::<C>(&reason);
-            let _ = started.send(Err(StartError::Stopped(reason)));
-            return;
-        }
+        Init::Stop(_) => unreachable!("handled above"),
     };
     // If `start` was cancelled no client exists, the mailbox is closed, and
     // the loop stops normally at its first step.
-    let _ = started.send(Ok(()));
-    machine.run(first).await;
+    if let Some(started) = started.take() {
+        let _ = started.send(Ok(()));
+    }
+    machine.run(first).await
 }
 
-impl<C: Connection> Machine<C> {
-    async fn run(mut self, first: Option<Transition<C>>) {
+/// Publishes that an incarnation ended, and why: a caller whose request was
+/// lost with it learns the reason from here.
+fn publish_end(status: &StatusSender, reason: &Stop) {
+    status.send_modify(|status| {
+        status.ends += 1;
+        status.last_end = Some(reason.clone());
+        status.connected = false;
+    });
+}
+
+/// The connection is over: the reason is published before the mailbox
+/// closes (so a sender that finds it closed can always read why), then every
+/// request still waiting is dropped, its caller told the reason.
+fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
+    let Shared {
+        mut inbox,
+        status,
+        held,
+        ..
+    } = shared;
+    status.send_modify(|status| {
+        status.stop = Some(reason.clone());
+        status.connected = false;
+    });
+    dropping_as_stopped(reason, move || {
+        inbox.close();
+        drop(inbox);
+        drop(held);
+    });
+}
+
+impl<C: Connection> Machine<'_, C> {
+    async fn run(mut self, first: Option<Transition<C>>) -> Ended {
         let mut next = first;
         let halt = loop {
             let step = match next.take() {
@@ -147,7 +239,7 @@ impl<C: Connection> Machine<C> {
                 Err(halt) => break halt,
             }
         };
-        self.stop(halt).await;
+        self.stop(halt).await
     }
 
     /// Waits for the next event and handles it.
@@ -169,10 +261,10 @@ impl<C: Connection> Machine<C> {
                 biased;
                 () = sleep_until_some(self.backoff_at) => {
                     self.backoff_at = None;
-                    self.backoff_behind = Some(self.inbox.len());
+                    self.backoff_behind = Some(self.shared.inbox.len());
                     continue;
                 }
-                envelope = self.inbox.recv() => envelope,
+                envelope = self.shared.inbox.recv() => envelope,
                 () = sleep_until_some(self.idle_at) => {
                     self.idle_at = None;
                     tracing::trace!("idle timeout");
@@ -207,10 +299,15 @@ impl<C: Connection> Machine<C> {
                 }
                 Some(Envelope::Stop(reason, done)) => Err(Halt {
                     reason,
+                    last: true,
                     done: Some(done),
                 }),
                 // Every client is gone.
-                None => Err(Halt::new(Stop::Normal)),
+                None => Err(Halt {
+                    reason: Stop::Normal,
+                    last: true,
+                    done: None,
+                }),
             };
         }
     }
@@ -245,15 +342,16 @@ impl<C: Connection> Machine<C> {
     }
 
     fn hold(&mut self, message: C::Message) {
-        if self.held.len() >= self.queue_capacity {
+        let held = &mut self.shared.held;
+        if held.len() >= self.shared.queue_capacity {
             // Callers that gave up free their places first.
-            self.held.retain(|held| !C::is_abandoned(held));
+            held.retain(|held| !C::is_abandoned(held));
         }
-        if self.held.len() >= self.queue_capacity {
+        if held.len() >= self.shared.queue_capacity {
             tracing::debug!("request refused: the queue of held requests is full");
             C::refuse(message, CallError::Full);
         } else {
-            self.held.push_back(message);
+            held.push_back(message);
         }
     }
 
@@ -262,7 +360,7 @@ impl<C: Connection> Machine<C> {
         if !self.ctx.connected {
             return None;
         }
-        while let Some(message) = self.held.pop_front() {
+        while let Some(message) = self.shared.held.pop_front() {
             if !C::is_abandoned(&message) {
                 return Some(message);
             }
@@ -272,7 +370,7 @@ impl<C: Connection> Machine<C> {
 
     fn set_connected(&mut self, connected: bool) {
         self.ctx.connected = connected;
-        self.status.send_if_modified(|status| {
+        self.shared.status.send_if_modified(|status| {
             let changed = status.connected != connected;
             status.connected = connected;
             changed
@@ -365,18 +463,17 @@ impl<C: Connection> Machine<C> {
         self.backoff_behind = None;
     }
 
-    /// `terminate`, then the replies held for after it, then the stop is
-    /// published and everything the connection still holds is dropped.
-    async fn stop(self, halt: Halt) {
+    /// `terminate`, then the replies held for after it, then the end is
+    /// published and the state dropped. The mailbox and the held requests
+    /// stay with `Shared`, for a restart or the final stop.
+    async fn stop(self, halt: Halt) -> Ended {
         let Machine {
             mut connection,
             mut ctx,
-            mut inbox,
-            status,
-            held,
+            shared,
             ..
         } = self;
-        let Halt { reason, done } = halt;
+        let Halt { reason, last, done } = halt;
         ctx.feeds.abort_all();
         let reason = match catch_panic(connection.terminate(&reason)).await {
             Ok(()) => reason,
@@ -387,21 +484,15 @@ impl<C: Connection> Machine<C> {
             reply();
         }
         log_stop::<C>(&reason);
-        // Published before the mailbox closes, so a sender that finds it
-        // closed can always read why.
-        status.send_modify(|status| {
-            status.stop = Some(reason);
-            status.connected = false;
-        });
-        dropping_as_stopped(move || {
-            inbox.close();
-            drop(inbox);
-            drop(held);
+        publish_end(&shared.status, &reason);
+        dropping_as_stopped(&reason, move || {
             drop(ctx);
             drop(connection);
         });
-        if let Some(done) = done {
-            let _ = done.send(());
+        if last {
+            Ended::Last(reason, done)
+        } else {
+            Ended::Stopped(reason)
         }
     }
 }

@@ -11,6 +11,10 @@ pub(crate) struct Status {
     pub(crate) stop: Option<Stop>,
     /// Whether the last connect succeeded and no disconnect ran since.
     pub(crate) connected: bool,
+    /// How many incarnations have ended (one, unless supervised), and why
+    /// the last one did.
+    pub(crate) ends: u64,
+    pub(crate) last_end: Option<Stop>,
 }
 
 pub(crate) type StatusSender = watch::Sender<Status>;
@@ -28,6 +32,20 @@ pub(crate) async fn stopped(status: &StatusReceiver) -> Stop {
     // An error means the task vanished without publishing a reason.
     let reason = match status.wait_for(|status| status.stop.is_some()).await {
         Ok(status) => status.stop.clone(),
+        Err(_) => None,
+    };
+    reason.unwrap_or_else(task_dropped)
+}
+
+/// Why the request of a caller who started waiting when `ends` incarnations
+/// had ended was lost: the next end (or the final stop) tells.
+pub(crate) async fn lost_since(status: &StatusReceiver, ends: u64) -> Stop {
+    let mut status = status.clone();
+    let reason = match status
+        .wait_for(|status| status.stop.is_some() || status.ends > ends)
+        .await
+    {
+        Ok(status) => status.stop.clone().or_else(|| status.last_end.clone()),
         Err(_) => None,
     };
     reason.unwrap_or_else(task_dropped)

@@ -9,7 +9,7 @@ mod disconnect;
 mod feeds;
 mod idle;
 mod init_and_connect;
-mod logging;
 mod replies;
+mod restart;
 mod stop;
 mod when_disconnected;

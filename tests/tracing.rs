@@ -1,6 +1,12 @@
 //! The logging rule (§7.5): `Normal` and `Shutdown` stops are quiet; every
 //! other stop is logged at error level. And the tracing a connection emits:
 //! one span per connection, an event per lifecycle step.
+//!
+//! A binary of its own, with one global subscriber that routes each event to
+//! the capture of the test thread it happens on (the tests run on tokio's
+//! current-thread runtime, so a connection's task runs on its test's
+//! thread). Thread-local `set_default` subscribers race with tracing's
+//! callsite-interest cache when tests run in parallel.
 
 use std::fmt::{Debug, Write};
 use std::sync::{Arc, Mutex};
@@ -9,6 +15,13 @@ use connection::Stop;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "semantics/probe.rs"]
+mod probe;
+
+use std::cell::RefCell;
+use std::sync::Once;
 
 use crate::probe::{Action, Log, Probe};
 
@@ -74,12 +87,59 @@ impl Subscriber for Capture {
     }
 }
 
+/// The global subscriber: forwards to the current thread's capture, if any.
+struct Router;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Capture>> = const { RefCell::new(None) };
+}
+
+impl Router {
+    fn with<R>(f: impl FnOnce(&Capture) -> R) -> Option<R> {
+        CURRENT.with_borrow(|capture| capture.as_ref().map(f))
+    }
+}
+
+impl Subscriber for Router {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        Router::with(|capture| capture.new_span(span)).unwrap_or_else(|| Id::from_u64(u64::MAX))
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        Router::with(|capture| capture.event(event));
+    }
+    fn enter(&self, span: &Id) {
+        Router::with(|capture| capture.enter(span));
+    }
+    fn exit(&self, span: &Id) {
+        Router::with(|capture| capture.exit(span));
+    }
+}
+
+/// Captures what this thread emits until the guard is dropped.
+fn capture() -> (Capture, impl Drop) {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| tracing::subscriber::set_global_default(Router).unwrap());
+    struct Release;
+    impl Drop for Release {
+        fn drop(&mut self) {
+            CURRENT.set(None);
+        }
+    }
+    let capture = Capture::default();
+    CURRENT.set(Some(capture.clone()));
+    (capture, Release)
+}
+
 /// Stops a probe through a cast requesting `action` and returns the error
 /// events logged meanwhile. The runtime is current-thread, so the
 /// thread-local subscriber sees the connection task's events.
 async fn errors_logged_stopping_with(action: Action) -> Vec<String> {
-    let capture = Capture::default();
-    let _guard = tracing::subscriber::set_default(capture.clone());
+    let (capture, _guard) = capture();
     let log = Log::default();
     let client = Probe::start_idle(&log).await;
     client.note("stop", action).await.unwrap();
@@ -125,8 +185,7 @@ async fn each_connection_has_a_span_and_an_event_per_lifecycle_step() {
     use connection::{Connect, Disconnect};
     use std::time::Duration;
 
-    let capture = Capture::default();
-    let _guard = tracing::subscriber::set_default(capture.clone());
+    let (capture, _guard) = capture();
     let log = Log::default();
     let probe = Probe::new(&log)
         .with_connects([Connect::Backoff(Duration::from_millis(100)), Connect::Ok])
