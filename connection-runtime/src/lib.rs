@@ -71,8 +71,15 @@
 //!   connection alive.
 //! - [`Stop`], [`CallError`], [`StartError`]: why a connection stopped and
 //!   what a request or a start can fail with.
-//! - [`start`] and [`Options`]: starting with a chosen mailbox capacity and
-//!   timeouts.
+//! - [`start`] and [`Options`]: starting with a chosen mailbox capacity,
+//!   timeouts and backoff policy; [`supervise`] and [`RestartPolicy`]:
+//!   restarting after a crash behind the same client.
+//! - [`Backoff`]: the `exp`, `rand` and `rand_exp` policies, or any sequence
+//!   of delays, reached through [`Context::backoff`].
+//! - [`WhenDisconnected`]: what a request does while the connection is down
+//!   (`#[call(when_disconnected = queue)]`).
+//! - [`Timer`] and [`Attachment`]: timers and streams feeding `#[info]`
+//!   ([`Context::send_after`], [`Context::attach_until_disconnect`]).
 
 mod backoff;
 mod client;
@@ -117,7 +124,9 @@ pub use crate::start::{Options, start, supervise};
 /// | `#[timeout]` | `()` | the idle timeout armed by [`Context::idle_timeout`] fired |
 /// | `#[terminate]` | `(reason: &Stop)` | optional; runs once on every stop but a failed init |
 ///
-/// Every handler is an `async fn` taking `&mut self`.
+/// Every handler is an `async fn` taking `&mut self`. `#[call]` and `#[cast]`
+/// take one option, `when_disconnected = run | queue | reject`
+/// ([`WhenDisconnected`]).
 ///
 /// # What it generates
 ///
@@ -131,10 +140,12 @@ pub use crate::start::{Options, start, supervise};
 ///
 /// # Options
 ///
-/// `#[connection(client = Name, message = Name, vis = pub(crate), crate = path)]`
-/// renames the generated client and message types, sets their visibility
-/// (default `pub`; not narrower than the connection type's own), and names
-/// this crate by another path (for a renamed dependency or a re-export).
+/// `#[connection(client = Name, message = Name, vis = pub(crate), crate = path,
+/// when_disconnected = queue)]` renames the generated client and message
+/// types, sets their visibility (default `pub`; not narrower than the
+/// connection type's own), names this crate by another path (for a renamed
+/// dependency or a re-export), and sets the default `when_disconnected` of the
+/// block's calls and casts.
 ///
 /// # Generics
 ///
