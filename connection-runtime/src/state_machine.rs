@@ -138,7 +138,7 @@ pub(crate) async fn run<C: Connection>(
         tokio::time::sleep(delay).await;
         connection = next;
     };
-    finish(shared, &reason);
+    finish(shared, &reason).await;
     if let Some(done) = done {
         let _ = done.send(());
     }
@@ -207,7 +207,7 @@ fn publish_end(status: &StatusSender, reason: &Stop) {
 /// The connection is over: the reason is published before the mailbox
 /// closes (so a sender that finds it closed can always read why), then every
 /// request still waiting is dropped, its caller told the reason.
-fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
+async fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
     let Shared {
         mut inbox,
         status,
@@ -218,11 +218,14 @@ fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
         status.stop = Some(reason.clone());
         status.connected = false;
     });
-    dropping_as_stopped(reason, move || {
-        inbox.close();
-        drop(inbox);
-        drop(held);
-    });
+    // `recv` until `None` after `close`, as tokio documents: it also waits
+    // for senders that reserved space before the close, so no request can
+    // land in the mailbox after the last look and wait there unanswered.
+    inbox.close();
+    while let Some(envelope) = inbox.recv().await {
+        dropping_as_stopped(reason, || drop(envelope));
+    }
+    dropping_as_stopped(reason, || drop(held));
 }
 
 impl<C: Connection> Machine<'_, C> {
