@@ -1,0 +1,67 @@
+//! `cargo run --example redis -- 127.0.0.1:6379`
+//!
+//! A few commands against a running Redis server (default 127.0.0.1:6379),
+//! then a pipelined burst from many tasks through one connection.
+
+mod redis;
+mod resp;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::redis::Redis;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let addr: SocketAddr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:6379".to_owned())
+        .parse()?;
+    let client = Redis::new(addr).start().await?;
+
+    println!("PING -> {}", client.ping().await?);
+    client.set("greeting", b"hello", None).await?;
+    let greeting = client.get("greeting").await?;
+    println!(
+        "GET greeting -> {:?}",
+        greeting.as_deref().map(String::from_utf8_lossy)
+    );
+    client
+        .set(
+            "short-lived",
+            b"soon gone",
+            Some(Duration::from_millis(100)),
+        )
+        .await?;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    println!(
+        "GET short-lived after 150 ms -> {:?}",
+        client.get("short-lived").await?
+    );
+    println!("DEL greeting -> {}", client.del("greeting").await?);
+
+    // 100 tasks, 100 INCRs each, all through the one connection.
+    client.del("counter").await?;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for _ in 0..100 {
+                    client.incr("counter").await?;
+                }
+                Ok::<_, redis::RedisError>(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    let counter = client.get("counter").await?;
+    println!(
+        "10,000 pipelined INCRs in {:?} -> counter = {}",
+        started.elapsed(),
+        String::from_utf8_lossy(&counter.unwrap_or_default())
+    );
+    Ok(())
+}

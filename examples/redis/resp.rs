@@ -1,0 +1,226 @@
+//! RESP2, the Redis protocol: encoding commands, and parsing replies
+//! incrementally from whatever bytes have arrived so far.
+
+use std::fmt;
+
+/// One reply from the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// `+OK`
+    Simple(String),
+    /// `-ERR ...`: the server refused the command.
+    Error(String),
+    /// `:42`
+    Integer(i64),
+    /// `$3\r\nfoo`, or `$-1` (nil) as `None`.
+    Bulk(Option<Vec<u8>>),
+    /// `*2\r\n...`, or `*-1` (nil) as `None`.
+    Array(Option<Vec<Value>>),
+}
+
+/// Bytes that are not RESP2.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Malformed(pub String);
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "malformed reply: {}", self.0)
+    }
+}
+
+impl std::error::Error for Malformed {}
+
+/// Bulk strings above this are refused (Redis' own limit is 512 MiB).
+const MAX_BULK: usize = 512 * 1024 * 1024;
+/// Arrays nested deeper than this are refused: no reply of the commands
+/// this client sends comes close, and it bounds the recursion.
+const MAX_DEPTH: usize = 32;
+
+/// Encodes a command as an array of bulk strings.
+pub(crate) fn encode(args: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + args.iter().map(|arg| arg.len() + 16).sum::<usize>());
+    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+    for arg in args {
+        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// Parses one reply from the front of `buf`: `Ok(Some((value, consumed)))`,
+/// or `Ok(None)` when more bytes are needed.
+///
+/// # Errors
+///
+/// When the bytes cannot be the start of a RESP2 reply.
+pub(crate) fn parse(buf: &[u8]) -> Result<Option<(Value, usize)>, Malformed> {
+    parse_at(buf, 0, 0)
+}
+
+fn parse_at(buf: &[u8], at: usize, depth: usize) -> Result<Option<(Value, usize)>, Malformed> {
+    let Some(&kind) = buf.get(at) else {
+        return Ok(None);
+    };
+    let Some((line, after_line)) = line(buf, at + 1)? else {
+        return Ok(None);
+    };
+    match kind {
+        b'+' => Ok(Some((Value::Simple(text(line)?), after_line))),
+        b'-' => Ok(Some((Value::Error(text(line)?), after_line))),
+        b':' => Ok(Some((Value::Integer(integer(line)?), after_line))),
+        b'$' => {
+            let length = integer(line)?;
+            if length == -1 {
+                return Ok(Some((Value::Bulk(None), after_line)));
+            }
+            let length = usize::try_from(length)
+                .ok()
+                .filter(|length| *length <= MAX_BULK)
+                .ok_or_else(|| Malformed(format!("bulk length {length}")))?;
+            let end = after_line + length;
+            if buf.len() < end + 2 {
+                return Ok(None);
+            }
+            if &buf[end..end + 2] != b"\r\n" {
+                return Err(Malformed("bulk string not followed by CRLF".into()));
+            }
+            Ok(Some((
+                Value::Bulk(Some(buf[after_line..end].to_vec())),
+                end + 2,
+            )))
+        }
+        b'*' => {
+            let count = integer(line)?;
+            if count == -1 {
+                return Ok(Some((Value::Array(None), after_line)));
+            }
+            if depth >= MAX_DEPTH {
+                return Err(Malformed("arrays nested too deep".into()));
+            }
+            let count = usize::try_from(count)
+                .ok()
+                .filter(|count| *count <= MAX_BULK)
+                .ok_or_else(|| Malformed(format!("array length {count}")))?;
+            // Not preallocated from `count`: a hostile length must not
+            // reserve memory before the elements arrive.
+            let mut items = Vec::new();
+            let mut next = after_line;
+            for _ in 0..count {
+                let Some((item, after)) = parse_at(buf, next, depth + 1)? else {
+                    return Ok(None);
+                };
+                items.push(item);
+                next = after;
+            }
+            Ok(Some((Value::Array(Some(items)), next)))
+        }
+        other => Err(Malformed(format!("unknown type byte {other:#04x}"))),
+    }
+}
+
+/// The line starting at `at`, without its CRLF, and where the next starts.
+fn line(buf: &[u8], at: usize) -> Result<Option<(&[u8], usize)>, Malformed> {
+    let rest = &buf[at.min(buf.len())..];
+    match rest.iter().position(|&byte| byte == b'\r') {
+        None if rest.len() > 64 * 1024 => Err(Malformed("line too long".into())),
+        None => Ok(None),
+        Some(cr) => match rest.get(cr + 1) {
+            None => Ok(None),
+            Some(b'\n') => Ok(Some((&rest[..cr], at + cr + 2))),
+            Some(_) => Err(Malformed("CR not followed by LF".into())),
+        },
+    }
+}
+
+fn text(line: &[u8]) -> Result<String, Malformed> {
+    String::from_utf8(line.to_vec()).map_err(|_| Malformed("status line is not UTF-8".into()))
+}
+
+fn integer(line: &[u8]) -> Result<i64, Malformed> {
+    std::str::from_utf8(line)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| {
+            Malformed(format!(
+                "not an integer: {:?}",
+                String::from_utf8_lossy(line)
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn complete(bytes: &[u8]) -> Value {
+        let (value, used) = parse(bytes).unwrap().unwrap();
+        assert_eq!(used, bytes.len());
+        value
+    }
+
+    #[test]
+    fn parses_every_kind_of_reply() {
+        assert_eq!(complete(b"+OK\r\n"), Value::Simple("OK".into()));
+        assert_eq!(complete(b"-ERR nope\r\n"), Value::Error("ERR nope".into()));
+        assert_eq!(complete(b":-42\r\n"), Value::Integer(-42));
+        assert_eq!(
+            complete(b"$3\r\nfoo\r\n"),
+            Value::Bulk(Some(b"foo".to_vec()))
+        );
+        assert_eq!(complete(b"$0\r\n\r\n"), Value::Bulk(Some(Vec::new())));
+        assert_eq!(complete(b"$-1\r\n"), Value::Bulk(None));
+        assert_eq!(complete(b"*-1\r\n"), Value::Array(None));
+        assert_eq!(
+            complete(b"*2\r\n$1\r\na\r\n*1\r\n:1\r\n"),
+            Value::Array(Some(vec![
+                Value::Bulk(Some(b"a".to_vec())),
+                Value::Array(Some(vec![Value::Integer(1)])),
+            ]))
+        );
+    }
+
+    #[test]
+    fn a_partial_frame_asks_for_more_at_every_cut() {
+        let frame = b"*3\r\n$5\r\nhello\r\n:7\r\n+OK\r\n";
+        for cut in 0..frame.len() {
+            assert_eq!(parse(&frame[..cut]), Ok(None), "cut at {cut}");
+        }
+        assert!(parse(frame).unwrap().is_some());
+    }
+
+    #[test]
+    fn parses_back_to_back_frames_one_at_a_time() {
+        let two = b":1\r\n:2\r\n";
+        let (first, used) = parse(two).unwrap().unwrap();
+        assert_eq!((first, used), (Value::Integer(1), 4));
+        assert_eq!(parse(&two[used..]).unwrap().unwrap().0, Value::Integer(2));
+    }
+
+    #[test]
+    fn refuses_what_is_not_resp() {
+        for bad in [
+            &b"?\r\n"[..],
+            b":12x\r\n",
+            b"$3\r\nfooX\r\n",
+            b"$-2\r\n",
+            b"*-5\r\n",
+            b"+OK\rX",
+            b"$99999999999\r\n",
+        ] {
+            assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+        let deep = "*1\r\n".repeat(40);
+        assert!(parse(deep.as_bytes()).is_err());
+        let endless = vec![b'+'; 70 * 1024];
+        assert!(parse(&endless).is_err());
+    }
+
+    #[test]
+    fn encodes_commands_as_arrays_of_bulk_strings() {
+        assert_eq!(
+            encode(&[b"SET", b"k", b"v"]),
+            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"
+        );
+    }
+}

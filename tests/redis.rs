@@ -1,0 +1,184 @@
+//! The Redis example against a real `redis-server`, started by each test on
+//! a free loopback port with no persistence. Ignored by default (they need
+//! the binary); `.ci/run` installs it and runs them with `--include-ignored`.
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/redis/redis.rs"]
+mod redis;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/redis/resp.rs"]
+mod resp;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use connection::{Backoff, Options};
+
+use crate::redis::{Redis, RedisClient, RedisError};
+
+/// A `redis-server` child process, killed on drop.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start() -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        Server::start_on(port)
+    }
+
+    fn start_on(port: u16) -> Server {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (the Debian package `redis-server`)");
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(addr).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start on {addr}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Server { child, addr }
+    }
+
+    fn kill(mut self) -> u16 {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.addr.port()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn client(server: &Server) -> RedisClient {
+    let ms = Duration::from_millis;
+    let options = Options::default()
+        .call_timeout(Duration::from_secs(1))
+        .backoff(move || Backoff::exp(ms(20), ms(200)).unwrap());
+    Redis::new(server.addr).start_with(options).await.unwrap()
+}
+
+#[tokio::test]
+#[ignore = "needs redis-server"]
+async fn round_trips() {
+    let server = Server::start();
+    let client = client(&server).await;
+    assert_eq!(client.ping().await.unwrap(), "PONG");
+    assert_eq!(client.get("missing").await.unwrap(), None);
+    client.set("key", b"value", None).await.unwrap();
+    assert_eq!(
+        client.get("key").await.unwrap().as_deref(),
+        Some(&b"value"[..])
+    );
+    assert_eq!(client.incr("n").await.unwrap(), 1);
+    assert_eq!(client.incr("n").await.unwrap(), 2);
+    assert_eq!(client.del("key").await.unwrap(), 1);
+    assert_eq!(client.del("key").await.unwrap(), 0);
+    let error = client.incr("n-is-text").await;
+    assert_eq!(error.unwrap(), 1);
+    client.set("text", b"abc", None).await.unwrap();
+    let error = client.incr("text").await.unwrap_err();
+    assert!(
+        matches!(&error, RedisError::Server(message) if message.starts_with("ERR")),
+        "{error:?}"
+    );
+    client
+        .set("brief", b"x", Some(Duration::from_millis(50)))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    assert_eq!(client.get("brief").await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server"]
+async fn ten_thousand_pipelined_commands_from_a_hundred_callers() {
+    let server = Server::start();
+    let client = client(&server).await;
+    let callers: Vec<_> = (0..100)
+        .map(|caller| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let key = format!("counter-{caller}");
+                for expected in 1..=100 {
+                    // Each caller's replies come back in its own order.
+                    assert_eq!(client.incr(&key).await.unwrap(), expected);
+                }
+            })
+        })
+        .collect();
+    for caller in callers {
+        caller.await.unwrap();
+    }
+    for caller in 0..100 {
+        let value = client.get(&format!("counter-{caller}")).await.unwrap();
+        assert_eq!(value.as_deref(), Some(&b"100"[..]));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server"]
+async fn a_server_killed_mid_run_costs_errors_not_hangs_and_the_client_recovers() {
+    let server = Server::start();
+    let client = client(&server).await;
+    let timeout = client.timeout();
+    let run_until = Instant::now() + Duration::from_secs(3);
+    let callers: Vec<_> = (0..50)
+        .map(|caller| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let key = format!("load-{caller}");
+                let (mut ok, mut failed) = (0u32, 0u32);
+                while Instant::now() < run_until {
+                    let sent = Instant::now();
+                    let result = client.incr(&key).await;
+                    // Every call resolves within its timeout, reply or error.
+                    let took = sent.elapsed();
+                    assert!(
+                        took <= timeout + Duration::from_millis(250),
+                        "a call took {took:?}"
+                    );
+                    match result {
+                        Ok(_) => ok += 1,
+                        Err(_) => failed += 1,
+                    }
+                }
+                (ok, failed)
+            })
+        })
+        .collect();
+
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let port = server.kill();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let server = Server::start_on(port);
+
+    let (mut ok, mut failed) = (0, 0);
+    for caller in callers {
+        let (caller_ok, caller_failed) = caller.await.unwrap();
+        ok += caller_ok;
+        failed += caller_failed;
+    }
+    assert!(ok > 0 && failed > 0, "ok {ok}, failed {failed}");
+    // Recovered: later calls succeed on the restarted server.
+    assert_eq!(client.ping().await.unwrap(), "PONG");
+    assert_eq!(client.incr("after").await.unwrap(), 1);
+    assert!(client.is_connected());
+    drop(server);
+}
