@@ -182,3 +182,99 @@ async fn a_server_killed_mid_run_costs_errors_not_hangs_and_the_client_recovers(
     assert!(client.is_connected());
     drop(server);
 }
+
+// ---------------------------------------------------------------------------
+// Bad peers: fake servers that misbehave. These need no redis-server.
+
+/// A server that reads one command from each link, then does `misbehave`.
+async fn bad_peer<F, Fut>(misbehave: F) -> SocketAddr
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    use tokio::io::AsyncReadExt;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let misbehave = std::sync::Arc::new(misbehave);
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let misbehave = misbehave.clone();
+            tokio::spawn(async move {
+                let mut buf = [0; 1024];
+                if sock.read(&mut buf).await.unwrap_or(0) > 0 {
+                    misbehave(sock).await;
+                }
+            });
+        }
+    });
+    addr
+}
+
+async fn client_of(addr: SocketAddr, timeout: Duration) -> RedisClient {
+    let ms = Duration::from_millis;
+    let options = Options::default()
+        .call_timeout(timeout)
+        .backoff(move || Backoff::exp(ms(10), ms(50)).unwrap());
+    Redis::new(addr).start_with(options).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_peer_that_sends_garbage_gives_a_protocol_error_and_a_reconnect() {
+    use tokio::io::AsyncWriteExt;
+
+    let addr = bad_peer(|mut sock| async move {
+        let _ = sock.write_all(b"?this is not RESP\r\n").await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    })
+    .await;
+    let client = client_of(addr, Duration::from_secs(2)).await;
+    let sent = Instant::now();
+    let error = client.ping().await.unwrap_err();
+    assert!(sent.elapsed() < Duration::from_secs(2));
+    assert!(
+        matches!(&error, RedisError::ConnectionLost(why) if why.contains("malformed reply")),
+        "{error:?}"
+    );
+    // It reconnected and the next command reaches the (still bad) peer.
+    let error = client.ping().await.unwrap_err();
+    assert!(matches!(error, RedisError::ConnectionLost(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_peer_that_never_answers_gives_a_timeout() {
+    let addr = bad_peer(|sock| async move {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(sock);
+    })
+    .await;
+    let timeout = Duration::from_millis(300);
+    let client = client_of(addr, timeout).await;
+    let sent = Instant::now();
+    let error = client.get("key").await.unwrap_err();
+    let took = sent.elapsed();
+    assert!(
+        took >= timeout && took < timeout + Duration::from_millis(500),
+        "{took:?}"
+    );
+    assert_eq!(error, RedisError::Call("the call timed out".into()));
+}
+
+#[tokio::test]
+async fn a_peer_that_closes_mid_frame_gives_a_connection_lost_error() {
+    use tokio::io::AsyncWriteExt;
+
+    let addr = bad_peer(|mut sock| async move {
+        let _ = sock.write_all(b"$10\r\nhel").await;
+        // Dropping the socket closes it mid-frame.
+    })
+    .await;
+    let client = client_of(addr, Duration::from_secs(2)).await;
+    let sent = Instant::now();
+    let error = client.get("key").await.unwrap_err();
+    assert!(sent.elapsed() < Duration::from_secs(2));
+    assert!(
+        matches!(&error, RedisError::ConnectionLost(why) if why.contains("closed by the server")),
+        "{error:?}"
+    );
+}
