@@ -150,7 +150,7 @@ async fn incarnation<C: Connection>(
     shared: &mut Shared<C>,
     started: &mut Option<oneshot::Sender<Result<(), StartError>>>,
 ) -> Ended {
-    let init = catch_panic(connection.init())
+    let init = Box::pin(catch_panic(connection.init()))
         .await
         .unwrap_or_else(|panic| Init::Stop(Stop::Panic(panic)));
     if let Init::Stop(reason) = init {
@@ -191,7 +191,16 @@ async fn incarnation<C: Connection>(
     if let Some(started) = started.take() {
         let _ = started.send(Ok(()));
     }
-    machine.run(first).await
+    let halt = machine.run(first).await;
+    let ended = machine.stop(halt).await;
+    let reason = match &ended {
+        Ended::InitFailed(reason) | Ended::Stopped(reason) | Ended::Last(reason, _) => {
+            reason.clone()
+        }
+    };
+    // The state may hold `ReplyTo`s: their callers are told the reason.
+    dropping_as_stopped(&reason, move || drop(machine));
+    ended
 }
 
 /// Publishes that an incarnation ended, and why: a caller whose request was
@@ -229,12 +238,14 @@ async fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
 }
 
 impl<C: Connection> Machine<'_, C> {
-    async fn run(mut self, first: Option<Transition<C>>) -> Ended {
+    async fn run(&mut self, first: Option<Transition<C>>) -> Halt {
         let mut next = first;
         let halt = loop {
             let step = match next.take() {
-                Some(Transition::Connect(attempt)) => self.connect(attempt).await,
-                Some(Transition::Disconnect(info)) => self.disconnect(info).await,
+                // Boxed: a connect or disconnect is rare, and its future
+                // would otherwise be part of every idle connection's memory.
+                Some(Transition::Connect(attempt)) => Box::pin(self.connect(attempt)).await,
+                Some(Transition::Disconnect(info)) => Box::pin(self.disconnect(info)).await,
                 None => self.next_event().await,
             };
             match step {
@@ -242,14 +253,14 @@ impl<C: Connection> Machine<'_, C> {
                 Err(halt) => break halt,
             }
         };
-        self.stop(halt).await
+        halt
     }
 
     /// Waits for the next event and handles it.
     async fn next_event(&mut self) -> Step<C> {
         loop {
             if self.backoff_behind == Some(0) {
-                return self.connect(Attempt::Backoff).await;
+                return Box::pin(self.connect(Attempt::Backoff)).await;
             }
             // Requests held while disconnected arrived before anything still
             // in the mailbox.
@@ -259,19 +270,35 @@ impl<C: Connection> Machine<'_, C> {
             }
             // Biased: a message already queued is handled before a timer that
             // is due, so a zero idle timeout fires only on an empty mailbox
-            // and a zero backoff runs after the queued messages.
+            // (a zero backoff also waits for the messages queued when it
+            // fires: see `backoff_behind`).
+            // A due backoff is noticed even while messages keep coming; it
+            // then waits only for those already queued.
+            if self.backoff_at.is_some_and(|at| at <= Instant::now()) {
+                self.backoff_at = None;
+                self.backoff_behind = Some(self.shared.inbox.len());
+                continue;
+            }
+            // One timer for both deadlines: a connection holds one `Sleep`,
+            // not two, while it waits.
+            let next_deadline = match (self.backoff_at, self.idle_at) {
+                (Some(backoff), Some(idle)) => Some(backoff.min(idle)),
+                (backoff, idle) => backoff.or(idle),
+            };
             let envelope = tokio::select! {
                 biased;
-                () = sleep_until_some(self.backoff_at) => {
-                    self.backoff_at = None;
-                    self.backoff_behind = Some(self.shared.inbox.len());
-                    continue;
-                }
                 envelope = self.shared.inbox.recv() => envelope,
-                () = sleep_until_some(self.idle_at) => {
+                () = sleep_until_some(next_deadline) => {
+                    let now = Instant::now();
+                    if self.backoff_at.is_some_and(|at| at <= now) {
+                        self.backoff_at = None;
+                        self.backoff_behind = Some(self.shared.inbox.len());
+                        continue;
+                    }
                     self.idle_at = None;
                     tracing::trace!("idle timeout");
-                    let outcome = catch_panic(self.connection.timeout(&mut self.ctx)).await;
+                    let outcome =
+                        Box::pin(catch_panic(self.connection.timeout(&mut self.ctx))).await;
                     return self.after_handler(outcome);
                 }
             };
@@ -467,31 +494,22 @@ impl<C: Connection> Machine<'_, C> {
     }
 
     /// `terminate`, then the replies held for after it, then the end is
-    /// published and the state dropped. The mailbox and the held requests
-    /// stay with `Shared`, for a restart or the final stop.
-    async fn stop(self, halt: Halt) -> Ended {
-        let Machine {
-            mut connection,
-            mut ctx,
-            shared,
-            ..
-        } = self;
+    /// published. The state is dropped by the caller; the mailbox and the
+    /// held requests stay with `Shared`, for a restart or the final stop.
+    async fn stop(&mut self, halt: Halt) -> Ended {
         let Halt { reason, last, done } = halt;
-        ctx.feeds.abort_all();
-        let reason = match catch_panic(connection.terminate(&reason)).await {
+        self.ctx.feeds.abort_all();
+        let terminated = Box::pin(catch_panic(self.connection.terminate(&reason))).await;
+        let reason = match terminated {
             Ok(()) => reason,
             // As in the original, a crash in `terminate` replaces the reason.
             Err(panic) => Stop::Panic(panic),
         };
-        for reply in ctx.held_replies.drain(..) {
+        for reply in self.ctx.held_replies.drain(..) {
             reply();
         }
         log_stop::<C>(&reason);
-        publish_end(&shared.status, &reason);
-        dropping_as_stopped(&reason, move || {
-            drop(ctx);
-            drop(connection);
-        });
+        publish_end(&self.shared.status, &reason);
         if last {
             Ended::Last(reason, done)
         } else {

@@ -140,3 +140,27 @@ async fn a_zero_backoff_is_not_starved_by_a_steady_stream_of_messages() {
     let retry = entries.iter().position(|e| e == "connect:backoff").unwrap();
     assert!(retry < entries.len() - 1, "{entries:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_due_backoff_is_not_starved_by_a_mailbox_that_never_empties() {
+    let log = Log::default();
+    let probe = Probe::new(&log)
+        .with_init(Init::Ok)
+        .with_connects([Connect::Backoff(Duration::ZERO)]);
+    let client = start(probe).await.unwrap();
+    client.note("a", Action::Connect("asked")).await.unwrap();
+    // Each link of the chain queues the next before it is handled.
+    client.note("chain", Action::Chain(200)).await.unwrap();
+    barrier(&client, "end").await.unwrap();
+    sleep(Duration::from_millis(1)).await;
+    let entries = log.entries();
+    let retry = entries.iter().position(|e| e == "connect:backoff").unwrap();
+    let chain = entries.iter().position(|e| e == "cast:chain").unwrap();
+    // Due at once, it waits only for what was queued then: the chain's
+    // first cast and the barrier.
+    assert!(
+        retry <= chain + 3,
+        "retry at {retry}, chain from {chain}: {entries:?}"
+    );
+    assert_eq!(log.count("info:Chain(0)"), 1, "the chain ran to its end");
+}

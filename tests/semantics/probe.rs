@@ -22,6 +22,9 @@ pub enum Action {
     Sleep(Duration),
     Panic,
     Sequence(Vec<Action>),
+    /// Sends itself `Chain(n - 1)` as an info: the mailbox never empties
+    /// until the chain ends.
+    Chain(u32),
 }
 
 /// The disconnect info: a plain reason, or a deferred reply to answer.
@@ -128,6 +131,10 @@ impl Probe {
             Action::Stop(reason) => ctx.stop(reason),
             Action::Idle(after) => ctx.idle_timeout(after),
             Action::Panic => panic!("probe panicked on request"),
+            Action::Chain(0) => {}
+            Action::Chain(n) => {
+                ctx.info_sender().try_send(Action::Chain(n - 1)).unwrap();
+            }
             Action::Sequence(actions) => {
                 for action in actions {
                     self.act(action, ctx);
