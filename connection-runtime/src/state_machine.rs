@@ -240,7 +240,7 @@ async fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
 impl<C: Connection> Machine<'_, C> {
     async fn run(&mut self, first: Option<Transition<C>>) -> Halt {
         let mut next = first;
-        let halt = loop {
+        loop {
             let step = match next.take() {
                 // Boxed: a connect or disconnect is rare, and its future
                 // would otherwise be part of every idle connection's memory.
@@ -252,8 +252,7 @@ impl<C: Connection> Machine<'_, C> {
                 Ok(transition) => next = transition,
                 Err(halt) => break halt,
             }
-        };
-        halt
+        }
     }
 
     /// Waits for the next event and handles it.
