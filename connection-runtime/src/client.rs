@@ -143,7 +143,7 @@ impl<C: Connection> Client<C> {
         let exchange = async {
             if self
                 .mailbox
-                .send(Envelope::Stop(reason, done))
+                .send(Envelope::Stop(Box::new((reason, done))))
                 .await
                 .is_err()
             {

@@ -127,6 +127,7 @@ pub(crate) enum Envelope<C: Connection> {
     Info(C::Info),
     /// An info from a timer or an attached stream of the connection's own.
     Fed(Source, C::Info),
-    /// `Client::stop`: stop with this reason, then acknowledge.
-    Stop(Stop, oneshot::Sender<()>),
+    /// `Client::stop`: stop with this reason, then acknowledge. Boxed: it is
+    /// rare, and every mailbox slot is as large as the largest variant.
+    Stop(Box<(Stop, oneshot::Sender<()>)>),
 }

@@ -1,6 +1,7 @@
 //! What a callback can ask of the runtime.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::Stream;
@@ -64,9 +65,12 @@ pub struct Context<C: Connection> {
     pub(crate) idle: Option<Duration>,
     /// Replies held back until `terminate` has run (a stop answers last).
     pub(crate) held_replies: Vec<Box<dyn FnOnce() + Send>>,
-    pub(crate) backoff: Backoff,
+    /// Built on first use: most connections never back off.
+    backoff: Option<Backoff>,
+    backoff_policy: Arc<dyn Fn() -> Backoff + Send + Sync>,
     pub(crate) connected: bool,
-    pub(crate) feeds: Feeds,
+    /// Created with the first timer or stream.
+    pub(crate) feeds: Option<Box<Feeds>>,
     mailbox: mpsc::WeakSender<Envelope<C>>,
     status: StatusReceiver,
 }
@@ -75,16 +79,17 @@ impl<C: Connection> Context<C> {
     pub(crate) fn new(
         mailbox: mpsc::WeakSender<Envelope<C>>,
         status: StatusReceiver,
-        backoff: Backoff,
+        backoff_policy: Arc<dyn Fn() -> Backoff + Send + Sync>,
     ) -> Self {
         Context {
             request: None,
             stop: None,
             idle: None,
             held_replies: Vec::new(),
-            backoff,
+            backoff: None,
+            backoff_policy,
             connected: false,
-            feeds: Feeds::default(),
+            feeds: None,
             mailbox,
             status,
         }
@@ -117,7 +122,18 @@ impl<C: Connection> Context<C> {
     /// }
     /// ```
     pub fn backoff(&mut self) -> Option<Duration> {
-        self.backoff.next_delay()
+        let policy = &self.backoff_policy;
+        self.backoff.get_or_insert_with(|| policy()).next_delay()
+    }
+
+    pub(crate) fn reset_backoff(&mut self) {
+        if let Some(backoff) = &mut self.backoff {
+            backoff.reset();
+        }
+    }
+
+    fn feeds(&mut self) -> &mut Feeds {
+        self.feeds.get_or_insert_with(Box::default)
     }
 
     /// Requests `connect(Attempt::Info(info))` once this callback returns.
@@ -157,13 +173,14 @@ impl<C: Connection> Context<C> {
     /// Delivers `info` to the `#[info]` handler after `after`, unless the
     /// timer is cancelled first. Timers end with the connection.
     pub fn send_after(&mut self, info: C::Info, after: Duration) -> Timer {
-        self.feeds.send_after(&self.mailbox, info, after)
+        let mailbox = self.mailbox.clone();
+        self.feeds().send_after(&mailbox, info, after)
     }
 
     /// Cancels `timer`: its info is never delivered, even if it already
     /// fired and waits in the mailbox. Returns whether it was still pending.
     pub fn cancel_timer(&mut self, timer: Timer) -> bool {
-        self.feeds.cancel_timer(timer)
+        self.feeds.as_mut().is_some_and(|feeds| feeds.cancel_timer(timer))
     }
 
     /// Delivers every item of `stream` to the `#[info]` handler, as
@@ -178,7 +195,8 @@ impl<C: Connection> Context<C> {
         S: Stream + Send + 'static,
         F: FnMut(S::Item) -> C::Info + Send + 'static,
     {
-        self.feeds.attach(&self.mailbox, stream, each, end, false)
+        let mailbox = self.mailbox.clone();
+        self.feeds().attach(&mailbox, stream, each, end, false)
     }
 
     /// As [`attach`](Context::attach), but the stream is dropped when
@@ -237,13 +255,14 @@ impl<C: Connection> Context<C> {
         S: Stream + Send + 'static,
         F: FnMut(S::Item) -> C::Info + Send + 'static,
     {
-        self.feeds.attach(&self.mailbox, stream, each, end, true)
+        let mailbox = self.mailbox.clone();
+        self.feeds().attach(&mailbox, stream, each, end, true)
     }
 
     /// Drops an attached stream; nothing more of it is delivered. Returns
     /// whether it was still attached.
     pub fn detach(&mut self, attachment: Attachment) -> bool {
-        self.feeds.detach(attachment)
+        self.feeds.as_mut().is_some_and(|feeds| feeds.detach(attachment))
     }
 
     /// Whether a stop has been requested in this callback.

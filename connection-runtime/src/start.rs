@@ -226,13 +226,13 @@ where
     F: FnMut() -> C + Send + 'static,
 {
     let first = factory();
-    let restarter = Restarter::new(Box::new(factory), policy);
+    let restarter = Box::new(Restarter::new(Box::new(factory), policy));
     launch(first, Some(restarter), options).await
 }
 
 async fn launch<C: Connection>(
     connection: C,
-    restarter: Option<Restarter<C>>,
+    restarter: Option<Box<Restarter<C>>>,
     options: Options,
 ) -> Result<C::Client, StartError> {
     let (mailbox, inbox) = mpsc::channel(options.mailbox_capacity.get());

@@ -109,7 +109,7 @@ struct Machine<'a, C: Connection> {
 pub(crate) async fn run<C: Connection>(
     mut shared: Shared<C>,
     first: C,
-    mut restarter: Option<Restarter<C>>,
+    mut restarter: Option<Box<Restarter<C>>>,
     started: oneshot::Sender<Result<(), StartError>>,
 ) {
     let mut started = Some(started);
@@ -163,7 +163,7 @@ async fn incarnation<C: Connection>(
     let ctx = Context::new(
         shared.weak_mailbox.clone(),
         shared.status.subscribe(),
-        (shared.backoff)(),
+        shared.backoff.clone(),
     );
     let mut machine = Machine {
         connection,
@@ -316,7 +316,7 @@ impl<C: Connection> Machine<'_, C> {
                     self.info(info).await
                 }
                 Some(Envelope::Fed(source, info)) => {
-                    if !self.ctx.feeds.accept(source) {
+                    if !self.ctx.feeds.as_mut().is_some_and(|feeds| feeds.accept(source)) {
                         tracing::trace!(
                             ?source,
                             "item of a cancelled timer or detached stream dropped"
@@ -326,11 +326,14 @@ impl<C: Connection> Machine<'_, C> {
                     tracing::trace!(?source, "info");
                     self.info(info).await
                 }
-                Some(Envelope::Stop(reason, done)) => Err(Halt {
-                    reason,
-                    last: true,
-                    done: Some(done),
-                }),
+                Some(Envelope::Stop(stop)) => {
+                    let (reason, done) = *stop;
+                    Err(Halt {
+                        reason,
+                        last: true,
+                        done: Some(done),
+                    })
+                }
                 // Every client is gone.
                 None => Err(Halt {
                     reason: Stop::Normal,
@@ -415,7 +418,7 @@ impl<C: Connection> Machine<'_, C> {
             Connect::Ok => {
                 tracing::info!("connected");
                 self.set_connected(true);
-                self.ctx.backoff.reset();
+                self.ctx.reset_backoff();
                 Ok(None)
             }
             Connect::Backoff(delay) => {
@@ -431,7 +434,9 @@ impl<C: Connection> Machine<'_, C> {
         self.cancel_backoff();
         self.idle_at = None;
         tracing::info!("disconnect");
-        self.ctx.feeds.end_link();
+        if let Some(feeds) = &mut self.ctx.feeds {
+            feeds.end_link();
+        }
         let outcome = catch_panic(self.connection.disconnect(info, &mut self.ctx)).await;
         let outcome = self.after_transition(outcome, "disconnect")?;
         self.set_connected(false);
@@ -497,7 +502,9 @@ impl<C: Connection> Machine<'_, C> {
     /// held requests stay with `Shared`, for a restart or the final stop.
     async fn stop(&mut self, halt: Halt) -> Ended {
         let Halt { reason, last, done } = halt;
-        self.ctx.feeds.abort_all();
+        if let Some(feeds) = &mut self.ctx.feeds {
+            feeds.abort_all();
+        }
         let terminated = Box::pin(catch_panic(self.connection.terminate(&reason))).await;
         let reason = match terminated {
             Ok(()) => reason,
