@@ -1,6 +1,7 @@
 //! The handles other tasks use to talk to a running connection.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -8,7 +9,7 @@ use tokio::time::{Instant, timeout_at};
 
 use crate::connection::Envelope;
 use crate::reply::Answer;
-use crate::status::{StatusReceiver, lost_since, stopped, stopped_now};
+use crate::status::Status;
 use crate::{CallError, Connection, ReplyTo, Stop};
 
 /// The generic handle to a running connection.
@@ -24,14 +25,14 @@ use crate::{CallError, Connection, ReplyTo, Stop};
 /// clone is dropped (after `terminate`).
 pub struct Client<C: Connection> {
     mailbox: mpsc::Sender<Envelope<C>>,
-    status: StatusReceiver,
+    status: Arc<Status>,
     timeout: Duration,
 }
 
 impl<C: Connection> Client<C> {
     pub(crate) fn new(
         mailbox: mpsc::Sender<Envelope<C>>,
-        status: StatusReceiver,
+        status: Arc<Status>,
         timeout: Duration,
     ) -> Self {
         Client {
@@ -61,7 +62,7 @@ impl<C: Connection> Client<C> {
         let message = request(reply_to);
         // Any incarnation that ends from now on may be the one that loses
         // this request.
-        let ends = self.status.borrow().ends;
+        let ends = self.status.ends();
         let exchange = async {
             if self.mailbox.send(Envelope::Message(message)).await.is_err() {
                 return Err(CallError::Stopped(self.stopped().await));
@@ -73,7 +74,7 @@ impl<C: Connection> Client<C> {
                 Ok(Answer::Stopped(reason)) => Err(CallError::Stopped(reason)),
                 // A panic is unwinding: the reason is published right after.
                 Ok(Answer::Panicked) | Err(_) => {
-                    Err(CallError::Stopped(lost_since(&self.status, ends).await))
+                    Err(CallError::Stopped(self.status.lost_since(ends).await))
                 }
             }
         };
@@ -161,20 +162,20 @@ impl<C: Connection> Client<C> {
 
     /// Waits until the connection has stopped, and returns why.
     pub async fn stopped(&self) -> Stop {
-        stopped(&self.status).await
+        self.status.stopped().await
     }
 
     /// Whether the connection is still running.
     #[must_use]
     pub fn is_alive(&self) -> bool {
-        self.status.borrow().stop.is_none()
+        self.status.is_alive()
     }
 
     /// Whether the connection is connected: its last connect succeeded and
     /// no disconnect ran since (a snapshot; it may change at once).
     #[must_use]
     pub fn is_connected(&self) -> bool {
-        self.status.borrow().connected
+        self.status.is_connected()
     }
 
     /// The timeout that bounds each request of this client.
@@ -229,11 +230,11 @@ impl<C: Connection> fmt::Debug for Client<C> {
 /// [`Context::info_sender`](crate::Context::info_sender).
 pub struct InfoSender<C: Connection> {
     mailbox: mpsc::WeakSender<Envelope<C>>,
-    status: StatusReceiver,
+    status: Arc<Status>,
 }
 
 impl<C: Connection> InfoSender<C> {
-    pub(crate) fn new(mailbox: mpsc::WeakSender<Envelope<C>>, status: StatusReceiver) -> Self {
+    pub(crate) fn new(mailbox: mpsc::WeakSender<Envelope<C>>, status: Arc<Status>) -> Self {
         InfoSender { mailbox, status }
     }
 
@@ -244,11 +245,11 @@ impl<C: Connection> InfoSender<C> {
     /// [`CallError::Stopped`] when the connection has stopped or is stopping.
     pub async fn send(&self, info: C::Info) -> Result<(), CallError> {
         let Some(mailbox) = self.mailbox.upgrade() else {
-            return Err(CallError::Stopped(stopped(&self.status).await));
+            return Err(CallError::Stopped(self.status.stopped().await));
         };
         match mailbox.send(Envelope::Info(info)).await {
             Ok(()) => Ok(()),
-            Err(_) => Err(CallError::Stopped(stopped(&self.status).await)),
+            Err(_) => Err(CallError::Stopped(self.status.stopped().await)),
         }
     }
 
@@ -261,14 +262,14 @@ impl<C: Connection> InfoSender<C> {
     pub fn try_send(&self, info: C::Info) -> Result<(), CallError> {
         match self.mailbox.upgrade() {
             Some(mailbox) => try_enqueue(&mailbox, &self.status, Envelope::Info(info)),
-            None => Err(stopped_now(&self.status)),
+            None => Err(self.status.stopped_now()),
         }
     }
 
     /// Whether the connection is still running.
     #[must_use]
     pub fn is_alive(&self) -> bool {
-        self.status.borrow().stop.is_none()
+        self.status.is_alive()
     }
 }
 
@@ -292,12 +293,12 @@ impl<C: Connection> fmt::Debug for InfoSender<C> {
 
 fn try_enqueue<C: Connection>(
     mailbox: &mpsc::Sender<Envelope<C>>,
-    status: &StatusReceiver,
+    status: &Status,
     envelope: Envelope<C>,
 ) -> Result<(), CallError> {
     match mailbox.try_send(envelope) {
         Ok(()) => Ok(()),
         Err(mpsc::error::TrySendError::Full(_)) => Err(CallError::Full),
-        Err(mpsc::error::TrySendError::Closed(_)) => Err(stopped_now(status)),
+        Err(mpsc::error::TrySendError::Closed(_)) => Err(status.stopped_now()),
     }
 }

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use crate::client::InfoSender;
 use crate::connection::Envelope;
 use crate::feeds::{Attachment, Feeds, Timer};
-use crate::status::StatusReceiver;
+use crate::status::Status;
 use crate::{Backoff, Connection, ReplyTo, Stop};
 
 /// A transition requested from a call, cast, info or timeout handler.
@@ -72,13 +72,13 @@ pub struct Context<C: Connection> {
     /// Created with the first timer or stream.
     pub(crate) feeds: Option<Box<Feeds>>,
     mailbox: mpsc::WeakSender<Envelope<C>>,
-    status: StatusReceiver,
+    status: Arc<Status>,
 }
 
 impl<C: Connection> Context<C> {
     pub(crate) fn new(
         mailbox: mpsc::WeakSender<Envelope<C>>,
-        status: StatusReceiver,
+        status: Arc<Status>,
         backoff_policy: Arc<dyn Fn() -> Backoff + Send + Sync>,
     ) -> Self {
         Context {

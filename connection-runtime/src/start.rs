@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
 use crate::restart::{RestartPolicy, Restarter};
@@ -236,12 +236,12 @@ async fn launch<C: Connection>(
     options: Options,
 ) -> Result<C::Client, StartError> {
     let (mailbox, inbox) = mpsc::channel(options.mailbox_capacity.get());
-    let (status, status_rx) = watch::channel(Status::default());
+    let status = Status::new();
     let (started, init_result) = oneshot::channel();
     let shared = Shared {
         inbox,
         weak_mailbox: mailbox.downgrade(),
-        status,
+        status: status.clone(),
         held: VecDeque::new(),
         queue_capacity: options.queue_capacity.get(),
         backoff: options.backoff.clone(),
@@ -256,7 +256,7 @@ async fn launch<C: Connection>(
     match tokio::time::timeout(options.init_timeout, init_result).await {
         Ok(Ok(Ok(()))) => Ok(C::Client::from(Client::new(
             mailbox,
-            status_rx,
+            status,
             options.call_timeout,
         ))),
         Ok(Ok(Err(error))) => Err(error),

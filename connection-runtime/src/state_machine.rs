@@ -21,7 +21,7 @@ use crate::context::Request;
 use crate::panic::catch_panic;
 use crate::reply::dropping_as_stopped;
 use crate::restart::Restarter;
-use crate::status::StatusSender;
+use crate::status::{Status, StopOnDrop};
 use crate::{
     Attempt, Backoff, CallError, Connect, Connection, Context, Disconnect, Init, StartError, Stop,
 };
@@ -31,7 +31,7 @@ use crate::{
 pub(crate) struct Shared<C: Connection> {
     pub(crate) inbox: mpsc::Receiver<Envelope<C>>,
     pub(crate) weak_mailbox: mpsc::WeakSender<Envelope<C>>,
-    pub(crate) status: StatusSender,
+    pub(crate) status: Arc<Status>,
     /// Requests held while disconnected (`WhenDisconnected::Queue`), in
     /// arrival order, to run after the next successful connect.
     pub(crate) held: VecDeque<C::Message>,
@@ -112,6 +112,8 @@ pub(crate) async fn run<C: Connection>(
     mut restarter: Option<Box<Restarter<C>>>,
     started: oneshot::Sender<Result<(), StartError>>,
 ) {
+    // Waiters are told even if this task is dropped before it stops.
+    let _stop_on_drop = StopOnDrop(shared.status.clone());
     let mut started = Some(started);
     let mut connection = first;
     let (reason, done) = loop {
@@ -156,13 +158,13 @@ async fn incarnation<C: Connection>(
     if let Init::Stop(reason) = init {
         // `terminate` does not run after a failed init.
         log_stop::<C>(&reason);
-        publish_end(&shared.status, &reason);
+        shared.status.publish_end(&reason);
         dropping_as_stopped(&reason, || drop(connection));
         return Ended::InitFailed(reason);
     }
     let ctx = Context::new(
         shared.weak_mailbox.clone(),
-        shared.status.subscribe(),
+        shared.status.clone(),
         shared.backoff.clone(),
     );
     let mut machine = Machine {
@@ -203,16 +205,6 @@ async fn incarnation<C: Connection>(
     ended
 }
 
-/// Publishes that an incarnation ended, and why: a caller whose request was
-/// lost with it learns the reason from here.
-fn publish_end(status: &StatusSender, reason: &Stop) {
-    status.send_modify(|status| {
-        status.ends += 1;
-        status.last_end = Some(reason.clone());
-        status.connected = false;
-    });
-}
-
 /// The connection is over: the reason is published before the mailbox
 /// closes (so a sender that finds it closed can always read why), then every
 /// request still waiting is dropped, its caller told the reason.
@@ -223,10 +215,7 @@ async fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
         held,
         ..
     } = shared;
-    status.send_modify(|status| {
-        status.stop = Some(reason.clone());
-        status.connected = false;
-    });
+    status.publish_stop(reason);
     // `recv` until `None` after `close`, as tokio documents: it also waits
     // for senders that reserved space before the close, so no request can
     // land in the mailbox after the last look and wait there unanswered.
@@ -402,11 +391,7 @@ impl<C: Connection> Machine<'_, C> {
 
     fn set_connected(&mut self, connected: bool) {
         self.ctx.connected = connected;
-        self.shared.status.send_if_modified(|status| {
-            let changed = status.connected != connected;
-            status.connected = connected;
-            changed
-        });
+        self.shared.status.set_connected(connected);
     }
 
     async fn connect(&mut self, attempt: Attempt<C::ConnectInfo>) -> Step<C> {
@@ -515,7 +500,7 @@ impl<C: Connection> Machine<'_, C> {
             reply();
         }
         log_stop::<C>(&reason);
-        publish_end(&self.shared.status, &reason);
+        self.shared.status.publish_end(&reason);
         if last {
             Ended::Last(reason, done)
         } else {
