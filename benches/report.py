@@ -9,7 +9,7 @@ import json
 import os
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "target", "criterion")
-ORDER = ["handwritten", "generated", "kameo", "ractor"]
+ORDER = ["handwritten", "generated", "generated_untimed", "kameo", "ractor"]
 GROUPS = ["call_latency", "call_throughput_64", "cast_throughput", "start", "reconnect_cycle"]
 FLAVORS = ["current_thread", "multi_thread_2"]
 

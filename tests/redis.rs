@@ -137,7 +137,7 @@ async fn ten_thousand_pipelined_commands_from_a_hundred_callers() {
 async fn a_server_killed_mid_run_costs_errors_not_hangs_and_the_client_recovers() {
     let server = Server::start();
     let client = client(&server).await;
-    let timeout = client.timeout();
+    let timeout = client.timeout().unwrap();
     let run_until = Instant::now() + Duration::from_secs(3);
     let callers: Vec<_> = (0..50)
         .map(|caller| {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use connection_benches::generated::CounterClient;
 use connection_benches::handwritten::CounterHandle;
 use connection_benches::ractor_actor::CounterRef;
-use connection_benches::{Subject, generated, handwritten};
+use connection_benches::{Subject, Untimed, generated, handwritten};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use kameo::actor::ActorRef;
@@ -23,16 +23,33 @@ const CALLERS: u64 = 64;
 
 fn runtimes() -> [(&'static str, Runtime); 2] {
     [
-        ("current_thread", Builder::new_current_thread().enable_all().build().unwrap()),
+        (
+            "current_thread",
+            Builder::new_current_thread().enable_all().build().unwrap(),
+        ),
         (
             "multi_thread_2",
-            Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap(),
+            Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap(),
         ),
     ]
 }
 
-fn each_subject(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime, bench: impl Fn(&mut BenchmarkGroup<'_, WallTime>, &Runtime, &'static str, Kind)) {
-    for kind in [Kind::Handwritten, Kind::Generated, Kind::Kameo, Kind::Ractor] {
+fn each_subject(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    rt: &Runtime,
+    bench: impl Fn(&mut BenchmarkGroup<'_, WallTime>, &Runtime, &'static str, Kind),
+) {
+    for kind in [
+        Kind::Handwritten,
+        Kind::Generated,
+        Kind::GeneratedUntimed,
+        Kind::Kameo,
+        Kind::Ractor,
+    ] {
         bench(group, rt, kind.name(), kind);
     }
 }
@@ -41,6 +58,7 @@ fn each_subject(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime, bench: i
 enum Kind {
     Handwritten,
     Generated,
+    GeneratedUntimed,
     Kameo,
     Ractor,
 }
@@ -50,6 +68,7 @@ impl Kind {
         match self {
             Kind::Handwritten => "handwritten",
             Kind::Generated => "generated",
+            Kind::GeneratedUntimed => "generated_untimed",
             Kind::Kameo => "kameo",
             Kind::Ractor => "ractor",
         }
@@ -68,9 +87,14 @@ macro_rules! with_subject {
                 let $subject: CounterClient = $rt.block_on(<CounterClient as Subject>::start());
                 $body
             }
+            Kind::GeneratedUntimed => {
+                let $subject: Untimed = $rt.block_on(<Untimed as Subject>::start());
+                $body
+            }
             Kind::Kameo => {
-                let $subject: ActorRef<connection_benches::kameo_actor::Counter> =
-                    $rt.block_on(<ActorRef<connection_benches::kameo_actor::Counter> as Subject>::start());
+                let $subject: ActorRef<connection_benches::kameo_actor::Counter> = $rt.block_on(
+                    <ActorRef<connection_benches::kameo_actor::Counter> as Subject>::start(),
+                );
                 $body
             }
             Kind::Ractor => {
@@ -110,7 +134,9 @@ async fn concurrent_calls<S: Subject>(subject: &S, iters: u64) -> Duration {
         caller.await.unwrap();
     }
     // Scaled to the `iters` calls asked for.
-    started.elapsed().mul_f64(iters as f64 / (per_caller * CALLERS) as f64)
+    started
+        .elapsed()
+        .mul_f64(iters as f64 / (per_caller * CALLERS) as f64)
 }
 
 fn call_throughput(c: &mut Criterion) {
@@ -159,13 +185,19 @@ fn cast_throughput(c: &mut Criterion) {
 fn start(c: &mut Criterion) {
     for (flavor, rt) in runtimes() {
         let mut group = c.benchmark_group(format!("start/{flavor}"));
-        group.bench_function("handwritten", |b| b.to_async(&rt).iter(<CounterHandle as Subject>::start));
-        group.bench_function("generated", |b| b.to_async(&rt).iter(<CounterClient as Subject>::start));
+        group.bench_function("handwritten", |b| {
+            b.to_async(&rt).iter(<CounterHandle as Subject>::start)
+        });
+        group.bench_function("generated", |b| {
+            b.to_async(&rt).iter(<CounterClient as Subject>::start)
+        });
         group.bench_function("kameo", |b| {
             b.to_async(&rt)
                 .iter(<ActorRef<connection_benches::kameo_actor::Counter> as Subject>::start)
         });
-        group.bench_function("ractor", |b| b.to_async(&rt).iter(<CounterRef as Subject>::start));
+        group.bench_function("ractor", |b| {
+            b.to_async(&rt).iter(<CounterRef as Subject>::start)
+        });
         group.finish();
     }
 }
@@ -173,11 +205,15 @@ fn start(c: &mut Criterion) {
 fn reconnect_cycle(c: &mut Criterion) {
     for (flavor, rt) in runtimes() {
         let mut group = c.benchmark_group(format!("reconnect_cycle/{flavor}"));
-        let handwritten: handwritten::CounterHandle = rt.block_on(<CounterHandle as Subject>::start());
-        group.bench_function("handwritten", |b| b.to_async(&rt).iter(|| handwritten.cycle()));
+        let handwritten: handwritten::CounterHandle =
+            rt.block_on(<CounterHandle as Subject>::start());
+        group.bench_function("handwritten", |b| {
+            b.to_async(&rt).iter(|| handwritten.cycle())
+        });
         let generated: generated::CounterClient = rt.block_on(<CounterClient as Subject>::start());
         group.bench_function("generated", |b| {
-            b.to_async(&rt).iter(|| async { generated.cycle().await.unwrap() })
+            b.to_async(&rt)
+                .iter(|| async { generated.cycle().await.unwrap() })
         });
         group.finish();
     }

@@ -44,8 +44,13 @@ async fn measure<S: Subject>() -> (f64, f64) {
 
 fn child(kind: &str, flavor: &str) {
     let rt = match flavor {
-        "current_thread" => tokio::runtime::Builder::new_current_thread().enable_all().build(),
-        _ => tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build(),
+        "current_thread" => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        _ => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build(),
     }
     .unwrap();
     let (bytes, start_ns) = rt.block_on(async {
@@ -67,12 +72,17 @@ fn main() {
     // `cargo bench` passes `--bench`; a filter argument picks one kind.
     let filter = std::env::args().skip(1).find(|arg| !arg.starts_with("--"));
     let exe = std::env::current_exe().unwrap();
-    println!("| runtime | implementation | bytes per idle actor | ratio | start, ns per actor (in the 100k loop) | ratio |");
+    println!(
+        "| runtime | implementation | bytes per idle actor | ratio | start, ns per actor (in the 100k loop) | ratio |"
+    );
     println!("|---|---|---|---|---|---|");
     for flavor in FLAVORS {
         let mut baseline = None;
         for kind in KINDS {
-            if filter.as_deref().is_some_and(|filter| !kind.contains(filter)) {
+            if filter
+                .as_deref()
+                .is_some_and(|filter| !kind.contains(filter))
+            {
                 continue;
             }
             let output = Command::new(&exe)
@@ -81,7 +91,11 @@ fn main() {
                 .output()
                 .expect("re-run this binary");
             let line = String::from_utf8_lossy(&output.stdout);
-            let fields: Vec<f64> = line.split_whitespace().skip(2).map(|f| f.parse().unwrap()).collect();
+            let fields: Vec<f64> = line
+                .split_whitespace()
+                .skip(2)
+                .map(|f| f.parse().unwrap())
+                .collect();
             let (bytes, start_ns) = (fields[0], fields[1]);
             let (base_bytes, base_ns) = *baseline.get_or_insert((bytes, start_ns));
             println!(

@@ -1,6 +1,7 @@
 //! The same actor four ways: add a number to a counter and return it.
 //!
-//! - [`generated`]: a `#[connection]` block;
+//! - [`generated`]: a `#[connection]` block (and [`Untimed`], its client
+//!   without a per-request timeout);
 //! - [`handwritten`]: the canonical tokio actor (a `Clone` handle around an
 //!   `mpsc::Sender<enum>`, a oneshot per call), as in Alice Ryhl's "Actors
 //!   with Tokio";
@@ -86,13 +87,38 @@ pub mod generated {
     }
 }
 
+/// The generated client after `without_timeout()`: no timer per request.
+#[derive(Clone)]
+pub struct Untimed(pub generated::CounterClient);
+
+impl Subject for Untimed {
+    async fn start() -> Self {
+        Untimed(generated::CounterClient::start().await.without_timeout())
+    }
+
+    async fn call(&self, n: u64) -> u64 {
+        self.0.call(n).await
+    }
+
+    async fn cast(&self, n: u64) {
+        self.0.cast(n).await;
+    }
+}
+
 pub mod handwritten {
     use tokio::sync::{mpsc, oneshot};
 
     enum Message {
-        Add { n: u64, respond_to: oneshot::Sender<u64> },
-        AddLater { n: u64 },
-        Cycle { respond_to: oneshot::Sender<()> },
+        Add {
+            n: u64,
+            respond_to: oneshot::Sender<u64>,
+        },
+        AddLater {
+            n: u64,
+        },
+        Cycle {
+            respond_to: oneshot::Sender<()>,
+        },
     }
 
     struct Counter {
@@ -219,7 +245,11 @@ pub mod ractor_actor {
         type State = u64;
         type Arguments = ();
 
-        async fn pre_start(&self, _myself: ActorRef<Message>, _: ()) -> Result<u64, ActorProcessingErr> {
+        async fn pre_start(
+            &self,
+            _myself: ActorRef<Message>,
+            _: (),
+        ) -> Result<u64, ActorProcessingErr> {
             Ok(0)
         }
 
@@ -252,7 +282,12 @@ pub mod ractor_actor {
         }
 
         async fn call(&self, n: u64) -> u64 {
-            match self.0.call(|reply| Message::Add(n, reply), None).await.unwrap() {
+            match self
+                .0
+                .call(|reply| Message::Add(n, reply), None)
+                .await
+                .unwrap()
+            {
                 ractor::rpc::CallResult::Success(total) => total,
                 _ => unreachable!("no timeout was set"),
             }

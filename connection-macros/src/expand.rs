@@ -371,9 +371,10 @@ impl<'a> Expansion<'a> {
                 self.client.is_connected()
             }
 
-            /// The timeout that bounds each request of this client.
+            /// The timeout that bounds each request of this client; `None` after
+            /// `without_timeout`.
             #[must_use]
-            pub fn timeout(&self) -> ::core::time::Duration {
+            pub fn timeout(&self) -> ::core::option::Option<::core::time::Duration> {
                 self.client.timeout()
             }
 
@@ -381,6 +382,13 @@ impl<'a> Expansion<'a> {
             #[must_use]
             pub fn with_timeout(&self, timeout: ::core::time::Duration) -> Self {
                 Self { client: self.client.with_timeout(timeout) }
+            }
+
+            /// A clone of this client whose requests wait as long as it takes, with no
+            /// timer per request.
+            #[must_use]
+            pub fn without_timeout(&self) -> Self {
+                Self { client: self.client.without_timeout() }
             }
         }
     }

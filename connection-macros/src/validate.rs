@@ -25,6 +25,7 @@ const CLIENT_METHODS: &[&str] = &[
     "is_connected",
     "timeout",
     "with_timeout",
+    "without_timeout",
     "clone",
     "clone_from",
     "deref",

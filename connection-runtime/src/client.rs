@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::future::Future;
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::{Instant, timeout_at};
 
 use crate::connection::Envelope;
 use crate::reply::Answer;
@@ -26,7 +26,8 @@ use crate::{CallError, Connection, ReplyTo, Stop};
 pub struct Client<C: Connection> {
     mailbox: mpsc::Sender<Envelope<C>>,
     status: Arc<Status>,
-    timeout: Duration,
+    /// `None`: requests wait as long as it takes, and skip the timer.
+    timeout: Option<Duration>,
 }
 
 impl<C: Connection> Client<C> {
@@ -38,7 +39,7 @@ impl<C: Connection> Client<C> {
         Client {
             mailbox,
             status,
-            timeout,
+            timeout: Some(timeout),
         }
     }
 
@@ -57,7 +58,6 @@ impl<C: Connection> Client<C> {
         &self,
         request: impl FnOnce(ReplyTo<R>) -> C::Message,
     ) -> Result<R, CallError> {
-        let deadline = Instant::now() + self.timeout;
         let (reply_to, answer) = ReplyTo::pair();
         let message = request(reply_to);
         // Any incarnation that ends from now on may be the one that loses
@@ -78,9 +78,7 @@ impl<C: Connection> Client<C> {
                 }
             }
         };
-        timeout_at(deadline, exchange)
-            .await
-            .unwrap_or(Err(CallError::Timeout))
+        self.bounded(exchange).await
     }
 
     /// Queues a request with no reply, waiting for mailbox space for at most
@@ -139,7 +137,6 @@ impl<C: Connection> Client<C> {
     /// [`CallError::Stopped`] when the connection had already stopped, or
     /// stopped for another reason first; [`CallError::Timeout`].
     pub async fn stop(&self, reason: Stop) -> Result<(), CallError> {
-        let deadline = Instant::now() + self.timeout;
         let (done, stopped) = oneshot::channel();
         let exchange = async {
             if self
@@ -155,9 +152,7 @@ impl<C: Connection> Client<C> {
                 Err(_) => Err(CallError::Stopped(self.stopped().await)),
             }
         };
-        timeout_at(deadline, exchange)
-            .await
-            .unwrap_or(Err(CallError::Timeout))
+        self.bounded(exchange).await
     }
 
     /// Waits until the connection has stopped, and returns why.
@@ -178,9 +173,10 @@ impl<C: Connection> Client<C> {
         self.status.is_connected()
     }
 
-    /// The timeout that bounds each request of this client.
+    /// The timeout that bounds each request of this client; `None` after
+    /// [`without_timeout`](Client::without_timeout).
     #[must_use]
-    pub fn timeout(&self) -> Duration {
+    pub fn timeout(&self) -> Option<Duration> {
         self.timeout
     }
 
@@ -188,18 +184,45 @@ impl<C: Connection> Client<C> {
     #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> Self {
         Client {
-            timeout,
+            timeout: Some(timeout),
             ..self.clone()
         }
     }
 
-    async fn enqueue(&self, envelope: Envelope<C>) -> Result<(), CallError> {
-        let deadline = Instant::now() + self.timeout;
-        match timeout_at(deadline, self.mailbox.send(envelope)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(CallError::Stopped(self.stopped().await)),
-            Err(_) => Err(CallError::Timeout),
+    /// A clone of this client whose requests wait as long as it takes. A
+    /// timeout costs a timer per request (about half the runtime's cost of
+    /// a call, see BENCHMARKS.md); a caller that bounds its requests
+    /// otherwise, or whose connection always answers, can skip it. A
+    /// dropped `ReplyTo`, a stop or a panic still answer at once.
+    #[must_use]
+    pub fn without_timeout(&self) -> Self {
+        Client {
+            timeout: None,
+            ..self.clone()
         }
+    }
+
+    /// Runs `work` within this client's timeout, if it has one.
+    async fn bounded<T>(
+        &self,
+        work: impl Future<Output = Result<T, CallError>>,
+    ) -> Result<T, CallError> {
+        match self.timeout {
+            Some(timeout) => tokio::time::timeout(timeout, work)
+                .await
+                .unwrap_or(Err(CallError::Timeout)),
+            None => work.await,
+        }
+    }
+
+    async fn enqueue(&self, envelope: Envelope<C>) -> Result<(), CallError> {
+        self.bounded(async {
+            match self.mailbox.send(envelope).await {
+                Ok(()) => Ok(()),
+                Err(_) => Err(CallError::Stopped(self.stopped().await)),
+            }
+        })
+        .await
     }
 }
 

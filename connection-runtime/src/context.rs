@@ -180,7 +180,9 @@ impl<C: Connection> Context<C> {
     /// Cancels `timer`: its info is never delivered, even if it already
     /// fired and waits in the mailbox. Returns whether it was still pending.
     pub fn cancel_timer(&mut self, timer: Timer) -> bool {
-        self.feeds.as_mut().is_some_and(|feeds| feeds.cancel_timer(timer))
+        self.feeds
+            .as_mut()
+            .is_some_and(|feeds| feeds.cancel_timer(timer))
     }
 
     /// Delivers every item of `stream` to the `#[info]` handler, as
@@ -262,7 +264,9 @@ impl<C: Connection> Context<C> {
     /// Drops an attached stream; nothing more of it is delivered. Returns
     /// whether it was still attached.
     pub fn detach(&mut self, attachment: Attachment) -> bool {
-        self.feeds.as_mut().is_some_and(|feeds| feeds.detach(attachment))
+        self.feeds
+            .as_mut()
+            .is_some_and(|feeds| feeds.detach(attachment))
     }
 
     /// Whether a stop has been requested in this callback.

@@ -305,7 +305,12 @@ impl<C: Connection> Machine<'_, C> {
                     self.info(info).await
                 }
                 Some(Envelope::Fed(source, info)) => {
-                    if !self.ctx.feeds.as_mut().is_some_and(|feeds| feeds.accept(source)) {
+                    if !self
+                        .ctx
+                        .feeds
+                        .as_mut()
+                        .is_some_and(|feeds| feeds.accept(source))
+                    {
                         tracing::trace!(
                             ?source,
                             "item of a cancelled timer or detached stream dropped"

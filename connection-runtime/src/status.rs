@@ -102,10 +102,11 @@ impl Status {
     /// tells.
     pub(crate) async fn lost_since(&self, ends: u64) -> Stop {
         self.wait_for(|reasons, now_ends| {
-            reasons
-                .stop
-                .clone()
-                .or_else(|| (now_ends > ends).then(|| reasons.last_end.clone()).flatten())
+            reasons.stop.clone().or_else(|| {
+                (now_ends > ends)
+                    .then(|| reasons.last_end.clone())
+                    .flatten()
+            })
         })
         .await
     }

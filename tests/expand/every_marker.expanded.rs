@@ -146,9 +146,10 @@ impl DeviceClient {
     pub fn is_connected(&self) -> bool {
         self.client.is_connected()
     }
-    /// The timeout that bounds each request of this client.
+    /// The timeout that bounds each request of this client; `None` after
+    /// `without_timeout`.
     #[must_use]
-    pub fn timeout(&self) -> ::core::time::Duration {
+    pub fn timeout(&self) -> ::core::option::Option<::core::time::Duration> {
         self.client.timeout()
     }
     /// A clone of this client whose requests time out after `timeout`.
@@ -156,6 +157,14 @@ impl DeviceClient {
     pub fn with_timeout(&self, timeout: ::core::time::Duration) -> Self {
         Self {
             client: self.client.with_timeout(timeout),
+        }
+    }
+    /// A clone of this client whose requests wait as long as it takes, with no
+    /// timer per request.
+    #[must_use]
+    pub fn without_timeout(&self) -> Self {
+        Self {
+            client: self.client.without_timeout(),
         }
     }
 }

@@ -57,7 +57,7 @@ async fn a_call_times_out_and_its_late_reply_is_dropped_harmlessly() {
     let log = Log::default();
     let client = Probe::start_idle(&log).await;
     let impatient = client.with_timeout(Duration::from_secs(1));
-    assert_eq!(impatient.timeout(), Duration::from_secs(1));
+    assert_eq!(impatient.timeout(), Some(Duration::from_secs(1)));
     let error = impatient
         .ask("slow", Action::Sleep(Duration::from_secs(3)))
         .await
@@ -73,7 +73,7 @@ async fn a_call_times_out_and_its_late_reply_is_dropped_harmlessly() {
 async fn the_default_call_timeout_is_five_seconds() {
     let log = Log::default();
     let client = Probe::start_idle(&log).await;
-    assert_eq!(client.timeout(), Duration::from_secs(5));
+    assert_eq!(client.timeout(), Some(Duration::from_secs(5)));
     let started = tokio::time::Instant::now();
     let error = client
         .ask("slow", Action::Sleep(Duration::from_secs(60)))
@@ -190,4 +190,20 @@ async fn a_cast_to_a_full_mailbox_times_out() {
     assert!(matches!(error, CallError::Timeout), "{error:?}");
     sleep(Duration::from_secs(10)).await;
     drop(busy);
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_timeout_a_call_waits_as_long_as_it_takes() {
+    let log = Log::default();
+    let client = Probe::start_idle(&log).await.without_timeout();
+    assert_eq!(client.timeout(), None);
+    let started = tokio::time::Instant::now();
+    let calls = client
+        .ask("slow", Action::Sleep(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert_eq!(calls, 1);
+    assert_eq!(started.elapsed(), Duration::from_secs(60));
+    // A dropped reply still answers at once.
+    assert!(matches!(client.forget().await, Err(CallError::NoReply)));
 }

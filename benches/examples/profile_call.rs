@@ -1,0 +1,27 @@
+//! `cargo build --release --example profile_call`, then run under
+//! `valgrind --tool=callgrind`: 100,000 calls on a current-thread runtime,
+//! to see where a call's instructions go. `handwritten` as the argument
+//! profiles the baseline instead.
+
+use connection_benches::Subject;
+use connection_benches::generated::CounterClient;
+use connection_benches::handwritten::CounterHandle;
+
+async fn calls<S: Subject>() {
+    let subject = S::start().await;
+    for _ in 0..100_000 {
+        subject.call(1).await;
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    match std::env::args().nth(1).as_deref() {
+        Some("handwritten") => rt.block_on(calls::<CounterHandle>()),
+        Some("untimed") => rt.block_on(calls::<connection_benches::Untimed>()),
+        _ => rt.block_on(calls::<CounterClient>()),
+    }
+}
