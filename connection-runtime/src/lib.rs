@@ -164,6 +164,11 @@ pub use connection_macros::connection;
 /// compile error saying so. There is no need to import them.
 pub use connection_macros::{call, cast, connect, disconnect, info, init, terminate, timeout};
 
+/// The README's examples, compiled as doc tests so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// Items the generated code names. Not public API: no compatibility promise
 /// holds between versions; the macros crate is pinned to this exact version.
 #[doc(hidden)]
