@@ -134,8 +134,8 @@ impl<C: Connection> Restarter<C> {
     }
 
     /// After an incarnation stopped with `reason`: the delay before the next
-    /// and the connection to run, or `None` to stop for good.
-    pub(crate) fn restart(&mut self, reason: &Stop) -> Option<(Duration, C)> {
+    /// one, or `None` to stop for good.
+    pub(crate) fn next_delay(&mut self, reason: &Stop) -> Option<Duration> {
         if !self.policy.restarts_after(reason) {
             return None;
         }
@@ -159,7 +159,11 @@ impl<C: Connection> Restarter<C> {
             self.backoff.reset();
         }
         self.recent.push_back(now);
-        let delay = self.backoff.next_delay()?;
-        Some((delay, (self.factory)()))
+        self.backoff.next_delay()
+    }
+
+    /// The next incarnation.
+    pub(crate) fn build(&mut self) -> C {
+        (self.factory)()
     }
 }

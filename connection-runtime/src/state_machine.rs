@@ -130,15 +130,19 @@ pub(crate) async fn run<C: Connection>(
             }
             Ended::Stopped(reason) => reason,
         };
-        let Some((delay, next)) = restarter
-            .as_mut()
-            .and_then(|restarter| restarter.restart(&reason))
-        else {
+        let Some(restarter) = restarter.as_mut() else {
+            break (reason, None);
+        };
+        let Some(delay) = restarter.next_delay(&reason) else {
             break (reason, None);
         };
         tracing::warn!(%reason, delay_ms = delay.as_millis(), "restart");
         tokio::time::sleep(delay).await;
-        connection = next;
+        if shared.inbox.is_closed() && shared.inbox.is_empty() {
+            // Every client left during the wait: nobody to restart for.
+            break (reason, None);
+        }
+        connection = restarter.build();
     };
     finish(shared, &reason).await;
     if let Some(done) = done {

@@ -275,3 +275,20 @@ async fn an_init_that_fails_on_restart_counts_toward_the_limit() {
     // The first, then three restarts whose init failed.
     assert_eq!(built.load(Ordering::SeqCst), 4);
 }
+
+#[tokio::test(start_paused = true)]
+async fn no_new_incarnation_is_built_for_clients_that_left_during_the_wait() {
+    let policy = RestartPolicy::default()
+        .backoff(|| Backoff::exp(Duration::from_secs(1), Duration::from_secs(1)).unwrap());
+    let Fixture {
+        client,
+        built,
+        terminated,
+    } = supervised(policy, u32::MAX).await.unwrap();
+    client.crash_later().await.unwrap();
+    settle().await;
+    drop(client);
+    sleep(Duration::from_secs(5)).await;
+    assert_eq!(built.load(Ordering::SeqCst), 1);
+    assert_eq!(terminated.load(Ordering::SeqCst), 1);
+}
