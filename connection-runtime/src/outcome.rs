@@ -22,8 +22,10 @@ use crate::Stop;
 #[derive(Debug)]
 #[must_use]
 pub enum Init<I> {
-    /// Enter the loop without connecting (for example because `init`
-    /// connected by itself).
+    /// Enter the loop without connecting, because `init` connected by
+    /// itself: the connection counts as connected (for
+    /// [`WhenDisconnected`](crate::WhenDisconnected) and `is_connected`). An
+    /// `init` that is not connected returns `Connect` or `Backoff` instead.
     Ok,
     /// Run `connect` with [`Attempt::Info`] before any message is handled,
     /// including calls sent just after `start` returned.
