@@ -4,8 +4,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
+use std::task::Poll;
+
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::connection::Envelope;
 use crate::reply::Answer;
@@ -203,16 +207,42 @@ impl<C: Connection> Client<C> {
     }
 
     /// Runs `work` within this client's timeout, if it has one.
+    ///
+    /// Most requests are answered within one round of the scheduler, so the
+    /// timer (a tokio timer entry costs about as much as the rest of a call)
+    /// is only created if `work` is still pending after the task has yielded
+    /// once; it keeps the deadline taken at the start, so the timeout is
+    /// exact either way.
     async fn bounded<T>(
         &self,
         work: impl Future<Output = Result<T, CallError>>,
     ) -> Result<T, CallError> {
-        match self.timeout {
-            Some(timeout) => tokio::time::timeout(timeout, work)
-                .await
-                .unwrap_or(Err(CallError::Timeout)),
-            None => work.await,
-        }
+        let Some(timeout) = self.timeout else {
+            return work.await;
+        };
+        let deadline = Instant::now() + timeout;
+        let mut work = pin!(work);
+        let mut timer: Option<Pin<Box<Sleep>>> = None;
+        let mut yielded = false;
+        poll_fn(|cx| {
+            if let Poll::Ready(outcome) = work.as_mut().poll(cx) {
+                return Poll::Ready(outcome);
+            }
+            let timer = match &mut timer {
+                Some(timer) => timer,
+                None if !yielded => {
+                    yielded = true;
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                None => timer.insert(Box::pin(sleep_until(deadline))),
+            };
+            match timer.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Err(CallError::Timeout)),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await
     }
 
     async fn enqueue(&self, envelope: Envelope<C>) -> Result<(), CallError> {
