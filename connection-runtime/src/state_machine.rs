@@ -9,7 +9,6 @@
 //! is what the original needs a generation check and a mailbox flush for.
 
 use std::collections::VecDeque;
-use std::future::pending;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -277,10 +276,13 @@ impl<C: Connection> Machine<'_, C> {
                 (Some(backoff), Some(idle)) => Some(backoff.min(idle)),
                 (backoff, idle) => backoff.or(idle),
             };
-            let envelope = tokio::select! {
+            let envelope = match next_deadline {
+                // No timer armed (the common case): the mailbox alone.
+                None => self.shared.inbox.recv().await,
+                Some(deadline) => tokio::select! {
                 biased;
                 envelope = self.shared.inbox.recv() => envelope,
-                () = sleep_until_some(next_deadline) => {
+                () = sleep_until(deadline) => {
                     let now = Instant::now();
                     if self.backoff_at.is_some_and(|at| at <= now) {
                         self.backoff_at = None;
@@ -293,6 +295,7 @@ impl<C: Connection> Machine<'_, C> {
                         Box::pin(catch_panic(self.connection.timeout(&mut self.ctx))).await;
                     return self.after_handler(outcome);
                 }
+                },
             };
             // Any event disarms the idle timeout.
             self.idle_at = None;
@@ -525,12 +528,5 @@ fn log_stop<C>(reason: &Stop) {
         tracing::debug!(connection, %reason, "connection stopped");
     } else {
         tracing::error!(connection, %reason, "connection stopped");
-    }
-}
-
-async fn sleep_until_some(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => sleep_until(deadline).await,
-        None => pending().await,
     }
 }
