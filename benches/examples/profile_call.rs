@@ -14,6 +14,14 @@ async fn calls<S: Subject>() {
     }
 }
 
+async fn casts<S: Subject>() {
+    let subject = S::start().await;
+    for _ in 0..100_000 {
+        subject.cast(1).await;
+    }
+    subject.call(0).await;
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -22,6 +30,8 @@ fn main() {
     match std::env::args().nth(1).as_deref() {
         Some("handwritten") => rt.block_on(calls::<CounterHandle>()),
         Some("untimed") => rt.block_on(calls::<connection_benches::Untimed>()),
+        Some("casts") => rt.block_on(casts::<CounterClient>()),
+        Some("handwritten-casts") => rt.block_on(casts::<CounterHandle>()),
         _ => rt.block_on(calls::<CounterClient>()),
     }
 }
