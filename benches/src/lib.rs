@@ -270,20 +270,36 @@ pub mod ractor_actor {
         }
     }
 
-    /// ractor's `ActorRef` plus the join handle, so the actor lives as long
-    /// as a handle does.
+    /// ractor's `ActorRef`, which stops the actor when the last clone is
+    /// dropped, as the other implementations' handles do (a ractor actor
+    /// otherwise lives until stopped).
     #[derive(Clone)]
-    pub struct CounterRef(pub ActorRef<Message>);
+    pub struct CounterRef {
+        actor: ActorRef<Message>,
+        _stop_on_drop: std::sync::Arc<StopOnDrop>,
+    }
+
+    pub struct StopOnDrop(ActorRef<Message>);
+
+    impl Drop for StopOnDrop {
+        fn drop(&mut self) {
+            self.0.stop(None);
+        }
+    }
 
     impl super::Subject for CounterRef {
         async fn start() -> Self {
             let (actor, _join) = Actor::spawn(None, Counter, ()).await.unwrap();
-            CounterRef(actor)
+            let _stop_on_drop = std::sync::Arc::new(StopOnDrop(actor.clone()));
+            CounterRef {
+                actor,
+                _stop_on_drop,
+            }
         }
 
         async fn call(&self, n: u64) -> u64 {
             match self
-                .0
+                .actor
                 .call(|reply| Message::Add(n, reply), None)
                 .await
                 .unwrap()
@@ -294,7 +310,7 @@ pub mod ractor_actor {
         }
 
         async fn cast(&self, n: u64) {
-            self.0.cast(Message::AddLater(n)).unwrap();
+            self.actor.cast(Message::AddLater(n)).unwrap();
         }
     }
 }
