@@ -10,7 +10,7 @@ use crate::errors::Errors;
 use crate::parse::{Block, Handler, Kind, Param, last_segment_is, single_type_argument};
 
 /// Methods every generated client already has (its own, those of the
-/// runtime's `Client` it dereferences to, and those of the traits it
+/// runtime's `Client` it forwards, and those of the traits it
 /// implements): a call or cast of the same name would shadow one of them.
 const CLIENT_METHODS: &[&str] = &[
     "call",

@@ -19,11 +19,12 @@ use crate::{CallError, Connection, ReplyTo, Stop};
 /// The generic handle to a running connection.
 ///
 /// The client `#[connection]` generates (`{Type}Client`) wraps one and
-/// dereferences to it, so its methods are available on every generated
-/// client: [`stop`](Client::stop), [`stopped`](Client::stopped),
-/// [`is_alive`](Client::is_alive), [`info`](Client::info),
-/// [`info_sender`](Client::info_sender) and the raw
-/// [`call`](Client::call)/[`cast`](Client::cast).
+/// forwards its lifecycle methods ([`stop`](Client::stop),
+/// [`stopped`](Client::stopped), [`is_alive`](Client::is_alive),
+/// [`is_connected`](Client::is_connected), [`info`](Client::info),
+/// [`info_sender`](Client::info_sender), the timeouts); `as_ref()` and
+/// `From` reach this one, with the raw [`call`](Client::call) and
+/// [`cast`](Client::cast).
 ///
 /// Cloning is cheap. The connection stops with [`Stop::Normal`] once every
 /// clone is dropped (after `terminate`).

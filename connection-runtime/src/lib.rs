@@ -66,7 +66,7 @@
 //! - [`Context`]: what other callbacks use to request a connect, a disconnect,
 //!   a stop or an idle timeout.
 //! - [`ReplyTo`]: a deferred reply.
-//! - [`Client`]: the generic handle every generated client dereferences to;
+//! - [`Client`]: the generic handle every generated client wraps;
 //!   [`InfoSender`]: a handle that feeds `#[info]` without keeping the
 //!   connection alive.
 //! - [`Stop`], [`CallError`], [`StartError`]: why a connection stopped and
