@@ -68,8 +68,16 @@ impl<C: Connection> Client<C> {
         // Any incarnation that ends from now on may be the one that loses
         // this request.
         let ends = self.status.ends();
+        // Room in the mailbox (the common case): no send future to wait on.
+        let waiting = match self.mailbox.try_send(Envelope::Message(message)) {
+            Ok(()) => None,
+            Err(mpsc::error::TrySendError::Closed(_)) => return Err(self.status.stopped_now()),
+            Err(mpsc::error::TrySendError::Full(envelope)) => Some(envelope),
+        };
         let exchange = async {
-            if self.mailbox.send(Envelope::Message(message)).await.is_err() {
+            if let Some(envelope) = waiting
+                && self.mailbox.send(envelope).await.is_err()
+            {
                 return Err(CallError::Stopped(self.stopped().await));
             }
             match answer.await {
@@ -247,6 +255,13 @@ impl<C: Connection> Client<C> {
     }
 
     async fn enqueue(&self, envelope: Envelope<C>) -> Result<(), CallError> {
+        // The common case, room in the mailbox, needs neither waiting nor a
+        // deadline.
+        let envelope = match self.mailbox.try_send(envelope) {
+            Ok(()) => return Ok(()),
+            Err(mpsc::error::TrySendError::Closed(_)) => return Err(self.status.stopped_now()),
+            Err(mpsc::error::TrySendError::Full(envelope)) => envelope,
+        };
         self.bounded(async {
             match self.mailbox.send(envelope).await {
                 Ok(()) => Ok(()),

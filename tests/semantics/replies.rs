@@ -207,3 +207,39 @@ async fn without_timeout_a_call_waits_as_long_as_it_takes() {
     // A dropped reply still answers at once.
     assert!(matches!(client.forget().await, Err(CallError::NoReply)));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_call_to_a_full_mailbox_waits_for_room_within_its_timeout() {
+    let log = Log::default();
+    let options = Options::default()
+        .mailbox_capacity(NonZeroUsize::new(1).unwrap())
+        .call_timeout(Duration::from_secs(2));
+    let client = Probe::new(&log)
+        .with_init(connection::Init::Ok)
+        .start_with(options)
+        .await
+        .unwrap();
+    // One handler busy for 1 s, one message filling the only slot.
+    let busy = tokio::spawn({
+        let client = client.clone();
+        async move { client.ask("slow", Action::Sleep(Duration::from_secs(1))).await }
+    });
+    settle().await;
+    client.note("fills", Action::Nothing).await.unwrap();
+    // Room comes after 1 s: the call waits for it, then gets its answer.
+    assert_eq!(barrier(&client, "waits").await.unwrap(), 2);
+    busy.await.unwrap().unwrap();
+
+    // Busy for longer than the call's timeout: the call gives up on time.
+    let busy = tokio::spawn({
+        let client = client.clone();
+        async move { client.ask("slower", Action::Sleep(Duration::from_secs(10))).await }
+    });
+    settle().await;
+    client.note("fills again", Action::Nothing).await.unwrap();
+    let started = tokio::time::Instant::now();
+    let error = barrier(&client, "gives up").await.unwrap_err();
+    assert!(matches!(error, CallError::Timeout), "{error:?}");
+    assert_eq!(started.elapsed(), Duration::from_secs(2));
+    drop(busy);
+}
