@@ -222,7 +222,11 @@ async fn a_call_to_a_full_mailbox_waits_for_room_within_its_timeout() {
     // One handler busy for 1 s, one message filling the only slot.
     let busy = tokio::spawn({
         let client = client.clone();
-        async move { client.ask("slow", Action::Sleep(Duration::from_secs(1))).await }
+        async move {
+            client
+                .ask("slow", Action::Sleep(Duration::from_secs(1)))
+                .await
+        }
     });
     settle().await;
     client.note("fills", Action::Nothing).await.unwrap();
@@ -233,7 +237,11 @@ async fn a_call_to_a_full_mailbox_waits_for_room_within_its_timeout() {
     // Busy for longer than the call's timeout: the call gives up on time.
     let busy = tokio::spawn({
         let client = client.clone();
-        async move { client.ask("slower", Action::Sleep(Duration::from_secs(10))).await }
+        async move {
+            client
+                .ask("slower", Action::Sleep(Duration::from_secs(10)))
+                .await
+        }
     });
     settle().await;
     client.note("fills again", Action::Nothing).await.unwrap();
