@@ -7,7 +7,7 @@ use std::time::Duration;
 use connection::{CallError, Options, Stop};
 use tokio::time::sleep;
 
-use crate::probe::{Action, Log, Probe, barrier, generic, settle, start};
+use crate::probe::{Action, Log, Probe, ProbeClient, barrier, generic, settle, start};
 
 #[tokio::test(start_paused = true)]
 async fn a_call_returns_the_handlers_return_value() {
@@ -136,26 +136,14 @@ async fn a_deferred_reply_held_in_state_reports_the_stop_when_the_connection_sto
 #[tokio::test(start_paused = true)]
 async fn try_cast_reports_a_full_mailbox() {
     let log = Log::default();
-    let options = Options::default().mailbox_capacity(NonZeroUsize::new(1).unwrap());
-    let client = Probe::new(&log)
-        .with_init(connection::Init::Ok)
-        .start_with(options)
-        .await
-        .unwrap();
+    let client = one_slot(&log, Options::DEFAULT_CALL_TIMEOUT).await;
     // Keep the connection busy in a handler, then fill the one slot.
     client
         .note("busy", Action::Sleep(Duration::ZERO))
         .await
         .unwrap();
     settle().await;
-    let busy = tokio::spawn({
-        let client = client.clone();
-        async move {
-            client
-                .ask("slow", Action::Sleep(Duration::from_secs(1)))
-                .await
-        }
-    });
+    let busy = busy_for(&client, "slow", Duration::from_secs(1));
     settle().await;
     client.try_info(Action::Nothing).unwrap();
     let error = client.try_info(Action::Nothing).unwrap_err();
@@ -168,22 +156,8 @@ async fn try_cast_reports_a_full_mailbox() {
 #[tokio::test(start_paused = true)]
 async fn a_cast_to_a_full_mailbox_times_out() {
     let log = Log::default();
-    let options = Options::default()
-        .mailbox_capacity(NonZeroUsize::new(1).unwrap())
-        .call_timeout(Duration::from_secs(1));
-    let client = Probe::new(&log)
-        .with_init(connection::Init::Ok)
-        .start_with(options)
-        .await
-        .unwrap();
-    let busy = tokio::spawn({
-        let client = client.clone();
-        async move {
-            client
-                .ask("slow", Action::Sleep(Duration::from_secs(10)))
-                .await
-        }
-    });
+    let client = one_slot(&log, Duration::from_secs(1)).await;
+    let busy = busy_for(&client, "slow", Duration::from_secs(10));
     settle().await;
     client.note("fills", Action::Nothing).await.unwrap();
     let error = client.note("waits", Action::Nothing).await.unwrap_err();
@@ -211,23 +185,9 @@ async fn without_timeout_a_call_waits_as_long_as_it_takes() {
 #[tokio::test(start_paused = true)]
 async fn a_call_to_a_full_mailbox_waits_for_room_within_its_timeout() {
     let log = Log::default();
-    let options = Options::default()
-        .mailbox_capacity(NonZeroUsize::new(1).unwrap())
-        .call_timeout(Duration::from_secs(2));
-    let client = Probe::new(&log)
-        .with_init(connection::Init::Ok)
-        .start_with(options)
-        .await
-        .unwrap();
+    let client = one_slot(&log, Duration::from_secs(2)).await;
     // One handler busy for 1 s, one message filling the only slot.
-    let busy = tokio::spawn({
-        let client = client.clone();
-        async move {
-            client
-                .ask("slow", Action::Sleep(Duration::from_secs(1)))
-                .await
-        }
-    });
+    let busy = busy_for(&client, "slow", Duration::from_secs(1));
     settle().await;
     client.note("fills", Action::Nothing).await.unwrap();
     // Room comes after 1 s: the call waits for it, then gets its answer.
@@ -235,14 +195,7 @@ async fn a_call_to_a_full_mailbox_waits_for_room_within_its_timeout() {
     busy.await.unwrap().unwrap();
 
     // Busy for longer than the call's timeout: the call gives up on time.
-    let busy = tokio::spawn({
-        let client = client.clone();
-        async move {
-            client
-                .ask("slower", Action::Sleep(Duration::from_secs(10)))
-                .await
-        }
-    });
+    let busy = busy_for(&client, "slower", Duration::from_secs(10));
     settle().await;
     client.note("fills again", Action::Nothing).await.unwrap();
     let started = tokio::time::Instant::now();
@@ -250,4 +203,26 @@ async fn a_call_to_a_full_mailbox_waits_for_room_within_its_timeout() {
     assert!(matches!(error, CallError::Timeout), "{error:?}");
     assert_eq!(started.elapsed(), Duration::from_secs(2));
     drop(busy);
+}
+
+/// A probe whose mailbox holds one message, its calls bounded by `timeout`.
+async fn one_slot(log: &Log, timeout: Duration) -> ProbeClient {
+    let options = Options::default()
+        .mailbox_capacity(NonZeroUsize::new(1).unwrap())
+        .call_timeout(timeout);
+    Probe::new(log)
+        .with_init(connection::Init::Ok)
+        .start_with(options)
+        .await
+        .unwrap()
+}
+
+/// Keeps the probe's handler busy for `busy`, from another task.
+fn busy_for(
+    client: &ProbeClient,
+    tag: &'static str,
+    busy: Duration,
+) -> tokio::task::JoinHandle<Result<u32, CallError>> {
+    let client = client.clone();
+    tokio::spawn(async move { client.ask(tag, Action::Sleep(busy)).await })
 }
