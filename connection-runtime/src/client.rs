@@ -4,15 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::future::{Future, poll_fn};
-use std::pin::{Pin, pin};
-use std::task::Poll;
-
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::connection::Envelope;
-use crate::reply::Answer;
+use crate::deadline::{Elapsed, within};
+use crate::reply::{Answer, dropping_as_stopped};
 use crate::status::Status;
 use crate::{CallError, Connection, ReplyTo, Stop};
 
@@ -64,34 +60,45 @@ impl<C: Connection> Client<C> {
         request: impl FnOnce(ReplyTo<R>) -> C::Message,
     ) -> Result<R, CallError> {
         let (reply_to, answer) = ReplyTo::pair();
-        let message = request(reply_to);
         // Any incarnation that ends from now on may be the one that loses
         // this request.
         let ends = self.status.ends();
-        // Room in the mailbox (the common case): no send future to wait on.
-        let waiting = match self.mailbox.try_send(Envelope::Message(message)) {
-            Ok(()) => None,
+        let answer = match self.mailbox.try_send(Envelope::Message(request(reply_to))) {
+            // Room in the mailbox (the common case): only the answer to wait
+            // for.
+            Ok(()) => within(self.timeout, answer).await,
             Err(mpsc::error::TrySendError::Closed(_)) => return Err(self.status.stopped_now()),
-            Err(mpsc::error::TrySendError::Full(envelope)) => Some(envelope),
-        };
-        let exchange = async {
-            if let Some(envelope) = waiting
-                && self.mailbox.send(envelope).await.is_err()
-            {
-                return Err(CallError::Stopped(self.stopped().await));
-            }
-            match answer.await {
-                Ok(Answer::Reply(value)) => Ok(value),
-                Ok(Answer::NoReply) => Err(CallError::NoReply),
-                Ok(Answer::Refused(error)) => Err(error),
-                Ok(Answer::Stopped(reason)) => Err(CallError::Stopped(reason)),
-                // A panic is unwinding: the reason is published right after.
-                Ok(Answer::Panicked) | Err(_) => {
-                    Err(CallError::Stopped(self.status.lost_since(ends).await))
-                }
+            // Boxed: rare, and it would make every call's future larger.
+            Err(mpsc::error::TrySendError::Full(envelope)) => {
+                Box::pin(within(self.timeout, self.send_then_await(envelope, answer))).await
             }
         };
-        self.bounded(exchange).await
+        match answer {
+            Ok(Ok(Answer::Reply(value))) => Ok(value),
+            Ok(Ok(Answer::NoReply)) => Err(CallError::NoReply),
+            Ok(Ok(Answer::Refused(error))) => Err(error),
+            Ok(Ok(Answer::Stopped(reason))) => Err(CallError::Stopped(reason)),
+            // A panic is unwinding: the reason is published right after.
+            Ok(Ok(Answer::Panicked) | Err(_)) => Err(CallError::Stopped(
+                Box::pin(self.status.lost_since(ends)).await,
+            )),
+            Err(Elapsed) => Err(CallError::Timeout),
+        }
+    }
+
+    /// A call that found the mailbox full: waits for room, then for the
+    /// answer. A mailbox closed meanwhile answers as a dropped request.
+    async fn send_then_await<R>(
+        &self,
+        envelope: Envelope<C>,
+        answer: oneshot::Receiver<Answer<R>>,
+    ) -> Result<Answer<R>, oneshot::error::RecvError> {
+        if let Err(mpsc::error::SendError(envelope)) = self.mailbox.send(envelope).await {
+            // The request's `ReplyTo` answers as the connection stopped.
+            let reason = self.stopped().await;
+            dropping_as_stopped(&reason, || drop(envelope));
+        }
+        answer.await
     }
 
     /// Queues a request with no reply, waiting for mailbox space for at most
@@ -165,7 +172,9 @@ impl<C: Connection> Client<C> {
                 Err(_) => Err(CallError::Stopped(self.stopped().await)),
             }
         };
-        self.bounded(exchange).await
+        within(self.timeout, exchange)
+            .await
+            .unwrap_or(Err(CallError::Timeout))
     }
 
     /// Waits until the connection has stopped, and returns why.
@@ -215,45 +224,6 @@ impl<C: Connection> Client<C> {
         }
     }
 
-    /// Runs `work` within this client's timeout, if it has one.
-    ///
-    /// Most requests are answered within one round of the scheduler, so the
-    /// timer (a tokio timer entry costs about as much as the rest of a call)
-    /// is only created if `work` is still pending after the task has yielded
-    /// once; it keeps the deadline taken at the start, so the timeout is
-    /// exact either way.
-    async fn bounded<T>(
-        &self,
-        work: impl Future<Output = Result<T, CallError>>,
-    ) -> Result<T, CallError> {
-        let Some(timeout) = self.timeout else {
-            return work.await;
-        };
-        let deadline = Instant::now() + timeout;
-        let mut work = pin!(work);
-        let mut timer: Option<Pin<Box<Sleep>>> = None;
-        let mut yielded = false;
-        poll_fn(|cx| {
-            if let Poll::Ready(outcome) = work.as_mut().poll(cx) {
-                return Poll::Ready(outcome);
-            }
-            let timer = match &mut timer {
-                Some(timer) => timer,
-                None if !yielded => {
-                    yielded = true;
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
-                None => timer.insert(Box::pin(sleep_until(deadline))),
-            };
-            match timer.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Err(CallError::Timeout)),
-                Poll::Pending => Poll::Pending,
-            }
-        })
-        .await
-    }
-
     async fn enqueue(&self, envelope: Envelope<C>) -> Result<(), CallError> {
         // The common case, room in the mailbox, needs neither waiting nor a
         // deadline.
@@ -262,13 +232,16 @@ impl<C: Connection> Client<C> {
             Err(mpsc::error::TrySendError::Closed(_)) => return Err(self.status.stopped_now()),
             Err(mpsc::error::TrySendError::Full(envelope)) => envelope,
         };
-        self.bounded(async {
+        let send = async {
             match self.mailbox.send(envelope).await {
                 Ok(()) => Ok(()),
                 Err(_) => Err(CallError::Stopped(self.stopped().await)),
             }
-        })
-        .await
+        };
+        // Boxed: rare, and it would make every cast's future larger.
+        Box::pin(within(self.timeout, send))
+            .await
+            .unwrap_or(Err(CallError::Timeout))
     }
 }
 

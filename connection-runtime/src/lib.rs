@@ -85,6 +85,7 @@ mod backoff;
 mod client;
 mod connection;
 mod context;
+mod deadline;
 mod error;
 mod feeds;
 mod outcome;

@@ -1,10 +1,23 @@
 //! Turning a panic in a callback into a value the state machine can act on.
 
 use std::any::Any;
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::pin;
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+pin_project_lite::pin_project! {
+    /// The future of [`catch_panic`].
+    ///
+    /// A struct rather than an `async fn`: an `async fn` would keep the
+    /// wrapped future twice (the argument, and the pinned local it is moved
+    /// into), and the handler's future is the largest part of a connection's
+    /// task.
+    pub(crate) struct CatchPanic<F> {
+        #[pin]
+        future: F,
+    }
+}
 
 /// Drives `future` to completion, returning the panic's message if a poll
 /// panics.
@@ -12,16 +25,21 @@ use std::task::Poll;
 /// Unwind safety is asserted because a panicking callback stops the
 /// connection: the only code that still sees the state afterwards is
 /// `terminate`, which the original also runs on the state as it was left.
-pub(crate) async fn catch_panic<F: Future>(future: F) -> Result<F::Output, String> {
-    let mut future = pin!(future);
-    poll_fn(
-        move |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+pub(crate) fn catch_panic<F: Future>(future: F) -> CatchPanic<F> {
+    CatchPanic { future }
+}
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = Result<F::Output, String>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let future = self.project().future;
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => Poll::Ready(Err(panic_message(payload.as_ref()))),
-        },
-    )
-    .await
+        }
+    }
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {
@@ -62,5 +80,14 @@ mod tests {
             result,
             Err::<(), _>("a panic with a non-string payload".to_owned())
         );
+    }
+
+    #[test]
+    fn keeps_the_wrapped_future_once() {
+        let data = [0_u8; 256];
+        let future = async move { data.len() };
+        let alone = std::mem::size_of_val(&future);
+        assert!(alone >= 256);
+        assert_eq!(std::mem::size_of_val(&catch_panic(future)), alone);
     }
 }

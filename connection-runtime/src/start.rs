@@ -46,6 +46,12 @@ impl Options {
 
     /// How many requests the mailbox holds before senders wait (or
     /// `try_cast` fails with [`CallError::Full`](crate::CallError::Full)).
+    ///
+    /// When several requests are waiting, the connection takes up to an
+    /// eighth of the capacity (at most 32) out of the mailbox at once, which
+    /// frees their slots: while it works through them, up to that many more
+    /// requests than the capacity may be waiting. A capacity below 16 takes
+    /// them one at a time.
     #[must_use]
     pub fn mailbox_capacity(mut self, capacity: NonZeroUsize) -> Self {
         self.mailbox_capacity = capacity;
@@ -140,6 +146,13 @@ impl fmt::Debug for Options {
 }
 
 /// Numbers connections for their tracing spans.
+/// How many envelopes the connection takes out of a mailbox of `capacity`
+/// at once: enough to share the cost of releasing their slots, few enough
+/// that the mailbox's bound stays close to what was asked.
+fn batch_limit(capacity: NonZeroUsize) -> usize {
+    (capacity.get() / 8).clamp(1, 32)
+}
+
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Starts `connection` on a new tokio task and returns its client once
@@ -245,6 +258,8 @@ async fn launch<C: Connection>(
         held: VecDeque::new(),
         queue_capacity: options.queue_capacity.get(),
         backoff: options.backoff.clone(),
+        batch: Vec::new(),
+        batch_limit: batch_limit(options.mailbox_capacity),
     };
     let span = tracing::info_span!(
         "connection",

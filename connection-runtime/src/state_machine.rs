@@ -37,6 +37,38 @@ pub(crate) struct Shared<C: Connection> {
     pub(crate) queue_capacity: usize,
     /// Builds each incarnation's backoff policy.
     pub(crate) backoff: Arc<dyn Fn() -> Backoff + Send + Sync>,
+    /// Envelopes taken out of the mailbox together and not handled yet, the
+    /// oldest last. Taking several at once releases their mailbox slots
+    /// under one lock instead of one each; the buffer is freed whenever the
+    /// mailbox runs dry, so an idle connection holds none.
+    pub(crate) batch: Vec<Envelope<C>>,
+    /// The most envelopes one batch takes.
+    pub(crate) batch_limit: usize,
+}
+
+impl<C: Connection> Shared<C> {
+    /// The envelopes queued and not handled yet.
+    fn queued(&self) -> usize {
+        self.batch.len() + self.inbox.len()
+    }
+
+    /// The next envelope from the mailbox, taking a batch when several are
+    /// waiting; `None` once every client is gone. Call with an empty batch.
+    async fn receive(&mut self) -> Option<Envelope<C>> {
+        debug_assert!(self.batch.is_empty());
+        if self.batch_limit > 1 && self.inbox.len() > 1 {
+            self.batch.reserve_exact(self.batch_limit);
+            self.inbox
+                .recv_many(&mut self.batch, self.batch_limit)
+                .await;
+            self.batch.reverse();
+            return self.batch.pop();
+        }
+        if self.batch.capacity() != 0 {
+            self.batch = Vec::new();
+        }
+        self.inbox.recv().await
+    }
 }
 
 /// A connect or disconnect to run now, before the next message.
@@ -216,6 +248,7 @@ async fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
         mut inbox,
         status,
         held,
+        batch,
         ..
     } = shared;
     status.publish_stop(reason);
@@ -226,7 +259,7 @@ async fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
     while let Some(envelope) = inbox.recv().await {
         dropping_as_stopped(reason, || drop(envelope));
     }
-    dropping_as_stopped(reason, || drop(held));
+    dropping_as_stopped(reason, || drop((batch, held)));
 }
 
 impl<C: Connection> Machine<'_, C> {
@@ -248,16 +281,19 @@ impl<C: Connection> Machine<'_, C> {
     }
 
     /// Waits for the next event and handles it.
+    ///
+    /// The hot path (a request or info taken from the batch or the mailbox,
+    /// then its handler) is this one function: each `async fn` layer would
+    /// move the message and its future once more.
     async fn next_event(&mut self) -> Step<C> {
-        loop {
+        let envelope = loop {
             if self.backoff_behind == Some(0) {
                 return Box::pin(self.connect(Attempt::Backoff)).await;
             }
             // Requests held while disconnected arrived before anything still
-            // in the mailbox.
+            // in the mailbox. (Connected, so no backoff is counting down.)
             if let Some(message) = self.next_held() {
-                self.idle_at = None;
-                return self.handle(message).await;
+                break Envelope::Message(message);
             }
             // Biased: a message already queued is handled before a timer that
             // is due, so a zero idle timeout fires only on an empty mailbox
@@ -266,9 +302,11 @@ impl<C: Connection> Machine<'_, C> {
             // A due backoff is noticed even while messages keep coming; it
             // then waits only for those already queued.
             if self.backoff_at.is_some_and(|at| at <= Instant::now()) {
-                self.backoff_at = None;
-                self.backoff_behind = Some(self.shared.inbox.len());
+                self.backoff_fired();
                 continue;
+            }
+            if let Some(envelope) = self.shared.batch.pop() {
+                break envelope;
             }
             // One timer for both deadlines: a connection holds one `Sleep`,
             // not two, while it waits.
@@ -276,17 +314,15 @@ impl<C: Connection> Machine<'_, C> {
                 (Some(backoff), Some(idle)) => Some(backoff.min(idle)),
                 (backoff, idle) => backoff.or(idle),
             };
-            let envelope = match next_deadline {
+            let received = match next_deadline {
                 // No timer armed (the common case): the mailbox alone.
-                None => self.shared.inbox.recv().await,
+                None => self.shared.receive().await,
                 Some(deadline) => tokio::select! {
                 biased;
-                envelope = self.shared.inbox.recv() => envelope,
+                envelope = self.shared.receive() => envelope,
                 () = sleep_until(deadline) => {
-                    let now = Instant::now();
-                    if self.backoff_at.is_some_and(|at| at <= now) {
-                        self.backoff_at = None;
-                        self.backoff_behind = Some(self.shared.inbox.len());
+                    if self.backoff_at.is_some_and(|at| at <= Instant::now()) {
+                        self.backoff_fired();
                         continue;
                     }
                     self.idle_at = None;
@@ -297,81 +333,88 @@ impl<C: Connection> Machine<'_, C> {
                 }
                 },
             };
-            // Any event disarms the idle timeout.
-            self.idle_at = None;
-            if let Some(ahead) = &mut self.backoff_behind {
-                *ahead = ahead.saturating_sub(1);
-            }
-            return match envelope {
-                Some(Envelope::Message(message)) => {
-                    tracing::trace!("request");
-                    self.dispatch(message).await
-                }
-                Some(Envelope::Info(info)) => {
-                    tracing::trace!("info");
-                    self.info(info).await
-                }
-                Some(Envelope::Fed(source, info)) => {
-                    if !self
-                        .ctx
-                        .feeds
-                        .as_mut()
-                        .is_some_and(|feeds| feeds.accept(source))
-                    {
-                        tracing::trace!(
-                            ?source,
-                            "item of a cancelled timer or detached stream dropped"
-                        );
-                        return Ok(None);
-                    }
-                    tracing::trace!(?source, "info");
-                    self.info(info).await
-                }
-                Some(Envelope::Stop(stop)) => {
-                    let (reason, done) = *stop;
-                    Err(Halt {
-                        reason,
-                        last: true,
-                        done: Some(done),
-                    })
-                }
+            match received {
+                Some(envelope) => break envelope,
                 // Every client is gone.
-                None => Err(Halt {
-                    reason: Stop::Normal,
-                    last: true,
-                    done: None,
-                }),
-            };
-        }
-    }
-
-    /// Applies the request's `WhenDisconnected` policy, then handles it.
-    async fn dispatch(&mut self, message: C::Message) -> Step<C> {
-        if !self.ctx.connected {
-            match C::when_disconnected(&message) {
-                WhenDisconnected::Run => {}
-                WhenDisconnected::Reject => {
-                    tracing::trace!("request refused: not connected");
-                    C::refuse(message, CallError::NotConnected);
-                    return Ok(None);
-                }
-                WhenDisconnected::Queue => {
-                    self.hold(message);
-                    return Ok(None);
+                None => {
+                    return Err(Halt {
+                        reason: Stop::Normal,
+                        last: true,
+                        done: None,
+                    });
                 }
             }
+        };
+        // Any event disarms the idle timeout.
+        self.idle_at = None;
+        if let Some(ahead) = &mut self.backoff_behind {
+            *ahead = ahead.saturating_sub(1);
         }
-        self.handle(message).await
-    }
-
-    async fn handle(&mut self, message: C::Message) -> Step<C> {
-        let outcome = catch_panic(self.connection.handle(message, &mut self.ctx)).await;
+        let outcome = match envelope {
+            Envelope::Message(message) => {
+                tracing::trace!("request");
+                let Some(message) = self.admit(message) else {
+                    return Ok(None);
+                };
+                catch_panic(self.connection.handle(message, &mut self.ctx)).await
+            }
+            Envelope::Info(info) => {
+                tracing::trace!("info");
+                catch_panic(self.connection.info(info, &mut self.ctx)).await
+            }
+            Envelope::Fed(source, info) => {
+                if !self
+                    .ctx
+                    .feeds
+                    .as_mut()
+                    .is_some_and(|feeds| feeds.accept(source))
+                {
+                    tracing::trace!(
+                        ?source,
+                        "item of a cancelled timer or detached stream dropped"
+                    );
+                    return Ok(None);
+                }
+                tracing::trace!(?source, "info");
+                catch_panic(self.connection.info(info, &mut self.ctx)).await
+            }
+            Envelope::Stop(stop) => {
+                let (reason, done) = *stop;
+                return Err(Halt {
+                    reason,
+                    last: true,
+                    done: Some(done),
+                });
+            }
+        };
         self.after_handler(outcome)
     }
 
-    async fn info(&mut self, info: C::Info) -> Step<C> {
-        let outcome = catch_panic(self.connection.info(info, &mut self.ctx)).await;
-        self.after_handler(outcome)
+    /// The backoff timer has fired: it now waits only for the envelopes
+    /// already queued.
+    fn backoff_fired(&mut self) {
+        self.backoff_at = None;
+        self.backoff_behind = Some(self.shared.queued());
+    }
+
+    /// Applies the request's `WhenDisconnected` policy: the request, if it is
+    /// to run now.
+    fn admit(&mut self, message: C::Message) -> Option<C::Message> {
+        if self.ctx.connected {
+            return Some(message);
+        }
+        match C::when_disconnected(&message) {
+            WhenDisconnected::Run => Some(message),
+            WhenDisconnected::Reject => {
+                tracing::trace!("request refused: not connected");
+                C::refuse(message, CallError::NotConnected);
+                None
+            }
+            WhenDisconnected::Queue => {
+                self.hold(message);
+                None
+            }
+        }
     }
 
     fn hold(&mut self, message: C::Message) {
