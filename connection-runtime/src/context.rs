@@ -65,8 +65,9 @@ pub struct Context<C: Connection> {
     pub(crate) idle: Option<Duration>,
     /// Replies held back until `terminate` has run (a stop answers last).
     pub(crate) held_replies: Vec<Box<dyn FnOnce() + Send>>,
-    /// Built on first use: most connections never back off.
-    backoff: Option<Backoff>,
+    /// Built on first use, and boxed: most connections never back off, and
+    /// this is part of every connection's memory.
+    backoff: Option<Box<Backoff>>,
     backoff_policy: Arc<dyn Fn() -> Backoff + Send + Sync>,
     pub(crate) connected: bool,
     /// Created with the first timer or stream.
@@ -123,7 +124,9 @@ impl<C: Connection> Context<C> {
     /// ```
     pub fn backoff(&mut self) -> Option<Duration> {
         let policy = &self.backoff_policy;
-        self.backoff.get_or_insert_with(|| policy()).next_delay()
+        self.backoff
+            .get_or_insert_with(|| Box::new(policy()))
+            .next_delay()
     }
 
     pub(crate) fn reset_backoff(&mut self) {

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tracing::Instrument;
 
+use crate::deadline::{Elapsed, within};
 use crate::restart::{RestartPolicy, Restarter};
-use crate::state_machine::{self, Shared};
+use crate::state_machine::{self, Shared, init_failed, run_init};
 use crate::status::Status;
-use crate::{Backoff, Client, Connection, StartError};
+use crate::{Backoff, Client, Connection, Init, StartError};
 
 /// How a connection is started.
 ///
@@ -146,13 +147,6 @@ impl fmt::Debug for Options {
 }
 
 /// Numbers connections for their tracing spans.
-/// How many envelopes the connection takes out of a mailbox of `capacity`
-/// at once: enough to share the cost of releasing their slots, few enough
-/// that the mailbox's bound stays close to what was asked.
-fn batch_limit(capacity: NonZeroUsize) -> usize {
-    (capacity.get() / 8).clamp(1, 32)
-}
-
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Starts `connection` on a new tokio task and returns its client once
@@ -244,13 +238,34 @@ where
 }
 
 async fn launch<C: Connection>(
-    connection: C,
+    mut connection: C,
     restarter: Option<Box<Restarter<C>>>,
     options: Options,
 ) -> Result<C::Client, StartError> {
+    let span = tracing::info_span!(
+        "connection",
+        r#type = std::any::type_name::<C>(),
+        id = NEXT_ID.fetch_add(1, Ordering::Relaxed),
+    );
+    // `init` runs here, on the caller's task: `start` waits for it anyway
+    // (the original's `start_link` returns after `init`), and running it on
+    // the new task would cost a round trip to it, across threads on a
+    // multi-thread runtime. A connection whose `init` stops never gets a
+    // task or a mailbox.
+    let init = within(Some(options.init_timeout), run_init(&mut connection))
+        .instrument(span.clone())
+        .await;
+    let init = match init {
+        Ok(Init::Stop(reason)) => {
+            span.in_scope(|| init_failed(connection, &reason));
+            return Err(StartError::Stopped(reason));
+        }
+        Ok(init) => init,
+        // The state is dropped without `terminate`, as after a failed init.
+        Err(Elapsed) => return Err(StartError::Timeout),
+    };
     let (mailbox, inbox) = mpsc::channel(options.mailbox_capacity.get());
     let status = Status::new();
-    let (started, init_result) = oneshot::channel();
     let shared = Shared {
         inbox,
         weak_mailbox: mailbox.downgrade(),
@@ -259,30 +274,12 @@ async fn launch<C: Connection>(
         queue_capacity: options.queue_capacity.get(),
         backoff: options.backoff.clone(),
         batch: Vec::new(),
-        batch_limit: batch_limit(options.mailbox_capacity),
     };
-    let span = tracing::info_span!(
-        "connection",
-        r#type = std::any::type_name::<C>(),
-        id = NEXT_ID.fetch_add(1, Ordering::Relaxed),
-    );
-    let task =
-        tokio::spawn(state_machine::run(shared, connection, restarter, started).instrument(span));
-    match tokio::time::timeout(options.init_timeout, init_result).await {
-        Ok(Ok(Ok(()))) => Ok(C::Client::from(Client::new(
-            mailbox,
-            status,
-            options.call_timeout,
-        ))),
-        Ok(Ok(Err(error))) => Err(error),
-        // The task ended without answering: it can only have been dropped
-        // with its runtime.
-        Ok(Err(_)) => Err(StartError::Stopped(crate::Stop::shutdown(
-            "the connection's task was dropped",
-        ))),
-        Err(_) => {
-            task.abort();
-            Err(StartError::Timeout)
-        }
-    }
+    let first = Box::new((connection, init));
+    tokio::spawn(state_machine::run(shared, first, restarter).instrument(span));
+    Ok(C::Client::from(Client::new(
+        mailbox,
+        status,
+        options.call_timeout,
+    )))
 }

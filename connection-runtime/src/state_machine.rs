@@ -9,11 +9,12 @@
 //! is what the original needs a generation check and a mailbox flush for.
 
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::{Instant, sleep_until};
+use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::connection::{Envelope, WhenDisconnected};
 use crate::context::Request;
@@ -21,9 +22,7 @@ use crate::panic::catch_panic;
 use crate::reply::dropping_as_stopped;
 use crate::restart::Restarter;
 use crate::status::{Status, StopOnDrop};
-use crate::{
-    Attempt, Backoff, CallError, Connect, Connection, Context, Disconnect, Init, StartError, Stop,
-};
+use crate::{Attempt, Backoff, CallError, Connect, Connection, Context, Disconnect, Init, Stop};
 
 /// What outlives one incarnation of a connection: its mailbox, what it
 /// publishes, and the requests held for its next connect.
@@ -42,8 +41,6 @@ pub(crate) struct Shared<C: Connection> {
     /// under one lock instead of one each; the buffer is freed whenever the
     /// mailbox runs dry, so an idle connection holds none.
     pub(crate) batch: Vec<Envelope<C>>,
-    /// The most envelopes one batch takes.
-    pub(crate) batch_limit: usize,
 }
 
 impl<C: Connection> Shared<C> {
@@ -56,11 +53,10 @@ impl<C: Connection> Shared<C> {
     /// waiting; `None` once every client is gone. Call with an empty batch.
     async fn receive(&mut self) -> Option<Envelope<C>> {
         debug_assert!(self.batch.is_empty());
-        if self.batch_limit > 1 && self.inbox.len() > 1 {
-            self.batch.reserve_exact(self.batch_limit);
-            self.inbox
-                .recv_many(&mut self.batch, self.batch_limit)
-                .await;
+        let limit = batch_limit(self.inbox.max_capacity());
+        if limit > 1 && self.inbox.len() > 1 {
+            self.batch.reserve_exact(limit);
+            self.inbox.recv_many(&mut self.batch, limit).await;
             self.batch.reverse();
             return self.batch.pop();
         }
@@ -109,8 +105,6 @@ impl Halt {
 
 /// How one incarnation ended.
 enum Ended {
-    /// `init` stopped or panicked; `terminate` did not run.
-    InitFailed(Stop),
     /// A callback stopped it (or panicked); a supervisor may restart it.
     Stopped(Stop),
     /// Stopped for good, and who asked to be told.
@@ -133,70 +127,109 @@ struct Machine<'a, C: Connection> {
     backoff_behind: Option<usize>,
     /// When the armed idle timeout fires.
     idle_at: Option<Instant>,
+    /// The one timer behind both deadlines, reset rather than recreated.
+    /// Boxed and made on first use: many connections never arm a timer, and
+    /// inline it would be part of every connection's memory.
+    timer: Option<Pin<Box<Sleep>>>,
 }
 
 /// The task body: incarnations of the connection until one ends for good
-/// (or, unsupervised, the first ends), then the final stop.
-pub(crate) async fn run<C: Connection>(
+/// (or, unsupervised, the first ends), then the final stop. `init` is what
+/// the first incarnation's `init` returned: `start` runs it.
+///
+/// A plain function returning an `async move` block, here and in
+/// [`incarnation`]: an `async fn` would keep each argument twice in its
+/// future (the argument and the local it is moved into), and this future is
+/// most of an idle connection's memory.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an `async fn` keeps its arguments twice"
+)]
+#[allow(
+    clippy::replace_box,
+    reason = "`first` is moved out and freed before each incarnation: no box to reuse"
+)]
+pub(crate) fn run<C: Connection>(
     mut shared: Shared<C>,
-    first: C,
+    mut first: Box<(C, Init<C::ConnectInfo>)>,
     mut restarter: Option<Box<Restarter<C>>>,
-    started: oneshot::Sender<Result<(), StartError>>,
-) {
-    // Waiters are told even if this task is dropped before it stops.
-    let _stop_on_drop = StopOnDrop(shared.status.clone());
-    let mut started = Some(started);
-    let mut connection = first;
-    let (reason, done) = loop {
-        let reason = match incarnation(connection, &mut shared, &mut started).await {
-            Ended::Last(reason, done) => break (reason, done),
-            Ended::InitFailed(reason) => {
-                if let Some(started) = started.take() {
-                    // The first `init` failed: `start` reports it, no client
-                    // exists.
-                    let _ = started.send(Err(StartError::Stopped(reason.clone())));
-                    break (reason, None);
+) -> impl Future<Output = ()> + Send {
+    async move {
+        // Waiters are told even if this task is dropped before it stops.
+        let _stop_on_drop = StopOnDrop(shared.status.clone());
+        // Boxed, and unpacked only in the block that starts an incarnation,
+        // so that the state is not kept a second time beside the running
+        // incarnation's.
+        let (reason, done) = 'run: loop {
+            let reason = 'incarnation: {
+                let incarnation = {
+                    // Moved out of the box and the box freed now: the box
+                    // is kept in the future, its allocation must not be.
+                    let (connection, init) = {
+                        let first = first;
+                        *first
+                    };
+                    if let Init::Stop(reason) = init {
+                        init_failed(connection, &reason);
+                        shared.status.publish_end(&reason);
+                        break 'incarnation reason;
+                    }
+                    incarnation(connection, init, &mut shared)
+                };
+                match incarnation.await {
+                    Ended::Last(reason, done) => break 'run (reason, done),
+                    Ended::Stopped(reason) => reason,
                 }
-                reason
+            };
+            let Some(restarter) = restarter.as_mut() else {
+                break (reason, None);
+            };
+            let Some(delay) = restarter.next_delay(&reason) else {
+                break (reason, None);
+            };
+            tracing::warn!(%reason, delay_ms = delay.as_millis(), "restart");
+            tokio::time::sleep(delay).await;
+            if shared.inbox.is_closed() && shared.inbox.is_empty() && shared.batch.is_empty() {
+                // Every client left during the wait: nobody to restart for.
+                break (reason, None);
             }
-            Ended::Stopped(reason) => reason,
+            let mut connection = restarter.build();
+            let init = run_init(&mut connection).await;
+            first = Box::new((connection, init));
         };
-        let Some(restarter) = restarter.as_mut() else {
-            break (reason, None);
-        };
-        let Some(delay) = restarter.next_delay(&reason) else {
-            break (reason, None);
-        };
-        tracing::warn!(%reason, delay_ms = delay.as_millis(), "restart");
-        tokio::time::sleep(delay).await;
-        if shared.inbox.is_closed() && shared.inbox.is_empty() {
-            // Every client left during the wait: nobody to restart for.
-            break (reason, None);
+        finish(shared, &reason).await;
+        if let Some(done) = done {
+            let _ = done.send(());
         }
-        connection = restarter.build();
-    };
-    finish(shared, &reason).await;
-    if let Some(done) = done {
-        let _ = done.send(());
     }
 }
 
-/// One incarnation: `init`, then the loop, then `terminate`.
-async fn incarnation<C: Connection>(
-    mut connection: C,
-    shared: &mut Shared<C>,
-    started: &mut Option<oneshot::Sender<Result<(), StartError>>>,
-) -> Ended {
-    let init = Box::pin(catch_panic(connection.init()))
+/// Runs `init`, a panic in it turned into a stop. Boxed: it runs once per
+/// incarnation, and its future would otherwise be part of the connection's
+/// memory for as long as it runs.
+pub(crate) async fn run_init<C: Connection>(connection: &mut C) -> Init<C::ConnectInfo> {
+    Box::pin(catch_panic(connection.init()))
         .await
-        .unwrap_or_else(|panic| Init::Stop(Stop::Panic(panic)));
-    if let Init::Stop(reason) = init {
-        // `terminate` does not run after a failed init.
-        log_stop::<C>(&reason);
-        shared.status.publish_end(&reason);
-        dropping_as_stopped(&reason, || drop(connection));
-        return Ended::InitFailed(reason);
-    }
+        .unwrap_or_else(|panic| Init::Stop(Stop::Panic(panic)))
+}
+
+/// `init` stopped: `terminate` does not run, the state is dropped (its
+/// `ReplyTo`s answering with the reason).
+pub(crate) fn init_failed<C: Connection>(connection: C, reason: &Stop) {
+    log_stop::<C>(reason);
+    dropping_as_stopped(reason, || drop(connection));
+}
+
+/// One incarnation after a successful `init`: the loop, then `terminate`.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an `async fn` keeps its arguments twice"
+)]
+fn incarnation<'a, C: Connection>(
+    connection: C,
+    init: Init<C::ConnectInfo>,
+    shared: &'a mut Shared<C>,
+) -> impl Future<Output = Ended> + Send + 'a {
     let ctx = Context::new(
         shared.weak_mailbox.clone(),
         shared.status.clone(),
@@ -209,6 +242,7 @@ async fn incarnation<C: Connection>(
         backoff_at: None,
         backoff_behind: None,
         idle_at: None,
+        timer: None,
     };
     let first = match init {
         // `init` connected by itself.
@@ -221,23 +255,18 @@ async fn incarnation<C: Connection>(
             machine.arm_backoff(delay);
             None
         }
-        Init::Stop(_) => unreachable!("handled above"),
+        Init::Stop(_) => unreachable!("a failed init has no incarnation"),
     };
-    // If `start` was cancelled no client exists, the mailbox is closed, and
-    // the loop stops normally at its first step.
-    if let Some(started) = started.take() {
-        let _ = started.send(Ok(()));
+    async move {
+        let halt = machine.run(first).await;
+        let ended = machine.stop(halt).await;
+        let reason = match &ended {
+            Ended::Stopped(reason) | Ended::Last(reason, _) => reason.clone(),
+        };
+        // The state may hold `ReplyTo`s: their callers are told the reason.
+        dropping_as_stopped(&reason, move || drop(machine));
+        ended
     }
-    let halt = machine.run(first).await;
-    let ended = machine.stop(halt).await;
-    let reason = match &ended {
-        Ended::InitFailed(reason) | Ended::Stopped(reason) | Ended::Last(reason, _) => {
-            reason.clone()
-        }
-    };
-    // The state may hold `ReplyTo`s: their callers are told the reason.
-    dropping_as_stopped(&reason, move || drop(machine));
-    ended
 }
 
 /// The connection is over: the reason is published before the mailbox
@@ -320,7 +349,7 @@ impl<C: Connection> Machine<'_, C> {
                 Some(deadline) => tokio::select! {
                 biased;
                 envelope = self.shared.receive() => envelope,
-                () = sleep_until(deadline) => {
+                () = timer_at(&mut self.timer, deadline) => {
                     if self.backoff_at.is_some_and(|at| at <= Instant::now()) {
                         self.backoff_fired();
                         continue;
@@ -561,6 +590,26 @@ impl<C: Connection> Machine<'_, C> {
         } else {
             Ended::Stopped(reason)
         }
+    }
+}
+
+/// How many envelopes the connection takes out of a mailbox of `capacity`
+/// at once: enough to share the cost of releasing their slots, few enough
+/// that the mailbox's bound stays close to what was asked.
+fn batch_limit(capacity: usize) -> usize {
+    (capacity / 8).clamp(1, 32)
+}
+
+/// The loop's timer, set to fire at `deadline`.
+fn timer_at(timer: &mut Option<Pin<Box<Sleep>>>, deadline: Instant) -> Pin<&mut Sleep> {
+    match timer {
+        Some(timer) => {
+            if timer.deadline() != deadline {
+                timer.as_mut().reset(deadline);
+            }
+            timer.as_mut()
+        }
+        None => timer.insert(Box::pin(sleep_until(deadline))).as_mut(),
     }
 }
 
