@@ -149,8 +149,13 @@ impl fmt::Debug for Options {
 /// Numbers connections for their tracing spans.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Starts `connection` on a new tokio task and returns its client once
-/// `init` has returned, before the first `connect` runs.
+/// Runs `init`, then starts `connection` on a new tokio task and returns its
+/// client, before the first `connect` runs.
+///
+/// `init` runs on the calling task (`start` waits for it in any case, as
+/// the original's `start_link` does), inside the connection's tracing span;
+/// everything after it runs on the connection's own task. A connection whose
+/// `init` fails gets no task and no mailbox.
 ///
 /// The type's generated `start` and `start_with` methods call this.
 ///
@@ -158,7 +163,8 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 ///
 /// [`StartError::Stopped`] when `init` returned
 /// [`Init::Stop`](crate::Init::Stop) or panicked, [`StartError::Timeout`]
-/// when it took longer than the init timeout (its task is then aborted).
+/// when it took longer than the init timeout (it is then dropped, and
+/// `terminate` does not run).
 ///
 /// # Panics
 ///

@@ -77,6 +77,53 @@ async fn without_an_init_handler_connect_runs_with_the_default_info() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn init_runs_on_the_task_that_calls_start_and_the_rest_on_the_connection_task() {
+    use connection::{Attempt, Disconnect, connection};
+    use tokio::task::{Id, try_id};
+
+    #[derive(Default)]
+    struct Where {
+        init: Option<Id>,
+        connect: Option<Id>,
+    }
+
+    #[connection]
+    impl Where {
+        #[init]
+        async fn init(&mut self) -> Init<()> {
+            self.init = try_id();
+            Init::Connect(())
+        }
+
+        #[connect]
+        async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+            self.connect = try_id();
+            Connect::Ok
+        }
+
+        #[disconnect]
+        async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+            Disconnect::NoConnect
+        }
+
+        #[call]
+        async fn ids(&mut self) -> (Option<Id>, Option<Id>) {
+            (self.init, self.connect)
+        }
+    }
+
+    // `start` is called from a task of its own, so the caller has an id.
+    let caller = tokio::spawn(async {
+        let client = Where::default().start().await.unwrap();
+        (try_id(), client.ids().await.unwrap())
+    });
+    let (caller, (init, connect)) = caller.await.unwrap();
+    assert_eq!(init, caller, "no round trip to the new task for `init`");
+    assert!(connect.is_some());
+    assert_ne!(connect, caller);
+}
+
+#[tokio::test(start_paused = true)]
 async fn init_backoff_runs_a_backoff_connect_after_the_delay() {
     let log = Log::default();
     let probe = Probe::new(&log).with_init(Init::Backoff(Duration::from_millis(100)));
@@ -116,7 +163,7 @@ async fn a_panic_in_init_fails_start_with_the_panic_message() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn init_that_outlives_the_init_timeout_fails_start_and_is_aborted() {
+async fn init_that_outlives_the_init_timeout_fails_start_and_is_dropped() {
     let log = Log::default();
     let mut probe = Probe::new(&log);
     probe.init_delay = Some(Duration::from_secs(10));
@@ -124,7 +171,7 @@ async fn init_that_outlives_the_init_timeout_fails_start_and_is_aborted() {
     let error = probe.start_with(options).await.unwrap_err();
     assert!(matches!(error, StartError::Timeout), "{error:?}");
     sleep(Duration::from_secs(20)).await;
-    // Aborted: init never finished, so connect never ran.
+    // Dropped: init never finished, so connect never ran.
     assert_eq!(log.entries(), ["init"]);
 }
 

@@ -5,6 +5,7 @@ mod probe;
 
 mod backoff;
 mod backoff_policy;
+mod batches;
 mod disconnect;
 mod feeds;
 mod idle;

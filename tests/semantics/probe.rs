@@ -282,3 +282,13 @@ pub(crate) async fn start(probe: Probe) -> Result<ProbeClient, StartError> {
 pub(crate) fn generic(client: &ProbeClient) -> &Client<Probe> {
     client.as_ref()
 }
+
+/// Keeps the probe's handler busy for `busy`, from another task.
+pub(crate) fn busy_for(
+    client: &ProbeClient,
+    tag: &'static str,
+    busy: Duration,
+) -> tokio::task::JoinHandle<Result<u32, CallError>> {
+    let client = client.clone();
+    tokio::spawn(async move { client.ask(tag, Action::Sleep(busy)).await })
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use connection::{CallError, Options, Stop};
 use tokio::time::sleep;
 
-use crate::probe::{Action, Log, Probe, ProbeClient, barrier, generic, settle, start};
+use crate::probe::{Action, Log, Probe, ProbeClient, barrier, busy_for, generic, settle, start};
 
 #[tokio::test(start_paused = true)]
 async fn a_call_returns_the_handlers_return_value() {
@@ -215,14 +215,4 @@ async fn one_slot(log: &Log, timeout: Duration) -> ProbeClient {
         .start_with(options)
         .await
         .unwrap()
-}
-
-/// Keeps the probe's handler busy for `busy`, from another task.
-fn busy_for(
-    client: &ProbeClient,
-    tag: &'static str,
-    busy: Duration,
-) -> tokio::task::JoinHandle<Result<u32, CallError>> {
-    let client = client.clone();
-    tokio::spawn(async move { client.ask(tag, Action::Sleep(busy)).await })
 }
