@@ -7,16 +7,24 @@ use connection_benches::Subject;
 use connection_benches::generated::CounterClient;
 use connection_benches::handwritten::CounterHandle;
 
+/// How many calls or casts: `PROFILE_ITERATIONS`, 100,000 by default.
+fn iterations() -> u64 {
+    std::env::var("PROFILE_ITERATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000)
+}
+
 async fn calls<S: Subject>() {
     let subject = S::start().await;
-    for _ in 0..100_000 {
+    for _ in 0..iterations() {
         subject.call(1).await;
     }
 }
 
 async fn casts<S: Subject>() {
     let subject = S::start().await;
-    for _ in 0..100_000 {
+    for _ in 0..iterations() {
         subject.cast(1).await;
     }
     subject.call(0).await;

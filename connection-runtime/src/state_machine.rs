@@ -18,7 +18,7 @@ use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::connection::{Envelope, WhenDisconnected};
 use crate::context::Request;
-use crate::panic::catch_panic;
+use crate::panic::{PanicMessage, catch_panic};
 use crate::reply::dropping_as_stopped;
 use crate::restart::Restarter;
 use crate::status::{Status, StopOnDrop};
@@ -53,12 +53,14 @@ impl<C: Connection> Shared<C> {
     /// waiting; `None` once every client is gone. Call with an empty batch.
     async fn receive(&mut self) -> Option<Envelope<C>> {
         debug_assert!(self.batch.is_empty());
-        let limit = batch_limit(self.inbox.max_capacity());
-        if limit > 1 && self.inbox.len() > 1 {
-            self.batch.reserve_exact(limit);
-            self.inbox.recv_many(&mut self.batch, limit).await;
-            self.batch.reverse();
-            return self.batch.pop();
+        if self.inbox.len() > 1 {
+            let limit = batch_limit(self.inbox.max_capacity());
+            if limit > 1 {
+                self.batch.reserve_exact(limit);
+                self.inbox.recv_many(&mut self.batch, limit).await;
+                self.batch.reverse();
+                return self.batch.pop();
+            }
         }
         if self.batch.capacity() != 0 {
             self.batch = Vec::new();
@@ -94,12 +96,21 @@ struct Halt {
 
 impl Halt {
     /// A stop decided by a callback (or a panic in one).
-    fn new(reason: Stop) -> Self {
-        Halt {
+    fn new(reason: Stop) -> Box<Self> {
+        Box::new(Halt {
             reason,
             last: false,
             done: None,
-        }
+        })
+    }
+
+    /// A stop for good: a client asked for it, or every client is gone.
+    fn last(reason: Stop, done: Option<oneshot::Sender<()>>) -> Box<Self> {
+        Box::new(Halt {
+            reason,
+            last: true,
+            done,
+        })
     }
 }
 
@@ -112,8 +123,9 @@ enum Ended {
 }
 
 /// The outcome of one step of the loop: the transition to run next, if any,
-/// or a stop.
-type Step<C> = Result<Option<Transition<C>>, Halt>;
+/// or a stop. The stop is boxed: it comes once, and every step's result is
+/// moved through the loop.
+type Step<C> = Result<Option<Transition<C>>, Box<Halt>>;
 
 struct Machine<'a, C: Connection> {
     connection: C,
@@ -210,7 +222,7 @@ pub(crate) fn run<C: Connection>(
 pub(crate) async fn run_init<C: Connection>(connection: &mut C) -> Init<C::ConnectInfo> {
     Box::pin(catch_panic(connection.init()))
         .await
-        .unwrap_or_else(|panic| Init::Stop(Stop::Panic(panic)))
+        .unwrap_or_else(|panic| Init::Stop(Stop::Panic(*panic)))
 }
 
 /// `init` stopped: `terminate` does not run, the state is dropped (its
@@ -292,7 +304,7 @@ async fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
 }
 
 impl<C: Connection> Machine<'_, C> {
-    async fn run(&mut self, first: Option<Transition<C>>) -> Halt {
+    async fn run(&mut self, first: Option<Transition<C>>) -> Box<Halt> {
         let mut next = first;
         loop {
             let step = match next.take() {
@@ -365,13 +377,7 @@ impl<C: Connection> Machine<'_, C> {
             match received {
                 Some(envelope) => break envelope,
                 // Every client is gone.
-                None => {
-                    return Err(Halt {
-                        reason: Stop::Normal,
-                        last: true,
-                        done: None,
-                    });
-                }
+                None => return Err(Halt::last(Stop::Normal, None)),
             }
         };
         // Any event disarms the idle timeout.
@@ -382,9 +388,22 @@ impl<C: Connection> Machine<'_, C> {
         let outcome = match envelope {
             Envelope::Message(message) => {
                 tracing::trace!("request");
-                let Some(message) = self.admit(message) else {
-                    return Ok(None);
-                };
+                // The `WhenDisconnected` policy, inline: moving the
+                // message through a function and back costs the hot path.
+                if !self.ctx.connected {
+                    match C::when_disconnected(&message) {
+                        WhenDisconnected::Run => {}
+                        WhenDisconnected::Reject => {
+                            tracing::trace!("request refused: not connected");
+                            C::refuse(message, CallError::NotConnected);
+                            return Ok(None);
+                        }
+                        WhenDisconnected::Queue => {
+                            self.hold(message);
+                            return Ok(None);
+                        }
+                    }
+                }
                 catch_panic(self.connection.handle(message, &mut self.ctx)).await
             }
             Envelope::Info(info) => {
@@ -409,11 +428,7 @@ impl<C: Connection> Machine<'_, C> {
             }
             Envelope::Stop(stop) => {
                 let (reason, done) = *stop;
-                return Err(Halt {
-                    reason,
-                    last: true,
-                    done: Some(done),
-                });
+                return Err(Halt::last(reason, Some(done)));
             }
         };
         self.after_handler(outcome)
@@ -424,26 +439,6 @@ impl<C: Connection> Machine<'_, C> {
     fn backoff_fired(&mut self) {
         self.backoff_at = None;
         self.backoff_behind = Some(self.shared.queued());
-    }
-
-    /// Applies the request's `WhenDisconnected` policy: the request, if it is
-    /// to run now.
-    fn admit(&mut self, message: C::Message) -> Option<C::Message> {
-        if self.ctx.connected {
-            return Some(message);
-        }
-        match C::when_disconnected(&message) {
-            WhenDisconnected::Run => Some(message),
-            WhenDisconnected::Reject => {
-                tracing::trace!("request refused: not connected");
-                C::refuse(message, CallError::NotConnected);
-                None
-            }
-            WhenDisconnected::Queue => {
-                self.hold(message);
-                None
-            }
-        }
     }
 
     fn hold(&mut self, message: C::Message) {
@@ -522,7 +517,7 @@ impl<C: Connection> Machine<'_, C> {
 
     /// After a call, cast, info or timeout handler: a panic or a requested
     /// stop halts; otherwise the requested transition runs next.
-    fn after_handler(&mut self, outcome: Result<(), String>) -> Step<C> {
+    fn after_handler(&mut self, outcome: Result<(), PanicMessage>) -> Step<C> {
         self.settle(outcome)?;
         Ok(self.ctx.request.take().map(Transition::from))
     }
@@ -531,9 +526,9 @@ impl<C: Connection> Machine<'_, C> {
     /// happens next, so a transition requested through the context is dropped.
     fn after_transition<R>(
         &mut self,
-        outcome: Result<R, String>,
+        outcome: Result<R, PanicMessage>,
         callback: &str,
-    ) -> Result<R, Halt> {
+    ) -> Result<R, Box<Halt>> {
         let value = self.settle(outcome)?;
         if self.ctx.request.take().is_some() {
             tracing::warn!(
@@ -544,8 +539,8 @@ impl<C: Connection> Machine<'_, C> {
         Ok(value)
     }
 
-    fn settle<R>(&mut self, outcome: Result<R, String>) -> Result<R, Halt> {
-        let value = outcome.map_err(|panic| Halt::new(Stop::Panic(panic)))?;
+    fn settle<R>(&mut self, outcome: Result<R, PanicMessage>) -> Result<R, Box<Halt>> {
+        let value = outcome.map_err(|panic| Halt::new(Stop::Panic(*panic)))?;
         if let Some(reason) = self.ctx.stop.take() {
             return Err(Halt::new(reason));
         }
@@ -569,8 +564,8 @@ impl<C: Connection> Machine<'_, C> {
     /// `terminate`, then the replies held for after it, then the end is
     /// published. The state is dropped by the caller; the mailbox and the
     /// held requests stay with `Shared`, for a restart or the final stop.
-    async fn stop(&mut self, halt: Halt) -> Ended {
-        let Halt { reason, last, done } = halt;
+    async fn stop(&mut self, halt: Box<Halt>) -> Ended {
+        let Halt { reason, last, done } = *halt;
         if let Some(feeds) = &mut self.ctx.feeds {
             feeds.abort_all();
         }
@@ -578,7 +573,7 @@ impl<C: Connection> Machine<'_, C> {
         let reason = match terminated {
             Ok(()) => reason,
             // As in the original, a crash in `terminate` replaces the reason.
-            Err(panic) => Stop::Panic(panic),
+            Err(panic) => Stop::Panic(*panic),
         };
         for reply in self.ctx.held_replies.drain(..) {
             reply();
