@@ -76,8 +76,8 @@ impl<C: Connection> Client<C> {
         match answer {
             Ok(Ok(Answer::Reply(value))) => Ok(value),
             Ok(Ok(Answer::NoReply)) => Err(CallError::NoReply),
-            Ok(Ok(Answer::Refused(error))) => Err(error),
-            Ok(Ok(Answer::Stopped(reason))) => Err(CallError::Stopped(reason)),
+            Ok(Ok(Answer::Refused(error))) => Err(*error),
+            Ok(Ok(Answer::Stopped(reason))) => Err(CallError::Stopped(*reason)),
             // A panic is unwinding: the reason is published right after.
             Ok(Ok(Answer::Panicked) | Err(_)) => Err(CallError::Stopped(
                 Box::pin(self.status.lost_since(ends)).await,

@@ -8,15 +8,19 @@ use tokio::sync::oneshot;
 use crate::{CallError, Stop};
 
 /// What travels back to a waiting caller.
+///
+/// The rare answers are boxed: this is the value of every call's oneshot
+/// channel, and unboxed they would make it (and each copy of it) several
+/// words larger than a reply.
 pub(crate) enum Answer<T> {
     Reply(T),
     /// The `ReplyTo` was dropped unused by a handler.
     NoReply,
     /// The runtime answered for the handler without running it.
-    Refused(CallError),
+    Refused(Box<CallError>),
     /// The `ReplyTo` was dropped with the connection's state or queue when
     /// it stopped, for this reason.
-    Stopped(Stop),
+    Stopped(Box<Stop>),
     /// The `ReplyTo` was dropped while a panic unwound: the caller learns
     /// the reason once the runtime has published it.
     Panicked,
@@ -127,7 +131,7 @@ impl<T> ReplyTo<T> {
     /// Answers the caller with `error` instead of a reply.
     pub(crate) fn refuse(mut self, error: CallError) {
         if let Some(sender) = self.sender.take() {
-            let _ = sender.send(Answer::Refused(error));
+            let _ = sender.send(Answer::Refused(Box::new(error)));
         }
     }
 
@@ -143,7 +147,7 @@ impl<T> Drop for ReplyTo<T> {
             let answer = if std::thread::panicking() {
                 Answer::Panicked
             } else if let Some(reason) = STOPPING.with_borrow(Clone::clone) {
-                Answer::Stopped(reason)
+                Answer::Stopped(Box::new(reason))
             } else {
                 Answer::NoReply
             };
