@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::time::{Instant, Sleep, sleep_until};
+use tokio::time::{Sleep, sleep};
 
 /// The work did not finish within its timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,8 +18,8 @@ pin_project_lite::pin_project! {
         #[pin]
         work: F,
         timeout: Option<Duration>,
-        // Set at the first poll that finds the work pending.
-        deadline: Option<Instant>,
+        // The work was found pending once, and the task yielded.
+        yielded: bool,
         timer: Option<Pin<Box<Sleep>>>,
     }
 }
@@ -27,17 +27,18 @@ pin_project_lite::pin_project! {
 /// Runs `work` for at most `timeout` (no bound when `None`).
 ///
 /// Most requests are answered within one round of the scheduler, and a tokio
-/// timer entry costs about as much as the rest of a call. So the clock is
-/// read only once the work is pending, and the timer is only created if the
-/// work is still pending after the task has yielded once; it keeps the
-/// deadline read before the yield, so the bound stays exact either way. The
-/// timer is boxed: most of these futures never create it, and it would
-/// otherwise make each of them larger.
+/// timer entry, or even reading the clock, costs a good part of a call. So
+/// when the work is pending the task first yields once, and only if the work
+/// is still pending after that is the clock read and the timer created: the
+/// timeout counts from then, at most one scheduler round after the work
+/// began (no time at all on a paused clock). The timer is boxed: most of
+/// these futures never create it, and it would otherwise make each of them
+/// larger.
 pub(crate) fn within<F: Future>(timeout: Option<Duration>, work: F) -> Within<F> {
     Within {
         work,
         timeout,
-        deadline: None,
+        yielded: false,
         timer: None,
     }
 }
@@ -53,14 +54,14 @@ impl<F: Future> Future for Within<F> {
         let Some(timeout) = *this.timeout else {
             return Poll::Pending;
         };
-        let timer = match (this.timer, *this.deadline) {
-            (Some(timer), _) => timer,
-            (timer @ None, Some(deadline)) => timer.insert(Box::pin(sleep_until(deadline))),
-            (None, None) => {
-                *this.deadline = Some(Instant::now() + timeout);
+        let timer = match this.timer {
+            Some(timer) => timer,
+            None if !*this.yielded => {
+                *this.yielded = true;
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
+            None => this.timer.insert(Box::pin(sleep(timeout))),
         };
         match timer.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed)),
@@ -72,6 +73,7 @@ impl<F: Future> Future for Within<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::time::Instant;
 
     #[tokio::test(start_paused = true)]
     async fn work_done_at_once_needs_no_timer() {
