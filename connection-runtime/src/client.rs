@@ -46,7 +46,10 @@ impl<C: Connection> Client<C> {
 
     /// Sends a request built around a fresh [`ReplyTo`] and waits for the
     /// answer, for at most this client's timeout (waiting for mailbox space
-    /// included).
+    /// included). To stay cheap, the timeout starts counting when the call
+    /// is still waiting after one round of the scheduler (the clock is not
+    /// read for a call answered sooner), so it may end that much later
+    /// than the call began; on a paused clock, exactly on time.
     ///
     /// Generated call methods are this, with the message variant filled in.
     ///
@@ -212,10 +215,11 @@ impl<C: Connection> Client<C> {
     }
 
     /// A clone of this client whose requests wait as long as it takes. A
-    /// timeout costs a timer per request (about half the runtime's cost of
-    /// a call, see BENCHMARKS.md); a caller that bounds its requests
-    /// otherwise, or whose connection always answers, can skip it. A
-    /// dropped `ReplyTo`, a stop or a panic still answer at once.
+    /// request answered within a scheduler round costs the same either way
+    /// (the timer is only made for one that is still waiting after that);
+    /// one that waits longer costs a timer, which a caller that bounds its
+    /// requests otherwise can skip. A dropped `ReplyTo`, a stop or a panic
+    /// still answer at once.
     #[must_use]
     pub fn without_timeout(&self) -> Self {
         Client {

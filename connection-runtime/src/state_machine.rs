@@ -11,8 +11,8 @@
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::pin::Pin;
-use std::task::{self, Poll, ready};
 use std::sync::Arc;
+use std::task::{self, Poll, ready};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -311,6 +311,13 @@ async fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
 }
 
 impl<C: Connection> Machine<'_, C> {
+    /// The loop: a connect or disconnect when one is due, otherwise the
+    /// next event (a held request, the backoff firing, an envelope, the
+    /// idle timeout) and its handler; until a stop.
+    ///
+    /// One `async fn` for all of it: on the hot path (an envelope taken, its
+    /// handler run) the message and each step's result are moved through no
+    /// other state machine.
     async fn run(&mut self, first: Option<Transition<C>>) -> Box<Halt> {
         let mut next = first;
         loop {
@@ -319,126 +326,120 @@ impl<C: Connection> Machine<'_, C> {
                 // would otherwise be part of every idle connection's memory.
                 Some(Transition::Connect(attempt)) => Box::pin(self.connect(attempt)).await,
                 Some(Transition::Disconnect(info)) => Box::pin(self.disconnect(info)).await,
-                None => self.next_event().await,
+                // The next event, handled.
+                None => 'event: {
+                    let envelope = loop {
+                        if self.backoff_behind == Some(0) {
+                            break 'event Box::pin(self.connect(Attempt::Backoff)).await;
+                        }
+                        // Requests held while disconnected arrived before anything still
+                        // in the mailbox. (Connected, so no backoff is counting down.)
+                        if let Some(message) = self.next_held() {
+                            break Envelope::Message(message);
+                        }
+                        // Biased: a message already queued is handled before a timer that
+                        // is due, so a zero idle timeout fires only on an empty mailbox
+                        // (a zero backoff also waits for the messages queued when it
+                        // fires: see `backoff_behind`).
+                        // A due backoff is noticed even while messages keep coming; it
+                        // then waits only for those already queued.
+                        if self.backoff_at.is_some_and(|at| at <= Instant::now()) {
+                            self.backoff_fired();
+                            continue;
+                        }
+                        if let Some(envelope) = self.shared.batch.pop() {
+                            break envelope;
+                        }
+                        // One timer for both deadlines: a connection holds one `Sleep`,
+                        // not two, while it waits.
+                        let next_deadline = match (self.backoff_at, self.idle_at) {
+                            (Some(backoff), Some(idle)) => Some(backoff.min(idle)),
+                            (backoff, idle) => backoff.or(idle),
+                        };
+                        let received = match next_deadline {
+                            // No timer armed (the common case): the mailbox alone.
+                            None => poll_fn(|cx| self.shared.poll_receive(cx)).await,
+                            Some(deadline) => tokio::select! {
+                            biased;
+                            envelope = poll_fn(|cx| self.shared.poll_receive(cx)) => envelope,
+                            () = timer_at(&mut self.timer, deadline) => {
+                                if self.backoff_at.is_some_and(|at| at <= Instant::now()) {
+                                    self.backoff_fired();
+                                    continue;
+                                }
+                                self.idle_at = None;
+                                tracing::trace!("idle timeout");
+                                let outcome =
+                                    Box::pin(catch_panic(self.connection.timeout(&mut self.ctx))).await;
+                                break 'event self.after_handler(outcome);
+                            }
+                            },
+                        };
+                        match received {
+                            Some(envelope) => break envelope,
+                            // Every client is gone.
+                            None => break 'event Err(Halt::last(Stop::Normal, None)),
+                        }
+                    };
+                    // Any event disarms the idle timeout.
+                    self.idle_at = None;
+                    if let Some(ahead) = &mut self.backoff_behind {
+                        *ahead = ahead.saturating_sub(1);
+                    }
+                    let outcome = match envelope {
+                        Envelope::Message(message) => {
+                            tracing::trace!("request");
+                            // The `WhenDisconnected` policy, inline: moving the
+                            // message through a function and back costs the hot path.
+                            if !self.ctx.connected {
+                                match C::when_disconnected(&message) {
+                                    WhenDisconnected::Run => {}
+                                    WhenDisconnected::Reject => {
+                                        tracing::trace!("request refused: not connected");
+                                        C::refuse(message, CallError::NotConnected);
+                                        break 'event Ok(None);
+                                    }
+                                    WhenDisconnected::Queue => {
+                                        self.hold(message);
+                                        break 'event Ok(None);
+                                    }
+                                }
+                            }
+                            catch_panic(self.connection.handle(message, &mut self.ctx)).await
+                        }
+                        Envelope::Info(info) => {
+                            tracing::trace!("info");
+                            catch_panic(self.connection.info(info, &mut self.ctx)).await
+                        }
+                        Envelope::Fed(source, info) => {
+                            if !self
+                                .ctx
+                                .feeds
+                                .as_mut()
+                                .is_some_and(|feeds| feeds.accept(source))
+                            {
+                                tracing::trace!(
+                                    ?source,
+                                    "item of a cancelled timer or detached stream dropped"
+                                );
+                                break 'event Ok(None);
+                            }
+                            tracing::trace!(?source, "info");
+                            catch_panic(self.connection.info(info, &mut self.ctx)).await
+                        }
+                        Envelope::Stop(stop) => {
+                            let (reason, done) = *stop;
+                            break 'event Err(Halt::last(reason, Some(done)));
+                        }
+                    };
+                    self.after_handler(outcome)
+                }
             };
             match step {
                 Ok(transition) => next = transition,
                 Err(halt) => break halt,
             }
         }
-    }
-
-    /// Waits for the next event and handles it.
-    ///
-    /// The hot path (a request or info taken from the batch or the mailbox,
-    /// then its handler) is this one function: each `async fn` layer would
-    /// move the message and its future once more.
-    async fn next_event(&mut self) -> Step<C> {
-        let envelope = loop {
-            if self.backoff_behind == Some(0) {
-                return Box::pin(self.connect(Attempt::Backoff)).await;
-            }
-            // Requests held while disconnected arrived before anything still
-            // in the mailbox. (Connected, so no backoff is counting down.)
-            if let Some(message) = self.next_held() {
-                break Envelope::Message(message);
-            }
-            // Biased: a message already queued is handled before a timer that
-            // is due, so a zero idle timeout fires only on an empty mailbox
-            // (a zero backoff also waits for the messages queued when it
-            // fires: see `backoff_behind`).
-            // A due backoff is noticed even while messages keep coming; it
-            // then waits only for those already queued.
-            if self.backoff_at.is_some_and(|at| at <= Instant::now()) {
-                self.backoff_fired();
-                continue;
-            }
-            if let Some(envelope) = self.shared.batch.pop() {
-                break envelope;
-            }
-            // One timer for both deadlines: a connection holds one `Sleep`,
-            // not two, while it waits.
-            let next_deadline = match (self.backoff_at, self.idle_at) {
-                (Some(backoff), Some(idle)) => Some(backoff.min(idle)),
-                (backoff, idle) => backoff.or(idle),
-            };
-            let received = match next_deadline {
-                // No timer armed (the common case): the mailbox alone.
-                None => poll_fn(|cx| self.shared.poll_receive(cx)).await,
-                Some(deadline) => tokio::select! {
-                biased;
-                envelope = poll_fn(|cx| self.shared.poll_receive(cx)) => envelope,
-                () = timer_at(&mut self.timer, deadline) => {
-                    if self.backoff_at.is_some_and(|at| at <= Instant::now()) {
-                        self.backoff_fired();
-                        continue;
-                    }
-                    self.idle_at = None;
-                    tracing::trace!("idle timeout");
-                    let outcome =
-                        Box::pin(catch_panic(self.connection.timeout(&mut self.ctx))).await;
-                    return self.after_handler(outcome);
-                }
-                },
-            };
-            match received {
-                Some(envelope) => break envelope,
-                // Every client is gone.
-                None => return Err(Halt::last(Stop::Normal, None)),
-            }
-        };
-        // Any event disarms the idle timeout.
-        self.idle_at = None;
-        if let Some(ahead) = &mut self.backoff_behind {
-            *ahead = ahead.saturating_sub(1);
-        }
-        let outcome = match envelope {
-            Envelope::Message(message) => {
-                tracing::trace!("request");
-                // The `WhenDisconnected` policy, inline: moving the
-                // message through a function and back costs the hot path.
-                if !self.ctx.connected {
-                    match C::when_disconnected(&message) {
-                        WhenDisconnected::Run => {}
-                        WhenDisconnected::Reject => {
-                            tracing::trace!("request refused: not connected");
-                            C::refuse(message, CallError::NotConnected);
-                            return Ok(None);
-                        }
-                        WhenDisconnected::Queue => {
-                            self.hold(message);
-                            return Ok(None);
-                        }
-                    }
-                }
-                catch_panic(self.connection.handle(message, &mut self.ctx)).await
-            }
-            Envelope::Info(info) => {
-                tracing::trace!("info");
-                catch_panic(self.connection.info(info, &mut self.ctx)).await
-            }
-            Envelope::Fed(source, info) => {
-                if !self
-                    .ctx
-                    .feeds
-                    .as_mut()
-                    .is_some_and(|feeds| feeds.accept(source))
-                {
-                    tracing::trace!(
-                        ?source,
-                        "item of a cancelled timer or detached stream dropped"
-                    );
-                    return Ok(None);
-                }
-                tracing::trace!(?source, "info");
-                catch_panic(self.connection.info(info, &mut self.ctx)).await
-            }
-            Envelope::Stop(stop) => {
-                let (reason, done) = *stop;
-                return Err(Halt::last(reason, Some(done)));
-            }
-        };
-        self.after_handler(outcome)
     }
 
     /// The backoff timer has fired: it now waits only for the envelopes
