@@ -9,7 +9,6 @@
 //! is what the original needs a generation check and a mailbox flush for.
 
 use std::collections::VecDeque;
-use std::future::poll_fn;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{self, Poll, ready};
@@ -73,6 +72,20 @@ impl<C: Connection> Shared<C> {
             self.batch = Vec::new();
         }
         self.inbox.poll_recv(cx)
+    }
+}
+
+/// The future of the next envelope ([`Shared::poll_receive`]). A named
+/// future rather than `poll_fn`, so that its poll is inlined into the loop
+/// and the envelope is not returned through memory.
+struct Receive<'a, C: Connection>(&'a mut Shared<C>);
+
+impl<C: Connection> Future for Receive<'_, C> {
+    type Output = Option<Envelope<C>>;
+
+    #[inline(always)]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {
+        self.0.poll_receive(cx)
     }
 }
 
@@ -358,10 +371,10 @@ impl<C: Connection> Machine<'_, C> {
                         };
                         let received = match next_deadline {
                             // No timer armed (the common case): the mailbox alone.
-                            None => poll_fn(|cx| self.shared.poll_receive(cx)).await,
+                            None => Receive(self.shared).await,
                             Some(deadline) => tokio::select! {
                             biased;
-                            envelope = poll_fn(|cx| self.shared.poll_receive(cx)) => envelope,
+                            envelope = Receive(self.shared) => envelope,
                             () = timer_at(&mut self.timer, deadline) => {
                                 if self.backoff_at.is_some_and(|at| at <= Instant::now()) {
                                     self.backoff_fired();
