@@ -12,9 +12,10 @@ use tracing::Instrument;
 
 use crate::deadline::{Elapsed, within};
 use crate::restart::{RestartPolicy, Restarter};
-use crate::state_machine::{self, Shared, init_failed, run_init};
+use crate::panic::catch_panic;
+use crate::state_machine::{self, Shared, init_failed};
 use crate::status::Status;
-use crate::{Backoff, Client, Connection, Init, StartError};
+use crate::{Backoff, Client, Connection, Init, StartError, Stop};
 
 /// How a connection is started.
 ///
@@ -258,18 +259,21 @@ async fn launch<C: Connection>(
     // the new task would cost a round trip to it, across threads on a
     // multi-thread runtime. A connection whose `init` stops never gets a
     // task or a mailbox.
-    let init = within(Some(options.init_timeout), run_init(&mut connection))
+    // Not boxed, unlike a restart's `init`: this future is the caller's,
+    // and only for the time `init` takes.
+    let init = within(Some(options.init_timeout), catch_panic(connection.init()))
         .instrument(span.clone())
         .await;
     let init = match init {
-        Ok(Init::Stop(reason)) => {
-            span.in_scope(|| init_failed(connection, &reason));
-            return Err(StartError::Stopped(reason));
-        }
-        Ok(init) => init,
+        Ok(Ok(init)) => init,
+        Ok(Err(panic)) => Init::Stop(Stop::Panic(*panic)),
         // The state is dropped without `terminate`, as after a failed init.
         Err(Elapsed) => return Err(StartError::Timeout),
     };
+    if let Init::Stop(reason) = init {
+        span.in_scope(|| init_failed(connection, &reason));
+        return Err(StartError::Stopped(reason));
+    }
     let (mailbox, inbox) = mpsc::channel(options.mailbox_capacity.get());
     let status = Status::new();
     let shared = Shared {

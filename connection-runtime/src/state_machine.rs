@@ -239,7 +239,7 @@ pub(crate) fn run<C: Connection>(
 /// Runs `init`, a panic in it turned into a stop. Boxed: it runs once per
 /// incarnation, and its future would otherwise be part of the connection's
 /// memory for as long as it runs.
-pub(crate) async fn run_init<C: Connection>(connection: &mut C) -> Init<C::ConnectInfo> {
+async fn run_init<C: Connection>(connection: &mut C) -> Init<C::ConnectInfo> {
     Box::pin(catch_panic(connection.init()))
         .await
         .unwrap_or_else(|panic| Init::Stop(Stop::Panic(*panic)))
