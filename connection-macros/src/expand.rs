@@ -24,7 +24,7 @@
 //! impl TcpClient { pub async fn send(&self, data: Vec<u8>) -> Result<io::Result<()>, CallError>; stop; stopped; .. }
 //! impl Clone, Debug, AsRef<Client<Tcp>>, From<Client<Tcp>> for TcpClient; From<TcpClient> for Client<Tcp>
 //! impl Tcp { pub async fn start(self) -> ..; pub async fn start_with(self, options: Options) -> .. }
-//! impl Connection for Tcp { type Message = TcpMessage; ..; async fn handle(..) { match message { .. } } }
+//! impl Connection for Tcp { type Message = TcpMessage; ..; fn handle(..) -> impl Future { async move { match message { .. } } } }
 //! ```
 
 use proc_macro2::{Ident, TokenStream};
@@ -531,9 +531,16 @@ impl<'a> Expansion<'a> {
         // Optional handlers: without a usable one, the trait's default runs.
         let info_method = self.usable(Kind::Info).next().map(|handler| {
             let call = self.forward(handler, quote!(info));
+            // An `async move` block, not an `async fn`: an `async fn` keeps
+            // its arguments twice in its future, and this one is part of
+            // the connection's task.
             quote! {
-                async fn info(&mut self, info: #info, ctx: &mut #private::Context<Self>) {
-                    #call
+                fn info(
+                    &mut self,
+                    info: #info,
+                    ctx: &mut #private::Context<Self>,
+                ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+                    async move { #call }
                 }
             }
         });
@@ -672,11 +679,18 @@ impl<'a> Expansion<'a> {
         });
         let phantom = (!self.type_params().is_empty())
             .then(|| quote!(#message::__Phantom(never, _) => match never {},));
+        // As for `info`, an `async move` block keeps the message once.
         quote! {
-            async fn handle(&mut self, message: Self::Message, ctx: &mut #private::Context<Self>) {
-                match message {
-                    #(#arms)*
-                    #phantom
+            fn handle(
+                &mut self,
+                message: Self::Message,
+                ctx: &mut #private::Context<Self>,
+            ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+                async move {
+                    match message {
+                        #(#arms)*
+                        #phantom
+                    }
                 }
             }
         }

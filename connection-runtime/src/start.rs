@@ -11,8 +11,8 @@ use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use crate::deadline::{Elapsed, within};
-use crate::restart::{RestartPolicy, Restarter};
 use crate::panic::catch_panic;
+use crate::restart::{RestartPolicy, Restarter};
 use crate::state_machine::{self, Shared, init_failed};
 use crate::status::Status;
 use crate::{Backoff, Client, Connection, Init, StartError, Stop};

@@ -254,34 +254,38 @@ impl ::connection::__private::Connection for Device {
         let _ = &ctx;
         Self::disconnect(self, info).await
     }
-    async fn handle(
+    fn handle(
         &mut self,
         message: Self::Message,
         ctx: &mut ::connection::__private::Context<Self>,
-    ) {
-        match message {
-            DeviceMessage::Read { reply_to } => {
-                let reply = {
+    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+        async move {
+            match message {
+                DeviceMessage::Read { reply_to } => {
+                    let reply = {
+                        let _ = &ctx;
+                        Self::read(self).await
+                    };
+                    ::connection::__private::reply(ctx, reply_to, reply);
+                }
+                DeviceMessage::Next { reply } => {
                     let _ = &ctx;
-                    Self::read(self).await
-                };
-                ::connection::__private::reply(ctx, reply_to, reply);
+                    Self::next(self, reply).await
+                }
+                DeviceMessage::Reset {} => Self::reset(self, ctx).await,
             }
-            DeviceMessage::Next { reply } => {
-                let _ = &ctx;
-                Self::next(self, reply).await
-            }
-            DeviceMessage::Reset {} => Self::reset(self, ctx).await,
         }
     }
-    async fn info(
+    fn info(
         &mut self,
         info: u32,
         ctx: &mut ::connection::__private::Context<Self>,
-    ) {
-        {
-            let _ = &ctx;
-            Self::on_reading(self, info).await
+    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+        async move {
+            {
+                let _ = &ctx;
+                Self::on_reading(self, info).await
+            }
         }
     }
     async fn timeout(&mut self, ctx: &mut ::connection::__private::Context<Self>) {

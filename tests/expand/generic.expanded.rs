@@ -313,24 +313,26 @@ where
         let _ = &ctx;
         Self::disconnect(self, info).await
     }
-    async fn handle(
+    fn handle(
         &mut self,
         message: Self::Message,
         ctx: &mut ::connection::__private::Context<Self>,
-    ) {
-        match message {
-            StoreRequest::Get { key, reply_to } => {
-                let reply = {
+    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+        async move {
+            match message {
+                StoreRequest::Get { key, reply_to } => {
+                    let reply = {
+                        let _ = &ctx;
+                        Self::get(self, key).await
+                    };
+                    ::connection::__private::reply(ctx, reply_to, reply);
+                }
+                StoreRequest::Put { key, value } => {
                     let _ = &ctx;
-                    Self::get(self, key).await
-                };
-                ::connection::__private::reply(ctx, reply_to, reply);
+                    Self::put(self, key, value).await
+                }
+                StoreRequest::__Phantom(never, _) => match never {}
             }
-            StoreRequest::Put { key, value } => {
-                let _ = &ctx;
-                Self::put(self, key, value).await
-            }
-            StoreRequest::__Phantom(never, _) => match never {}
         }
     }
 }

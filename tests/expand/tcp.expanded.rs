@@ -209,17 +209,19 @@ impl ::connection::__private::Connection for Tcp {
         let _ = &ctx;
         Self::disconnect(self, info).await
     }
-    async fn handle(
+    fn handle(
         &mut self,
         message: Self::Message,
         ctx: &mut ::connection::__private::Context<Self>,
-    ) {
-        match message {
-            TcpMessage::Send { data, reply_to } => {
-                let reply = { Self::send(self, data, ctx).await };
-                ::connection::__private::reply(ctx, reply_to, reply);
+    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+        async move {
+            match message {
+                TcpMessage::Send { data, reply_to } => {
+                    let reply = { Self::send(self, data, ctx).await };
+                    ::connection::__private::reply(ctx, reply_to, reply);
+                }
+                TcpMessage::Close { reply } => Self::close(self, reply, ctx).await,
             }
-            TcpMessage::Close { reply } => Self::close(self, reply, ctx).await,
         }
     }
 }
