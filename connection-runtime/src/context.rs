@@ -61,7 +61,8 @@ pub(crate) enum Request<C: Connection> {
 /// ```
 pub struct Context<C: Connection> {
     pub(crate) request: Option<Request<C>>,
-    pub(crate) stop: Option<Stop>,
+    /// Boxed: rare, and this is part of every connection's memory.
+    pub(crate) stop: Option<Box<Stop>>,
     pub(crate) idle: Option<Duration>,
     /// Replies held back until `terminate` has run (a stop answers last).
     pub(crate) held_replies: Vec<Box<dyn FnOnce() + Send>>,
@@ -155,7 +156,7 @@ impl<C: Connection> Context<C> {
     /// then a pending reply of this callback is sent, then the connection
     /// ends.
     pub fn stop(&mut self, reason: Stop) {
-        self.stop.get_or_insert(reason);
+        self.stop.get_or_insert_with(|| Box::new(reason));
     }
 
     /// Arms the idle timeout: if no event (a message, the backoff firing)

@@ -563,7 +563,7 @@ impl<C: Connection> Machine<'_, C> {
     fn settle<R>(&mut self, outcome: Result<R, PanicMessage>) -> Result<R, Box<Halt>> {
         let value = outcome.map_err(|panic| Halt::new(Stop::Panic(*panic)))?;
         if let Some(reason) = self.ctx.stop.take() {
-            return Err(Halt::new(reason));
+            return Err(Halt::new(*reason));
         }
         if let Some(after) = self.ctx.idle.take() {
             self.idle_at = Some(Instant::now() + after);
