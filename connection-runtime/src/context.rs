@@ -62,10 +62,8 @@ pub(crate) enum Request<C: Connection> {
 pub struct Context<C: Connection> {
     pub(crate) request: Option<Request<C>>,
     /// Boxed: rare, and this is part of every connection's memory.
-    pub(crate) stop: Option<Box<Stop>>,
+    pub(crate) stop: Option<Box<StopRequest>>,
     pub(crate) idle: Option<Duration>,
-    /// Replies held back until `terminate` has run (a stop answers last).
-    pub(crate) held_replies: Vec<Box<dyn FnOnce() + Send>>,
     /// Built on first use, and boxed: most connections never back off, and
     /// this is part of every connection's memory.
     backoff: Option<Box<Backoff>>,
@@ -75,6 +73,13 @@ pub struct Context<C: Connection> {
     pub(crate) feeds: Option<Box<Feeds>>,
     mailbox: mpsc::WeakSender<Envelope<C>>,
     status: Arc<Status>,
+}
+
+/// A stop requested through [`Context::stop`], and the replies held back
+/// until `terminate` has run (a stop answers last).
+pub(crate) struct StopRequest {
+    pub(crate) reason: Stop,
+    pub(crate) held_replies: Vec<Box<dyn FnOnce() + Send>>,
 }
 
 impl<C: Connection> Context<C> {
@@ -87,7 +92,6 @@ impl<C: Connection> Context<C> {
             request: None,
             stop: None,
             idle: None,
-            held_replies: Vec::new(),
             backoff: None,
             backoff_policy,
             connected: false,
@@ -156,7 +160,12 @@ impl<C: Connection> Context<C> {
     /// then a pending reply of this callback is sent, then the connection
     /// ends.
     pub fn stop(&mut self, reason: Stop) {
-        self.stop.get_or_insert_with(|| Box::new(reason));
+        self.stop.get_or_insert_with(|| {
+            Box::new(StopRequest {
+                reason,
+                held_replies: Vec::new(),
+            })
+        });
     }
 
     /// Arms the idle timeout: if no event (a message, the backoff firing)
@@ -290,8 +299,8 @@ impl<C: Connection> Context<C> {
     /// Sends a call's reply now, or after `terminate` if a stop was
     /// requested: the original answers a stopping call last.
     pub(crate) fn reply<T: Send + 'static>(&mut self, to: ReplyTo<T>, value: T) {
-        if self.stop.is_some() {
-            self.held_replies.push(Box::new(move || {
+        if let Some(stop) = &mut self.stop {
+            stop.held_replies.push(Box::new(move || {
                 let _ = to.send(value);
             }));
         } else {
@@ -303,7 +312,7 @@ impl<C: Connection> Context<C> {
 impl<C: Connection> fmt::Debug for Context<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
-            .field("stopping", &self.stop)
+            .field("stopping", &self.stop.as_ref().map(|stop| &stop.reason))
             .field("idle_timeout", &self.idle)
             .finish_non_exhaustive()
     }

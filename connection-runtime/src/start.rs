@@ -1,6 +1,5 @@
 //! Starting a connection: options, `init`, and spawning the state machine.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -280,7 +279,7 @@ async fn launch<C: Connection>(
         inbox,
         weak_mailbox: mailbox.downgrade(),
         status: status.clone(),
-        held: VecDeque::new(),
+        held: None,
         queue_capacity: options.queue_capacity.get(),
         backoff: options.backoff.clone(),
         batch: Vec::new(),

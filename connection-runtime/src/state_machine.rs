@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::connection::{Envelope, WhenDisconnected};
-use crate::context::Request;
+use crate::context::{Request, StopRequest};
 use crate::panic::{PanicMessage, catch_panic};
 use crate::reply::dropping_as_stopped;
 use crate::restart::Restarter;
@@ -32,8 +32,9 @@ pub(crate) struct Shared<C: Connection> {
     pub(crate) weak_mailbox: mpsc::WeakSender<Envelope<C>>,
     pub(crate) status: Arc<Status>,
     /// Requests held while disconnected (`WhenDisconnected::Queue`), in
-    /// arrival order, to run after the next successful connect.
-    pub(crate) held: VecDeque<C::Message>,
+    /// arrival order, to run after the next successful connect. Created
+    /// with the first, and boxed: this is part of every connection's memory.
+    pub(crate) held: Option<Box<VecDeque<C::Message>>>,
     pub(crate) queue_capacity: usize,
     /// Builds each incarnation's backoff policy.
     pub(crate) backoff: Arc<dyn Fn() -> Backoff + Send + Sync>,
@@ -112,6 +113,8 @@ struct Halt {
     /// restart for.
     last: bool,
     done: Option<oneshot::Sender<()>>,
+    /// Replies of the stopping callback, sent after `terminate`.
+    held_replies: Vec<Box<dyn FnOnce() + Send>>,
 }
 
 impl Halt {
@@ -121,6 +124,17 @@ impl Halt {
             reason,
             last: false,
             done: None,
+            held_replies: Vec::new(),
+        })
+    }
+
+    /// A stop requested through the context, with the replies it holds.
+    fn requested(stop: StopRequest) -> Box<Self> {
+        Box::new(Halt {
+            reason: stop.reason,
+            last: false,
+            done: None,
+            held_replies: stop.held_replies,
         })
     }
 
@@ -130,6 +144,7 @@ impl Halt {
             reason,
             last: true,
             done,
+            held_replies: Vec::new(),
         })
     }
 }
@@ -213,27 +228,46 @@ pub(crate) fn run<C: Connection>(
                     Ended::Stopped(reason) => reason,
                 }
             };
-            let Some(restarter) = restarter.as_mut() else {
+            let Some(restarter) = restarter.as_deref_mut() else {
                 break (reason, None);
             };
-            let Some(delay) = restarter.next_delay(&reason) else {
-                break (reason, None);
-            };
-            tracing::warn!(%reason, delay_ms = delay.as_millis(), "restart");
-            tokio::time::sleep(delay).await;
-            if shared.inbox.is_closed() && shared.inbox.is_empty() && shared.batch.is_empty() {
-                // Every client left during the wait: nobody to restart for.
-                break (reason, None);
+            // Boxed: a restart is rare, and its wait would otherwise be part
+            // of every connection's memory.
+            let batch_empty = shared.batch.is_empty();
+            match Box::pin(restart(restarter, reason, &mut shared.inbox, batch_empty)).await {
+                Ok(next) => first = next,
+                Err(reason) => break (reason, None),
             }
-            let mut connection = restarter.build();
-            let init = run_init(&mut connection).await;
-            first = Box::new((connection, init));
         };
         finish(shared, &reason).await;
         if let Some(done) = done {
             let _ = done.send(());
         }
     }
+}
+
+/// The restart after an incarnation stopped with `reason`: the wait, then
+/// the new connection and what its `init` returned; or the reason back when
+/// the policy allows no restart, or every client left during the wait.
+async fn restart<C: Connection>(
+    restarter: &mut Restarter<C>,
+    reason: Stop,
+    inbox: &mut mpsc::Receiver<Envelope<C>>,
+    batch_empty: bool,
+) -> Result<Box<(C, Init<C::ConnectInfo>)>, Stop> {
+    let Some(delay) = restarter.next_delay(&reason) else {
+        return Err(reason);
+    };
+    tracing::warn!(%reason, delay_ms = delay.as_millis(), "restart");
+    tokio::time::sleep(delay).await;
+    if inbox.is_closed() && inbox.is_empty() && batch_empty {
+        // Every client left during the wait: nobody to restart for.
+        return Err(reason);
+    }
+    drop(reason);
+    let mut connection = restarter.build();
+    let init = run_init(&mut connection).await;
+    Ok(Box::new((connection, init)))
 }
 
 /// Runs `init`, a panic in it turned into a stop. Boxed: it runs once per
@@ -463,7 +497,7 @@ impl<C: Connection> Machine<'_, C> {
     }
 
     fn hold(&mut self, message: C::Message) {
-        let held = &mut self.shared.held;
+        let held = self.shared.held.get_or_insert_default();
         if held.len() >= self.shared.queue_capacity {
             // Callers that gave up free their places first.
             held.retain(|held| !C::is_abandoned(held));
@@ -481,7 +515,8 @@ impl<C: Connection> Machine<'_, C> {
         if !self.ctx.connected {
             return None;
         }
-        while let Some(message) = self.shared.held.pop_front() {
+        let held = self.shared.held.as_mut()?;
+        while let Some(message) = held.pop_front() {
             if !C::is_abandoned(&message) {
                 return Some(message);
             }
@@ -561,14 +596,28 @@ impl<C: Connection> Machine<'_, C> {
     }
 
     fn settle<R>(&mut self, outcome: Result<R, PanicMessage>) -> Result<R, Box<Halt>> {
-        let value = outcome.map_err(|panic| Halt::new(Stop::Panic(*panic)))?;
-        if let Some(reason) = self.ctx.stop.take() {
-            return Err(Halt::new(*reason));
+        let value = match outcome {
+            Ok(value) => value,
+            Err(panic) => return Err(self.panicked(panic)),
+        };
+        if let Some(stop) = self.ctx.stop.take() {
+            return Err(Halt::requested(*stop));
         }
         if let Some(after) = self.ctx.idle.take() {
             self.idle_at = Some(Instant::now() + after);
         }
         Ok(value)
+    }
+
+    /// A callback panicked: the connection stops with the panic, and the
+    /// replies it held for a stop it had requested are still sent.
+    #[cold]
+    fn panicked(&mut self, panic: PanicMessage) -> Box<Halt> {
+        let mut halt = Halt::new(Stop::Panic(*panic));
+        if let Some(stop) = self.ctx.stop.take() {
+            halt.held_replies = stop.held_replies;
+        }
+        halt
     }
 
     fn arm_backoff(&mut self, delay: Duration) {
@@ -586,7 +635,12 @@ impl<C: Connection> Machine<'_, C> {
     /// published. The state is dropped by the caller; the mailbox and the
     /// held requests stay with `Shared`, for a restart or the final stop.
     async fn stop(&mut self, halt: Box<Halt>) -> Ended {
-        let Halt { reason, last, done } = *halt;
+        let Halt {
+            reason,
+            last,
+            done,
+            held_replies,
+        } = *halt;
         if let Some(feeds) = &mut self.ctx.feeds {
             feeds.abort_all();
         }
@@ -596,7 +650,7 @@ impl<C: Connection> Machine<'_, C> {
             // As in the original, a crash in `terminate` replaces the reason.
             Err(panic) => Stop::Panic(*panic),
         };
-        for reply in self.ctx.held_replies.drain(..) {
+        for reply in held_replies {
             reply();
         }
         log_stop::<C>(&reason);
