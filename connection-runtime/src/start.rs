@@ -2,8 +2,8 @@
 
 use std::fmt;
 use std::num::NonZeroUsize;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -122,13 +122,22 @@ impl Options {
     }
 }
 
+/// The default backoff policy, one for every connection: a connection keeps
+/// its policy for as long as it runs, and an `Arc` of its own would be one
+/// more allocation each.
+fn default_backoff_policy() -> Arc<dyn Fn() -> Backoff + Send + Sync> {
+    static DEFAULT: LazyLock<Arc<dyn Fn() -> Backoff + Send + Sync>> =
+        LazyLock::new(|| Arc::new(Backoff::default));
+    DEFAULT.clone()
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
             mailbox_capacity: Self::DEFAULT_MAILBOX_CAPACITY,
             call_timeout: Self::DEFAULT_CALL_TIMEOUT,
             init_timeout: Self::DEFAULT_INIT_TIMEOUT,
-            backoff: Arc::new(Backoff::default),
+            backoff: default_backoff_policy(),
             queue_capacity: Self::DEFAULT_MAILBOX_CAPACITY,
         }
     }

@@ -34,6 +34,10 @@ pub(crate) struct Shared<C: Connection> {
     /// Requests held while disconnected (`WhenDisconnected::Queue`), in
     /// arrival order, to run after the next successful connect. Created
     /// with the first, and boxed: this is part of every connection's memory.
+    #[allow(
+        clippy::box_collection,
+        reason = "a thin pointer in every connection, the queue only in those that hold requests"
+    )]
     pub(crate) held: Option<Box<VecDeque<C::Message>>>,
     pub(crate) queue_capacity: usize,
     /// Builds each incarnation's backoff policy.
@@ -87,6 +91,27 @@ impl<C: Connection> Future for Receive<'_, C> {
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {
         self.0.poll_receive(cx)
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The handler of one envelope: a request's or an info's.
+    #[project = HandlingProjection]
+    enum Handling<R, I> {
+        Request { #[pin] future: R },
+        Info { #[pin] future: I },
+    }
+}
+
+impl<R: Future<Output = ()>, I: Future<Output = ()>> Future for Handling<R, I> {
+    type Output = ();
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<()> {
+        match self.project() {
+            HandlingProjection::Request { future } => future.poll(cx),
+            HandlingProjection::Info { future } => future.poll(cx),
+        }
     }
 }
 
@@ -162,16 +187,41 @@ enum Ended {
 /// moved through the loop.
 type Step<C> = Result<Option<Transition<C>>, Box<Halt>>;
 
+/// Where the backoff timer is. One field, not a deadline and a count: the
+/// two states never overlap, and this is part of every connection's memory.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BackoffTimer {
+    Off,
+    /// Fires at this instant.
+    Armed(Instant),
+    /// Has fired, and this many messages that were queued before it are
+    /// still to be handled first (the original delivers the timer as a
+    /// message, so it takes its place in the queue).
+    Fired {
+        behind: usize,
+    },
+}
+
+impl BackoffTimer {
+    /// When the armed timer fires.
+    fn armed(self) -> Option<Instant> {
+        match self {
+            BackoffTimer::Armed(at) => Some(at),
+            BackoffTimer::Off | BackoffTimer::Fired { .. } => None,
+        }
+    }
+
+    /// Armed, and its instant has come.
+    fn is_due(self) -> bool {
+        self.armed().is_some_and(|at| at <= Instant::now())
+    }
+}
+
 struct Machine<'a, C: Connection> {
     connection: C,
     ctx: Context<C>,
     shared: &'a mut Shared<C>,
-    /// When the armed backoff timer fires.
-    backoff_at: Option<Instant>,
-    /// The backoff timer has fired, and this many messages that were queued
-    /// before it are still to be handled first (the original delivers the
-    /// timer as a message, so it takes its place in the queue).
-    backoff_behind: Option<usize>,
+    backoff: BackoffTimer,
     /// When the armed idle timeout fires.
     idle_at: Option<Instant>,
     /// The one timer behind both deadlines, reset rather than recreated.
@@ -239,7 +289,9 @@ pub(crate) fn run<C: Connection>(
                 Err(reason) => break (reason, None),
             }
         };
-        finish(shared, &reason).await;
+        // Boxed: it runs once, at the end, and would otherwise be part of
+        // every connection's memory.
+        Box::pin(finish(shared, &reason)).await;
         if let Some(done) = done {
             let _ = done.send(());
         }
@@ -305,8 +357,7 @@ fn incarnation<'a, C: Connection>(
         connection,
         ctx,
         shared,
-        backoff_at: None,
-        backoff_behind: None,
+        backoff: BackoffTimer::Off,
         idle_at: None,
         timer: None,
     };
@@ -365,126 +416,142 @@ impl<C: Connection> Machine<'_, C> {
     /// One `async fn` for all of it: on the hot path (an envelope taken, its
     /// handler run) the message and each step's result are moved through no
     /// other state machine.
-    async fn run(&mut self, first: Option<Transition<C>>) -> Box<Halt> {
-        let mut next = first;
-        loop {
-            let step = match next.take() {
-                // Boxed: a connect or disconnect is rare, and its future
-                // would otherwise be part of every idle connection's memory.
-                Some(Transition::Connect(attempt)) => Box::pin(self.connect(attempt)).await,
-                Some(Transition::Disconnect(info)) => Box::pin(self.disconnect(info)).await,
-                // The next event, handled.
-                None => 'event: {
-                    let envelope = loop {
-                        if self.backoff_behind == Some(0) {
-                            break 'event Box::pin(self.connect(Attempt::Backoff)).await;
-                        }
-                        // Requests held while disconnected arrived before anything still
-                        // in the mailbox. (Connected, so no backoff is counting down.)
-                        if let Some(message) = self.next_held() {
-                            break Envelope::Message(message);
-                        }
-                        // Biased: a message already queued is handled before a timer that
-                        // is due, so a zero idle timeout fires only on an empty mailbox
-                        // (a zero backoff also waits for the messages queued when it
-                        // fires: see `backoff_behind`).
-                        // A due backoff is noticed even while messages keep coming; it
-                        // then waits only for those already queued.
-                        if self.backoff_at.is_some_and(|at| at <= Instant::now()) {
-                            self.backoff_fired();
-                            continue;
-                        }
-                        if let Some(envelope) = self.shared.batch.pop() {
-                            break envelope;
-                        }
-                        // One timer for both deadlines: a connection holds one `Sleep`,
-                        // not two, while it waits.
-                        let next_deadline = match (self.backoff_at, self.idle_at) {
-                            (Some(backoff), Some(idle)) => Some(backoff.min(idle)),
-                            (backoff, idle) => backoff.or(idle),
-                        };
-                        let received = match next_deadline {
-                            // No timer armed (the common case): the mailbox alone.
-                            None => Receive(self.shared).await,
-                            Some(deadline) => tokio::select! {
-                            biased;
-                            envelope = Receive(self.shared) => envelope,
-                            () = timer_at(&mut self.timer, deadline) => {
-                                if self.backoff_at.is_some_and(|at| at <= Instant::now()) {
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an `async fn` keeps its arguments twice"
+    )]
+    fn run(&mut self, first: Option<Transition<C>>) -> impl Future<Output = Box<Halt>> + '_ {
+        async move {
+            let mut next = first;
+            loop {
+                let step = match next.take() {
+                    // Boxed: a connect or disconnect is rare, and its future
+                    // would otherwise be part of every idle connection's memory.
+                    Some(Transition::Connect(attempt)) => Box::pin(self.connect(attempt)).await,
+                    Some(Transition::Disconnect(info)) => Box::pin(self.disconnect(info)).await,
+                    // The next event, handled.
+                    None => 'event: {
+                        // The handler to run, made in a block that the envelope
+                        // does not outlive: awaited below, the handler's future
+                        // holds the message once, and one await serves every kind
+                        // of event.
+                        let handling = {
+                            let envelope = loop {
+                                if let BackoffTimer::Fired { behind: 0 } = self.backoff {
+                                    break 'event Box::pin(self.connect(Attempt::Backoff)).await;
+                                }
+                                // Requests held while disconnected arrived before anything still
+                                // in the mailbox. (Connected, so no backoff is counting down.)
+                                if let Some(message) = self.next_held() {
+                                    break Envelope::Message(message);
+                                }
+                                // Biased: a message already queued is handled before a timer that
+                                // is due, so a zero idle timeout fires only on an empty mailbox
+                                // (a zero backoff also waits for the messages queued when it
+                                // fires: see `BackoffTimer::Fired`).
+                                // A due backoff is noticed even while messages keep coming; it
+                                // then waits only for those already queued.
+                                if self.backoff.is_due() {
                                     self.backoff_fired();
                                     continue;
                                 }
-                                self.idle_at = None;
-                                tracing::trace!("idle timeout");
-                                let outcome =
-                                    Box::pin(catch_panic(self.connection.timeout(&mut self.ctx))).await;
-                                break 'event self.after_handler(outcome);
-                            }
-                            },
-                        };
-                        match received {
-                            Some(envelope) => break envelope,
-                            // Every client is gone.
-                            None => break 'event Err(Halt::last(Stop::Normal, None)),
-                        }
-                    };
-                    // Any event disarms the idle timeout.
-                    self.idle_at = None;
-                    if let Some(ahead) = &mut self.backoff_behind {
-                        *ahead = ahead.saturating_sub(1);
-                    }
-                    let outcome = match envelope {
-                        Envelope::Message(message) => {
-                            tracing::trace!("request");
-                            // The `WhenDisconnected` policy, inline: moving the
-                            // message through a function and back costs the hot path.
-                            if !self.ctx.connected {
-                                match C::when_disconnected(&message) {
-                                    WhenDisconnected::Run => {}
-                                    WhenDisconnected::Reject => {
-                                        tracing::trace!("request refused: not connected");
-                                        C::refuse(message, CallError::NotConnected);
-                                        break 'event Ok(None);
+                                if let Some(envelope) = self.shared.batch.pop() {
+                                    break envelope;
+                                }
+                                // One timer for both deadlines: a connection holds one `Sleep`,
+                                // not two, while it waits.
+                                let next_deadline = match (self.backoff.armed(), self.idle_at) {
+                                    (Some(backoff), Some(idle)) => Some(backoff.min(idle)),
+                                    (backoff, idle) => backoff.or(idle),
+                                };
+                                let received = match next_deadline {
+                                    // No timer armed (the common case): the mailbox alone.
+                                    None => Receive(self.shared).await,
+                                    Some(deadline) => {
+                                        let timer_fired = tokio::select! {
+                                            biased;
+                                            envelope = Receive(self.shared) => Ok(envelope),
+                                            () = timer_at(&mut self.timer, deadline) => Err(()),
+                                        };
+                                        // Outside the `select!`, so that its output is
+                                        // not kept across the `timeout` handler.
+                                        match timer_fired {
+                                            Ok(received) => received,
+                                            Err(()) => {
+                                                if self.backoff.is_due() {
+                                                    self.backoff_fired();
+                                                    continue;
+                                                }
+                                                self.idle_at = None;
+                                                tracing::trace!("idle timeout");
+                                                let outcome = Box::pin(catch_panic(
+                                                    self.connection.timeout(&mut self.ctx),
+                                                ))
+                                                .await;
+                                                break 'event self.after_handler(outcome);
+                                            }
+                                        }
                                     }
-                                    WhenDisconnected::Queue => {
-                                        self.hold(message);
+                                };
+                                match received {
+                                    Some(envelope) => break envelope,
+                                    // Every client is gone.
+                                    None => break 'event Err(Halt::last(Stop::Normal, None)),
+                                }
+                            };
+                            // Any event disarms the idle timeout.
+                            self.idle_at = None;
+                            if let BackoffTimer::Fired { behind } = &mut self.backoff {
+                                *behind = behind.saturating_sub(1);
+                            }
+                            match envelope {
+                                Envelope::Message(message) => {
+                                    tracing::trace!("request");
+                                    let Some(message) = self.admit(message) else {
                                         break 'event Ok(None);
+                                    };
+                                    Handling::Request {
+                                        future: self.connection.handle(message, &mut self.ctx),
                                     }
                                 }
+                                Envelope::Info(info) => {
+                                    tracing::trace!("info");
+                                    Handling::Info {
+                                        future: self.connection.info(info, &mut self.ctx),
+                                    }
+                                }
+                                Envelope::Fed(source, info) => {
+                                    if !self
+                                        .ctx
+                                        .feeds
+                                        .as_mut()
+                                        .is_some_and(|feeds| feeds.accept(source))
+                                    {
+                                        tracing::trace!(
+                                            ?source,
+                                            "item of a cancelled timer or detached stream dropped"
+                                        );
+                                        break 'event Ok(None);
+                                    }
+                                    tracing::trace!(?source, "info");
+                                    Handling::Info {
+                                        future: self.connection.info(info, &mut self.ctx),
+                                    }
+                                }
+                                Envelope::Stop(stop) => {
+                                    let (reason, done) = *stop;
+                                    break 'event Err(Halt::last(reason, Some(done)));
+                                }
                             }
-                            catch_panic(self.connection.handle(message, &mut self.ctx)).await
-                        }
-                        Envelope::Info(info) => {
-                            tracing::trace!("info");
-                            catch_panic(self.connection.info(info, &mut self.ctx)).await
-                        }
-                        Envelope::Fed(source, info) => {
-                            if !self
-                                .ctx
-                                .feeds
-                                .as_mut()
-                                .is_some_and(|feeds| feeds.accept(source))
-                            {
-                                tracing::trace!(
-                                    ?source,
-                                    "item of a cancelled timer or detached stream dropped"
-                                );
-                                break 'event Ok(None);
-                            }
-                            tracing::trace!(?source, "info");
-                            catch_panic(self.connection.info(info, &mut self.ctx)).await
-                        }
-                        Envelope::Stop(stop) => {
-                            let (reason, done) = *stop;
-                            break 'event Err(Halt::last(reason, Some(done)));
-                        }
-                    };
-                    self.after_handler(outcome)
+                        };
+                        let outcome = catch_panic(handling).await;
+                        self.after_handler(outcome)
+                    }
+                };
+                match step {
+                    Ok(transition) => next = transition,
+                    Err(halt) => break halt,
                 }
-            };
-            match step {
-                Ok(transition) => next = transition,
-                Err(halt) => break halt,
             }
         }
     }
@@ -492,8 +559,31 @@ impl<C: Connection> Machine<'_, C> {
     /// The backoff timer has fired: it now waits only for the envelopes
     /// already queued.
     fn backoff_fired(&mut self) {
-        self.backoff_at = None;
-        self.backoff_behind = Some(self.shared.queued());
+        self.backoff = BackoffTimer::Fired {
+            behind: self.shared.queued(),
+        };
+    }
+
+    /// The message back if it runs now; otherwise the `WhenDisconnected`
+    /// policy has refused or held it. By value, so that the loop never
+    /// borrows the message and keeps it once across the handler's await.
+    #[inline(always)]
+    fn admit(&mut self, message: C::Message) -> Option<C::Message> {
+        if self.ctx.connected {
+            return Some(message);
+        }
+        match C::when_disconnected(&message) {
+            WhenDisconnected::Run => Some(message),
+            WhenDisconnected::Reject => {
+                tracing::trace!("request refused: not connected");
+                C::refuse(message, CallError::NotConnected);
+                None
+            }
+            WhenDisconnected::Queue => {
+                self.hold(message);
+                None
+            }
+        }
     }
 
     fn hold(&mut self, message: C::Message) {
@@ -598,7 +688,7 @@ impl<C: Connection> Machine<'_, C> {
     fn settle<R>(&mut self, outcome: Result<R, PanicMessage>) -> Result<R, Box<Halt>> {
         let value = match outcome {
             Ok(value) => value,
-            Err(panic) => return Err(self.panicked(panic)),
+            Err(panic) => return Err(self.panicked(*panic)),
         };
         if let Some(stop) = self.ctx.stop.take() {
             return Err(Halt::requested(*stop));
@@ -612,8 +702,8 @@ impl<C: Connection> Machine<'_, C> {
     /// A callback panicked: the connection stops with the panic, and the
     /// replies it held for a stop it had requested are still sent.
     #[cold]
-    fn panicked(&mut self, panic: PanicMessage) -> Box<Halt> {
-        let mut halt = Halt::new(Stop::Panic(*panic));
+    fn panicked(&mut self, panic: String) -> Box<Halt> {
+        let mut halt = Halt::new(Stop::Panic(panic));
         if let Some(stop) = self.ctx.stop.take() {
             halt.held_replies = stop.held_replies;
         }
@@ -622,43 +712,48 @@ impl<C: Connection> Machine<'_, C> {
 
     fn arm_backoff(&mut self, delay: Duration) {
         tracing::info!(delay_ms = delay.as_millis(), "backoff");
-        self.backoff_at = Some(Instant::now() + delay);
-        self.backoff_behind = None;
+        self.backoff = BackoffTimer::Armed(Instant::now() + delay);
     }
 
     fn cancel_backoff(&mut self) {
-        self.backoff_at = None;
-        self.backoff_behind = None;
+        self.backoff = BackoffTimer::Off;
     }
 
     /// `terminate`, then the replies held for after it, then the end is
     /// published. The state is dropped by the caller; the mailbox and the
     /// held requests stay with `Shared`, for a restart or the final stop.
-    async fn stop(&mut self, halt: Box<Halt>) -> Ended {
-        let Halt {
-            reason,
-            last,
-            done,
-            held_replies,
-        } = *halt;
-        if let Some(feeds) = &mut self.ctx.feeds {
-            feeds.abort_all();
-        }
-        let terminated = Box::pin(catch_panic(self.connection.terminate(&reason))).await;
-        let reason = match terminated {
-            Ok(()) => reason,
-            // As in the original, a crash in `terminate` replaces the reason.
-            Err(panic) => Stop::Panic(*panic),
-        };
-        for reply in held_replies {
-            reply();
-        }
-        log_stop::<C>(&reason);
-        self.shared.status.publish_end(&reason);
-        if last {
-            Ended::Last(reason, done)
-        } else {
-            Ended::Stopped(reason)
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an `async fn` keeps its arguments twice"
+    )]
+    fn stop(&mut self, mut halt: Box<Halt>) -> impl Future<Output = Ended> + '_ {
+        async move {
+            if let Some(feeds) = &mut self.ctx.feeds {
+                feeds.abort_all();
+            }
+            // The halt stays boxed across the await: this future is part of
+            // the connection's memory for as long as it runs.
+            let terminated = Box::pin(catch_panic(self.connection.terminate(&halt.reason))).await;
+            if let Err(panic) = terminated {
+                // As in the original, a crash in `terminate` replaces the reason.
+                halt.reason = Stop::Panic(*panic);
+            }
+            let Halt {
+                reason,
+                last,
+                done,
+                held_replies,
+            } = *halt;
+            for reply in held_replies {
+                reply();
+            }
+            log_stop::<C>(&reason);
+            self.shared.status.publish_end(&reason);
+            if last {
+                Ended::Last(reason, done)
+            } else {
+                Ended::Stopped(reason)
+            }
         }
     }
 }

@@ -22,12 +22,13 @@ pub(crate) struct Status {
     changed: Notify,
 }
 
+/// Boxed: set once or rarely, and this is part of every connection's memory.
 #[derive(Default)]
 struct Reasons {
     /// Set once, when the connection has stopped for good.
-    stop: Option<Stop>,
+    stop: Option<Box<Stop>>,
     /// Why the last incarnation ended.
-    last_end: Option<Stop>,
+    last_end: Option<Box<Stop>>,
 }
 
 impl Status {
@@ -66,7 +67,7 @@ impl Status {
     /// An incarnation ended with `reason`: a caller whose request was lost
     /// with it learns the reason from here.
     pub(crate) fn publish_end(&self, reason: &Stop) {
-        self.reasons().last_end = Some(reason.clone());
+        self.reasons().last_end = Some(Box::new(reason.clone()));
         self.connected.store(false, Ordering::Release);
         self.ends.fetch_add(1, Ordering::AcqRel);
         self.changed.notify_waiters();
@@ -75,7 +76,9 @@ impl Status {
     /// The connection stopped for good with `reason` (the first reason
     /// published stays).
     pub(crate) fn publish_stop(&self, reason: &Stop) {
-        self.reasons().stop.get_or_insert_with(|| reason.clone());
+        self.reasons()
+            .stop
+            .get_or_insert_with(|| Box::new(reason.clone()));
         self.connected.store(false, Ordering::Release);
         self.stopped.store(true, Ordering::Release);
         self.changed.notify_waiters();
@@ -83,7 +86,7 @@ impl Status {
 
     /// The stop reason, once stopped.
     pub(crate) fn stop_reason(&self) -> Option<Stop> {
-        self.reasons().stop.clone()
+        self.reasons().stop.as_deref().cloned()
     }
 
     /// The error for a request whose mailbox is already closed: the runtime
@@ -94,7 +97,8 @@ impl Status {
 
     /// Waits until the connection has stopped, and returns why.
     pub(crate) async fn stopped(&self) -> Stop {
-        self.wait_for(|reasons, _| reasons.stop.clone()).await
+        self.wait_for(|reasons, _| reasons.stop.as_deref().cloned())
+            .await
     }
 
     /// Why the request of a caller who started waiting when `ends`
@@ -102,9 +106,9 @@ impl Status {
     /// tells.
     pub(crate) async fn lost_since(&self, ends: u64) -> Stop {
         self.wait_for(|reasons, now_ends| {
-            reasons.stop.clone().or_else(|| {
+            reasons.stop.as_deref().cloned().or_else(|| {
                 (now_ends > ends)
-                    .then(|| reasons.last_end.clone())
+                    .then(|| reasons.last_end.as_deref().cloned())
                     .flatten()
             })
         })
