@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::connection::Envelope;
-use crate::deadline::{Elapsed, within};
+use crate::deadline::{Elapsed, Timeout, within};
 use crate::reply::{Answer, dropping_as_stopped};
 use crate::status::Status;
 use crate::{CallError, Connection, ReplyTo, Stop};
@@ -27,8 +27,8 @@ use crate::{CallError, Connection, ReplyTo, Stop};
 pub struct Client<C: Connection> {
     mailbox: mpsc::Sender<Envelope<C>>,
     status: Arc<Status>,
-    /// `None`: requests wait as long as it takes, and skip the timer.
-    timeout: Option<Duration>,
+    /// [`Timeout::NONE`]: requests wait as long as it takes.
+    timeout: Timeout,
 }
 
 impl<C: Connection> Client<C> {
@@ -40,7 +40,7 @@ impl<C: Connection> Client<C> {
         Client {
             mailbox,
             status,
-            timeout: Some(timeout),
+            timeout: Timeout::after(timeout),
         }
     }
 
@@ -202,14 +202,15 @@ impl<C: Connection> Client<C> {
     /// [`without_timeout`](Client::without_timeout).
     #[must_use]
     pub fn timeout(&self) -> Option<Duration> {
-        self.timeout
+        self.timeout.duration()
     }
 
-    /// A clone of this client whose requests time out after `timeout`.
+    /// A clone of this client whose requests time out after `timeout` (kept
+    /// in nanoseconds: one of 584 years or more counts as 584 years).
     #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> Self {
         Client {
-            timeout: Some(timeout),
+            timeout: Timeout::after(timeout),
             ..self.clone()
         }
     }
@@ -223,7 +224,7 @@ impl<C: Connection> Client<C> {
     #[must_use]
     pub fn without_timeout(&self) -> Self {
         Client {
-            timeout: None,
+            timeout: Timeout::NONE,
             ..self.clone()
         }
     }
@@ -264,7 +265,7 @@ impl<C: Connection> fmt::Debug for Client<C> {
         f.debug_struct("Client")
             .field("connection", &std::any::type_name::<C>())
             .field("alive", &self.is_alive())
-            .field("timeout", &self.timeout)
+            .field("timeout", &self.timeout())
             .finish()
     }
 }

@@ -8,6 +8,29 @@ use std::time::Duration;
 
 use tokio::time::{Sleep, sleep};
 
+/// A timeout, or none, in one word: nanoseconds, `u64::MAX` for none.
+/// Clients are cloned into every task that uses them, and an
+/// `Option<Duration>` takes two words. A timeout of 584 years or more is
+/// kept as 584 years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timeout(u64);
+
+impl Timeout {
+    /// No timeout: the work takes as long as it takes.
+    pub(crate) const NONE: Timeout = Timeout(u64::MAX);
+
+    /// A timeout of `duration`.
+    pub(crate) fn after(duration: Duration) -> Self {
+        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        Timeout(nanos.min(u64::MAX - 1))
+    }
+
+    /// The duration, or `None` for [`Timeout::NONE`].
+    pub(crate) fn duration(self) -> Option<Duration> {
+        (self != Timeout::NONE).then(|| Duration::from_nanos(self.0))
+    }
+}
+
 /// The work did not finish within its timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Elapsed;
@@ -17,14 +40,14 @@ pin_project_lite::pin_project! {
     pub(crate) struct Within<F> {
         #[pin]
         work: F,
-        timeout: Option<Duration>,
+        timeout: Timeout,
         // The work was found pending once, and the task yielded.
         yielded: bool,
         timer: Option<Pin<Box<Sleep>>>,
     }
 }
 
-/// Runs `work` for at most `timeout` (no bound when `None`).
+/// Runs `work` for at most `timeout` (no bound for [`Timeout::NONE`]).
 ///
 /// Most requests are answered within one round of the scheduler, and a tokio
 /// timer entry, or even reading the clock, costs a good part of a call. So
@@ -34,7 +57,7 @@ pin_project_lite::pin_project! {
 /// began (no time at all on a paused clock). The timer is boxed: most of
 /// these futures never create it, and it would otherwise make each of them
 /// larger.
-pub(crate) fn within<F: Future>(timeout: Option<Duration>, work: F) -> Within<F> {
+pub(crate) fn within<F: Future>(timeout: Timeout, work: F) -> Within<F> {
     Within {
         work,
         timeout,
@@ -51,7 +74,7 @@ impl<F: Future> Future for Within<F> {
         if let Poll::Ready(output) = this.work.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        let Some(timeout) = *this.timeout else {
+        let Some(timeout) = this.timeout.duration() else {
             return Poll::Pending;
         };
         let timer = match this.timer {
@@ -77,7 +100,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn work_done_at_once_needs_no_timer() {
-        let outcome = within(Some(Duration::ZERO), async { 7 }).await;
+        let outcome = within(Timeout::after(Duration::ZERO), async { 7 }).await;
         assert_eq!(outcome, Ok(7));
     }
 
@@ -85,7 +108,7 @@ mod tests {
     async fn pending_work_times_out_exactly_at_the_deadline() {
         let start = Instant::now();
         let outcome = within(
-            Some(Duration::from_millis(250)),
+            Timeout::after(Duration::from_millis(250)),
             std::future::pending::<()>(),
         )
         .await;
@@ -99,7 +122,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(100)).await;
             "done"
         };
-        let outcome = within(Some(Duration::from_millis(101)), work).await;
+        let outcome = within(Timeout::after(Duration::from_millis(101)), work).await;
         assert_eq!(outcome, Ok("done"));
     }
 
@@ -109,6 +132,21 @@ mod tests {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             1
         };
-        assert_eq!(within(None, work).await, Ok(1));
+        assert_eq!(within(Timeout::NONE, work).await, Ok(1));
+    }
+
+    #[test]
+    fn a_timeout_fits_one_word_and_keeps_its_duration() {
+        assert_eq!(std::mem::size_of::<Timeout>(), 8);
+        for duration in [
+            Duration::ZERO,
+            Duration::from_nanos(1),
+            Duration::from_secs(5),
+        ] {
+            assert_eq!(Timeout::after(duration).duration(), Some(duration));
+        }
+        assert_eq!(Timeout::NONE.duration(), None);
+        let longest = Timeout::after(Duration::MAX).duration();
+        assert_eq!(longest, Some(Duration::from_nanos(u64::MAX - 1)));
     }
 }

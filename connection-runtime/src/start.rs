@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use crate::deadline::{Elapsed, within};
+use crate::deadline::{Elapsed, Timeout, within};
 use crate::panic::catch_panic;
 use crate::restart::{RestartPolicy, Restarter};
 use crate::state_machine::{self, Shared, init_failed};
@@ -269,9 +269,12 @@ async fn launch<C: Connection>(
     // task or a mailbox.
     // Not boxed, unlike a restart's `init`: this future is the caller's,
     // and only for the time `init` takes.
-    let init = within(Some(options.init_timeout), catch_panic(connection.init()))
-        .instrument(span.clone())
-        .await;
+    let init = within(
+        Timeout::after(options.init_timeout),
+        catch_panic(connection.init()),
+    )
+    .instrument(span.clone())
+    .await;
     let init = match init {
         Ok(Ok(init)) => init,
         Ok(Err(panic)) => Init::Stop(Stop::Panic(*panic)),

@@ -6,70 +6,91 @@
 //! atomic, the reasons sit behind a mutex only the slow paths take, and the
 //! whole costs about a third of a `watch` channel's memory per connection.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
 
 use crate::{CallError, Stop};
 
+/// [`Status::state`]: connected.
+const CONNECTED: u64 = 1;
+/// [`Status::state`]: stopped for good.
+const STOPPED: u64 = 2;
+/// [`Status::state`]: one more incarnation has ended (the count is kept in
+/// the bits above the two flags).
+const ONE_END: u64 = 4;
+
+/// Kept small: this is part of every connection's memory (56 bytes, so that
+/// with its `Arc` it takes one 80-byte allocation).
 pub(crate) struct Status {
-    connected: AtomicBool,
-    stopped: AtomicBool,
-    /// How many incarnations have ended (one, unless supervised).
-    ends: AtomicU64,
-    reasons: Mutex<Reasons>,
+    /// Whether connected, whether stopped for good, and how many
+    /// incarnations have ended (one, unless supervised): one word, read by
+    /// every call with one load.
+    state: AtomicU64,
+    /// Created with the first reason: set once or rarely.
+    reasons: Mutex<Option<Box<Reasons>>>,
     changed: Notify,
 }
 
-/// Boxed: set once or rarely, and this is part of every connection's memory.
 #[derive(Default)]
 struct Reasons {
     /// Set once, when the connection has stopped for good.
-    stop: Option<Box<Stop>>,
+    stop: Option<Stop>,
     /// Why the last incarnation ended.
-    last_end: Option<Box<Stop>>,
+    last_end: Option<Stop>,
 }
 
 impl Status {
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(Status {
-            connected: AtomicBool::new(false),
-            stopped: AtomicBool::new(false),
-            ends: AtomicU64::new(0),
+            state: AtomicU64::new(0),
             reasons: Mutex::default(),
             changed: Notify::new(),
         })
     }
 
-    fn reasons(&self) -> MutexGuard<'_, Reasons> {
+    fn reasons(&self) -> MutexGuard<'_, Option<Box<Reasons>>> {
         // Nothing that holds the lock can panic; a poisoned lock is still
         // consistent.
         self.reasons.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Applies `change` to the state word. Only the connection's task
+    /// writes it, so the loop runs once.
+    fn update(&self, change: impl Fn(u64) -> u64) {
+        let _ = self
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
+                Some(change(state))
+            });
+    }
+
     pub(crate) fn is_connected(&self) -> bool {
-        self.connected.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) & CONNECTED != 0
     }
 
     pub(crate) fn is_alive(&self) -> bool {
-        !self.stopped.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) & STOPPED == 0
     }
 
     pub(crate) fn ends(&self) -> u64 {
-        self.ends.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) / ONE_END
     }
 
     pub(crate) fn set_connected(&self, connected: bool) {
-        self.connected.store(connected, Ordering::Release);
+        if connected {
+            self.state.fetch_or(CONNECTED, Ordering::AcqRel);
+        } else {
+            self.state.fetch_and(!CONNECTED, Ordering::AcqRel);
+        }
     }
 
     /// An incarnation ended with `reason`: a caller whose request was lost
     /// with it learns the reason from here.
     pub(crate) fn publish_end(&self, reason: &Stop) {
-        self.reasons().last_end = Some(Box::new(reason.clone()));
-        self.connected.store(false, Ordering::Release);
-        self.ends.fetch_add(1, Ordering::AcqRel);
+        self.reasons().get_or_insert_default().last_end = Some(reason.clone());
+        self.update(|state| (state & !CONNECTED) + ONE_END);
         self.changed.notify_waiters();
     }
 
@@ -77,16 +98,16 @@ impl Status {
     /// published stays).
     pub(crate) fn publish_stop(&self, reason: &Stop) {
         self.reasons()
+            .get_or_insert_default()
             .stop
-            .get_or_insert_with(|| Box::new(reason.clone()));
-        self.connected.store(false, Ordering::Release);
-        self.stopped.store(true, Ordering::Release);
+            .get_or_insert_with(|| reason.clone());
+        self.update(|state| (state & !CONNECTED) | STOPPED);
         self.changed.notify_waiters();
     }
 
     /// The stop reason, once stopped.
     pub(crate) fn stop_reason(&self) -> Option<Stop> {
-        self.reasons().stop.as_deref().cloned()
+        self.reasons().as_ref()?.stop.clone()
     }
 
     /// The error for a request whose mailbox is already closed: the runtime
@@ -97,8 +118,7 @@ impl Status {
 
     /// Waits until the connection has stopped, and returns why.
     pub(crate) async fn stopped(&self) -> Stop {
-        self.wait_for(|reasons, _| reasons.stop.as_deref().cloned())
-            .await
+        self.wait_for(|reasons, _| reasons.stop.clone()).await
     }
 
     /// Why the request of a caller who started waiting when `ends`
@@ -106,15 +126,17 @@ impl Status {
     /// tells.
     pub(crate) async fn lost_since(&self, ends: u64) -> Stop {
         self.wait_for(|reasons, now_ends| {
-            reasons.stop.as_deref().cloned().or_else(|| {
+            reasons.stop.clone().or_else(|| {
                 (now_ends > ends)
-                    .then(|| reasons.last_end.as_deref().cloned())
+                    .then(|| reasons.last_end.clone())
                     .flatten()
             })
         })
         .await
     }
 
+    /// Waits until `ready` finds a reason in the published reasons (given
+    /// with how many incarnations have ended).
     async fn wait_for(&self, mut ready: impl FnMut(&Reasons, u64) -> Option<Stop>) -> Stop {
         loop {
             // Registered before the check, so no change between the check
@@ -122,7 +144,11 @@ impl Status {
             let changed = self.changed.notified();
             let mut changed = std::pin::pin!(changed);
             changed.as_mut().enable();
-            if let Some(reason) = ready(&self.reasons(), self.ends()) {
+            let found = self
+                .reasons()
+                .as_deref()
+                .and_then(|reasons| ready(reasons, self.ends()));
+            if let Some(reason) = found {
                 return reason;
             }
             changed.await;
@@ -145,4 +171,64 @@ impl Drop for StopOnDrop {
 /// The reason reported when the task vanished without stopping.
 pub(crate) fn task_dropped() -> Stop {
     Stop::shutdown("the connection's task was dropped")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_word_keeps_the_flags_and_the_count_apart() {
+        let status = Status::new();
+        assert!(!status.is_connected() && status.is_alive() && status.ends() == 0);
+
+        status.set_connected(true);
+        assert!(status.is_connected());
+        status.publish_end(&Stop::Normal);
+        assert!(!status.is_connected(), "an end disconnects");
+        assert_eq!(status.ends(), 1);
+
+        status.set_connected(true);
+        status.publish_end(&Stop::error("lost"));
+        assert_eq!(status.ends(), 2);
+        assert!(status.is_alive());
+
+        status.set_connected(true);
+        status.publish_stop(&Stop::Normal);
+        assert!(!status.is_connected() && !status.is_alive());
+        assert_eq!(status.ends(), 2, "a stop is not an end");
+        assert_eq!(
+            status.stop_reason().map(|stop| stop.to_string()).as_deref(),
+            Some("normal")
+        );
+    }
+
+    #[test]
+    fn the_first_stop_reason_stays() {
+        let status = Status::new();
+        assert!(status.stop_reason().is_none());
+        status.publish_stop(&Stop::error("first"));
+        status.publish_stop(&Stop::Normal);
+        assert_eq!(
+            status.stop_reason().map(|stop| stop.to_string()).as_deref(),
+            Some("error: first")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_caller_waiting_since_an_end_count_learns_the_next_end() {
+        let status = Status::new();
+        status.publish_end(&Stop::error("old"));
+        let waiter = {
+            let status = status.clone();
+            tokio::spawn(async move { status.lost_since(1).await })
+        };
+        tokio::task::yield_now().await;
+        assert!(
+            !waiter.is_finished(),
+            "an end before the wait does not count"
+        );
+        status.publish_end(&Stop::error("new"));
+        assert_eq!(waiter.await.unwrap().to_string(), "error: new");
+    }
 }
