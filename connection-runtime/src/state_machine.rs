@@ -204,6 +204,7 @@ enum BackoffTimer {
 
 impl BackoffTimer {
     /// When the armed timer fires.
+    #[inline]
     fn armed(self) -> Option<Instant> {
         match self {
             BackoffTimer::Armed(at) => Some(at),
@@ -212,6 +213,7 @@ impl BackoffTimer {
     }
 
     /// Armed, and its instant has come.
+    #[inline]
     fn is_due(self) -> bool {
         self.armed().is_some_and(|at| at <= Instant::now())
     }
@@ -663,6 +665,7 @@ impl<C: Connection> Machine<'_, C> {
 
     /// After a call, cast, info or timeout handler: a panic or a requested
     /// stop halts; otherwise the requested transition runs next.
+    #[inline]
     fn after_handler(&mut self, outcome: Result<(), PanicMessage>) -> Step<C> {
         self.settle(outcome)?;
         Ok(self.ctx.request.take().map(Transition::from))
