@@ -1,7 +1,8 @@
 //! `cargo build --release --example profile_call`, then run under
 //! `valgrind --tool=callgrind`: 100,000 calls on a current-thread runtime,
-//! to see where a call's instructions go. `handwritten` as the argument
-//! profiles the baseline instead.
+//! to see where a call's instructions go. The argument picks what runs:
+//! `calls` (the default), `untimed` (calls without a timeout),
+//! `handwritten` (the baseline's calls), `casts`, `handwritten-casts`.
 
 use connection_benches::Subject;
 use connection_benches::generated::CounterClient;
