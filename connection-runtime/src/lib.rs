@@ -88,6 +88,7 @@ mod context;
 mod deadline;
 mod error;
 mod feeds;
+mod in_span;
 mod outcome;
 mod panic;
 mod reply;

@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use crate::deadline::{Elapsed, Timeout, within};
+use crate::in_span::in_span;
 use crate::panic::catch_panic;
 use crate::restart::{RestartPolicy, Restarter};
 use crate::state_machine::{self, Shared, init_failed};
@@ -297,7 +298,7 @@ async fn launch<C: Connection>(
         batch: Vec::new(),
     };
     let first = Box::new((connection, init));
-    tokio::spawn(state_machine::run(shared, first, restarter).instrument(span));
+    tokio::spawn(in_span(state_machine::run(shared, first, restarter), span));
     Ok(C::Client::from(Client::new(
         mailbox,
         status,
