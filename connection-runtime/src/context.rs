@@ -298,6 +298,7 @@ impl<C: Connection> Context<C> {
 
     /// Sends a call's reply now, or after `terminate` if a stop was
     /// requested: the original answers a stopping call last.
+    #[inline]
     pub(crate) fn reply<T: Send + 'static>(&mut self, to: ReplyTo<T>, value: T) {
         if let Some(stop) = &mut self.stop {
             stop.held_replies.push(Box::new(move || {

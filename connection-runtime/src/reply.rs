@@ -142,18 +142,28 @@ impl<T> ReplyTo<T> {
 }
 
 impl<T> Drop for ReplyTo<T> {
+    // Inline, with the unused case out of line: every answered call drops an
+    // empty `ReplyTo`, and that should cost one check.
+    #[inline]
     fn drop(&mut self) {
         if let Some(sender) = self.sender.take() {
-            let answer = if std::thread::panicking() {
-                Answer::Panicked
-            } else if let Some(reason) = STOPPING.with_borrow(Clone::clone) {
-                Answer::Stopped(Box::new(reason))
-            } else {
-                Answer::NoReply
-            };
-            let _ = sender.send(answer);
+            answer_unused(sender);
         }
     }
+}
+
+/// Answers for a `ReplyTo` dropped unused: why depends on how it was dropped.
+#[cold]
+#[inline(never)]
+fn answer_unused<T>(sender: oneshot::Sender<Answer<T>>) {
+    let answer = if std::thread::panicking() {
+        Answer::Panicked
+    } else if let Some(reason) = STOPPING.with_borrow(Clone::clone) {
+        Answer::Stopped(Box::new(reason))
+    } else {
+        Answer::NoReply
+    };
+    let _ = sender.send(answer);
 }
 
 impl<T> fmt::Debug for ReplyTo<T> {
