@@ -415,9 +415,11 @@ impl<C: Connection> Machine<'_, C> {
     /// next event (a held request, the backoff firing, an envelope, the
     /// idle timeout) and its handler; until a stop.
     ///
-    /// One `async fn` for all of it: on the hot path (an envelope taken, its
-    /// handler run) the message and each step's result are moved through no
-    /// other state machine.
+    /// One state machine for all of it: on the hot path (an envelope taken,
+    /// its handler run) the message and each step's result are moved through
+    /// no other. An `async move` block rather than an `async fn`, which
+    /// would keep `self` twice in this future, part of every connection's
+    /// memory.
     #[allow(
         clippy::manual_async_fn,
         reason = "an `async fn` keeps its arguments twice"
