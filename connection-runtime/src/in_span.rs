@@ -142,7 +142,7 @@ mod tests {
                     tracing::info_span!("connection"),
                 );
                 let mut future = Box::pin(future);
-                assert!(futures_poll_once(future.as_mut()).is_pending());
+                assert!(poll_once(future.as_mut()).is_pending());
                 tracing::info!("outside");
                 drop(future);
             });
@@ -157,7 +157,7 @@ mod tests {
         assert!(future.span.is_none());
     }
 
-    fn futures_poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
+    fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
         let waker = std::task::Waker::noop();
         future.poll(&mut Context::from_waker(waker))
     }

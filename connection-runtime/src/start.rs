@@ -13,9 +13,9 @@ use crate::deadline::{Elapsed, Timeout, within};
 use crate::in_span::in_span;
 use crate::panic::catch_panic;
 use crate::restart::{RestartPolicy, Restarter};
-use crate::state_machine::{self, Shared, init_failed};
+use crate::state_machine::{self, Shared, init_failed, init_or_panic};
 use crate::status::Status;
-use crate::{Backoff, Client, Connection, Init, StartError, Stop};
+use crate::{Backoff, Client, Connection, Init, StartError};
 
 /// How a connection is started.
 ///
@@ -277,8 +277,7 @@ async fn launch<C: Connection>(
     .instrument(span.clone())
     .await;
     let init = match init {
-        Ok(Ok(init)) => init,
-        Ok(Err(panic)) => Init::Stop(Stop::Panic(*panic)),
+        Ok(outcome) => init_or_panic(outcome),
         // The state is dropped without `terminate`, as after a failed init.
         Err(Elapsed) => return Err(StartError::Timeout),
     };

@@ -328,9 +328,12 @@ async fn restart<C: Connection>(
 /// incarnation, and its future would otherwise be part of the connection's
 /// memory for as long as it runs.
 async fn run_init<C: Connection>(connection: &mut C) -> Init<C::ConnectInfo> {
-    Box::pin(catch_panic(connection.init()))
-        .await
-        .unwrap_or_else(|panic| Init::Stop(Stop::Panic(*panic)))
+    init_or_panic(Box::pin(catch_panic(connection.init())).await)
+}
+
+/// What `init` returned, a panic in it turned into a stop.
+pub(crate) fn init_or_panic<I>(outcome: Result<Init<I>, PanicMessage>) -> Init<I> {
+    outcome.unwrap_or_else(|panic| Init::Stop(Stop::Panic(*panic)))
 }
 
 /// `init` stopped: `terminate` does not run, the state is dropped (its
