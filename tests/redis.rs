@@ -165,9 +165,17 @@ async fn a_server_killed_mid_run_costs_errors_not_hangs_and_the_client_recovers(
         .collect();
 
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let port = server.kill();
+    // Killing and restarting the server block (they wait for the process and
+    // the port): off the runtime, so that the connection keeps sending while
+    // the server dies. Blocking a worker here could stall the connection's
+    // task long enough for the server to answer everything before it died.
+    let port = tokio::task::spawn_blocking(move || server.kill())
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let server = Server::start_on(port);
+    let server = tokio::task::spawn_blocking(move || Server::start_on(port))
+        .await
+        .unwrap();
 
     let (mut ok, mut failed) = (0, 0);
     for caller in callers {
