@@ -552,6 +552,16 @@ impl<'a> Expansion<'a> {
                 }
             }
         });
+        let flush = self.usable(Kind::Flush).next().map(|handler| {
+            let call = self.forward(handler, TokenStream::new());
+            quote! {
+                const FLUSHES: bool = true;
+
+                async fn flush(&mut self, ctx: &mut #private::Context<Self>) {
+                    #call
+                }
+            }
+        });
         let terminate = self.usable(Kind::Terminate).next().map(|handler| {
             let call = self.forward(handler, quote!(reason));
             quote! {
@@ -578,6 +588,7 @@ impl<'a> Expansion<'a> {
                 #policies
                 #info_method
                 #timeout
+                #flush
                 #terminate
             }
         }

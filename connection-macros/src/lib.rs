@@ -52,6 +52,9 @@ markers! {
     info => Info,
     /// Marks the idle-timeout handler of a `#[connection]` block.
     timeout => Timeout,
+    /// Marks the flush handler of a `#[connection]` block: it runs once the
+    /// mailbox is drained, before the connection waits.
+    flush => Flush,
     /// Marks the `terminate` handler of a `#[connection]` block.
     terminate => Terminate,
 }

@@ -120,11 +120,12 @@ pub(crate) enum Kind {
     Cast,
     Info,
     Timeout,
+    Flush,
     Terminate,
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 8] = [
+    pub(crate) const ALL: [Kind; 9] = [
         Kind::Init,
         Kind::Connect,
         Kind::Disconnect,
@@ -132,6 +133,7 @@ impl Kind {
         Kind::Cast,
         Kind::Info,
         Kind::Timeout,
+        Kind::Flush,
         Kind::Terminate,
     ];
 
@@ -144,6 +146,7 @@ impl Kind {
             Kind::Cast => "cast",
             Kind::Info => "info",
             Kind::Timeout => "timeout",
+            Kind::Flush => "flush",
             Kind::Terminate => "terminate",
         }
     }

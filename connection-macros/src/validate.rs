@@ -126,6 +126,7 @@ fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
         Kind::Disconnect,
         Kind::Info,
         Kind::Timeout,
+        Kind::Flush,
         Kind::Terminate,
     ] {
         let mut handlers = block
@@ -265,7 +266,7 @@ fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
         };
     match kind {
         Kind::Init => expect_values(errors, 0..=0, "takes no parameters besides `&mut self`"),
-        Kind::Timeout => expect_values(
+        Kind::Timeout | Kind::Flush => expect_values(
             errors,
             0..=0,
             "takes no parameters besides `&mut self` and the context",
@@ -318,7 +319,9 @@ fn check_output(handler: &Handler, errors: &mut Errors) {
         Kind::Init => Some("Init"),
         Kind::Connect => Some("Connect"),
         Kind::Disconnect => Some("Disconnect"),
-        Kind::Call | Kind::Cast | Kind::Info | Kind::Timeout | Kind::Terminate => None,
+        Kind::Call | Kind::Cast | Kind::Info | Kind::Timeout | Kind::Flush | Kind::Terminate => {
+            None
+        }
     };
     match (expected, &sig.output) {
         (Some(name), ReturnType::Default) => errors.spanned(

@@ -69,6 +69,23 @@ pub trait Connection: Sized + Send + 'static {
         async {}
     }
 
+    /// Whether the connection has a [`flush`](Connection::flush) callback
+    /// (`#[flush]` sets it). When `false`, the default, the loop never calls
+    /// it and pays nothing for it.
+    const FLUSHES: bool = false;
+
+    /// Writes out what the handlers before it buffered: runs once the
+    /// mailbox is drained after events were handled, before the connection
+    /// waits for the next one (or after 128 events without a pause), and
+    /// before a connect, disconnect or stop that follows them. Transitions
+    /// and a stop requested here take effect as from any other handler; a
+    /// connect or disconnect already due when it runs goes first. The
+    /// default does nothing.
+    fn flush(&mut self, ctx: &mut Context<Self>) -> impl Future<Output = ()> + Send {
+        let _ = ctx;
+        async {}
+    }
+
     /// How `message` is treated while the connection is not connected
     /// (`#[call(when_disconnected = ..)]`). The default runs every handler.
     fn when_disconnected(message: &Self::Message) -> WhenDisconnected {

@@ -164,7 +164,9 @@ pub use connection_macros::connection;
 /// The handler markers. They only have meaning on the methods of a
 /// `#[connection]` block, which removes them; anywhere else each one is a
 /// compile error saying so. There is no need to import them.
-pub use connection_macros::{call, cast, connect, disconnect, info, init, terminate, timeout};
+pub use connection_macros::{
+    call, cast, connect, disconnect, flush, info, init, terminate, timeout,
+};
 
 /// The README's examples, compiled as doc tests so that it stays true.
 #[cfg(doctest)]

@@ -230,6 +230,9 @@ struct Machine<'a, C: Connection> {
     /// Boxed and made on first use: many connections never arm a timer, and
     /// inline it would be part of every connection's memory.
     timer: Option<Pin<Box<Sleep>>>,
+    /// Callbacks run since the last `flush` (only counted when the
+    /// connection has a `#[flush]` handler).
+    unflushed: u32,
 }
 
 /// The task body: incarnations of the connection until one ends for good
@@ -365,6 +368,7 @@ fn incarnation<'a, C: Connection>(
         backoff: BackoffTimer::Off,
         idle_at: None,
         timer: None,
+        unflushed: 0,
     };
     let first = match init {
         // `init` connected by itself.
@@ -431,6 +435,17 @@ impl<C: Connection> Machine<'_, C> {
         async move {
             let mut next = first;
             loop {
+                // What the handlers before a transition buffered goes out
+                // first, on the link they wrote it for.
+                if self.flush_due() && next.is_some() {
+                    match self.flush().await {
+                        Ok(None) => {}
+                        Ok(Some(_)) => tracing::debug!(
+                            "a connect or disconnect requested by `flush` is dropped: one was already due"
+                        ),
+                        Err(halt) => break halt,
+                    }
+                }
                 let step = match next.take() {
                     // Boxed: a connect or disconnect is rare, and its future
                     // would otherwise be part of every idle connection's memory.
@@ -445,6 +460,9 @@ impl<C: Connection> Machine<'_, C> {
                         let handling = {
                             let envelope = loop {
                                 if let BackoffTimer::Fired { behind: 0 } = self.backoff {
+                                    if self.flush_due() {
+                                        break 'event self.flush().await;
+                                    }
                                     break 'event Box::pin(self.connect(Attempt::Backoff)).await;
                                 }
                                 // Requests held while disconnected arrived before anything still
@@ -464,6 +482,15 @@ impl<C: Connection> Machine<'_, C> {
                                 }
                                 if let Some(envelope) = self.shared.batch.pop() {
                                     break envelope;
+                                }
+                                // The batch is done: before waiting, or after many
+                                // events without a pause, what its handlers buffered
+                                // is written out.
+                                if self.flush_due()
+                                    && (self.shared.inbox.is_empty()
+                                        || self.unflushed >= FLUSH_AT_LEAST_EVERY)
+                                {
+                                    break 'event self.flush().await;
                                 }
                                 // One timer for both deadlines: a connection holds one `Sleep`,
                                 // not two, while it waits.
@@ -631,6 +658,10 @@ impl<C: Connection> Machine<'_, C> {
         self.idle_at = None;
         tracing::debug!(backoff = attempt.is_backoff(), "connect attempt");
         let outcome = catch_panic(self.connection.connect(attempt, &mut self.ctx)).await;
+        if C::FLUSHES {
+            // `connect` may have buffered a handshake.
+            self.unflushed = self.unflushed.saturating_add(1);
+        }
         match self.after_transition(outcome, "connect")? {
             Connect::Ok => {
                 tracing::info!("connected");
@@ -668,10 +699,32 @@ impl<C: Connection> Machine<'_, C> {
         }
     }
 
-    /// After a call, cast, info or timeout handler: a panic or a requested
-    /// stop halts; otherwise the requested transition runs next.
+    /// Whether `flush` has something to write out: the connection has a
+    /// `#[flush]` handler (decided at compile time; nothing is counted
+    /// otherwise), and callbacks ran since it last did.
+    #[inline(always)]
+    fn flush_due(&self) -> bool {
+        C::FLUSHES && self.unflushed != 0
+    }
+
+    /// Runs `flush`. Boxed: it runs once per batch, and its future would
+    /// otherwise be part of every connection's memory.
+    async fn flush(&mut self) -> Step<C> {
+        self.unflushed = 0;
+        tracing::trace!("flush");
+        let outcome = Box::pin(catch_panic(self.connection.flush(&mut self.ctx))).await;
+        let step = self.after_handler(outcome);
+        self.unflushed = 0;
+        step
+    }
+
+    /// After a call, cast, info, timeout or flush handler: a panic or a
+    /// requested stop halts; otherwise the requested transition runs next.
     #[inline]
     fn after_handler(&mut self, outcome: Result<(), PanicMessage>) -> Step<C> {
+        if C::FLUSHES {
+            self.unflushed = self.unflushed.saturating_add(1);
+        }
         self.settle(outcome)?;
         Ok(self.ctx.request.take().map(Transition::from))
     }
@@ -736,6 +789,20 @@ impl<C: Connection> Machine<'_, C> {
     )]
     fn stop(&mut self, mut halt: Box<Halt>) -> impl Future<Output = Ended> + '_ {
         async move {
+            // What was buffered before the stop goes out, as it would have
+            // unbuffered; not after a panic, which may have left it half
+            // written. Whatever `flush` requests now is moot.
+            if self.flush_due() && !matches!(halt.reason, Stop::Panic(_)) {
+                self.unflushed = 0;
+                let flushed = Box::pin(catch_panic(self.connection.flush(&mut self.ctx))).await;
+                self.ctx.request = None;
+                if let Some(stop) = self.ctx.stop.take() {
+                    halt.held_replies.extend(stop.held_replies);
+                }
+                if let Err(panic) = flushed {
+                    halt.reason = Stop::Panic(*panic);
+                }
+            }
             if let Some(feeds) = &mut self.ctx.feeds {
                 feeds.abort_all();
             }
@@ -765,6 +832,11 @@ impl<C: Connection> Machine<'_, C> {
         }
     }
 }
+
+/// A connection with a `#[flush]` handler flushes at least this often while
+/// its mailbox never runs dry, so that a steady stream of requests cannot
+/// hold back what earlier ones buffered.
+const FLUSH_AT_LEAST_EVERY: u32 = 128;
 
 /// How many envelopes the connection takes out of a mailbox of `capacity`
 /// at once: enough to share the cost of releasing their slots, few enough

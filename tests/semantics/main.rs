@@ -8,6 +8,7 @@ mod backoff_policy;
 mod batches;
 mod disconnect;
 mod feeds;
+mod flush;
 mod idle;
 mod init_and_connect;
 mod replies;
