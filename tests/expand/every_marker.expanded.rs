@@ -52,6 +52,8 @@ impl Device {
         ctx.stop(Stop::shutdown("idle"));
     }
     #[allow(clippy::unused_async)]
+    async fn flush(&mut self) {}
+    #[allow(clippy::unused_async)]
     async fn terminate(&mut self, reason: &Stop) {
         let _ = reason;
     }
@@ -290,6 +292,13 @@ impl ::connection::__private::Connection for Device {
     }
     async fn timeout(&mut self, ctx: &mut ::connection::__private::Context<Self>) {
         { Self::on_idle(self, ctx).await }
+    }
+    const FLUSHES: bool = true;
+    async fn flush(&mut self, ctx: &mut ::connection::__private::Context<Self>) {
+        {
+            let _ = &ctx;
+            Self::flush(self).await
+        }
     }
     async fn terminate(&mut self, reason: &::connection::__private::Stop) {
         { Self::terminate(self, reason).await }

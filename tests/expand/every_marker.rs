@@ -60,6 +60,9 @@ impl Device {
         ctx.stop(Stop::shutdown("idle"));
     }
 
+    #[flush]
+    async fn flush(&mut self) {}
+
     #[terminate]
     async fn terminate(&mut self, reason: &Stop) {
         let _ = reason;

@@ -51,6 +51,9 @@ impl Device {
         ctx.stop(Stop::Normal);
     }
 
+    #[flush]
+    async fn flush(&mut self, _ctx: &mut Context<Self>) {}
+
     #[terminate]
     async fn terminate(&mut self, _reason: &Stop) {}
 }
