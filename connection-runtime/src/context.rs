@@ -274,6 +274,46 @@ impl<C: Connection> Context<C> {
         self.feeds().attach(&mailbox, stream, each, end, true)
     }
 
+    /// Runs `watch` beside the connection, tied to the current link: when it
+    /// completes, `disconnect` runs with its output, behind the messages
+    /// already queued, as if a handler had requested it. If a disconnect
+    /// runs first, `watch` is dropped and its output, even one already
+    /// queued, is never delivered. For a task that reads the link and ends
+    /// when the link does: [`Pipeline`](crate::pipeline::Pipeline) watches
+    /// its reader this way.
+    ///
+    /// ```
+    /// use connection::{connection, Attempt, Connect, Context, Disconnect};
+    /// use std::time::Duration;
+    ///
+    /// struct Lease;
+    ///
+    /// #[connection]
+    /// impl Lease {
+    ///     #[connect]
+    ///     async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+    ///         // The link is lost after a minute, whatever the handlers do.
+    ///         ctx.disconnect_when(async {
+    ///             tokio::time::sleep(Duration::from_secs(60)).await;
+    ///             "lease expired"
+    ///         });
+    ///         Connect::Ok
+    ///     }
+    ///
+    ///     #[disconnect]
+    ///     async fn disconnect(&mut self, _why: &'static str) -> Disconnect<()> {
+    ///         Disconnect::Connect(())
+    ///     }
+    /// }
+    /// ```
+    pub fn disconnect_when<F>(&mut self, watch: F) -> Attachment
+    where
+        F: Future<Output = C::DisconnectInfo> + Send + 'static,
+    {
+        let mailbox = self.mailbox.clone();
+        self.feeds().disconnect_when(&mailbox, watch)
+    }
+
     /// Drops an attached stream; nothing more of it is delivered. Returns
     /// whether it was still attached.
     pub fn detach(&mut self, attachment: Attachment) -> bool {

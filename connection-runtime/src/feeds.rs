@@ -120,6 +120,30 @@ impl Feeds {
         Attachment(id)
     }
 
+    /// Runs `watch` on a task of its own, tied to the current link: its
+    /// outcome becomes a disconnect, delivered only while it is still here.
+    pub(crate) fn disconnect_when<C, F>(
+        &mut self,
+        mailbox: &mpsc::WeakSender<Envelope<C>>,
+        watch: F,
+    ) -> Attachment
+    where
+        C: Connection,
+        F: Future<Output = C::DisconnectInfo> + Send + 'static,
+    {
+        let id = self.next_id();
+        let mailbox = mailbox.clone();
+        let task = tokio::spawn(async move {
+            let info = watch.await;
+            if let Some(mailbox) = mailbox.upgrade() {
+                let source = Source::Stream { id, last: true };
+                let _ = mailbox.send(Envelope::Lost(Box::new((source, info)))).await;
+            }
+        });
+        self.streams.insert(id, (task.abort_handle(), true));
+        Attachment(id)
+    }
+
     pub(crate) fn detach(&mut self, attachment: Attachment) -> bool {
         self.streams
             .remove(&attachment.0)

@@ -79,7 +79,11 @@
 //! - [`WhenDisconnected`]: what a request does while the connection is down
 //!   (`#[call(when_disconnected = queue)]`).
 //! - [`Timer`] and [`Attachment`]: timers and streams feeding `#[info]`
-//!   ([`Context::send_after`], [`Context::attach_until_disconnect`]).
+//!   ([`Context::send_after`], [`Context::attach_until_disconnect`]), and
+//!   tasks whose end is the link's ([`Context::disconnect_when`]).
+//! - `pipeline` (with the `pipeline` feature): requests and responses over
+//!   any byte stream on tokio-util codecs, written once per batch of
+//!   requests (`#[flush]`) and answered in order by a reader of their own.
 
 mod backoff;
 mod client;
@@ -91,6 +95,8 @@ mod feeds;
 mod in_span;
 mod outcome;
 mod panic;
+#[cfg(feature = "pipeline")]
+pub mod pipeline;
 mod reply;
 mod restart;
 mod start;
@@ -124,6 +130,7 @@ pub use crate::start::{Options, start, supervise};
 /// | `#[cast]` | `(args..)` | fire and forget: the client method returns `Result<(), CallError>` |
 /// | `#[info]` | `(info: M)` | out-of-band messages of type `M` (from [`InfoSender`]) |
 /// | `#[timeout]` | `()` | the idle timeout armed by [`Context::idle_timeout`] fired |
+/// | `#[flush]` | `()` | optional; runs once the mailbox is drained after handled events (see [`Connection::flush`]): write out what the handlers buffered |
 /// | `#[terminate]` | `(reason: &Stop)` | optional; runs once on every stop but a failed init |
 ///
 /// Every handler is an `async fn` taking `&mut self`. `#[call]` and `#[cast]`

@@ -45,6 +45,13 @@ pub(crate) fn dropping_as_stopped<R>(reason: &Stop, f: impl FnOnce() -> R) -> R 
     f()
 }
 
+/// Whether this thread is inside [`dropping_as_stopped`]: a `ReplyTo`
+/// dropped now tells its caller the stop's reason.
+#[cfg(feature = "pipeline")]
+pub(crate) fn is_dropping_as_stopped() -> bool {
+    STOPPING.with_borrow(Option::is_some)
+}
+
 /// The right to answer one call, once.
 ///
 /// A `#[call]` handler that takes a `ReplyTo<T>` parameter is a *deferred*

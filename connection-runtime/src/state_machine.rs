@@ -572,6 +572,19 @@ impl<C: Connection> Machine<'_, C> {
                                         future: self.connection.info(info, &mut self.ctx),
                                     }
                                 }
+                                Envelope::Lost(lost) => {
+                                    let (source, info) = *lost;
+                                    if !self
+                                        .ctx
+                                        .feeds
+                                        .as_mut()
+                                        .is_some_and(|feeds| feeds.accept(source))
+                                    {
+                                        tracing::trace!(?source, "loss of an old link dropped");
+                                        break 'event Ok(None);
+                                    }
+                                    break 'event Ok(Some(Transition::Disconnect(info)));
+                                }
                                 Envelope::Stop(stop) => {
                                     let (reason, done) = *stop;
                                     break 'event Err(Halt::last(reason, Some(done)));

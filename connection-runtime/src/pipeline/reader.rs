@@ -1,0 +1,94 @@
+//! The read half of a link: on a task of its own, so that responses reach
+//! their callers without waiting for the connection's mailbox, and so that
+//! reading never waits for writing (a peer blocked on a full socket waits
+//! for us to read before it reads again).
+
+use std::error::Error;
+use std::sync::Arc;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio_util::bytes::BytesMut;
+use tokio_util::codec::Decoder;
+
+use super::LinkError;
+use super::in_flight::InFlight;
+
+/// Room made in the read buffer before each read.
+const READ_CAPACITY: usize = 8 * 1024;
+
+/// Reads and decodes frames, each answering the oldest request in flight,
+/// until the link ends; returns why it did.
+pub(super) async fn read<R, D>(
+    mut reader: R,
+    mut decoder: D,
+    in_flight: &InFlight<D::Item>,
+) -> LinkError
+where
+    R: AsyncRead + Unpin,
+    D: Decoder,
+    D::Error: Error + Send + Sync + 'static,
+{
+    let mut buffer = BytesMut::with_capacity(READ_CAPACITY);
+    loop {
+        if let Err(error) = answer_whole_frames(&mut decoder, &mut buffer, in_flight) {
+            return error;
+        }
+        if buffer.capacity() - buffer.len() < READ_CAPACITY / 2 {
+            buffer.reserve(READ_CAPACITY);
+        }
+        let read = tokio::select! {
+            biased;
+            () = in_flight.until_ended() => return in_flight.ended_with(),
+            read = reader.read_buf(&mut buffer) => read,
+        };
+        match read {
+            Ok(0) => return at_end_of_stream(&mut decoder, &mut buffer, in_flight),
+            Ok(_) => {}
+            Err(error) => return LinkError::io(error),
+        }
+    }
+}
+
+fn answer_whole_frames<D>(
+    decoder: &mut D,
+    buffer: &mut BytesMut,
+    in_flight: &InFlight<D::Item>,
+) -> Result<(), LinkError>
+where
+    D: Decoder,
+    D::Error: Error + Send + Sync + 'static,
+{
+    loop {
+        match decoder.decode(buffer) {
+            Ok(Some(frame)) => answer(frame, in_flight)?,
+            Ok(None) => return Ok(()),
+            Err(error) => return Err(LinkError::Decode(Arc::new(error))),
+        }
+    }
+}
+
+/// The peer closed its side: frames that only the end completes are still
+/// answered; what cannot be decoded then was cut off by the close.
+fn at_end_of_stream<D>(
+    decoder: &mut D,
+    buffer: &mut BytesMut,
+    in_flight: &InFlight<D::Item>,
+) -> LinkError
+where
+    D: Decoder,
+{
+    while let Ok(Some(frame)) = decoder.decode_eof(buffer) {
+        if let Err(error) = answer(frame, in_flight) {
+            return error;
+        }
+    }
+    LinkError::Closed
+}
+
+fn answer<T>(frame: T, in_flight: &InFlight<T>) -> Result<(), LinkError> {
+    if in_flight.answer(frame) {
+        Ok(())
+    } else {
+        Err(LinkError::Unexpected)
+    }
+}
