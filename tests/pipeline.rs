@@ -17,8 +17,8 @@ use connection::{
     Attempt, CallError, Connect, Context, Disconnect, Options, ReplyTo, Stop, connection,
 };
 use tokio::io::{
-    AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream, Lines,
-    ReadBuf, ReadHalf, WriteHalf,
+    AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadBuf,
+    ReadHalf, WriteHalf,
 };
 use tokio::sync::mpsc;
 use tokio_util::bytes::BytesMut;
@@ -168,7 +168,11 @@ struct Peer {
 
 impl Peer {
     async fn line(&mut self) -> String {
-        self.lines.next_line().await.unwrap().expect("the client closed")
+        self.lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("the client closed")
     }
 
     async fn say(&mut self, line: &str) {
@@ -388,7 +392,10 @@ async fn a_disconnect_answers_every_caller_in_flight_with_detached() {
     let error = setup.client.ask("down".into()).await.unwrap().unwrap_err();
     assert!(matches!(error, LinkError::NotConnected), "{error:?}");
     assert!(error.is_unsent());
-    assert!(setup.events.try_recv().is_err(), "the old link's end is not a second disconnect");
+    assert!(
+        setup.events.try_recv().is_err(),
+        "the old link's end is not a second disconnect"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -17,7 +17,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:6379".to_owned())
         .parse()?;
-    let client = Redis::new(addr).start().await?;
+    let client = Redis::client(addr).await?;
 
     println!("PING -> {}", client.ping().await?);
     client.set("greeting", b"hello", None).await?;

@@ -1,7 +1,11 @@
 //! RESP2, the Redis protocol: encoding commands, and parsing replies
 //! incrementally from whatever bytes have arrived so far.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
+use std::io;
+
+use tokio_util::bytes::{Buf, Bytes, BytesMut};
+use tokio_util::codec::{Decoder, Encoder};
 
 /// One reply from the server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +24,7 @@ pub enum Value {
 
 /// Bytes that are not RESP2.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Malformed(pub String);
+pub(crate) struct Malformed(pub(crate) String);
 
 impl fmt::Display for Malformed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -36,16 +40,56 @@ const MAX_BULK: usize = 512 * 1024 * 1024;
 /// this client sends comes close, and it bounds the recursion.
 const MAX_DEPTH: usize = 32;
 
-/// Encodes a command as an array of bulk strings.
-pub(crate) fn encode(args: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 + args.iter().map(|arg| arg.len() + 16).sum::<usize>());
-    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
-    for arg in args {
-        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
+/// A command, encoded by its caller: the connection only copies it into
+/// its write buffer, so encoding runs on the callers' tasks, in parallel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Command(Bytes);
+
+impl Command {
+    /// The command `args` as an array of bulk strings.
+    pub(crate) fn new(args: &[&[u8]]) -> Self {
+        let size = 16 + args.iter().map(|arg| arg.len() + 16).sum::<usize>();
+        let mut out = BytesMut::with_capacity(size);
+        let _ = write!(out, "*{}\r\n", args.len());
+        for arg in args {
+            let _ = write!(out, "${}\r\n", arg.len());
+            out.extend_from_slice(arg);
+            out.extend_from_slice(b"\r\n");
+        }
+        Command(out.freeze())
     }
-    out
+}
+
+/// RESP2 as a tokio-util codec: commands out, replies in.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Resp;
+
+impl Encoder<Command> for Resp {
+    type Error = io::Error;
+
+    fn encode(&mut self, command: Command, dst: &mut BytesMut) -> io::Result<()> {
+        dst.extend_from_slice(&command.0);
+        Ok(())
+    }
+}
+
+impl Decoder for Resp {
+    type Item = Value;
+    type Error = Malformed;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Value>, Malformed> {
+        let Some((value, used)) = parse(src)? else {
+            return Ok(None);
+        };
+        src.advance(used);
+        Ok(Some(value))
+    }
+}
+
+impl From<io::Error> for Malformed {
+    fn from(error: io::Error) -> Self {
+        Malformed(error.to_string())
+    }
 }
 
 /// Parses one reply from the front of `buf`: `Ok(Some((value, consumed)))`,
@@ -218,9 +262,22 @@ mod tests {
 
     #[test]
     fn encodes_commands_as_arrays_of_bulk_strings() {
+        let mut wire = BytesMut::new();
+        Resp.encode(Command::new(&[b"SET", b"k", b"v"]), &mut wire)
+            .unwrap();
+        assert_eq!(&wire[..], b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+    }
+
+    #[test]
+    fn the_decoder_takes_one_reply_at_a_time_and_waits_for_a_whole_one() {
+        let mut wire = BytesMut::from(&b":1\r\n$3\r\nfo"[..]);
+        assert_eq!(Resp.decode(&mut wire).unwrap(), Some(Value::Integer(1)));
+        assert_eq!(Resp.decode(&mut wire).unwrap(), None);
+        wire.extend_from_slice(b"o\r\n");
         assert_eq!(
-            encode(&[b"SET", b"k", b"v"]),
-            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"
+            Resp.decode(&mut wire).unwrap(),
+            Some(Value::Bulk(Some(b"foo".to_vec())))
         );
+        assert!(wire.is_empty());
     }
 }
