@@ -24,8 +24,9 @@ pub(super) struct InFlight<T> {
 }
 
 struct Queue<T> {
-    /// Oldest first: the order the requests were written in.
-    waiting: VecDeque<Responder<T>>,
+    /// Oldest first: the order the requests were written in. `None` for a
+    /// request nobody waits for (its response is read and dropped).
+    waiting: VecDeque<Option<Responder<T>>>,
     /// Why the link ended, once it has.
     ended: Option<LinkError>,
 }
@@ -86,7 +87,10 @@ impl<T> InFlight<T> {
 
     /// Adds the responder of a request just written, behind the others; or
     /// gives it back with the reason if the link has ended.
-    pub(super) fn push(&self, responder: Responder<T>) -> Result<(), (Responder<T>, LinkError)> {
+    pub(super) fn push(
+        &self,
+        responder: Option<Responder<T>>,
+    ) -> Result<(), (Option<Responder<T>>, LinkError)> {
         let mut queue = self.lock();
         if let Some(error) = &queue.ended {
             return Err((responder, error.clone()));
@@ -103,7 +107,9 @@ impl<T> InFlight<T> {
         // Outside the lock: the caller may run at once on another thread.
         // A caller that gave up is no error: its place was kept so that the
         // responses behind it still match.
-        let _ = responder.send(Ok(response));
+        if let Some(responder) = responder {
+            let _ = responder.send(Ok(response));
+        }
         self.slots.add_permits(1);
         true
     }
@@ -128,7 +134,7 @@ impl<T> InFlight<T> {
             drop(waiting);
             return;
         }
-        for responder in waiting {
+        for responder in waiting.into_iter().flatten() {
             let _ = responder.send(Err(error.clone()));
         }
     }

@@ -263,9 +263,42 @@ impl<Codec: Decoder> Pipeline<Codec> {
         if reply.is_closed() {
             return;
         }
+        if let Err((Some(reply), error)) = self.enqueue(request, Some(reply)).await {
+            let _ = reply.send(Err(error));
+        }
+    }
+
+    /// As [`send`](Self::send), for a request nobody waits for: its
+    /// response is read and dropped. For a keepalive ping from the
+    /// `#[timeout]` handler: a link that died quietly is found out by it.
+    ///
+    /// # Errors
+    ///
+    /// Why the request was not written: [`LinkError::NotConnected`],
+    /// [`LinkError::Encode`], or the error the link ended with.
+    pub async fn send_unanswered<R>(&mut self, request: R) -> Result<(), LinkError>
+    where
+        Codec: Encoder<R>,
+        <Codec as Encoder<R>>::Error: Error + Send + Sync + 'static,
+    {
+        self.enqueue(request, None)
+            .await
+            .map_err(|(_, error)| error)
+    }
+
+    /// Encodes `request` and queues its responder; or gives the responder
+    /// back with why the request was not written.
+    async fn enqueue<R>(
+        &mut self,
+        request: R,
+        reply: Option<Responder<Codec::Item>>,
+    ) -> Result<(), (Option<Responder<Codec::Item>>, LinkError)>
+    where
+        Codec: Encoder<R>,
+        <Codec as Encoder<R>>::Error: Error + Send + Sync + 'static,
+    {
         let Some(link) = &self.link else {
-            let _ = reply.send(Err(LinkError::NotConnected));
-            return;
+            return Err((reply, LinkError::NotConnected));
         };
         let in_flight = link.in_flight.clone();
         match in_flight.try_take_slot() {
@@ -275,30 +308,25 @@ impl<Codec: Decoder> Pipeline<Codec> {
                 // buffered.
                 self.flush().await;
                 if let Err(error) = in_flight.take_slot().await {
-                    let _ = reply.send(Err(error));
-                    return;
+                    return Err((reply, error));
                 }
             }
-            Slot::Ended(error) => {
-                let _ = reply.send(Err(error));
-                return;
-            }
+            Slot::Ended(error) => return Err((reply, error)),
         }
         let mark = self.buffer.len();
         if let Err(error) = self.codec.encode(request, &mut self.buffer) {
             self.buffer.truncate(mark);
             in_flight.release_slot();
-            let _ = reply.send(Err(LinkError::Encode(Arc::new(error))));
-            return;
+            return Err((reply, LinkError::Encode(Arc::new(error))));
         }
-        if let Err((reply, error)) = in_flight.push(reply) {
+        if let Err(refused) = in_flight.push(reply) {
             self.buffer.truncate(mark);
-            let _ = reply.send(Err(error));
-            return;
+            return Err(refused);
         }
         if self.buffer.len() >= self.write_boundary {
             self.flush().await;
         }
+        Ok(())
     }
 
     /// Writes out everything buffered, then flushes the link. Call it from
