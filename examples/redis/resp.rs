@@ -1,7 +1,7 @@
 //! RESP2, the Redis protocol: encoding commands, and parsing replies
 //! incrementally from whatever bytes have arrived so far.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::io;
 
 use tokio_util::bytes::{Buf, Bytes, BytesMut};
@@ -50,14 +50,33 @@ impl Command {
     pub(crate) fn new(args: &[&[u8]]) -> Self {
         let size = 16 + args.iter().map(|arg| arg.len() + 16).sum::<usize>();
         let mut out = BytesMut::with_capacity(size);
-        let _ = write!(out, "*{}\r\n", args.len());
+        header(&mut out, b'*', args.len());
         for arg in args {
-            let _ = write!(out, "${}\r\n", arg.len());
+            header(&mut out, b'$', arg.len());
             out.extend_from_slice(arg);
             out.extend_from_slice(b"\r\n");
         }
         Command(out.freeze())
     }
+}
+
+/// `*3\r\n` or `$5\r\n`, written by hand: `format!` costs more than the
+/// rest of a short command.
+fn header(out: &mut BytesMut, kind: u8, length: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = length;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&[kind]);
+    out.extend_from_slice(&digits[at..]);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// RESP2 as a tokio-util codec: commands out, replies in.
@@ -266,6 +285,17 @@ mod tests {
         Resp.encode(Command::new(&[b"SET", b"k", b"v"]), &mut wire)
             .unwrap();
         assert_eq!(&wire[..], b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+        let mut wire = BytesMut::new();
+        let long = [b'x'; 1234];
+        Resp.encode(Command::new(&[b"SET", b"", &long]), &mut wire)
+            .unwrap();
+        let expected = [
+            &b"*3\r\n$3\r\nSET\r\n$0\r\n\r\n$1234\r\n"[..],
+            &long,
+            b"\r\n",
+        ]
+        .concat();
+        assert_eq!(&wire[..], &expected[..]);
     }
 
     #[test]

@@ -99,19 +99,33 @@ impl<T> InFlight<T> {
         Ok(())
     }
 
-    /// Answers the oldest request with `response`; `false` when none waits.
-    pub(super) fn answer(&self, response: T) -> bool {
-        let Some(responder) = self.lock().waiting.pop_front() else {
-            return false;
-        };
-        // Outside the lock: the caller may run at once on another thread.
-        // A caller that gave up is no error: its place was kept so that the
-        // responses behind it still match.
-        if let Some(responder) = responder {
-            let _ = responder.send(Ok(response));
+    /// Answers the oldest requests with `responses`, in order, under one
+    /// lock and one release of their places; `false` when a response is
+    /// left that no request waits for.
+    pub(super) fn answer(&self, responses: &mut Vec<T>) -> bool {
+        let count = responses.len();
+        let mut answered = Vec::with_capacity(count);
+        {
+            let mut queue = self.lock();
+            for response in responses.drain(..) {
+                let Some(responder) = queue.waiting.pop_front() else {
+                    break;
+                };
+                answered.push((responder, response));
+            }
         }
-        self.slots.add_permits(1);
-        true
+        let all = answered.len() == count;
+        let freed = answered.len();
+        // Outside the lock: a caller may run at once on another thread. A
+        // caller that gave up is no error: its place was kept so that the
+        // responses behind it still match.
+        for (responder, response) in answered {
+            if let Some(responder) = responder {
+                let _ = responder.send(Ok(response));
+            }
+        }
+        self.slots.add_permits(freed);
+        all
     }
 
     /// The link has ended: every request waiting, and every one added

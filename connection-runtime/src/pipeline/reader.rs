@@ -29,8 +29,10 @@ where
     D::Error: Error + Send + Sync + 'static,
 {
     let mut buffer = BytesMut::with_capacity(READ_CAPACITY);
+    // The frames of one read, answered together.
+    let mut frames = Vec::new();
     loop {
-        if let Err(error) = answer_whole_frames(&mut decoder, &mut buffer, in_flight) {
+        if let Err(error) = answer_whole_frames(&mut decoder, &mut buffer, &mut frames, in_flight) {
             return error;
         }
         if buffer.capacity() - buffer.len() < READ_CAPACITY / 2 {
@@ -42,7 +44,7 @@ where
             read = reader.read_buf(&mut buffer) => read,
         };
         match read {
-            Ok(0) => return at_end_of_stream(&mut decoder, &mut buffer, in_flight),
+            Ok(0) => return at_end_of_stream(&mut decoder, &mut buffer, &mut frames, in_flight),
             Ok(_) => {}
             Err(error) => return LinkError::io(error),
         }
@@ -52,19 +54,23 @@ where
 fn answer_whole_frames<D>(
     decoder: &mut D,
     buffer: &mut BytesMut,
+    frames: &mut Vec<D::Item>,
     in_flight: &InFlight<D::Item>,
 ) -> Result<(), LinkError>
 where
     D: Decoder,
     D::Error: Error + Send + Sync + 'static,
 {
-    loop {
+    let decoded = loop {
         match decoder.decode(buffer) {
-            Ok(Some(frame)) => answer(frame, in_flight)?,
-            Ok(None) => return Ok(()),
-            Err(error) => return Err(LinkError::Decode(Arc::new(error))),
+            Ok(Some(frame)) => frames.push(frame),
+            Ok(None) => break Ok(()),
+            Err(error) => break Err(LinkError::Decode(Arc::new(error))),
         }
-    }
+    };
+    // The frames before undecodable bytes still answer their callers.
+    answer(frames, in_flight)?;
+    decoded
 }
 
 /// The peer closed its side: frames that only the end completes are still
@@ -72,21 +78,20 @@ where
 fn at_end_of_stream<D>(
     decoder: &mut D,
     buffer: &mut BytesMut,
+    frames: &mut Vec<D::Item>,
     in_flight: &InFlight<D::Item>,
 ) -> LinkError
 where
     D: Decoder,
 {
     while let Ok(Some(frame)) = decoder.decode_eof(buffer) {
-        if let Err(error) = answer(frame, in_flight) {
-            return error;
-        }
+        frames.push(frame);
     }
-    LinkError::Closed
+    answer(frames, in_flight).err().unwrap_or(LinkError::Closed)
 }
 
-fn answer<T>(frame: T, in_flight: &InFlight<T>) -> Result<(), LinkError> {
-    if in_flight.answer(frame) {
+fn answer<T>(frames: &mut Vec<T>, in_flight: &InFlight<T>) -> Result<(), LinkError> {
+    if frames.is_empty() || in_flight.answer(frames) {
         Ok(())
     } else {
         Err(LinkError::Unexpected)
