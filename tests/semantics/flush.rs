@@ -177,11 +177,9 @@ fn flushes(log: &Log) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn only_a_block_with_a_flush_handler_flushes() {
-    assert!(<Wire as Connection>::FLUSHES);
-    assert!(!<Probe as Connection>::FLUSHES);
-}
+// Only a block with a `#[flush]` handler flushes (checked at compile time).
+const _: () = assert!(<Wire as Connection>::FLUSHES);
+const _: () = assert!(!<Probe as Connection>::FLUSHES);
 
 #[tokio::test(start_paused = true)]
 async fn requests_queued_together_are_flushed_once_when_the_mailbox_is_drained() {
