@@ -127,10 +127,7 @@ impl Client {
         match kind {
             0 => {
                 let options = example::Redis::options().call_timeout(CALL_TIMEOUT);
-                let client = example::Redis::new(addr)
-                    .start_with(options)
-                    .await
-                    .unwrap();
+                let client = example::Redis::new(addr).start_with(options).await.unwrap();
                 Client::Example(client)
             }
             1 => {
@@ -199,7 +196,10 @@ impl Client {
 
     async fn set(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
         match self {
-            Client::Example(client) => client.set(key, value, None).await.map_err(|e| e.to_string()),
+            Client::Example(client) => client
+                .set(key, value, None)
+                .await
+                .map_err(|e| e.to_string()),
             Client::Multiplexed(conn) => conn
                 .set::<_, _, ()>(key, value)
                 .await
@@ -342,7 +342,9 @@ async fn fault_round(server: &mut Server, client: &Client) -> Fault {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let port = server.port;
     let mut dead = std::mem::replace(server, Server::placeholder());
-    tokio::task::spawn_blocking(move || dead.kill()).await.unwrap();
+    tokio::task::spawn_blocking(move || dead.kill())
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let restarted = tokio::task::spawn_blocking(move || Server::start(port))
         .await
@@ -374,7 +376,17 @@ impl Server {
 
 fn redis_benchmark(port: u16) -> f64 {
     let out = Command::new("redis-benchmark")
-        .args(["-p", &port.to_string(), "-t", "get", "-n", "500000", "-P", "16", "-q"])
+        .args([
+            "-p",
+            &port.to_string(),
+            "-t",
+            "get",
+            "-n",
+            "500000",
+            "-P",
+            "16",
+            "-q",
+        ])
         .output()
         .expect("redis-benchmark on the PATH");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -425,7 +437,10 @@ async fn flavor(server: &mut Server, name: &str) {
             ] {
                 let (ops, reads) = throughput(server, &client, tasks).await;
                 results.entry((measure, kind)).or_default().push(ops);
-                results.entry((reads_measure, kind)).or_default().push(reads);
+                results
+                    .entry((reads_measure, kind))
+                    .or_default()
+                    .push(reads);
             }
             client.close().await;
         }
@@ -467,7 +482,11 @@ async fn flavor(server: &mut Server, name: &str) {
         let best_kind = (1..NAMES.len())
             .max_by(|a, b| {
                 let order = medians[*a].total_cmp(&medians[*b]);
-                if higher_is_better { order } else { order.reverse() }
+                if higher_is_better {
+                    order
+                } else {
+                    order.reverse()
+                }
             })
             .unwrap();
         let cells: Vec<String> = medians
@@ -489,15 +508,18 @@ async fn flavor(server: &mut Server, name: &str) {
             median(ratios)
         );
     }
-    println!("\nFault round (server killed at 0.5 s, restarted at 1.0 s, 100 tasks, {CALL_TIMEOUT:?} call timeout):\n");
+    println!(
+        "\nFault round (server killed at 0.5 s, restarted at 1.0 s, 100 tasks, {CALL_TIMEOUT:?} call timeout):\n"
+    );
     println!("| client | ok | failed | hung (> timeout + 250 ms) | first success after restart |");
     println!("|---|---|---|---|---|");
     for (kind, name) in NAMES.iter().enumerate() {
         let client = Client::open(kind, server.addr()).await;
         let fault = fault_round(server, &client).await;
-        let back = fault
-            .back_after
-            .map_or_else(|| "never".to_owned(), |after| format!("{:.0} ms", after.as_secs_f64() * 1e3));
+        let back = fault.back_after.map_or_else(
+            || "never".to_owned(),
+            |after| format!("{:.0} ms", after.as_secs_f64() * 1e3),
+        );
         println!(
             "| {name} | {} | {} | {} | {back} |",
             fault.ok, fault.failed, fault.hung
