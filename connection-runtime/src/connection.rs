@@ -77,7 +77,10 @@ pub trait Connection: Sized + Send + 'static {
     /// Writes out what the handlers before it buffered: runs once the
     /// mailbox is drained after events were handled, before the connection
     /// waits for the next one (or after 128 events without a pause), and
-    /// before a connect, disconnect or stop that follows them. Transitions
+    /// before a connect, disconnect or stop that follows them. On a drained
+    /// mailbox the connection's task first yields once to the scheduler, so
+    /// that callers answered by the batch can add their next requests to
+    /// it: a caller's next request can share its predecessor's write. Transitions
     /// and a stop requested here take effect as from any other handler; a
     /// connect or disconnect already due when it runs goes first. The
     /// default does nothing.

@@ -233,6 +233,8 @@ struct Machine<'a, C: Connection> {
     /// Callbacks run since the last `flush` (only counted when the
     /// connection has a `#[flush]` handler).
     unflushed: u32,
+    /// The task yielded once since the last `flush`, to let the batch grow.
+    flush_yielded: bool,
 }
 
 /// The task body: incarnations of the connection until one ends for good
@@ -369,6 +371,7 @@ fn incarnation<'a, C: Connection>(
         idle_at: None,
         timer: None,
         unflushed: 0,
+        flush_yielded: false,
     };
     let first = match init {
         // `init` connected by itself.
@@ -485,12 +488,22 @@ impl<C: Connection> Machine<'_, C> {
                                 }
                                 // The batch is done: before waiting, or after many
                                 // events without a pause, what its handlers buffered
-                                // is written out.
-                                if self.flush_due()
-                                    && (self.shared.inbox.is_empty()
-                                        || self.unflushed >= FLUSH_AT_LEAST_EVERY)
-                                {
-                                    break 'event self.flush().await;
+                                // is written out. On an empty mailbox the task first
+                                // yields once, so that callers just answered (on this
+                                // thread or another) can add to the batch: one write
+                                // for their requests instead of one each.
+                                if self.flush_due() {
+                                    if self.unflushed >= FLUSH_AT_LEAST_EVERY {
+                                        break 'event self.flush().await;
+                                    }
+                                    if self.shared.inbox.is_empty() {
+                                        if self.flush_yielded {
+                                            break 'event self.flush().await;
+                                        }
+                                        self.flush_yielded = true;
+                                        tokio::task::yield_now().await;
+                                        continue;
+                                    }
                                 }
                                 // One timer for both deadlines: a connection holds one `Sleep`,
                                 // not two, while it waits.
@@ -724,6 +737,7 @@ impl<C: Connection> Machine<'_, C> {
     /// otherwise be part of every connection's memory.
     async fn flush(&mut self) -> Step<C> {
         self.unflushed = 0;
+        self.flush_yielded = false;
         tracing::trace!("flush");
         let outcome = Box::pin(catch_panic(self.connection.flush(&mut self.ctx))).await;
         let step = self.after_handler(outcome);

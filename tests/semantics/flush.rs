@@ -209,6 +209,28 @@ async fn requests_queued_together_are_flushed_once_when_the_mailbox_is_drained()
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_caller_answered_in_a_batch_can_add_to_it_before_the_flush() {
+    let (log, links) = setup();
+    let client = Wire::new(&log, &links).start().await.unwrap();
+    client.ask("a", Then::Nothing).await.unwrap();
+    settle().await;
+    // One caller asking again as soon as it is answered: the connection
+    // yields once on the drained mailbox before flushing, so each next
+    // request joins the batch of the one before and each write carries two.
+    let caller = tokio::spawn(async move {
+        for _ in 0..10 {
+            client.ask("z", Then::Nothing).await.unwrap();
+        }
+        client
+    });
+    let _client = caller.await.unwrap();
+    settle().await;
+    let mut expected = vec!["a"];
+    expected.extend(["zz"; 5]);
+    assert_eq!(links.lock().unwrap().clone(), vec![expected]);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_mailbox_that_never_runs_dry_is_flushed_every_128_events() {
     let (log, links) = setup();
     let client = Wire::new(&log, &links).start().await.unwrap();
