@@ -1,6 +1,6 @@
 //! `connection::pipeline` over in-memory links (`tokio::io::duplex`): the
 //! test plays the server. Answers in order under concurrency, one write per
-//! drained batch, every caller answered when the link ends (closed, failed,
+//! drained batch (up to `max_batch` requests), every caller answered when the link ends (closed, failed,
 //! undecodable, unexpected, dropped by a disconnect, a stop), the in-flight
 //! bound, encode errors, and a handshake in `connect`.
 
@@ -291,26 +291,47 @@ async fn concurrent_callers_each_get_their_own_answer_in_order() {
     echo.await.unwrap();
 }
 
-#[tokio::test(start_paused = true)]
-async fn requests_of_one_batch_go_out_in_one_write() {
-    let (setup, mut peer) = start(lines(), None).await;
-    // 100 callers, all queued before the connection runs: one write.
-    let calls: Vec<_> = (0..100)
+/// `callers` callers, all queued before the connection runs, each
+/// answered in order: how many writes their requests took.
+async fn writes_for_one_batch(pipeline: Pipeline<OneLine>, callers: usize) -> usize {
+    let (setup, mut peer) = start(pipeline, None).await;
+    let calls: Vec<_> = (0..callers)
         .map(|n| {
             let client = setup.client.clone();
             tokio::spawn(async move { client.ask(format!("{n}")).await })
         })
         .collect();
-    for n in 0..100 {
+    for n in 0..callers {
         assert_eq!(peer.line().await, format!("{n}"));
     }
-    assert_eq!(peer.writes.load(Ordering::Relaxed), 1);
-    for n in 0..100 {
+    let writes = peer.writes.load(Ordering::Relaxed);
+    for n in 0..callers {
         peer.say(&format!("answer {n}")).await;
     }
     for (n, call) in calls.into_iter().enumerate() {
         assert_eq!(call.await.unwrap().unwrap().unwrap(), format!("answer {n}"));
     }
+    writes
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_of_one_batch_go_out_in_one_write() {
+    assert_eq!(writes_for_one_batch(lines(), 64).await, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_batch_is_written_every_max_batch_requests() {
+    // 64 by default: 100 requests in two writes, 64 and 36.
+    assert_eq!(writes_for_one_batch(lines(), 100).await, 2);
+    let ten = NonZeroUsize::new(10).unwrap();
+    assert_eq!(writes_for_one_batch(lines().max_batch(ten), 95).await, 10);
+    // Unbounded in requests: the byte bound alone (and the runtime's flush
+    // every 128 events).
+    let unbounded = NonZeroUsize::new(usize::MAX).unwrap();
+    assert_eq!(
+        writes_for_one_batch(lines().max_batch(unbounded), 120).await,
+        1
+    );
 }
 
 #[tokio::test(start_paused = true)]
