@@ -48,7 +48,13 @@ pub(crate) struct Command(Bytes);
 impl Command {
     /// The command `args` as an array of bulk strings.
     pub(crate) fn new(args: &[&[u8]]) -> Self {
-        let size = 16 + args.iter().map(|arg| arg.len() + 16).sum::<usize>();
+        // Sized exactly: `freeze` then keeps the allocation as it is
+        // instead of allocating a second one to share it.
+        let size = header_len(args.len())
+            + args
+                .iter()
+                .map(|arg| header_len(arg.len()) + arg.len() + 2)
+                .sum::<usize>();
         let mut out = BytesMut::with_capacity(size);
         header(&mut out, b'*', args.len());
         for arg in args {
@@ -58,6 +64,12 @@ impl Command {
         }
         Command(out.freeze())
     }
+}
+
+/// The length of the header `header` writes for `length`.
+fn header_len(length: usize) -> usize {
+    // The kind, the digits, `\r\n`.
+    1 + length.checked_ilog10().unwrap_or(0) as usize + 1 + 2
 }
 
 /// `*3\r\n` or `$5\r\n`, written by hand: `format!` costs more than the
@@ -220,6 +232,19 @@ mod tests {
         let (value, used) = parse(bytes).unwrap().unwrap();
         assert_eq!(used, bytes.len());
         value
+    }
+
+    #[test]
+    fn commands_are_encoded_into_exactly_their_size() {
+        let long = vec![b'v'; 1234];
+        let command = Command::new(&[b"SET", b"", b"0123456789", &long]);
+        let mut expected = b"*4\r\n$3\r\nSET\r\n$0\r\n\r\n$10\r\n0123456789\r\n$1234\r\n".to_vec();
+        expected.extend_from_slice(&long);
+        expected.extend_from_slice(b"\r\n");
+        assert_eq!(command.0, expected);
+        for length in [0, 9, 10, 99, 100, 12_345, usize::MAX] {
+            assert_eq!(header_len(length), 3 + length.to_string().len());
+        }
     }
 
     #[test]
