@@ -445,7 +445,7 @@ async fn flavor(server: &mut Server, name: &str) {
             client.close().await;
         }
     }
-    println!("\n### {name}\n");
+    println!("\n#### {name}\n");
     println!(
         "| measure | {} | best peer | ratio (ours / best peer, median of rounds) |",
         NAMES.join(" | ")
