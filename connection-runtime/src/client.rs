@@ -205,8 +205,9 @@ impl<C: Connection> Client<C> {
         self.timeout.duration()
     }
 
-    /// A clone of this client whose requests time out after `timeout` (kept
-    /// in nanoseconds: one of 584 years or more counts as 584 years).
+    /// A clone of this client whose requests time out after `timeout`; 30
+    /// years or more (`Duration::MAX`) is no timeout, as
+    /// [`without_timeout`](Self::without_timeout).
     #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> Self {
         Client {

@@ -170,7 +170,8 @@ impl<C: Connection> Context<C> {
 
     /// Arms the idle timeout: if no event (a message, the backoff firing)
     /// arrives within `after`, the `#[timeout]` handler runs. Any event
-    /// disarms it; a callback arms it again by calling this again.
+    /// disarms it; a callback arms it again by calling this again. 30 years
+    /// or more (`Duration::MAX`) is the original's `:infinity`: no timeout.
     pub fn idle_timeout(&mut self, after: Duration) {
         self.idle = Some(after);
     }
@@ -184,7 +185,8 @@ impl<C: Connection> Context<C> {
     }
 
     /// Delivers `info` to the `#[info]` handler after `after`, unless the
-    /// timer is cancelled first. Timers end with the connection.
+    /// timer is cancelled first. Timers end with the connection. After 30
+    /// years or more (`Duration::MAX`), never.
     pub fn send_after(&mut self, info: C::Info, after: Duration) -> Timer {
         let mailbox = self.mailbox.clone();
         self.feeds().send_after(&mailbox, info, after)

@@ -6,12 +6,31 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::time::{Sleep, sleep};
+use tokio::time::{Instant, Sleep, sleep};
+
+/// A delay this long or longer is never over: no timer is armed for it
+/// (30 years, tokio's own "far future"). Adding a larger one to an
+/// instant can overflow, and tokio's timer adds a millisecond to every
+/// deadline, so every delay the runtime is given passes through here.
+pub(crate) const NEVER: Duration = Duration::from_secs(60 * 60 * 24 * 365 * 30);
+
+/// The instant `after` from now, or `None` for a delay of [`NEVER`] or more.
+pub(crate) fn instant_after(after: Duration) -> Option<Instant> {
+    (after < NEVER).then(|| Instant::now() + after)
+}
+
+/// Sleeps for `after`, for ever if that is [`NEVER`] or more.
+pub(crate) async fn sleep_for(after: Duration) {
+    match instant_after(after) {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
 
 /// A timeout, or none, in one word: nanoseconds, `u64::MAX` for none.
 /// Clients are cloned into every task that uses them, and an
-/// `Option<Duration>` takes two words. A timeout of 584 years or more is
-/// kept as 584 years.
+/// `Option<Duration>` takes two words. A timeout of [`NEVER`] or more is
+/// none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Timeout(u64);
 
@@ -19,8 +38,11 @@ impl Timeout {
     /// No timeout: the work takes as long as it takes.
     pub(crate) const NONE: Timeout = Timeout(u64::MAX);
 
-    /// A timeout of `duration`.
+    /// A timeout of `duration`; none for [`NEVER`] or more.
     pub(crate) fn after(duration: Duration) -> Self {
+        if duration >= NEVER {
+            return Timeout::NONE;
+        }
         let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
         Timeout(nanos.min(u64::MAX - 1))
     }

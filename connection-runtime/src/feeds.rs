@@ -17,6 +17,7 @@ use tokio::task::AbortHandle;
 
 use crate::Connection;
 use crate::connection::Envelope;
+use crate::deadline::sleep_for;
 
 /// A timer started by [`Context::send_after`](crate::Context::send_after).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -59,7 +60,7 @@ impl Feeds {
         let id = self.next_id();
         let mailbox = mailbox.clone();
         let task = tokio::spawn(async move {
-            tokio::time::sleep(after).await;
+            sleep_for(after).await;
             if let Some(mailbox) = mailbox.upgrade() {
                 let source = Source::Timer(id);
                 let _ = mailbox.send(Envelope::Fed(source, info)).await;

@@ -30,7 +30,10 @@ pub enum Init<I> {
     /// Run `connect` with [`Attempt::Info`] before any message is handled,
     /// including calls sent just after `start` returned.
     Connect(I),
-    /// Run `connect` with [`Attempt::Backoff`] after this delay.
+    /// Run `connect` with [`Attempt::Backoff`] after this delay.    ///
+    /// A delay of 30 years or more, such as `Duration::MAX`, is the
+    /// original's `:infinity`: no timer; only a requested connect ends the
+    /// wait.
     Backoff(Duration),
     /// Do not start: `start` fails with
     /// [`StartError::Stopped`](crate::StartError::Stopped). `terminate` does
@@ -46,7 +49,10 @@ pub enum Connect {
     Ok,
     /// Not connected; try again after this delay (`connect` then runs with
     /// [`Attempt::Backoff`]). Any connect or disconnect before then cancels
-    /// the retry.
+    /// the retry.    ///
+    /// A delay of 30 years or more, such as `Duration::MAX`, is the
+    /// original's `:infinity`: no timer; only a requested connect ends the
+    /// wait.
     Backoff(Duration),
     /// Stop the connection: `terminate` runs, then the connection ends.
     Stop(Stop),
@@ -61,7 +67,10 @@ pub enum Disconnect<I> {
     Connect(I),
     /// Stay disconnected until something requests a connect.
     NoConnect,
-    /// Run `connect` with [`Attempt::Backoff`] after this delay.
+    /// Run `connect` with [`Attempt::Backoff`] after this delay.    ///
+    /// A delay of 30 years or more, such as `Duration::MAX`, is the
+    /// original's `:infinity`: no timer; only a requested connect ends the
+    /// wait.
     Backoff(Duration),
     /// Stop the connection: `terminate` runs, then the connection ends.
     Stop(Stop),

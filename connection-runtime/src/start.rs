@@ -61,7 +61,8 @@ impl Options {
     }
 
     /// The timeout of the returned client's requests; change it per client
-    /// with [`Client::with_timeout`].
+    /// with [`Client::with_timeout`]. 30 years or more (`Duration::MAX`) is
+    /// none.
     #[must_use]
     pub fn call_timeout(mut self, timeout: Duration) -> Self {
         self.call_timeout = timeout;
@@ -69,7 +70,8 @@ impl Options {
     }
 
     /// How long `init` may take before `start` gives up with
-    /// [`StartError::Timeout`].
+    /// [`StartError::Timeout`]. 30 years or more (`Duration::MAX`) is no
+    /// bound.
     #[must_use]
     pub fn init_timeout(mut self, timeout: Duration) -> Self {
         self.init_timeout = timeout;

@@ -19,6 +19,7 @@ use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::connection::{Envelope, WhenDisconnected};
 use crate::context::{Request, StopRequest};
+use crate::deadline::{NEVER, instant_after};
 use crate::panic::{PanicMessage, catch_panic};
 use crate::reply::dropping_as_stopped;
 use crate::restart::Restarter;
@@ -314,7 +315,9 @@ async fn restart<C: Connection>(
     inbox: &mut mpsc::Receiver<Envelope<C>>,
     batch_empty: bool,
 ) -> Result<Box<(C, Init<C::ConnectInfo>)>, Stop> {
-    let Some(delay) = restarter.next_delay(&reason) else {
+    // A wait of `NEVER` or more is no restart: waiting for ever would only
+    // keep the task alive.
+    let Some(delay) = restarter.next_delay(&reason).filter(|delay| *delay < NEVER) else {
         return Err(reason);
     };
     tracing::warn!(%reason, delay_ms = delay.as_millis(), "restart");
@@ -782,7 +785,7 @@ impl<C: Connection> Machine<'_, C> {
             return Err(Halt::requested(*stop));
         }
         if let Some(after) = self.ctx.idle.take() {
-            self.idle_at = Some(Instant::now() + after);
+            self.idle_at = instant_after(after);
         }
         Ok(value)
     }
@@ -800,7 +803,9 @@ impl<C: Connection> Machine<'_, C> {
 
     fn arm_backoff(&mut self, delay: Duration) {
         tracing::info!(delay_ms = delay.as_millis(), "backoff");
-        self.backoff = BackoffTimer::Armed(Instant::now() + delay);
+        // A delay of `NEVER` or more is the original's `:infinity`: no
+        // timer, only a requested connect ends the wait.
+        self.backoff = instant_after(delay).map_or(BackoffTimer::Off, BackoffTimer::Armed);
     }
 
     fn cancel_backoff(&mut self) {

@@ -162,7 +162,17 @@ pub(crate) struct StopOnDrop(pub(crate) Arc<Status>);
 
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
-        if self.0.is_alive() {
+        if !self.0.is_alive() {
+            return;
+        }
+        // Callbacks' panics are caught; one unwinding through here is the
+        // runtime's own: a bug, told loudly rather than as a quiet shutdown.
+        if std::thread::panicking() {
+            tracing::error!("the connection's task panicked outside its callbacks");
+            self.0.publish_stop(&Stop::Panic(
+                "the connection's runtime panicked outside its callbacks".to_owned(),
+            ));
+        } else {
             self.0.publish_stop(&task_dropped());
         }
     }
@@ -176,6 +186,25 @@ pub(crate) fn task_dropped() -> Stop {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_task_unwinding_past_its_guard_is_reported_as_a_panic_not_a_shutdown() {
+        let status = Status::new();
+        let guard = StopOnDrop(status.clone());
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            let _guard = guard;
+            panic!("a bug in the loop");
+        }));
+        assert!(unwound.is_err());
+        assert!(matches!(status.stop_reason(), Some(Stop::Panic(_))));
+
+        let status = Status::new();
+        drop(StopOnDrop(status.clone()));
+        assert_eq!(
+            status.stop_reason().map(|reason| reason.to_string()),
+            Some(task_dropped().to_string())
+        );
+    }
 
     #[test]
     fn the_state_word_keeps_the_flags_and_the_count_apart() {

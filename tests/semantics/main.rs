@@ -7,6 +7,7 @@ mod backoff;
 mod backoff_policy;
 mod batches;
 mod disconnect;
+mod durations;
 mod feeds;
 mod flush;
 mod idle;
