@@ -10,7 +10,7 @@ use crate::connection::Envelope;
 use crate::deadline::{Elapsed, Timeout, within};
 use crate::reply::{Answer, dropping_as_stopped};
 use crate::status::Status;
-use crate::{CallError, Connection, ReplyTo, Stop};
+use crate::{CallError, Connection, Options, ReplyTo, Stop};
 
 /// The generic handle to a running connection.
 ///
@@ -57,11 +57,15 @@ impl<C: Connection> Client<C> {
     ///
     /// [`CallError::Timeout`] when no answer came in time,
     /// [`CallError::Stopped`] when the connection stopped before answering,
-    /// [`CallError::NoReply`] when the handler dropped the `ReplyTo`.
+    /// [`CallError::NoReply`] when the handler dropped the `ReplyTo`,
+    /// [`CallError::CallingSelf`] when made from the connection's own task.
     pub async fn call<R>(
         &self,
         request: impl FnOnce(ReplyTo<R>) -> C::Message,
     ) -> Result<R, CallError> {
+        if self.status.is_own_task() {
+            return Err(CallError::CallingSelf);
+        }
         let (reply_to, answer) = ReplyTo::pair();
         // Any incarnation that ends from now on may be the one that loses
         // this request.
@@ -110,7 +114,9 @@ impl<C: Connection> Client<C> {
     /// # Errors
     ///
     /// [`CallError::Timeout`] when the mailbox stayed full,
-    /// [`CallError::Stopped`] when the connection has stopped.
+    /// [`CallError::Stopped`] when the connection has stopped,
+    /// [`CallError::Full`] when the mailbox is full and this is the
+    /// connection's own task (which cannot wait for itself).
     pub async fn cast(&self, message: C::Message) -> Result<(), CallError> {
         self.enqueue(Envelope::Message(message)).await
     }
@@ -151,6 +157,17 @@ impl<C: Connection> Client<C> {
         InfoSender::new(self.mailbox.downgrade(), self.status.clone())
     }
 
+    /// A handle that does not keep the connection alive; it gives a client
+    /// back (with this one's timeout) while the connection runs.
+    #[must_use]
+    pub fn downgrade(&self) -> WeakClient<C> {
+        WeakClient {
+            mailbox: self.mailbox.downgrade(),
+            status: self.status.clone(),
+            timeout: self.timeout,
+        }
+    }
+
     /// Asks the connection to stop with `reason` once the requests queued
     /// before this one are handled, and waits (for at most this client's
     /// timeout) until `terminate` has run.
@@ -158,8 +175,14 @@ impl<C: Connection> Client<C> {
     /// # Errors
     ///
     /// [`CallError::Stopped`] when the connection had already stopped, or
-    /// stopped for another reason first; [`CallError::Timeout`].
+    /// stopped for another reason first; [`CallError::Timeout`] (the stop is
+    /// still seen through: only the wait for it ended);
+    /// [`CallError::CallingSelf`] from the connection's own task, which
+    /// stops itself with `ctx.stop(reason)` instead.
     pub async fn stop(&self, reason: Stop) -> Result<(), CallError> {
+        if self.status.is_own_task() {
+            return Err(CallError::CallingSelf);
+        }
         let (done, stopped) = oneshot::channel();
         let exchange = async {
             if self
@@ -236,6 +259,10 @@ impl<C: Connection> Client<C> {
         let envelope = match self.mailbox.try_send(envelope) {
             Ok(()) => return Ok(()),
             Err(mpsc::error::TrySendError::Closed(_)) => return Err(self.status.stopped_now()),
+            // Waiting for room would wait for the task that makes it.
+            Err(mpsc::error::TrySendError::Full(_)) if self.status.is_own_task() => {
+                return Err(CallError::Full);
+            }
             Err(mpsc::error::TrySendError::Full(envelope)) => envelope,
         };
         let send = async {
@@ -271,6 +298,108 @@ impl<C: Connection> fmt::Debug for Client<C> {
     }
 }
 
+/// A handle to a connection that does not keep it alive: the connection
+/// stops once every [`Client`] is dropped, whatever `WeakClient`s remain.
+///
+/// For a connection that needs a handle to itself (to give to tasks it
+/// spawns, or to keep in its state): a [`Client`] kept there would keep it
+/// running for ever after every outside client is gone. Get one from
+/// [`Client::downgrade`] or [`Context::weak_client`](crate::Context::weak_client);
+/// [`upgrade`](WeakClient::upgrade) it for each use.
+///
+/// ```
+/// use connection::{connection, Attempt, Connect, Context, Disconnect, WeakClient};
+///
+/// struct Worker {
+///     me: Option<WeakClient<Worker>>,
+/// }
+///
+/// #[connection]
+/// impl Worker {
+///     #[connect]
+///     async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+///         // Kept in the state without keeping the connection alive.
+///         self.me = Some(ctx.weak_client());
+///         Connect::Ok
+///     }
+///
+///     #[disconnect]
+///     async fn disconnect(&mut self, _info: ()) -> Disconnect<()> {
+///         Disconnect::NoConnect
+///     }
+///
+///     #[call]
+///     async fn ping(&mut self) -> &'static str {
+///         "pong"
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let client = Worker { me: None }.start().await.unwrap();
+/// let weak = client.as_ref().downgrade();
+/// assert_eq!(weak.upgrade().unwrap().ping().await.unwrap(), "pong");
+/// drop(client);
+/// // The last client is gone: the connection stops, weak handles or not.
+/// while weak.is_alive() {
+///     tokio::task::yield_now().await;
+/// }
+/// assert!(weak.upgrade().is_none());
+/// # }
+/// ```
+pub struct WeakClient<C: Connection> {
+    mailbox: mpsc::WeakSender<Envelope<C>>,
+    status: Arc<Status>,
+    timeout: Timeout,
+}
+
+impl<C: Connection> WeakClient<C> {
+    pub(crate) fn new(mailbox: mpsc::WeakSender<Envelope<C>>, status: Arc<Status>) -> Self {
+        WeakClient {
+            mailbox,
+            status,
+            timeout: Timeout::after(Options::DEFAULT_CALL_TIMEOUT),
+        }
+    }
+
+    /// A client of the connection, or `None` once every client is gone
+    /// (the connection is then stopping or stopped).
+    #[must_use]
+    pub fn upgrade(&self) -> Option<C::Client> {
+        let mailbox = self.mailbox.upgrade()?;
+        Some(C::Client::from(Client {
+            mailbox,
+            status: self.status.clone(),
+            timeout: self.timeout,
+        }))
+    }
+
+    /// Whether the connection is still running.
+    #[must_use]
+    pub fn is_alive(&self) -> bool {
+        self.status.is_alive()
+    }
+}
+
+impl<C: Connection> Clone for WeakClient<C> {
+    fn clone(&self) -> Self {
+        WeakClient {
+            mailbox: self.mailbox.clone(),
+            status: self.status.clone(),
+            timeout: self.timeout,
+        }
+    }
+}
+
+impl<C: Connection> fmt::Debug for WeakClient<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakClient")
+            .field("connection", &std::any::type_name::<C>())
+            .field("alive", &self.is_alive())
+            .finish()
+    }
+}
+
 /// A sender to a connection's `#[info]` handler that does not keep the
 /// connection alive (the original's plain `send` to the process).
 ///
@@ -290,11 +419,17 @@ impl<C: Connection> InfoSender<C> {
     ///
     /// # Errors
     ///
-    /// [`CallError::Stopped`] when the connection has stopped or is stopping.
+    /// [`CallError::Stopped`] when the connection has stopped or is stopping;
+    /// [`CallError::Full`] when the mailbox is full and this is the
+    /// connection's own task (which cannot wait for itself).
     pub async fn send(&self, info: C::Info) -> Result<(), CallError> {
         let Some(mailbox) = self.mailbox.upgrade() else {
             return Err(CallError::Stopped(self.status.stopped().await));
         };
+        if self.status.is_own_task() {
+            // Waiting for room would wait for the task that makes it.
+            return try_enqueue(&mailbox, &self.status, Envelope::Info(info));
+        }
         match mailbox.send(Envelope::Info(info)).await {
             Ok(()) => Ok(()),
             Err(_) => Err(CallError::Stopped(self.status.stopped().await)),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_core::Stream;
 use tokio::sync::mpsc;
 
-use crate::client::InfoSender;
+use crate::client::{InfoSender, WeakClient};
 use crate::connection::Envelope;
 use crate::feeds::{Attachment, Feeds, Timer};
 use crate::status::Status;
@@ -336,6 +336,16 @@ impl<C: Connection> Context<C> {
     #[must_use]
     pub fn info_sender(&self) -> InfoSender<C> {
         InfoSender::new(self.mailbox.clone(), self.status.clone())
+    }
+
+    /// A handle to this connection that does not keep it alive, for its own
+    /// state or the tasks it spawns; upgraded clients have the default call
+    /// timeout (5 s). Requests from the connection's own task to itself
+    /// fail with [`CallError::CallingSelf`](crate::CallError::CallingSelf):
+    /// hand the client to another task, or use the context.
+    #[must_use]
+    pub fn weak_client(&self) -> WeakClient<C> {
+        WeakClient::new(self.mailbox.clone(), self.status.clone())
     }
 
     /// Sends a call's reply now, or after `terminate` if a stop was

@@ -88,8 +88,15 @@ pub enum CallError {
     /// ([`WhenDisconnected::Reject`](crate::WhenDisconnected::Reject)).
     NotConnected,
     /// A non-waiting send found the mailbox full, or a request to hold until
-    /// the connection is up found that queue full.
+    /// the connection is up found that queue full; or the connection's own
+    /// task found its mailbox full (waiting would wait for itself).
     Full,
+    /// The connection's own task made a request of itself (a call, or a
+    /// `stop` through a client): it would wait for the handler that made
+    /// it, so it fails at once, not run (the original's `:calling_self`).
+    /// From a handler, use the context instead (`ctx.stop(..)`,
+    /// `ctx.connect(..)`), or call the method on `self`.
+    CallingSelf,
 }
 
 impl fmt::Display for CallError {
@@ -102,6 +109,9 @@ impl fmt::Display for CallError {
             }
             CallError::NotConnected => f.write_str("the connection is not connected"),
             CallError::Full => f.write_str("the connection's mailbox is full"),
+            CallError::CallingSelf => f.write_str(
+                "a connection made a request of itself from its own task, which would wait for itself",
+            ),
         }
     }
 }

@@ -104,7 +104,7 @@ mod state_machine;
 mod status;
 
 pub use crate::backoff::{Backoff, InvalidBackoff};
-pub use crate::client::{Client, InfoSender};
+pub use crate::client::{Client, InfoSender, WeakClient};
 pub use crate::connection::{Connection, WhenDisconnected};
 pub use crate::context::Context;
 pub use crate::error::{CallError, StartError, Stop};
@@ -184,7 +184,7 @@ pub struct ReadmeDoctests;
 /// holds between versions; the macros crate is pinned to this exact version.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::client::{Client, InfoSender};
+    pub use crate::client::{Client, InfoSender, WeakClient};
     pub use crate::connection::{Connection, WhenDisconnected};
     pub use crate::context::Context;
     pub use crate::error::{CallError, StartError, Stop};

@@ -6,10 +6,12 @@
 //! atomic, the reasons sit behind a mutex only the slow paths take, and the
 //! whole costs about a third of a `watch` channel's memory per connection.
 
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
+use tokio::task;
 
 use crate::{CallError, Stop};
 
@@ -21,7 +23,7 @@ const STOPPED: u64 = 2;
 /// the bits above the two flags).
 const ONE_END: u64 = 4;
 
-/// Kept small: this is part of every connection's memory (56 bytes, so that
+/// Kept small: this is part of every connection's memory (64 bytes, so that
 /// with its `Arc` it takes one 80-byte allocation).
 pub(crate) struct Status {
     /// Whether connected, whether stopped for good, and how many
@@ -31,6 +33,9 @@ pub(crate) struct Status {
     /// Created with the first reason: set once or rarely.
     reasons: Mutex<Option<Box<Reasons>>>,
     changed: Notify,
+    /// The connection's own task ([`task_number`]; 0 until it starts): a
+    /// request it sends to its own mailbox would wait for itself.
+    task: AtomicU64,
 }
 
 #[derive(Default)]
@@ -47,7 +52,20 @@ impl Status {
             state: AtomicU64::new(0),
             reasons: Mutex::default(),
             changed: Notify::new(),
+            task: AtomicU64::new(0),
         })
+    }
+
+    /// Records the running task as the connection's own.
+    pub(crate) fn set_task(&self) {
+        self.task.store(task_number(), Ordering::Relaxed);
+    }
+
+    /// Whether the caller runs on the connection's own task. Only while the
+    /// connection is alive: an ended task's id may be given to another.
+    pub(crate) fn is_own_task(&self) -> bool {
+        let own = self.task.load(Ordering::Relaxed);
+        own != 0 && own == task_number() && self.is_alive()
     }
 
     fn reasons(&self) -> MutexGuard<'_, Option<Box<Reasons>>> {
@@ -178,14 +196,77 @@ impl Drop for StopOnDrop {
     }
 }
 
+/// The running tokio task's id as a number, 0 outside a task. `task::Id`
+/// is opaque; its `Hash` writes the number, which this reads back, so that
+/// [`Status`] keeps it in one atomic word (an `OnceLock<Id>` would take two
+/// and push every connection's status into a larger allocation).
+fn task_number() -> u64 {
+    /// Keeps what is hashed: the id's one `u64`, or its bytes folded.
+    struct Number(u64);
+
+    impl Hasher for Number {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+
+        fn write(&mut self, bytes: &[u8]) {
+            for &byte in bytes {
+                self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+            }
+        }
+
+        fn write_u64(&mut self, number: u64) {
+            self.0 = number;
+        }
+    }
+
+    task::try_id().map_or(0, |id| {
+        let mut number = Number(0);
+        id.hash(&mut number);
+        // Never 0, which means "no task".
+        number.finish().max(1)
+    })
+}
+
 /// The reason reported when the task vanished without stopping.
 pub(crate) fn task_dropped() -> Stop {
     Stop::shutdown("the connection's task was dropped")
 }
 
+// What every connection keeps: see `Status`.
+const _: () = assert!(std::mem::size_of::<Status>() <= 64);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn each_task_has_its_own_number_and_no_task_none() {
+        assert_eq!(std::thread::spawn(task_number).join().unwrap(), 0);
+        let here = tokio::spawn(async { (task_number(), task_number()) });
+        let there = tokio::spawn(async { task_number() });
+        let (here_once, here_again) = here.await.unwrap();
+        let there = there.await.unwrap();
+        assert_ne!(here_once, 0);
+        assert_eq!(here_once, here_again);
+        assert_ne!(here_once, there);
+    }
+
+    #[tokio::test]
+    async fn only_the_recorded_task_is_the_connections_own_while_it_is_alive() {
+        let status = Status::new();
+        assert!(!status.is_own_task(), "no task recorded yet");
+        let recorded = status.clone();
+        tokio::spawn(async move {
+            recorded.set_task();
+            assert!(recorded.is_own_task());
+            recorded.publish_stop(&Stop::Normal);
+            assert!(!recorded.is_own_task(), "stopped");
+        })
+        .await
+        .unwrap();
+        assert!(!status.is_own_task(), "another task");
+    }
 
     #[test]
     fn a_task_unwinding_past_its_guard_is_reported_as_a_panic_not_a_shutdown() {

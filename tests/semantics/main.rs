@@ -6,6 +6,7 @@ mod probe;
 mod backoff;
 mod backoff_policy;
 mod batches;
+mod calling_self;
 mod disconnect;
 mod durations;
 mod feeds;
