@@ -37,10 +37,17 @@ impl<C: Connection> Client<C> {
         status: Arc<Status>,
         timeout: Duration,
     ) -> Self {
+        Client::counted(mailbox, status, Timeout::after(timeout))
+    }
+
+    /// Every client is counted in the status: the last one dropped asks
+    /// the connection to stop within its shutdown timeout.
+    fn counted(mailbox: mpsc::Sender<Envelope<C>>, status: Arc<Status>, timeout: Timeout) -> Self {
+        status.client_added();
         Client {
             mailbox,
             status,
-            timeout: Timeout::after(timeout),
+            timeout,
         }
     }
 
@@ -184,6 +191,7 @@ impl<C: Connection> Client<C> {
             return Err(CallError::CallingSelf);
         }
         let (done, stopped) = oneshot::channel();
+        let asked = reason.clone();
         let exchange = async {
             if self
                 .mailbox
@@ -193,6 +201,9 @@ impl<C: Connection> Client<C> {
             {
                 return Err(CallError::Stopped(self.stopped().await));
             }
+            // From now on, a callback that holds the stop up is bounded by
+            // the shutdown timeout.
+            self.status.ask_shutdown(Some(&asked));
             match stopped.await {
                 Ok(()) => Ok(()),
                 Err(_) => Err(CallError::Stopped(self.stopped().await)),
@@ -233,10 +244,9 @@ impl<C: Connection> Client<C> {
     /// [`without_timeout`](Self::without_timeout).
     #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> Self {
-        Client {
-            timeout: Timeout::after(timeout),
-            ..self.clone()
-        }
+        let mut client = self.clone();
+        client.timeout = Timeout::after(timeout);
+        client
     }
 
     /// A clone of this client whose requests wait as long as it takes. A
@@ -247,10 +257,9 @@ impl<C: Connection> Client<C> {
     /// still answer at once.
     #[must_use]
     pub fn without_timeout(&self) -> Self {
-        Client {
-            timeout: Timeout::NONE,
-            ..self.clone()
-        }
+        let mut client = self.clone();
+        client.timeout = Timeout::NONE;
+        client
     }
 
     async fn enqueue(&self, envelope: Envelope<C>) -> Result<(), CallError> {
@@ -280,11 +289,13 @@ impl<C: Connection> Client<C> {
 
 impl<C: Connection> Clone for Client<C> {
     fn clone(&self) -> Self {
-        Client {
-            mailbox: self.mailbox.clone(),
-            status: self.status.clone(),
-            timeout: self.timeout,
-        }
+        Client::counted(self.mailbox.clone(), self.status.clone(), self.timeout)
+    }
+}
+
+impl<C: Connection> Drop for Client<C> {
+    fn drop(&mut self) {
+        self.status.client_dropped();
     }
 }
 
@@ -367,11 +378,11 @@ impl<C: Connection> WeakClient<C> {
     #[must_use]
     pub fn upgrade(&self) -> Option<C::Client> {
         let mailbox = self.mailbox.upgrade()?;
-        Some(C::Client::from(Client {
+        Some(C::Client::from(Client::counted(
             mailbox,
-            status: self.status.clone(),
-            timeout: self.timeout,
-        }))
+            self.status.clone(),
+            self.timeout,
+        )))
     }
 
     /// Whether the connection is still running.

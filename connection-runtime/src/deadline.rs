@@ -168,7 +168,10 @@ mod tests {
             assert_eq!(Timeout::after(duration).duration(), Some(duration));
         }
         assert_eq!(Timeout::NONE.duration(), None);
-        let longest = Timeout::after(Duration::MAX).duration();
-        assert_eq!(longest, Some(Duration::from_nanos(u64::MAX - 1)));
+        // 30 years or more is none.
+        assert_eq!(Timeout::after(Duration::MAX).duration(), None);
+        assert_eq!(Timeout::after(NEVER).duration(), None);
+        let longest = NEVER - Duration::from_nanos(1);
+        assert_eq!(Timeout::after(longest).duration(), Some(longest));
     }
 }

@@ -99,6 +99,7 @@ mod panic;
 pub mod pipeline;
 mod reply;
 mod restart;
+mod shutdown;
 mod start;
 mod state_machine;
 mod status;

@@ -29,7 +29,9 @@ pub(crate) type PanicMessage = Box<String>;
 ///
 /// Unwind safety is asserted because a panicking callback stops the
 /// connection: the only code that still sees the state afterwards is
-/// `terminate`, which the original also runs on the state as it was left.
+/// `terminate`, and it sees the state as the panic left it (the original
+/// gives `terminate` the state from before the crashing callback, which a
+/// `&mut self` callback cannot offer without a copy).
 pub(crate) fn catch_panic<F: Future>(future: F) -> CatchPanic<F> {
     CatchPanic { future }
 }
@@ -38,12 +40,20 @@ impl<F: Future> Future for CatchPanic<F> {
     type Output = Result<F::Output, PanicMessage>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let future = self.project().future;
-        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(Box::new(panic_message(payload.as_ref())))),
-        }
+        poll_catching(self.project().future, cx)
+    }
+}
+
+/// Polls `future`, returning the panic's message if the poll panics.
+#[inline(always)]
+pub(crate) fn poll_catching<F: Future>(
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<F::Output, PanicMessage>> {
+    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(payload) => Poll::Ready(Err(Box::new(panic_message(payload.as_ref())))),
     }
 }
 

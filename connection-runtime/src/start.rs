@@ -34,6 +34,7 @@ pub struct Options {
     mailbox_capacity: NonZeroUsize,
     call_timeout: Duration,
     init_timeout: Duration,
+    shutdown_timeout: Duration,
     backoff: Arc<dyn Fn() -> Backoff + Send + Sync>,
     queue_capacity: NonZeroUsize,
 }
@@ -45,6 +46,8 @@ impl Options {
     pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
     /// The default init timeout: 5 seconds.
     pub const DEFAULT_INIT_TIMEOUT: Duration = Duration::from_secs(5);
+    /// The default shutdown timeout: 5 seconds (OTP's default for a worker).
+    pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
     /// How many requests the mailbox holds before senders wait (or
     /// `try_cast` fails with [`CallError::Full`](crate::CallError::Full)).
@@ -75,6 +78,27 @@ impl Options {
     #[must_use]
     pub fn init_timeout(mut self, timeout: Duration) -> Self {
         self.init_timeout = timeout;
+        self
+    }
+
+    /// How long a callback may hold up a stop asked for from outside (a
+    /// client's [`stop`](crate::Client::stop), or the last client dropped),
+    /// like OTP's shutdown timeout. From the moment the stop is asked for,
+    /// each callback that runs or is running (a `connect` stuck on an
+    /// address that never answers, a handler waiting for ever) gets this
+    /// long; past it, its future is dropped (cancelled where it waited),
+    /// `terminate` runs on the state as the callback left it (as after a
+    /// panic, and no `flush` first), then the connection ends with the
+    /// stop's reason and every waiting caller gets its error. `terminate`
+    /// gets the same bound. Default: 5 s; 30 years or more (`Duration::MAX`)
+    /// is no bound.
+    ///
+    /// A stop requested by the connection itself (`ctx.stop`, a
+    /// callback's `Stop`) is not bounded: it comes from a callback that
+    /// has returned.
+    #[must_use]
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
         self
     }
 
@@ -123,6 +147,12 @@ impl Options {
     pub fn get_init_timeout(&self) -> Duration {
         self.init_timeout
     }
+
+    /// The shutdown timeout.
+    #[must_use]
+    pub fn get_shutdown_timeout(&self) -> Duration {
+        self.shutdown_timeout
+    }
 }
 
 /// The default backoff policy, one for every connection: a connection keeps
@@ -140,6 +170,7 @@ impl Default for Options {
             mailbox_capacity: Self::DEFAULT_MAILBOX_CAPACITY,
             call_timeout: Self::DEFAULT_CALL_TIMEOUT,
             init_timeout: Self::DEFAULT_INIT_TIMEOUT,
+            shutdown_timeout: Self::DEFAULT_SHUTDOWN_TIMEOUT,
             backoff: default_backoff_policy(),
             queue_capacity: Self::DEFAULT_MAILBOX_CAPACITY,
         }
@@ -152,6 +183,7 @@ impl fmt::Debug for Options {
             .field("mailbox_capacity", &self.mailbox_capacity)
             .field("call_timeout", &self.call_timeout)
             .field("init_timeout", &self.init_timeout)
+            .field("shutdown_timeout", &self.shutdown_timeout)
             .field("queue_capacity", &self.queue_capacity)
             .field("backoff", &(self.backoff)())
             .finish()
@@ -288,7 +320,7 @@ async fn launch<C: Connection>(
         return Err(StartError::Stopped(reason));
     }
     let (mailbox, inbox) = mpsc::channel(options.mailbox_capacity.get());
-    let status = Status::new();
+    let status = Status::new(Timeout::after(options.shutdown_timeout));
     let shared = Shared {
         inbox,
         weak_mailbox: mailbox.downgrade(),
@@ -299,7 +331,11 @@ async fn launch<C: Connection>(
         batch: Vec::new(),
     };
     let first = Box::new((connection, init));
-    tokio::spawn(in_span(state_machine::run(shared, first, restarter), span));
+    let task = in_span(state_machine::run(shared, first, restarter), span);
+    if std::env::var_os("XSIZE").is_some() {
+        eprintln!("task future: {} bytes", std::mem::size_of_val(&task));
+    }
+    tokio::spawn(task);
     Ok(C::Client::from(Client::new(
         mailbox,
         status,

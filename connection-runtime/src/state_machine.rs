@@ -23,6 +23,7 @@ use crate::deadline::{NEVER, instant_after};
 use crate::panic::{PanicMessage, catch_panic};
 use crate::reply::dropping_as_stopped;
 use crate::restart::Restarter;
+use crate::shutdown::{Interrupted, bounded};
 use crate::status::{Status, StopOnDrop};
 use crate::{Attempt, Backoff, CallError, Connect, Connection, Context, Disconnect, Init, Stop};
 
@@ -141,6 +142,9 @@ struct Halt {
     done: Option<oneshot::Sender<()>>,
     /// Replies of the stopping callback, sent after `terminate`.
     held_replies: Vec<Box<dyn FnOnce() + Send>>,
+    /// A callback was cancelled past the shutdown timeout: what it left
+    /// half done is not flushed.
+    cancelled: bool,
 }
 
 impl Halt {
@@ -151,6 +155,7 @@ impl Halt {
             last: false,
             done: None,
             held_replies: Vec::new(),
+            cancelled: false,
         })
     }
 
@@ -161,6 +166,7 @@ impl Halt {
             last: false,
             done: None,
             held_replies: stop.held_replies,
+            cancelled: false,
         })
     }
 
@@ -171,6 +177,7 @@ impl Halt {
             last: true,
             done,
             held_replies: Vec::new(),
+            cancelled: false,
         })
     }
 }
@@ -535,7 +542,8 @@ impl<C: Connection> Machine<'_, C> {
                                                 }
                                                 self.idle_at = None;
                                                 tracing::trace!("idle timeout");
-                                                let outcome = Box::pin(catch_panic(
+                                                let outcome = Box::pin(bounded(
+                                                    &self.shared.status,
                                                     self.connection.timeout(&mut self.ctx),
                                                 ))
                                                 .await;
@@ -608,7 +616,7 @@ impl<C: Connection> Machine<'_, C> {
                                 }
                             }
                         };
-                        let outcome = catch_panic(handling).await;
+                        let outcome = bounded(&self.shared.status, handling).await;
                         self.after_handler(outcome)
                     }
                 };
@@ -687,7 +695,11 @@ impl<C: Connection> Machine<'_, C> {
         self.cancel_backoff();
         self.idle_at = None;
         tracing::debug!(backoff = attempt.is_backoff(), "connect attempt");
-        let outcome = catch_panic(self.connection.connect(attempt, &mut self.ctx)).await;
+        let outcome = bounded(
+            &self.shared.status,
+            self.connection.connect(attempt, &mut self.ctx),
+        )
+        .await;
         if C::FLUSHES {
             // `connect` may have buffered a handshake.
             self.unflushed = self.unflushed.saturating_add(1);
@@ -715,7 +727,11 @@ impl<C: Connection> Machine<'_, C> {
         if let Some(feeds) = &mut self.ctx.feeds {
             feeds.end_link();
         }
-        let outcome = catch_panic(self.connection.disconnect(info, &mut self.ctx)).await;
+        let outcome = bounded(
+            &self.shared.status,
+            self.connection.disconnect(info, &mut self.ctx),
+        )
+        .await;
         let outcome = self.after_transition(outcome, "disconnect")?;
         self.set_connected(false);
         match outcome {
@@ -743,7 +759,11 @@ impl<C: Connection> Machine<'_, C> {
         self.unflushed = 0;
         self.flush_yielded = false;
         tracing::trace!("flush");
-        let outcome = Box::pin(catch_panic(self.connection.flush(&mut self.ctx))).await;
+        let outcome = Box::pin(bounded(
+            &self.shared.status,
+            self.connection.flush(&mut self.ctx),
+        ))
+        .await;
         let step = self.after_handler(outcome);
         self.unflushed = 0;
         step
@@ -752,7 +772,7 @@ impl<C: Connection> Machine<'_, C> {
     /// After a call, cast, info, timeout or flush handler: a panic or a
     /// requested stop halts; otherwise the requested transition runs next.
     #[inline]
-    fn after_handler(&mut self, outcome: Result<(), PanicMessage>) -> Step<C> {
+    fn after_handler(&mut self, outcome: Result<(), Interrupted>) -> Step<C> {
         if C::FLUSHES {
             self.unflushed = self.unflushed.saturating_add(1);
         }
@@ -764,7 +784,7 @@ impl<C: Connection> Machine<'_, C> {
     /// happens next, so a transition requested through the context is dropped.
     fn after_transition<R>(
         &mut self,
-        outcome: Result<R, PanicMessage>,
+        outcome: Result<R, Interrupted>,
         callback: &str,
     ) -> Result<R, Box<Halt>> {
         let value = self.settle(outcome)?;
@@ -777,10 +797,11 @@ impl<C: Connection> Machine<'_, C> {
         Ok(value)
     }
 
-    fn settle<R>(&mut self, outcome: Result<R, PanicMessage>) -> Result<R, Box<Halt>> {
+    fn settle<R>(&mut self, outcome: Result<R, Interrupted>) -> Result<R, Box<Halt>> {
         let value = match outcome {
             Ok(value) => value,
-            Err(panic) => return Err(self.panicked(*panic)),
+            Err(Interrupted::Panic(panic)) => return Err(self.panicked(*panic)),
+            Err(Interrupted::Shutdown) => return Err(self.cancelled()),
         };
         if let Some(stop) = self.ctx.stop.take() {
             return Err(Halt::requested(*stop));
@@ -800,6 +821,55 @@ impl<C: Connection> Machine<'_, C> {
             halt.held_replies = stop.held_replies;
         }
         halt
+    }
+
+    /// A callback ran past the shutdown timeout after a stop was asked for
+    /// from outside, and was cancelled: the connection stops for good with
+    /// the reason of the stop asked for (the first client's `stop`, or
+    /// `Normal` when every client is gone).
+    #[cold]
+    fn cancelled(&mut self) -> Box<Halt> {
+        let timeout_ms = self
+            .shared
+            .status
+            .shutdown_timeout()
+            .duration()
+            .map_or(u128::MAX, |timeout| timeout.as_millis());
+        tracing::error!(
+            timeout_ms,
+            "a callback held up a stop past the shutdown timeout and was cancelled"
+        );
+        let reason = self.shared.status.shutdown_reason();
+        let mut halt = Halt::last(reason, self.take_stop_request());
+        halt.cancelled = true;
+        // What the cancelled callback asked for is moot; the replies it
+        // held for a stop of its own still go out.
+        self.ctx.request = None;
+        if let Some(stop) = self.ctx.stop.take() {
+            halt.held_replies = stop.held_replies;
+        }
+        halt
+    }
+
+    /// Who waits for the first stop a client queued, taken out of the
+    /// batch or the mailbox (what is taken on the way stays in the batch,
+    /// answered with the reason when the connection ends).
+    fn take_stop_request(&mut self) -> Option<oneshot::Sender<()>> {
+        let batch = &mut self.shared.batch;
+        // The batch keeps the oldest last.
+        let queued = batch
+            .iter()
+            .rposition(|envelope| matches!(envelope, Envelope::Stop(_)));
+        if let Some(Envelope::Stop(stop)) = queued.map(|at| batch.remove(at)) {
+            return Some(stop.1);
+        }
+        while let Ok(envelope) = self.shared.inbox.try_recv() {
+            match envelope {
+                Envelope::Stop(stop) => return Some(stop.1),
+                other => self.shared.batch.insert(0, other),
+            }
+        }
+        None
     }
 
     fn arm_backoff(&mut self, delay: Duration) {
@@ -823,17 +893,28 @@ impl<C: Connection> Machine<'_, C> {
     fn stop(&mut self, mut halt: Box<Halt>) -> impl Future<Output = Ended> + '_ {
         async move {
             // What was buffered before the stop goes out, as it would have
-            // unbuffered; not after a panic, which may have left it half
-            // written. Whatever `flush` requests now is moot.
-            if self.flush_due() && !matches!(halt.reason, Stop::Panic(_)) {
+            // unbuffered; not after a panic or a cancelled callback, which
+            // may have left it half written. Whatever `flush` requests now
+            // is moot.
+            if self.flush_due() && !matches!(halt.reason, Stop::Panic(_)) && !halt.cancelled {
                 self.unflushed = 0;
-                let flushed = Box::pin(catch_panic(self.connection.flush(&mut self.ctx))).await;
+                let flushed = Box::pin(bounded(
+                    &self.shared.status,
+                    self.connection.flush(&mut self.ctx),
+                ))
+                .await;
                 self.ctx.request = None;
                 if let Some(stop) = self.ctx.stop.take() {
                     halt.held_replies.extend(stop.held_replies);
                 }
-                if let Err(panic) = flushed {
-                    halt.reason = Stop::Panic(*panic);
+                match flushed {
+                    Ok(()) => {}
+                    Err(Interrupted::Panic(panic)) => halt.reason = Stop::Panic(*panic),
+                    Err(Interrupted::Shutdown) => {
+                        tracing::error!(
+                            "flush held up the stop past the shutdown timeout: cancelled"
+                        );
+                    }
                 }
             }
             if let Some(feeds) = &mut self.ctx.feeds {
@@ -841,16 +922,27 @@ impl<C: Connection> Machine<'_, C> {
             }
             // The halt stays boxed across the await: this future is part of
             // the connection's memory for as long as it runs.
-            let terminated = Box::pin(catch_panic(self.connection.terminate(&halt.reason))).await;
-            if let Err(panic) = terminated {
+            let terminated = Box::pin(bounded(
+                &self.shared.status,
+                self.connection.terminate(&halt.reason),
+            ))
+            .await;
+            match terminated {
+                Ok(()) => {}
                 // As in the original, a crash in `terminate` replaces the reason.
-                halt.reason = Stop::Panic(*panic);
+                Err(Interrupted::Panic(panic)) => halt.reason = Stop::Panic(*panic),
+                Err(Interrupted::Shutdown) => {
+                    tracing::error!(
+                        "terminate held up the stop past the shutdown timeout: cancelled"
+                    );
+                }
             }
             let Halt {
                 reason,
                 last,
                 done,
                 held_replies,
+                cancelled: _,
             } = *halt;
             for reply in held_replies {
                 reply();

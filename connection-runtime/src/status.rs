@@ -11,20 +11,28 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
+use tokio::sync::futures::Notified;
 use tokio::task;
 
+use crate::deadline::Timeout;
 use crate::{CallError, Stop};
 
 /// [`Status::state`]: connected.
 const CONNECTED: u64 = 1;
 /// [`Status::state`]: stopped for good.
 const STOPPED: u64 = 2;
+/// [`Status::state`]: a stop was asked for from outside (a client's
+/// `stop`, or the last client gone): callbacks are bounded from now on.
+const SHUTDOWN: u64 = 4;
 /// [`Status::state`]: one more incarnation has ended (the count is kept in
-/// the bits above the two flags).
-const ONE_END: u64 = 4;
+/// bits 3 to 31).
+const ONE_END: u64 = 8;
+const ENDS: u64 = 0xffff_fff8;
+/// [`Status::state`]: one more client (the count is kept in the top 32 bits).
+const ONE_CLIENT: u64 = 1 << 32;
 
-/// Kept small: this is part of every connection's memory (64 bytes, so that
-/// with its `Arc` it takes one 80-byte allocation).
+/// Kept small: this is part of every connection's memory (72 bytes, so that
+/// with its `Arc` it takes one 88-byte allocation).
 pub(crate) struct Status {
     /// Whether connected, whether stopped for good, and how many
     /// incarnations have ended (one, unless supervised): one word, read by
@@ -36,6 +44,11 @@ pub(crate) struct Status {
     /// The connection's own task ([`task_number`]; 0 until it starts): a
     /// request it sends to its own mailbox would wait for itself.
     task: AtomicU64,
+    /// How long a callback may hold up a stop asked for from outside
+    /// (`Options::shutdown_timeout`). Here rather than in the task's state:
+    /// only a callback found waiting reads it, and every byte of the task's
+    /// future is part of every connection's memory.
+    shutdown_timeout: Timeout,
 }
 
 #[derive(Default)]
@@ -44,15 +57,18 @@ struct Reasons {
     stop: Option<Stop>,
     /// Why the last incarnation ended.
     last_end: Option<Stop>,
+    /// The first stop a client asked for.
+    asked: Option<Stop>,
 }
 
 impl Status {
-    pub(crate) fn new() -> Arc<Self> {
+    pub(crate) fn new(shutdown_timeout: Timeout) -> Arc<Self> {
         Arc::new(Status {
             state: AtomicU64::new(0),
             reasons: Mutex::default(),
             changed: Notify::new(),
             task: AtomicU64::new(0),
+            shutdown_timeout,
         })
     }
 
@@ -93,7 +109,58 @@ impl Status {
     }
 
     pub(crate) fn ends(&self) -> u64 {
-        self.state.load(Ordering::Acquire) / ONE_END
+        (self.state.load(Ordering::Acquire) & ENDS) / ONE_END
+    }
+
+    /// One more [`Client`](crate::Client).
+    pub(crate) fn client_added(&self) {
+        self.state.fetch_add(ONE_CLIENT, Ordering::Relaxed);
+    }
+
+    /// One client fewer: the last one gone asks the connection to stop.
+    pub(crate) fn client_dropped(&self) {
+        let before = self.state.fetch_sub(ONE_CLIENT, Ordering::AcqRel);
+        if before / ONE_CLIENT == 1 {
+            self.ask_shutdown(None);
+        }
+    }
+
+    /// A stop was asked for from outside, for `reason` (a client's `stop`)
+    /// or none (the last client gone): from now on a callback that keeps
+    /// the connection from stopping is cancelled after the shutdown
+    /// timeout.
+    pub(crate) fn ask_shutdown(&self, reason: Option<&Stop>) {
+        if let Some(reason) = reason {
+            self.reasons()
+                .get_or_insert_default()
+                .asked
+                .get_or_insert_with(|| reason.clone());
+        }
+        self.state.fetch_or(SHUTDOWN, Ordering::AcqRel);
+        self.changed.notify_waiters();
+    }
+
+    /// Why a connection cancelled past its shutdown timeout stops: the
+    /// first stop a client asked for, or `Normal` when every client is gone.
+    pub(crate) fn shutdown_reason(&self) -> Stop {
+        self.reasons()
+            .as_ref()
+            .and_then(|reasons| reasons.asked.clone())
+            .unwrap_or(Stop::Normal)
+    }
+
+    pub(crate) fn shutdown_timeout(&self) -> Timeout {
+        self.shutdown_timeout
+    }
+
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.state.load(Ordering::Acquire) & SHUTDOWN != 0
+    }
+
+    /// Registers for the next change of the state or the reasons (a
+    /// shutdown asked for, a stop published): enable it before checking.
+    pub(crate) fn changed(&self) -> Notified<'_> {
+        self.changed.notified()
     }
 
     pub(crate) fn set_connected(&self, connected: bool) {
@@ -108,7 +175,11 @@ impl Status {
     /// with it learns the reason from here.
     pub(crate) fn publish_end(&self, reason: &Stop) {
         self.reasons().get_or_insert_default().last_end = Some(reason.clone());
-        self.update(|state| (state & !CONNECTED) + ONE_END);
+        // The count wraps within its bits, never into the clients'.
+        self.update(|state| {
+            let ends = state.wrapping_add(ONE_END) & ENDS;
+            (state & !(CONNECTED | ENDS)) | ends
+        });
         self.changed.notify_waiters();
     }
 
@@ -234,7 +305,7 @@ pub(crate) fn task_dropped() -> Stop {
 }
 
 // What every connection keeps: see `Status`.
-const _: () = assert!(std::mem::size_of::<Status>() <= 64);
+const _: () = assert!(std::mem::size_of::<Status>() <= 72);
 
 #[cfg(test)]
 mod tests {
@@ -254,7 +325,7 @@ mod tests {
 
     #[tokio::test]
     async fn only_the_recorded_task_is_the_connections_own_while_it_is_alive() {
-        let status = Status::new();
+        let status = Status::new(Timeout::NONE);
         assert!(!status.is_own_task(), "no task recorded yet");
         let recorded = status.clone();
         tokio::spawn(async move {
@@ -270,7 +341,7 @@ mod tests {
 
     #[test]
     fn a_task_unwinding_past_its_guard_is_reported_as_a_panic_not_a_shutdown() {
-        let status = Status::new();
+        let status = Status::new(Timeout::NONE);
         let guard = StopOnDrop(status.clone());
         let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
             let _guard = guard;
@@ -279,7 +350,7 @@ mod tests {
         assert!(unwound.is_err());
         assert!(matches!(status.stop_reason(), Some(Stop::Panic(_))));
 
-        let status = Status::new();
+        let status = Status::new(Timeout::NONE);
         drop(StopOnDrop(status.clone()));
         assert_eq!(
             status.stop_reason().map(|reason| reason.to_string()),
@@ -289,7 +360,7 @@ mod tests {
 
     #[test]
     fn the_state_word_keeps_the_flags_and_the_count_apart() {
-        let status = Status::new();
+        let status = Status::new(Timeout::NONE);
         assert!(!status.is_connected() && status.is_alive() && status.ends() == 0);
 
         status.set_connected(true);
@@ -314,8 +385,37 @@ mod tests {
     }
 
     #[test]
+    fn the_last_client_gone_asks_for_a_shutdown_and_counts_stay_apart() {
+        let status = Status::new(Timeout::NONE);
+        status.client_added();
+        status.client_added();
+        status.set_connected(true);
+        status.client_dropped();
+        assert!(!status.is_shutting_down(), "one client is left");
+        for _ in 0..3 {
+            status.publish_end(&Stop::Normal);
+        }
+        assert_eq!(status.ends(), 3);
+        assert!(!status.is_shutting_down());
+        status.client_dropped();
+        assert!(status.is_shutting_down(), "the last client is gone");
+        assert_eq!(status.ends(), 3);
+        assert!(status.is_alive() && !status.is_connected());
+    }
+
+    #[test]
+    fn the_count_of_ends_wraps_within_its_bits() {
+        let status = Status::new(Timeout::NONE);
+        status.client_added();
+        status.state.fetch_or(ENDS, Ordering::Relaxed);
+        status.publish_end(&Stop::Normal);
+        assert_eq!(status.ends(), 0);
+        assert_eq!(status.state.load(Ordering::Relaxed) / ONE_CLIENT, 1);
+    }
+
+    #[test]
     fn the_first_stop_reason_stays() {
-        let status = Status::new();
+        let status = Status::new(Timeout::NONE);
         assert!(status.stop_reason().is_none());
         status.publish_stop(&Stop::error("first"));
         status.publish_stop(&Stop::Normal);
@@ -327,7 +427,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_caller_waiting_since_an_end_count_learns_the_next_end() {
-        let status = Status::new();
+        let status = Status::new(Timeout::NONE);
         status.publish_end(&Stop::error("old"));
         let waiter = {
             let status = status.clone();

@@ -15,5 +15,6 @@ mod idle;
 mod init_and_connect;
 mod replies;
 mod restart;
+mod shutdown;
 mod stop;
 mod when_disconnected;

@@ -77,6 +77,8 @@ pub struct Probe {
     pub connect_panics: bool,
     pub disconnect_panics: bool,
     pub terminate_panics: bool,
+    /// When set, `terminate` never returns.
+    pub terminate_hangs: bool,
     pub deferred: Vec<ReplyTo<u32>>,
     pub calls: u32,
 }
@@ -95,6 +97,7 @@ impl Probe {
             connect_panics: false,
             disconnect_panics: false,
             terminate_panics: false,
+            terminate_hangs: false,
             deferred: Vec::new(),
             calls: 0,
         }
@@ -258,6 +261,9 @@ impl Probe {
         tokio::task::yield_now().await;
         self.log.push(format!("terminate:{reason}"));
         assert!(!self.terminate_panics, "terminate panicked");
+        if self.terminate_hangs {
+            std::future::pending::<()>().await;
+        }
     }
 }
 
