@@ -23,8 +23,8 @@ async fn setup(keepalive: Duration) -> (Store, Server, KvClient) {
     let server = Server::start(SocketAddr::from(([127, 0, 0, 1], 0)), store.clone())
         .await
         .unwrap();
-    let client = Kv::new(server.addr(), keepalive)
-        .start_with(Kv::options())
+    let client = Kv::new(server.addr())
+        .start_with(Kv::options(keepalive))
         .await
         .unwrap();
     (store, server, client)

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 
 use crate::client::{InfoSender, WeakClient};
 use crate::connection::Envelope;
+use crate::deadline::Timeout;
 use crate::feeds::{Attachment, Feeds, Timer};
 use crate::status::Status;
 use crate::{Backoff, Connection, ReplyTo, Stop};
@@ -63,7 +64,8 @@ pub struct Context<C: Connection> {
     pub(crate) request: Option<Request<C>>,
     /// Boxed: rare, and this is part of every connection's memory.
     pub(crate) stop: Option<Box<StopRequest>>,
-    pub(crate) idle: Option<Duration>,
+    /// The idle timeout this callback asked for ([`IdleAsk`]).
+    pub(crate) idle: IdleAsk,
     /// Built on first use, and boxed: most connections never back off, and
     /// this is part of every connection's memory.
     backoff: Option<Box<Backoff>>,
@@ -73,6 +75,35 @@ pub struct Context<C: Connection> {
     pub(crate) feeds: Option<Box<Feeds>>,
     mailbox: mpsc::WeakSender<Envelope<C>>,
     status: Arc<Status>,
+}
+
+/// The idle timeout a callback asked for, in one word (this is part of
+/// every connection's memory): nanoseconds, [`IdleAsk::NEVER`] for none
+/// (the original's `:infinity`), [`IdleAsk::NOT_ASKED`] when the callback
+/// did not call [`Context::idle_timeout`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct IdleAsk(u64);
+
+impl IdleAsk {
+    pub(crate) const NOT_ASKED: IdleAsk = IdleAsk(u64::MAX);
+    const NEVER: IdleAsk = IdleAsk(u64::MAX - 1);
+
+    fn after(after: Duration) -> Self {
+        match Timeout::after(after).duration() {
+            // Below `NEVER` (30 years), so far below these two values.
+            Some(after) => IdleAsk(u64::try_from(after.as_nanos()).unwrap_or(u64::MAX - 2)),
+            None => IdleAsk::NEVER,
+        }
+    }
+
+    /// What was asked: `None` if nothing, `Some(None)` for no timeout.
+    pub(crate) fn asked(self) -> Option<Option<Duration>> {
+        match self {
+            IdleAsk::NOT_ASKED => None,
+            IdleAsk::NEVER => Some(None),
+            IdleAsk(nanos) => Some(Some(Duration::from_nanos(nanos))),
+        }
+    }
 }
 
 /// A stop requested through [`Context::stop`], and the replies held back
@@ -91,7 +122,7 @@ impl<C: Connection> Context<C> {
         Context {
             request: None,
             stop: None,
-            idle: None,
+            idle: IdleAsk::NOT_ASKED,
             backoff: None,
             backoff_policy,
             connected: false,
@@ -173,7 +204,7 @@ impl<C: Connection> Context<C> {
     /// disarms it; a callback arms it again by calling this again. 30 years
     /// or more (`Duration::MAX`) is the original's `:infinity`: no timeout.
     pub fn idle_timeout(&mut self, after: Duration) {
-        self.idle = Some(after);
+        self.idle = IdleAsk::after(after);
     }
 
     /// Whether the connection is connected: its last connect succeeded and
@@ -366,7 +397,7 @@ impl<C: Connection> fmt::Debug for Context<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
             .field("stopping", &self.stop.as_ref().map(|stop| &stop.reason))
-            .field("idle_timeout", &self.idle)
+            .field("idle_timeout", &self.idle.asked())
             .finish_non_exhaustive()
     }
 }

@@ -35,6 +35,7 @@ pub struct Options {
     call_timeout: Duration,
     init_timeout: Duration,
     shutdown_timeout: Duration,
+    idle_timeout: Option<Duration>,
     backoff: Arc<dyn Fn() -> Backoff + Send + Sync>,
     queue_capacity: NonZeroUsize,
 }
@@ -102,6 +103,19 @@ impl Options {
         self
     }
 
+    /// A standing idle timeout: armed again after every callback (and once
+    /// the connection has started), so that `#[timeout]` runs whenever
+    /// nothing happened for `timeout`. For a keepalive that cannot be lost
+    /// by a callback that forgets to arm it. A callback's own
+    /// [`Context::idle_timeout`](crate::Context::idle_timeout) replaces it
+    /// after that callback (`Duration::MAX`: none this time). Default: none,
+    /// as in the original, where each callback's return decides.
+    #[must_use]
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
     /// The backoff policy of the connection, reached through
     /// [`Context::backoff`](crate::Context::backoff): `policy` is called once
     /// per started connection, so jittered delays differ between
@@ -153,6 +167,12 @@ impl Options {
     pub fn get_shutdown_timeout(&self) -> Duration {
         self.shutdown_timeout
     }
+
+    /// The standing idle timeout, if one is set.
+    #[must_use]
+    pub fn get_idle_timeout(&self) -> Option<Duration> {
+        self.idle_timeout
+    }
 }
 
 /// The default backoff policy, one for every connection: a connection keeps
@@ -171,6 +191,7 @@ impl Default for Options {
             call_timeout: Self::DEFAULT_CALL_TIMEOUT,
             init_timeout: Self::DEFAULT_INIT_TIMEOUT,
             shutdown_timeout: Self::DEFAULT_SHUTDOWN_TIMEOUT,
+            idle_timeout: None,
             backoff: default_backoff_policy(),
             queue_capacity: Self::DEFAULT_MAILBOX_CAPACITY,
         }
@@ -184,6 +205,7 @@ impl fmt::Debug for Options {
             .field("call_timeout", &self.call_timeout)
             .field("init_timeout", &self.init_timeout)
             .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("idle_timeout", &self.idle_timeout)
             .field("queue_capacity", &self.queue_capacity)
             .field("backoff", &(self.backoff)())
             .finish()
@@ -329,6 +351,7 @@ async fn launch<C: Connection>(
         queue_capacity: options.queue_capacity.get(),
         backoff: options.backoff.clone(),
         batch: Vec::new(),
+        standing_idle: options.idle_timeout.map_or(Timeout::NONE, Timeout::after),
     };
     let first = Box::new((connection, init));
     let task = in_span(state_machine::run(shared, first, restarter), span);

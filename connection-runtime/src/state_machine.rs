@@ -18,8 +18,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::connection::{Envelope, WhenDisconnected};
-use crate::context::{Request, StopRequest};
-use crate::deadline::{NEVER, instant_after};
+use crate::context::{IdleAsk, Request, StopRequest};
+use crate::deadline::{NEVER, Timeout, instant_after};
 use crate::panic::{PanicMessage, catch_panic};
 use crate::reply::dropping_as_stopped;
 use crate::restart::Restarter;
@@ -49,6 +49,8 @@ pub(crate) struct Shared<C: Connection> {
     /// under one lock instead of one each; the buffer is freed whenever the
     /// mailbox runs dry, so an idle connection holds none.
     pub(crate) batch: Vec<Envelope<C>>,
+    /// `Options::idle_timeout`, for each incarnation's context.
+    pub(crate) standing_idle: Timeout,
 }
 
 impl<C: Connection> Shared<C> {
@@ -384,6 +386,12 @@ fn incarnation<'a, C: Connection>(
         unflushed: 0,
         flush_yielded: false,
     };
+    // The standing idle timeout counts from the start as from any callback.
+    machine.idle_at = machine
+        .shared
+        .standing_idle
+        .duration()
+        .and_then(instant_after);
     let first = match init {
         // `init` connected by itself.
         Init::Ok => {
@@ -806,8 +814,16 @@ impl<C: Connection> Machine<'_, C> {
         if let Some(stop) = self.ctx.stop.take() {
             return Err(Halt::requested(*stop));
         }
-        if let Some(after) = self.ctx.idle.take() {
-            self.idle_at = instant_after(after);
+        // The idle timeout this callback asked for, or else the standing
+        // one (`Options::idle_timeout`), counts from its return.
+        let asked = std::mem::replace(&mut self.ctx.idle, IdleAsk::NOT_ASKED);
+        match asked.asked() {
+            Some(after) => self.idle_at = after.and_then(instant_after),
+            None => {
+                if let Some(standing) = self.shared.standing_idle.duration() {
+                    self.idle_at = instant_after(standing);
+                }
+            }
         }
         Ok(value)
     }

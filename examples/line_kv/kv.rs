@@ -18,8 +18,6 @@ use tokio_util::codec::LinesCodec;
 pub(crate) struct Kv {
     addr: SocketAddr,
     link: Pipeline<LinesCodec>,
-    /// An idle link is pinged this often: a dead one is found and replaced.
-    keepalive: Duration,
 }
 
 #[connection(when_disconnected = queue)]
@@ -52,35 +50,38 @@ impl Kv {
         self.link.send(line, reply).await;
     }
 
-    /// Idle for `keepalive`: ping.
+    /// Nothing happened for the keepalive interval (the standing idle
+    /// timeout of [`Kv::options`]): ping, so that a link that died quietly
+    /// is found out and replaced.
     #[timeout]
     async fn keepalive(&mut self) {
-        let _ = self.link.send_unanswered("PING").await;
+        if self.link.is_attached() {
+            let _ = self.link.send_unanswered("PING").await;
+        }
     }
 
-    /// After every batch: write it out, and ping if nothing follows.
+    /// After every batch: write it out.
     #[flush]
-    async fn flush(&mut self, ctx: &mut Context<Self>) {
+    async fn flush(&mut self) {
         self.link.flush().await;
-        if self.link.is_attached() {
-            ctx.idle_timeout(self.keepalive);
-        }
     }
 }
 
 impl Kv {
-    pub(crate) fn new(addr: SocketAddr, keepalive: Duration) -> Self {
+    pub(crate) fn new(addr: SocketAddr) -> Self {
         Kv {
             addr,
             link: Pipeline::new(LinesCodec::new_with_max_length(64 * 1024)),
-            keepalive,
         }
     }
 
-    /// Back within tens of milliseconds of a server that restarts.
-    pub(crate) fn options() -> Options {
+    /// Back within tens of milliseconds of a server that restarts; a ping
+    /// after every `keepalive` without traffic.
+    pub(crate) fn options(keepalive: Duration) -> Options {
         let ms = Duration::from_millis;
-        Options::default().backoff(move || Backoff::exp(ms(10), ms(1000)).expect("10 ms <= 1 s"))
+        Options::default()
+            .backoff(move || Backoff::exp(ms(10), ms(1000)).expect("10 ms <= 1 s"))
+            .idle_timeout(keepalive)
     }
 }
 

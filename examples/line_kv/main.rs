@@ -22,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("server on {addr}");
 
     let keepalive = Duration::from_millis(200);
-    let client = Kv::new(addr, keepalive).start_with(Kv::options()).await?;
+    let client = Kv::new(addr).start_with(Kv::options(keepalive)).await?;
     client.set("greeting", "hello world").await?;
     println!("GET greeting -> {:?}", client.get("greeting").await?);
     println!("GET missing -> {:?}", client.get("missing").await?);
