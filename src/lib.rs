@@ -2,10 +2,11 @@
 //! live in this package so that they use the crates exactly as a user does,
 //! through `connection-runtime` alone.
 //!
-//! Its library holds one fixture, [`strict`]: a connection exported from a
-//! library under strict lints. `missing_docs` is not checked in test targets,
+//! Its library holds two fixtures: [`strict`], a connection exported from a
+//! library under strict lints (`missing_docs` is not checked in test targets,
 //! so generated code can only prove it is documented here; `tests/lints.rs`
-//! drives the fixture.
+//! drives it), and [`sealed`], whose info methods stay inside this crate
+//! (`tests/ui/info-from-another-crate.rs` tries to forge one).
 
 #![deny(warnings, missing_docs, unused_qualifications, unreachable_pub)]
 #![deny(clippy::all, clippy::pedantic)]
@@ -40,7 +41,7 @@ pub mod strict {
         Asked,
     }
 
-    #[connection]
+    #[connection(info_vis = pub)]
     impl Strict {
         #[init]
         async fn init(&mut self) -> connection::Init<u8> {
@@ -96,6 +97,46 @@ pub mod strict {
         #[terminate]
         async fn terminate(&mut self, reason: &Stop) {
             let _ = reason;
+        }
+    }
+}
+
+/// A connection exported from a library whose `#[info]` handler is fed only
+/// by the library itself: its client's info methods are not published.
+pub mod sealed {
+    use connection::{Attempt, Connect, Disconnect, connection};
+
+    /// What only the library feeds it.
+    #[derive(Debug)]
+    pub struct Frame(pub u64);
+
+    /// The connection.
+    #[derive(Default)]
+    pub struct Sealed {
+        last: u64,
+    }
+
+    #[connection]
+    impl Sealed {
+        #[connect]
+        async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+            Connect::Ok
+        }
+
+        #[disconnect]
+        async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+            Disconnect::NoConnect
+        }
+
+        /// The last frame fed.
+        #[call]
+        async fn last(&mut self) -> u64 {
+            self.last
+        }
+
+        #[info]
+        async fn on_frame(&mut self, frame: Frame) {
+            self.last = frame.0;
         }
     }
 }

@@ -41,6 +41,9 @@ pub(crate) struct Expansion<'a> {
     /// `::connection::__private`, or `<crate option>::__private`.
     private: TokenStream,
     vis: Visibility,
+    /// Of the client's info methods: `pub(crate)` unless the block says
+    /// `info_vis`, so that no holder of a client can forge infos.
+    info_vis: Visibility,
     self_ty: &'a Type,
     message: Ident,
     client: Ident,
@@ -105,6 +108,10 @@ impl<'a> Expansion<'a> {
                 .vis
                 .clone()
                 .unwrap_or_else(|| syn::parse_quote!(pub)),
+            info_vis: options
+                .info_vis
+                .clone()
+                .unwrap_or_else(|| syn::parse_quote!(pub(crate))),
             self_ty,
             message,
             client,
@@ -310,7 +317,10 @@ impl<'a> Expansion<'a> {
     /// private connection type through a public client: E0446.)
     fn client_lifecycle_methods(&self) -> TokenStream {
         let Self {
-            private, self_ty, ..
+            private,
+            self_ty,
+            info_vis,
+            ..
         } = self;
         let info = self.info_type().map(|ty| {
             quote! {
@@ -320,8 +330,9 @@ impl<'a> Expansion<'a> {
                 /// # Errors
                 ///
                 /// When the mailbox stays full, or the connection has stopped.
-                pub async fn info(&self, info: #ty) -> ::core::result::Result<(), #private::CallError> {
-                    self.client.info(info).await
+                #[allow(dead_code)] // crate-visible, and maybe unused there
+                #info_vis async fn info(&self, info: #ty) -> ::core::result::Result<(), #private::CallError> {
+                    #private::info(&self.client, info).await
                 }
 
                 /// Delivers `info` to the `#[info]` handler if the mailbox has room now.
@@ -329,14 +340,16 @@ impl<'a> Expansion<'a> {
                 /// # Errors
                 ///
                 /// When the mailbox is full, or the connection has stopped.
-                pub fn try_info(&self, info: #ty) -> ::core::result::Result<(), #private::CallError> {
-                    self.client.try_info(info)
+                #[allow(dead_code)]
+                #info_vis fn try_info(&self, info: #ty) -> ::core::result::Result<(), #private::CallError> {
+                    #private::try_info(&self.client, info)
                 }
 
                 /// A sender to the `#[info]` handler that does not keep the connection alive.
                 #[must_use]
-                pub fn info_sender(&self) -> #private::InfoSender<#self_ty> {
-                    self.client.info_sender()
+                #[allow(dead_code)]
+                #info_vis fn info_sender(&self) -> #private::InfoSender<#self_ty> {
+                    #private::info_sender(&self.client)
                 }
             }
         });

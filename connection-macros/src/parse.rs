@@ -15,12 +15,14 @@ use syn::{
 use crate::errors::Errors;
 
 /// The options of `#[connection(client = Name, message = Name,
-/// vis = pub(crate), crate = path, when_disconnected = queue)]`.
+/// vis = pub(crate), info_vis = pub, crate = path, when_disconnected = queue)]`.
 #[derive(Default)]
 pub(crate) struct Options {
     pub(crate) client: Option<Ident>,
     pub(crate) message: Option<Ident>,
     pub(crate) vis: Option<syn::Visibility>,
+    /// Of the client's `info`, `try_info` and `info_sender`.
+    pub(crate) info_vis: Option<syn::Visibility>,
     pub(crate) krate: Option<Path>,
     /// The default policy of the block's calls and casts.
     pub(crate) when_disconnected: Option<Policy>,
@@ -77,6 +79,13 @@ impl Options {
                 )
             } else if meta.path.is_ident("vis") {
                 set_once(&mut options.vis, meta.value()?.parse()?, &meta.path, "vis")
+            } else if meta.path.is_ident("info_vis") {
+                set_once(
+                    &mut options.info_vis,
+                    meta.value()?.parse()?,
+                    &meta.path,
+                    "info_vis",
+                )
             } else if meta.path.is_ident("crate") {
                 let value = meta.value()?;
                 // `crate = path` or, as serde and tokio spell it, `crate = "path"`.
@@ -88,7 +97,7 @@ impl Options {
                 set_once(&mut options.krate, path, &meta.path, "crate")
             } else {
                 Err(meta.error(
-                    "unknown `connection` option; expected `client = Name`, `message = Name`, `vis = pub(crate)`, `crate = path` or `when_disconnected = run | queue | reject`",
+                    "unknown `connection` option; expected `client = Name`, `message = Name`, `vis = pub(crate)`, `info_vis = pub`, `crate = path` or `when_disconnected = run | queue | reject`",
                 ))
             }
         });

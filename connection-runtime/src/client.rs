@@ -17,10 +17,16 @@ use crate::{CallError, Connection, Options, ReplyTo, Stop};
 /// The client `#[connection]` generates (`{Type}Client`) wraps one and
 /// forwards its lifecycle methods ([`stop`](Client::stop),
 /// [`stopped`](Client::stopped), [`is_alive`](Client::is_alive),
-/// [`is_connected`](Client::is_connected), [`info`](Client::info),
-/// [`info_sender`](Client::info_sender), the timeouts); `as_ref()` and
+/// [`is_connected`](Client::is_connected), the timeouts); `as_ref()` and
 /// `From` reach this one, with the raw [`call`](Client::call) and
 /// [`cast`](Client::cast).
+///
+/// What feeds the `#[info]` handler is not here: infos are what the
+/// connection's own tasks (a socket reader, a timer) tell it, and whoever
+/// holds a client must not be able to forge them. The generated client has
+/// `info`, `try_info` and `info_sender` visible in the crate that defines
+/// the connection only (`#[connection(info_vis = pub)]` publishes them);
+/// inside the connection, [`Context::info_sender`](crate::Context::info_sender).
 ///
 /// Cloning is cheap. The connection stops with [`Stop::Normal`] once every
 /// clone is dropped (after `terminate`).
@@ -139,28 +145,19 @@ impl<C: Connection> Client<C> {
     }
 
     /// Delivers `info` to the `#[info]` handler, waiting for mailbox space for
-    /// at most this client's timeout.
-    ///
-    /// # Errors
-    ///
-    /// As [`cast`](Client::cast).
-    pub async fn info(&self, info: C::Info) -> Result<(), CallError> {
+    /// at most this client's timeout. For the generated client's `info`.
+    pub(crate) async fn info(&self, info: C::Info) -> Result<(), CallError> {
         self.enqueue(Envelope::Info(info)).await
     }
 
     /// Delivers `info` to the `#[info]` handler if there is room now.
-    ///
-    /// # Errors
-    ///
-    /// As [`try_cast`](Client::try_cast).
-    pub fn try_info(&self, info: C::Info) -> Result<(), CallError> {
+    pub(crate) fn try_info(&self, info: C::Info) -> Result<(), CallError> {
         try_enqueue(&self.mailbox, &self.status, Envelope::Info(info))
     }
 
     /// A sender to the `#[info]` handler that does not keep the connection
-    /// alive: for tasks that feed the connection but do not own it.
-    #[must_use]
-    pub fn info_sender(&self) -> InfoSender<C> {
+    /// alive.
+    pub(crate) fn info_sender(&self) -> InfoSender<C> {
         InfoSender::new(self.mailbox.downgrade(), self.status.clone())
     }
 

@@ -150,12 +150,15 @@ pub use crate::start::{Options, start, supervise};
 ///
 /// # Options
 ///
-/// `#[connection(client = Name, message = Name, vis = pub(crate), crate = path,
-/// when_disconnected = queue)]` renames the generated client and message
-/// types, sets their visibility (default `pub`; not narrower than the
-/// connection type's own), names this crate by another path (for a renamed
-/// dependency or a re-export), and sets the default `when_disconnected` of the
-/// block's calls and casts.
+/// `#[connection(client = Name, message = Name, vis = pub(crate),
+/// info_vis = pub, crate = path, when_disconnected = queue)]` renames the
+/// generated client and message types, sets their visibility (default `pub`;
+/// not narrower than the connection type's own), sets the visibility of the
+/// client's `info`, `try_info` and `info_sender` (default `pub(crate)`: the
+/// `#[info]` handler is fed by the connection's own tasks, and a holder of a
+/// client from another crate must not forge what they tell it), names this
+/// crate by another path (for a renamed dependency or a re-export), and sets
+/// the default `when_disconnected` of the block's calls and casts.
 ///
 /// # Generics
 ///
@@ -202,5 +205,21 @@ pub mod __private {
     /// Answers a call with `error` without running its handler.
     pub fn refuse<T>(to: ReplyTo<T>, error: CallError) {
         to.refuse(error);
+    }
+
+    /// The generated client's `info`: not a method of [`Client`], so that
+    /// no holder of a client can forge what feeds `#[info]`.
+    pub async fn info<C: Connection>(client: &Client<C>, info: C::Info) -> Result<(), CallError> {
+        client.info(info).await
+    }
+
+    /// The generated client's `try_info`.
+    pub fn try_info<C: Connection>(client: &Client<C>, info: C::Info) -> Result<(), CallError> {
+        client.try_info(info)
+    }
+
+    /// The generated client's `info_sender`.
+    pub fn info_sender<C: Connection>(client: &Client<C>) -> InfoSender<C> {
+        client.info_sender()
     }
 }

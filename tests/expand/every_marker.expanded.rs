@@ -99,27 +99,27 @@ impl DeviceClient {
     /// # Errors
     ///
     /// When the mailbox stays full, or the connection has stopped.
-    pub async fn info(
+    pub(crate) async fn info(
         &self,
         info: u32,
     ) -> ::core::result::Result<(), ::connection::__private::CallError> {
-        self.client.info(info).await
+        ::connection::__private::info(&self.client, info).await
     }
     /// Delivers `info` to the `#[info]` handler if the mailbox has room now.
     ///
     /// # Errors
     ///
     /// When the mailbox is full, or the connection has stopped.
-    pub fn try_info(
+    pub(crate) fn try_info(
         &self,
         info: u32,
     ) -> ::core::result::Result<(), ::connection::__private::CallError> {
-        self.client.try_info(info)
+        ::connection::__private::try_info(&self.client, info)
     }
     /// A sender to the `#[info]` handler that does not keep the connection alive.
     #[must_use]
-    pub fn info_sender(&self) -> ::connection::__private::InfoSender<Device> {
-        self.client.info_sender()
+    pub(crate) fn info_sender(&self) -> ::connection::__private::InfoSender<Device> {
+        ::connection::__private::info_sender(&self.client)
     }
     /// Asks the connection to stop with `reason` once the requests queued before
     /// this one are handled, and waits until `terminate` has run.
