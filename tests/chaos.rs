@@ -162,7 +162,7 @@ impl Echo {
                 self.buffer.drain(..used);
             }
             Incoming::Read(Err(error)) => ctx.disconnect(error.to_string()),
-            Incoming::Closed => ctx.disconnect("closed".into()),
+            Incoming::Closed => ctx.disconnect(String::from("closed")),
         }
     }
 }

@@ -81,3 +81,49 @@ async fn a_type_parameter_no_request_mentions_still_compiles() {
     assert_eq!(other.greet("answer".to_owned()).await.unwrap(), "42 answer");
     assert!(format!("{other:?}").contains("Client"));
 }
+
+/// A generic block whose `#[info]` type mentions the parameter and whose
+/// `#[disconnect]` type does not: both become generic newtypes.
+struct Feed<T> {
+    seen: Vec<T>,
+}
+
+#[connection]
+impl<T: Clone + Send + 'static> Feed<T> {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: &'static str) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    /// What was fed so far.
+    #[call]
+    async fn seen(&mut self) -> Vec<T> {
+        self.seen.clone()
+    }
+
+    /// Drops the link.
+    #[cast]
+    async fn drop_link(&mut self, ctx: &mut connection::Context<Self>) {
+        ctx.disconnect("asked");
+    }
+
+    #[info]
+    async fn on_item(&mut self, item: T) {
+        self.seen.push(item);
+    }
+}
+
+#[tokio::test]
+async fn info_and_disconnect_types_of_a_generic_block() {
+    let client = Feed::<u8> { seen: Vec::new() }.start().await.unwrap();
+    client.info(1).await.unwrap();
+    client.info_sender().send(2).await.unwrap();
+    client.drop_link().await.unwrap();
+    assert_eq!(client.seen().await.unwrap(), [1, 2]);
+    assert!(!client.is_connected());
+}

@@ -47,6 +47,10 @@ pub(crate) struct Expansion<'a> {
     self_ty: &'a Type,
     message: Ident,
     client: Ident,
+    /// The connection's `Info` and `DisconnectInfo`: newtypes of the
+    /// handlers' own types (see [`Expansion::info_wrappers`]).
+    info_wrapper: Ident,
+    lost_wrapper: Ident,
     /// The block's generics with `Send + 'static` added to each type
     /// parameter (a connection runs on its own task): for the message enum
     /// and the connection impl.
@@ -84,12 +88,21 @@ impl<'a> Expansion<'a> {
             .client
             .clone()
             .unwrap_or_else(|| format_ident!("{}Client", self_ident));
+        let info_wrapper = format_ident!("__{}Info", self_ident);
         let mut client_generics = generics.clone();
         if !generics.params.is_empty() {
             // Written out for the generic case only: for a concrete type it
             // is a trivially true bound. The associated types are named so
             // that the client's methods know what they send and return.
             let (_, ty_generics, _) = generics.split_for_impl();
+            // And the info type, which the client's `info` converts into.
+            let info = block.handler(Kind::Info).and_then(value_type).map(|ty| {
+                if is_unit(ty) {
+                    quote!(Info = #ty,)
+                } else {
+                    quote!(Info = #info_wrapper #ty_generics,)
+                }
+            });
             client_generics
                 .make_where_clause()
                 .predicates
@@ -97,6 +110,7 @@ impl<'a> Expansion<'a> {
                     #self_ty: #private::Connection<
                         Message = #message #ty_generics,
                         Client = #client #ty_generics,
+                        #info
                     >
                 });
         }
@@ -115,6 +129,8 @@ impl<'a> Expansion<'a> {
             self_ty,
             message,
             client,
+            info_wrapper,
+            lost_wrapper: format_ident!("__{}DisconnectInfo", self_ident),
             generics,
             default_policy: options.when_disconnected.unwrap_or(Policy::Run),
             client_generics,
@@ -129,6 +145,7 @@ impl<'a> Expansion<'a> {
         let client_impls = self.client_trait_impls();
         let start = self.start_methods();
         let connection_impl = self.connection_impl();
+        let info_wrappers = self.info_wrappers();
         quote! {
             #item
             #message_enum
@@ -137,7 +154,66 @@ impl<'a> Expansion<'a> {
             #client_impls
             #start
             #connection_impl
+            #info_wrappers
         }
+    }
+
+    /// The `#[disconnect]` type, if the handler takes one.
+    fn disconnect_type(&self) -> Option<&'a Type> {
+        self.first(Kind::Disconnect).and_then(value_type)
+    }
+
+    /// The `#[disconnect]` type, when it gets a newtype (not `()`).
+    fn wrapped_disconnect_type(&self) -> Option<&'a Type> {
+        self.disconnect_type().filter(|ty| !is_unit(ty))
+    }
+
+    /// The `#[info]` type, when it gets a newtype (not `()`).
+    fn wrapped_info_type(&self) -> Option<&'a Type> {
+        self.info_type().filter(|ty| !is_unit(ty))
+    }
+
+    /// Newtypes of the `#[info]` and `#[disconnect]` types, for the
+    /// connection's `Info` and `DisconnectInfo`: an associated type of a
+    /// public impl must be as visible as the impl (E0446), and those types
+    /// are often private to their module (what the connection's own reader
+    /// feeds it). A newtype is public with a private field. The runtime
+    /// takes `impl Into<..>` wherever a user hands it one of them.
+    fn info_wrappers(&self) -> TokenStream {
+        let Self {
+            vis,
+            info_wrapper,
+            lost_wrapper,
+            ..
+        } = self;
+        let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
+        let type_params = self.type_params();
+        let wrap = |wrapper: &Ident, ty: &Type, what: &str| {
+            let doc = format!("The connection's {what}: the handler's own type, wrapped.");
+            quote! {
+                #[doc = #doc]
+                #[doc(hidden)]
+                #vis struct #wrapper #impl_generics (
+                    #ty,
+                    ::core::marker::PhantomData<fn() -> (#(#type_params,)*)>,
+                ) #where_clause;
+
+                #[automatically_derived]
+                impl #impl_generics ::core::convert::From<#ty> for #wrapper #ty_generics #where_clause {
+                    #[inline]
+                    fn from(value: #ty) -> Self {
+                        Self(value, ::core::marker::PhantomData)
+                    }
+                }
+            }
+        };
+        let info = self
+            .wrapped_info_type()
+            .map(|ty| wrap(info_wrapper, ty, "`Info`"));
+        let lost = self
+            .wrapped_disconnect_type()
+            .map(|ty| wrap(lost_wrapper, ty, "`DisconnectInfo`"));
+        quote!(#info #lost)
     }
 
     /// The usable handlers of `kind`.
@@ -332,7 +408,7 @@ impl<'a> Expansion<'a> {
                 /// When the mailbox stays full, or the connection has stopped.
                 #[allow(dead_code)] // crate-visible, and maybe unused there
                 #info_vis async fn info(&self, info: #ty) -> ::core::result::Result<(), #private::CallError> {
-                    #private::info(&self.client, info).await
+                    #private::info(&self.client, ::core::convert::From::from(info)).await
                 }
 
                 /// Delivers `info` to the `#[info]` handler if the mailbox has room now.
@@ -342,7 +418,7 @@ impl<'a> Expansion<'a> {
                 /// When the mailbox is full, or the connection has stopped.
                 #[allow(dead_code)]
                 #info_vis fn try_info(&self, info: #ty) -> ::core::result::Result<(), #private::CallError> {
-                    #private::try_info(&self.client, info)
+                    #private::try_info(&self.client, ::core::convert::From::from(info))
                 }
 
                 /// A sender to the `#[info]` handler that does not keep the connection alive.
@@ -511,13 +587,18 @@ impl<'a> Expansion<'a> {
         } = self;
         let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
         let connect_info = self.connect_info();
-        let disconnect_info = self
-            .first(Kind::Disconnect)
-            .and_then(value_type)
-            .map_or_else(|| quote!(()), |ty| quote!(#ty));
-        let info = self
-            .info_type()
-            .map_or_else(|| quote!(::core::convert::Infallible), |ty| quote!(#ty));
+        let lost_wrapper = &self.lost_wrapper;
+        let info_wrapper = &self.info_wrapper;
+        let disconnect_info = match (self.disconnect_type(), self.wrapped_disconnect_type()) {
+            (_, Some(_)) => quote!(#lost_wrapper #ty_generics),
+            (Some(ty), None) => quote!(#ty),
+            (None, None) => quote!(()),
+        };
+        let info = match (self.info_type(), self.wrapped_info_type()) {
+            (_, Some(_)) => quote!(#info_wrapper #ty_generics),
+            (Some(ty), None) => quote!(#ty),
+            (None, None) => quote!(::core::convert::Infallible),
+        };
         let init = self.init_method(&connect_info);
         let connect = self.lifecycle_method(
             Kind::Connect,
@@ -530,9 +611,15 @@ impl<'a> Expansion<'a> {
                 ) -> #private::Connect
             },
         );
+        // The handler's own value out of the newtype.
+        let lost_value = if self.wrapped_disconnect_type().is_some() {
+            quote!(info.0)
+        } else {
+            quote!(info)
+        };
         let disconnect = self.lifecycle_method(
             Kind::Disconnect,
-            quote!(info),
+            lost_value,
             quote! {
                 async fn disconnect(
                     &mut self,
@@ -543,7 +630,12 @@ impl<'a> Expansion<'a> {
         );
         // Optional handlers: without a usable one, the trait's default runs.
         let info_method = self.usable(Kind::Info).next().map(|handler| {
-            let call = self.forward(handler, quote!(info));
+            let value = if self.wrapped_info_type().is_some() {
+                quote!(info.0)
+            } else {
+                quote!(info)
+            };
+            let call = self.forward(handler, value);
             // An `async move` block, not an `async fn`: an `async fn` keeps
             // its arguments twice in its future, and this one is part of
             // the connection's task.
@@ -833,6 +925,11 @@ fn typed_values(handler: &Handler) -> impl Iterator<Item = TokenStream> + '_ {
         let ty = &arg.ty;
         quote!(#ident: #ty)
     })
+}
+
+/// `()`: public, and passed on as it is.
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
 }
 
 /// The type of a lifecycle handler's one value parameter.

@@ -411,8 +411,10 @@ impl<C: Connection> fmt::Debug for WeakClient<C> {
 /// A sender to a connection's `#[info]` handler that does not keep the
 /// connection alive (the original's plain `send` to the process).
 ///
-/// Get one from [`Client::info_sender`] or
-/// [`Context::info_sender`](crate::Context::info_sender).
+/// Get one from [`Context::info_sender`](crate::Context::info_sender)
+/// inside the connection, or from the generated client's `info_sender` in
+/// the crate that defines it. `send` and `try_send` take the `#[info]`
+/// handler's type (anything `Into` the connection's `Info`).
 pub struct InfoSender<C: Connection> {
     mailbox: mpsc::WeakSender<Envelope<C>>,
     status: Arc<Status>,
@@ -430,7 +432,8 @@ impl<C: Connection> InfoSender<C> {
     /// [`CallError::Stopped`] when the connection has stopped or is stopping;
     /// [`CallError::Full`] when the mailbox is full and this is the
     /// connection's own task (which cannot wait for itself).
-    pub async fn send(&self, info: C::Info) -> Result<(), CallError> {
+    pub async fn send(&self, info: impl Into<C::Info>) -> Result<(), CallError> {
+        let info = info.into();
         let Some(mailbox) = self.mailbox.upgrade() else {
             return Err(CallError::Stopped(self.status.stopped().await));
         };
@@ -450,9 +453,9 @@ impl<C: Connection> InfoSender<C> {
     ///
     /// [`CallError::Full`] when the mailbox is full, [`CallError::Stopped`]
     /// when the connection has stopped.
-    pub fn try_send(&self, info: C::Info) -> Result<(), CallError> {
+    pub fn try_send(&self, info: impl Into<C::Info>) -> Result<(), CallError> {
         match self.mailbox.upgrade() {
-            Some(mailbox) => try_enqueue(&mailbox, &self.status, Envelope::Info(info)),
+            Some(mailbox) => try_enqueue(&mailbox, &self.status, Envelope::Info(info.into())),
             None => Err(self.status.stopped_now()),
         }
     }

@@ -22,8 +22,13 @@ pub trait Connection: Sized + Send + 'static {
     /// What a requested connect carries ([`Attempt::Info`]).
     type ConnectInfo: Send + 'static;
     /// What `disconnect` is given (the original's disconnect info).
+    /// `#[connection]` makes it a public newtype of the `#[disconnect]`
+    /// parameter's type, so that type may stay private (an associated type
+    /// of a public impl must be as visible as the impl); the runtime takes
+    /// anything `Into` it, the handler's own type included.
     type DisconnectInfo: Send + 'static;
-    /// Out-of-band messages handled by `#[info]`.
+    /// Out-of-band messages handled by `#[info]`: a newtype of the
+    /// handler's type, as for [`DisconnectInfo`](Connection::DisconnectInfo).
     type Info: Send + 'static;
     /// The handle [`start`](crate::start) returns.
     type Client: From<Client<Self>>;

@@ -183,8 +183,8 @@ impl<C: Connection> Context<C> {
 
     /// Requests `disconnect(info)` once this callback returns. Cancels a
     /// pending backoff retry.
-    pub fn disconnect(&mut self, info: C::DisconnectInfo) {
-        self.request = Some(Request::Disconnect(info));
+    pub fn disconnect(&mut self, info: impl Into<C::DisconnectInfo>) {
+        self.request = Some(Request::Disconnect(info.into()));
     }
 
     /// Stops the connection once this callback returns: `terminate` runs,
@@ -218,9 +218,9 @@ impl<C: Connection> Context<C> {
     /// Delivers `info` to the `#[info]` handler after `after`, unless the
     /// timer is cancelled first. Timers end with the connection. After 30
     /// years or more (`Duration::MAX`), never.
-    pub fn send_after(&mut self, info: C::Info, after: Duration) -> Timer {
+    pub fn send_after(&mut self, info: impl Into<C::Info>, after: Duration) -> Timer {
         let mailbox = self.mailbox.clone();
-        self.feeds().send_after(&mailbox, info, after)
+        self.feeds().send_after(&mailbox, info.into(), after)
     }
 
     /// Cancels `timer`: its info is never delivered, even if it already
@@ -238,13 +238,16 @@ impl<C: Connection> Context<C> {
     /// stream lives until it ends, is detached, or the connection stops; for
     /// one tied to the current link, use
     /// [`attach_until_disconnect`](Context::attach_until_disconnect).
-    pub fn attach<S, F>(&mut self, stream: S, each: F, end: C::Info) -> Attachment
+    pub fn attach<S, F, I>(&mut self, stream: S, mut each: F, end: impl Into<C::Info>) -> Attachment
     where
         S: Stream + Send + 'static,
-        F: FnMut(S::Item) -> C::Info + Send + 'static,
+        F: FnMut(S::Item) -> I + Send + 'static,
+        I: Into<C::Info>,
     {
         let mailbox = self.mailbox.clone();
-        self.feeds().attach(&mailbox, stream, each, end, false)
+        let each = move |item| each(item).into();
+        self.feeds()
+            .attach(&mailbox, stream, each, end.into(), false)
     }
 
     /// As [`attach`](Context::attach), but the stream is dropped when
@@ -298,13 +301,21 @@ impl<C: Connection> Context<C> {
     /// #     Iter(items.into_iter())
     /// # }
     /// ```
-    pub fn attach_until_disconnect<S, F>(&mut self, stream: S, each: F, end: C::Info) -> Attachment
+    pub fn attach_until_disconnect<S, F, I>(
+        &mut self,
+        stream: S,
+        mut each: F,
+        end: impl Into<C::Info>,
+    ) -> Attachment
     where
         S: Stream + Send + 'static,
-        F: FnMut(S::Item) -> C::Info + Send + 'static,
+        F: FnMut(S::Item) -> I + Send + 'static,
+        I: Into<C::Info>,
     {
         let mailbox = self.mailbox.clone();
-        self.feeds().attach(&mailbox, stream, each, end, true)
+        let each = move |item| each(item).into();
+        self.feeds()
+            .attach(&mailbox, stream, each, end.into(), true)
     }
 
     /// Runs `watch` beside the connection, tied to the current link: when it
@@ -341,10 +352,12 @@ impl<C: Connection> Context<C> {
     /// ```
     pub fn disconnect_when<F>(&mut self, watch: F) -> Attachment
     where
-        F: Future<Output = C::DisconnectInfo> + Send + 'static,
+        F: Future + Send + 'static,
+        F::Output: Into<C::DisconnectInfo>,
     {
         let mailbox = self.mailbox.clone();
-        self.feeds().disconnect_when(&mailbox, watch)
+        self.feeds()
+            .disconnect_when(&mailbox, async move { watch.await.into() })
     }
 
     /// Drops an attached stream; nothing more of it is delivered. Returns

@@ -99,25 +99,32 @@ impl DeviceClient {
     /// # Errors
     ///
     /// When the mailbox stays full, or the connection has stopped.
+    #[allow(dead_code)]
     pub(crate) async fn info(
         &self,
         info: u32,
     ) -> ::core::result::Result<(), ::connection::__private::CallError> {
-        ::connection::__private::info(&self.client, info).await
+        ::connection::__private::info(&self.client, ::core::convert::From::from(info))
+            .await
     }
     /// Delivers `info` to the `#[info]` handler if the mailbox has room now.
     ///
     /// # Errors
     ///
     /// When the mailbox is full, or the connection has stopped.
+    #[allow(dead_code)]
     pub(crate) fn try_info(
         &self,
         info: u32,
     ) -> ::core::result::Result<(), ::connection::__private::CallError> {
-        ::connection::__private::try_info(&self.client, info)
+        ::connection::__private::try_info(
+            &self.client,
+            ::core::convert::From::from(info),
+        )
     }
     /// A sender to the `#[info]` handler that does not keep the connection alive.
     #[must_use]
+    #[allow(dead_code)]
     pub(crate) fn info_sender(&self) -> ::connection::__private::InfoSender<Device> {
         ::connection::__private::info_sender(&self.client)
     }
@@ -235,8 +242,8 @@ impl Device {
 impl ::connection::__private::Connection for Device {
     type Message = DeviceMessage;
     type ConnectInfo = &'static str;
-    type DisconnectInfo = &'static str;
-    type Info = u32;
+    type DisconnectInfo = __DeviceDisconnectInfo;
+    type Info = __DeviceInfo;
     type Client = DeviceClient;
     async fn init(&mut self) -> ::connection::__private::Init<&'static str> {
         Self::init(self).await
@@ -250,11 +257,11 @@ impl ::connection::__private::Connection for Device {
     }
     async fn disconnect(
         &mut self,
-        info: &'static str,
+        info: __DeviceDisconnectInfo,
         ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Disconnect<&'static str> {
         let _ = &ctx;
-        Self::disconnect(self, info).await
+        Self::disconnect(self, info.0).await
     }
     fn handle(
         &mut self,
@@ -280,13 +287,13 @@ impl ::connection::__private::Connection for Device {
     }
     fn info(
         &mut self,
-        info: u32,
+        info: __DeviceInfo,
         ctx: &mut ::connection::__private::Context<Self>,
     ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
         async move {
             {
                 let _ = &ctx;
-                Self::on_reading(self, info).await
+                Self::on_reading(self, info.0).await
             }
         }
     }
@@ -302,5 +309,25 @@ impl ::connection::__private::Connection for Device {
     }
     async fn terminate(&mut self, reason: &::connection::__private::Stop) {
         { Self::terminate(self, reason).await }
+    }
+}
+///The connection's `Info`: the handler's own type, wrapped.
+#[doc(hidden)]
+pub struct __DeviceInfo(u32, ::core::marker::PhantomData<fn() -> ()>);
+#[automatically_derived]
+impl ::core::convert::From<u32> for __DeviceInfo {
+    #[inline]
+    fn from(value: u32) -> Self {
+        Self(value, ::core::marker::PhantomData)
+    }
+}
+///The connection's `DisconnectInfo`: the handler's own type, wrapped.
+#[doc(hidden)]
+pub struct __DeviceDisconnectInfo(&'static str, ::core::marker::PhantomData<fn() -> ()>);
+#[automatically_derived]
+impl ::core::convert::From<&'static str> for __DeviceDisconnectInfo {
+    #[inline]
+    fn from(value: &'static str) -> Self {
+        Self(value, ::core::marker::PhantomData)
     }
 }

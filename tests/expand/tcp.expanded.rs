@@ -187,7 +187,7 @@ impl Tcp {
 impl ::connection::__private::Connection for Tcp {
     type Message = TcpMessage;
     type ConnectInfo = ();
-    type DisconnectInfo = Why;
+    type DisconnectInfo = __TcpDisconnectInfo;
     type Info = ::core::convert::Infallible;
     type Client = TcpClient;
     async fn init(&mut self) -> ::connection::__private::Init<()> {
@@ -203,11 +203,11 @@ impl ::connection::__private::Connection for Tcp {
     }
     async fn disconnect(
         &mut self,
-        info: Why,
+        info: __TcpDisconnectInfo,
         ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Disconnect<()> {
         let _ = &ctx;
-        Self::disconnect(self, info).await
+        Self::disconnect(self, info.0).await
     }
     fn handle(
         &mut self,
@@ -223,5 +223,15 @@ impl ::connection::__private::Connection for Tcp {
                 TcpMessage::Close { reply } => Self::close(self, reply, ctx).await,
             }
         }
+    }
+}
+///The connection's `DisconnectInfo`: the handler's own type, wrapped.
+#[doc(hidden)]
+pub struct __TcpDisconnectInfo(Why, ::core::marker::PhantomData<fn() -> ()>);
+#[automatically_derived]
+impl ::core::convert::From<Why> for __TcpDisconnectInfo {
+    #[inline]
+    fn from(value: Why) -> Self {
+        Self(value, ::core::marker::PhantomData)
     }
 }

@@ -230,11 +230,12 @@ impl<Codec: Decoder> Pipeline<Codec> {
     /// The link is split with [`tokio::io::split`]; for a link that splits
     /// into owned halves without a lock (`TcpStream::into_split`), use
     /// [`attach_split`](Self::attach_split).
-    pub fn attach<C, L, F>(&mut self, link: L, ctx: &mut Context<C>, lost: F)
+    pub fn attach<C, L, F, D>(&mut self, link: L, ctx: &mut Context<C>, lost: F)
     where
         C: Connection,
         L: AsyncRead + AsyncWrite + Send + 'static,
-        F: FnOnce(LinkError) -> C::DisconnectInfo + Send + 'static,
+        F: FnOnce(LinkError) -> D + Send + 'static,
+        D: Into<C::DisconnectInfo> + Send + 'static,
         Codec: Clone + Send + 'static,
         Codec::Item: Send + 'static,
         Codec::Error: Error + Send + Sync + 'static,
@@ -244,12 +245,18 @@ impl<Codec: Decoder> Pipeline<Codec> {
     }
 
     /// As [`attach`](Self::attach), for a link already split in two.
-    pub fn attach_split<C, R, W, F>(&mut self, reader: R, writer: W, ctx: &mut Context<C>, lost: F)
-    where
+    pub fn attach_split<C, R, W, F, D>(
+        &mut self,
+        reader: R,
+        writer: W,
+        ctx: &mut Context<C>,
+        lost: F,
+    ) where
         C: Connection,
         R: AsyncRead + Send + 'static,
         W: AsyncWrite + Send + 'static,
-        F: FnOnce(LinkError) -> C::DisconnectInfo + Send + 'static,
+        F: FnOnce(LinkError) -> D + Send + 'static,
+        D: Into<C::DisconnectInfo> + Send + 'static,
         Codec: Clone + Send + 'static,
         Codec::Item: Send + 'static,
         Codec::Error: Error + Send + Sync + 'static,
