@@ -354,11 +354,7 @@ async fn launch<C: Connection>(
         standing_idle: options.idle_timeout.map_or(Timeout::NONE, Timeout::after),
     };
     let first = Box::new((connection, init));
-    let task = in_span(state_machine::run(shared, first, restarter), span);
-    if std::env::var_os("XSIZE").is_some() {
-        eprintln!("task future: {} bytes", std::mem::size_of_val(&task));
-    }
-    tokio::spawn(task);
+    tokio::spawn(in_span(state_machine::run(shared, first, restarter), span));
     Ok(C::Client::from(Client::new(
         mailbox,
         status,
