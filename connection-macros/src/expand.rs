@@ -744,13 +744,19 @@ impl<'a> Expansion<'a> {
         let body = if let Some(handler) = self.usable(Kind::Init).next() {
             self.forward(handler, TokenStream::new())
         } else if self.first(Kind::Init).is_some() {
-            quote!({ ::core::unreachable!("`#[connection]` reported an error for this block") })
+            quote!({
+                let _ = ctx;
+                ::core::unreachable!("`#[connection]` reported an error for this block")
+            })
         } else {
             // Without `#[init]`, connect at once, as the original's examples do.
-            quote!({ #private::Init::Connect(::core::default::Default::default()) })
+            quote!({
+                let _ = ctx;
+                #private::Init::Connect(::core::default::Default::default())
+            })
         };
         quote! {
-            async fn init(&mut self) -> #private::Init<#connect_info> #body
+            async fn init(&mut self, ctx: &mut #private::Context<Self>) -> #private::Init<#connect_info> #body
         }
     }
 
@@ -902,9 +908,8 @@ impl<'a> Expansion<'a> {
             Param::Value { ident, .. } if handler.kind.is_request() => quote!(#ident),
             Param::Value { .. } => value.clone(),
         });
-        let ctx_unused = (!handler.takes_context()
-            && !matches!(handler.kind, Kind::Init | Kind::Terminate))
-        .then(|| quote!(let _ = &ctx;));
+        let ctx_unused = (!handler.takes_context() && handler.kind != Kind::Terminate)
+            .then(|| quote!(let _ = &ctx;));
         let value_unused = (!value.is_empty() && handler.values().next().is_none())
             .then(|| quote!(let _ = &#value;));
         let span = handler.method.sig.span();

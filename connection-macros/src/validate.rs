@@ -199,7 +199,7 @@ fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
                     errors.spanned(&arg.ty, "the context is taken as `&mut Context<Self>`");
                 } else if contexts > 1 {
                     errors.spanned(arg, format!("handler `{name}` takes the context twice"));
-                } else if matches!(kind, Kind::Init | Kind::Terminate) {
+                } else if kind == Kind::Terminate {
                     errors.spanned(
                         arg,
                         format!("`#[{}]` handlers do not take a context", kind.marker()),

@@ -33,8 +33,16 @@ pub trait Connection: Sized + Send + 'static {
     /// The handle [`start`](crate::start) returns.
     type Client: From<Client<Self>>;
 
-    /// Runs once, before `start` returns.
-    fn init(&mut self) -> impl Future<Output = Init<Self::ConnectInfo>> + Send;
+    /// Runs once, before `start` returns (and before each restart of a
+    /// supervised connection). Through `ctx` it may arm an idle timeout
+    /// (the original's `{:ok, s, timeout}`), start timers and streams, and
+    /// send itself infos, which are handled before any request made after
+    /// `start` returns; a connect or disconnect asked for here is ignored
+    /// (return `Init::Connect`), and a stop is as `Init::Stop`.
+    fn init(
+        &mut self,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = Init<Self::ConnectInfo>> + Send;
 
     /// Tries to connect.
     fn connect(

@@ -392,6 +392,14 @@ impl<C: Connection> Context<C> {
         WeakClient::new(self.mailbox.clone(), self.status.clone())
     }
 
+    /// Ends the timers and streams this context started: the connection
+    /// did not start after all.
+    pub(crate) fn end_feeds(&mut self) {
+        if let Some(feeds) = &mut self.feeds {
+            feeds.abort_all();
+        }
+    }
+
     /// Sends a call's reply now, or after `terminate` if a stop was
     /// requested: the original answers a stopping call last.
     #[inline]

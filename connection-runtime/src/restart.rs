@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::deadline::Timeout;
 use crate::{Backoff, Connection, Stop};
 
 /// Which stops a supervisor restarts after, as OTP's child restart types.
@@ -118,15 +119,21 @@ impl fmt::Debug for RestartPolicy {
 /// recent restarts happened.
 pub(crate) struct Restarter<C> {
     factory: Box<dyn FnMut() -> C + Send>,
+    init_timeout: Timeout,
     policy: RestartPolicy,
     backoff: Backoff,
     recent: VecDeque<Instant>,
 }
 
 impl<C: Connection> Restarter<C> {
-    pub(crate) fn new(factory: Box<dyn FnMut() -> C + Send>, policy: RestartPolicy) -> Self {
+    pub(crate) fn new(
+        factory: Box<dyn FnMut() -> C + Send>,
+        policy: RestartPolicy,
+        init_timeout: Duration,
+    ) -> Self {
         Restarter {
             factory,
+            init_timeout: Timeout::after(init_timeout),
             backoff: (policy.backoff)(),
             policy,
             recent: VecDeque::new(),
@@ -165,5 +172,10 @@ impl<C: Connection> Restarter<C> {
     /// The next incarnation.
     pub(crate) fn build(&mut self) -> C {
         (self.factory)()
+    }
+
+    /// `Options::init_timeout`, which a restart's `init` has too.
+    pub(crate) fn init_timeout(&self) -> Timeout {
+        self.init_timeout
     }
 }

@@ -13,9 +13,9 @@ use crate::deadline::{Elapsed, Timeout, within};
 use crate::in_span::in_span;
 use crate::panic::catch_panic;
 use crate::restart::{RestartPolicy, Restarter};
-use crate::state_machine::{self, Shared, init_failed, init_or_panic};
+use crate::state_machine::{self, InitTimedOut, Shared, init_failed, init_outcome};
 use crate::status::Status;
-use crate::{Backoff, Client, Connection, Init, StartError};
+use crate::{Backoff, Client, Connection, Context, Init, StartError, Stop};
 
 /// How a connection is started.
 ///
@@ -305,7 +305,11 @@ where
     F: FnMut() -> C + Send + 'static,
 {
     let first = factory();
-    let restarter = Box::new(Restarter::new(Box::new(factory), policy));
+    let restarter = Box::new(Restarter::new(
+        Box::new(factory),
+        policy,
+        options.init_timeout,
+    ));
     launch(first, Some(restarter), options).await
 }
 
@@ -319,30 +323,36 @@ async fn launch<C: Connection>(
         r#type = std::any::type_name::<C>(),
         id = NEXT_ID.fetch_add(1, Ordering::Relaxed),
     );
+    // The mailbox and the context come first: `init` may send itself infos
+    // and start timers through its context.
+    let (mailbox, inbox) = mpsc::channel(options.mailbox_capacity.get());
+    let status = Status::new(Timeout::after(options.shutdown_timeout));
+    let mut ctx = Context::new(mailbox.downgrade(), status.clone(), options.backoff.clone());
     // `init` runs here, on the caller's task: `start` waits for it anyway
     // (the original's `start_link` returns after `init`), and running it on
     // the new task would cost a round trip to it, across threads on a
     // multi-thread runtime. A connection whose `init` stops never gets a
-    // task or a mailbox.
+    // task.
     // Not boxed, unlike a restart's `init`: this future is the caller's,
     // and only for the time `init` takes.
     let init = within(
         Timeout::after(options.init_timeout),
-        catch_panic(connection.init()),
+        catch_panic(connection.init(&mut ctx)),
     )
     .instrument(span.clone())
     .await;
     let init = match init {
-        Ok(outcome) => init_or_panic(outcome),
+        Ok(outcome) => init_outcome(outcome, &mut ctx),
         // The state is dropped without `terminate`, as after a failed init.
-        Err(Elapsed) => return Err(StartError::Timeout),
+        Err(Elapsed) => {
+            span.in_scope(|| init_failed(connection, ctx, &Stop::error(InitTimedOut)));
+            return Err(StartError::Timeout);
+        }
     };
     if let Init::Stop(reason) = init {
-        span.in_scope(|| init_failed(connection, &reason));
+        span.in_scope(|| init_failed(connection, ctx, &reason));
         return Err(StartError::Stopped(reason));
     }
-    let (mailbox, inbox) = mpsc::channel(options.mailbox_capacity.get());
-    let status = Status::new(Timeout::after(options.shutdown_timeout));
     let shared = Shared {
         inbox,
         weak_mailbox: mailbox.downgrade(),
@@ -353,7 +363,7 @@ async fn launch<C: Connection>(
         batch: Vec::new(),
         standing_idle: options.idle_timeout.map_or(Timeout::NONE, Timeout::after),
     };
-    let first = Box::new((connection, init));
+    let first = Box::new((connection, init, ctx));
     tokio::spawn(in_span(state_machine::run(shared, first, restarter), span));
     Ok(C::Client::from(Client::new(
         mailbox,

@@ -19,7 +19,7 @@ use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::connection::{Envelope, WhenDisconnected};
 use crate::context::{IdleAsk, Request, StopRequest};
-use crate::deadline::{NEVER, Timeout, instant_after};
+use crate::deadline::{Elapsed, NEVER, Timeout, instant_after, within};
 use crate::panic::{PanicMessage, catch_panic};
 use crate::reply::dropping_as_stopped;
 use crate::restart::Restarter;
@@ -265,7 +265,7 @@ struct Machine<'a, C: Connection> {
 )]
 pub(crate) fn run<C: Connection>(
     mut shared: Shared<C>,
-    mut first: Box<(C, Init<C::ConnectInfo>)>,
+    mut first: Box<First<C>>,
     mut restarter: Option<Box<Restarter<C>>>,
 ) -> impl Future<Output = ()> + Send {
     async move {
@@ -280,16 +280,16 @@ pub(crate) fn run<C: Connection>(
                 let incarnation = {
                     // Moved out of the box and the box freed now: the box
                     // is kept in the future, its allocation must not be.
-                    let (connection, init) = {
+                    let (connection, init, ctx) = {
                         let first = first;
                         *first
                     };
                     if let Init::Stop(reason) = init {
-                        init_failed(connection, &reason);
+                        init_failed(connection, ctx, &reason);
                         shared.status.publish_end(&reason);
                         break 'incarnation reason;
                     }
-                    incarnation(connection, init, &mut shared)
+                    incarnation(connection, init, ctx, &mut shared)
                 };
                 match incarnation.await {
                     Ended::Last(reason, done) => break 'run (reason, done),
@@ -301,8 +301,7 @@ pub(crate) fn run<C: Connection>(
             };
             // Boxed: a restart is rare, and its wait would otherwise be part
             // of every connection's memory.
-            let batch_empty = shared.batch.is_empty();
-            match Box::pin(restart(restarter, reason, &mut shared.inbox, batch_empty)).await {
+            match Box::pin(restart(restarter, reason, &mut shared)).await {
                 Ok(next) => first = next,
                 Err(reason) => break (reason, None),
             }
@@ -322,9 +321,8 @@ pub(crate) fn run<C: Connection>(
 async fn restart<C: Connection>(
     restarter: &mut Restarter<C>,
     reason: Stop,
-    inbox: &mut mpsc::Receiver<Envelope<C>>,
-    batch_empty: bool,
-) -> Result<Box<(C, Init<C::ConnectInfo>)>, Stop> {
+    shared: &mut Shared<C>,
+) -> Result<Box<First<C>>, Stop> {
     // A wait of `NEVER` or more is no restart: waiting for ever would only
     // keep the task alive.
     let Some(delay) = restarter.next_delay(&reason).filter(|delay| *delay < NEVER) else {
@@ -332,33 +330,73 @@ async fn restart<C: Connection>(
     };
     tracing::warn!(%reason, delay_ms = delay.as_millis(), "restart");
     tokio::time::sleep(delay).await;
-    if inbox.is_closed() && inbox.is_empty() && batch_empty {
+    let inbox = &shared.inbox;
+    if inbox.is_closed() && inbox.is_empty() && shared.batch.is_empty() {
         // Every client left during the wait: nobody to restart for.
         return Err(reason);
     }
     drop(reason);
     let mut connection = restarter.build();
-    let init = run_init(&mut connection).await;
-    Ok(Box::new((connection, init)))
+    let mut ctx = Context::new(
+        shared.weak_mailbox.clone(),
+        shared.status.clone(),
+        shared.backoff.clone(),
+    );
+    // Bounded by the init timeout as at the start; a timeout is an
+    // incarnation that stopped.
+    let init = within(
+        restarter.init_timeout(),
+        catch_panic(connection.init(&mut ctx)),
+    )
+    .await
+    .map_or_else(
+        |Elapsed| Init::Stop(Stop::error(InitTimedOut)),
+        |outcome| init_outcome(outcome, &mut ctx),
+    );
+    Ok(Box::new((connection, init, ctx)))
 }
 
-/// Runs `init`, a panic in it turned into a stop. Boxed: it runs once per
-/// incarnation, and its future would otherwise be part of the connection's
-/// memory for as long as it runs.
-async fn run_init<C: Connection>(connection: &mut C) -> Init<C::ConnectInfo> {
-    init_or_panic(Box::pin(catch_panic(connection.init())).await)
+/// A connection, what its `init` returned, and the context `init` had: the
+/// start of an incarnation.
+pub(crate) type First<C> = (C, Init<<C as Connection>::ConnectInfo>, Context<C>);
+
+/// `init` did not return within `Options::init_timeout`.
+#[derive(Debug)]
+pub(crate) struct InitTimedOut;
+
+impl std::fmt::Display for InitTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("init did not return within the init timeout")
+    }
 }
 
-/// What `init` returned, a panic in it turned into a stop.
-pub(crate) fn init_or_panic<I>(outcome: Result<Init<I>, PanicMessage>) -> Init<I> {
-    outcome.unwrap_or_else(|panic| Init::Stop(Stop::Panic(*panic)))
+impl std::error::Error for InitTimedOut {}
+
+/// What `init` comes to: a panic in it, or a stop asked for through its
+/// context, is a stop; a connect or disconnect asked for through its
+/// context is ignored (its return value decides, as for `connect`).
+pub(crate) fn init_outcome<C: Connection>(
+    outcome: Result<Init<C::ConnectInfo>, PanicMessage>,
+    ctx: &mut Context<C>,
+) -> Init<C::ConnectInfo> {
+    if ctx.request.take().is_some() {
+        tracing::warn!(
+            "a connect or disconnect requested through the context inside `init` is ignored; its return value decides"
+        );
+    }
+    match (outcome, ctx.stop.take()) {
+        (Err(panic), _) => Init::Stop(Stop::Panic(*panic)),
+        (Ok(_), Some(stop)) => Init::Stop(stop.reason),
+        (Ok(init), None) => init,
+    }
 }
 
-/// `init` stopped: `terminate` does not run, the state is dropped (its
-/// `ReplyTo`s answering with the reason).
-pub(crate) fn init_failed<C: Connection>(connection: C, reason: &Stop) {
+/// `init` stopped: `terminate` does not run, what its context started ends,
+/// and the state is dropped (its `ReplyTo`s answering with the reason).
+pub(crate) fn init_failed<C: Connection>(connection: C, mut ctx: Context<C>, reason: &Stop) {
     log_stop::<C>(reason);
-    dropping_as_stopped(reason, || drop(connection));
+    ctx.end_feeds();
+    dropping_as_stopped(reason, || drop((connection, ctx)));
 }
 
 /// One incarnation after a successful `init`: the loop, then `terminate`.
@@ -369,13 +407,9 @@ pub(crate) fn init_failed<C: Connection>(connection: C, reason: &Stop) {
 fn incarnation<'a, C: Connection>(
     connection: C,
     init: Init<C::ConnectInfo>,
+    ctx: Context<C>,
     shared: &'a mut Shared<C>,
 ) -> impl Future<Output = Ended> + Send + 'a {
-    let ctx = Context::new(
-        shared.weak_mailbox.clone(),
-        shared.status.clone(),
-        shared.backoff.clone(),
-    );
     let mut machine = Machine {
         connection,
         ctx,
@@ -386,12 +420,9 @@ fn incarnation<'a, C: Connection>(
         unflushed: 0,
         flush_yielded: false,
     };
-    // The standing idle timeout counts from the start as from any callback.
-    machine.idle_at = machine
-        .shared
-        .standing_idle
-        .duration()
-        .and_then(instant_after);
+    // An idle timeout `init` asked for, or else the standing one, counts
+    // from the start, as after any callback.
+    machine.arm_idle();
     let first = match init {
         // `init` connected by itself.
         Init::Ok => {
@@ -814,8 +845,14 @@ impl<C: Connection> Machine<'_, C> {
         if let Some(stop) = self.ctx.stop.take() {
             return Err(Halt::requested(*stop));
         }
-        // The idle timeout this callback asked for, or else the standing
-        // one (`Options::idle_timeout`), counts from its return.
+        self.arm_idle();
+        Ok(value)
+    }
+
+    /// After a callback: the idle timeout it asked for, or else the
+    /// standing one (`Options::idle_timeout`), counts from its return.
+    #[inline]
+    fn arm_idle(&mut self) {
         let asked = std::mem::replace(&mut self.ctx.idle, IdleAsk::NOT_ASKED);
         match asked.asked() {
             Some(after) => self.idle_at = after.and_then(instant_after),
@@ -825,7 +862,6 @@ impl<C: Connection> Machine<'_, C> {
                 }
             }
         }
-        Ok(value)
     }
 
     /// A callback panicked: the connection stops with the panic, and the

@@ -245,7 +245,11 @@ impl ::connection::__private::Connection for Device {
     type DisconnectInfo = __DeviceDisconnectInfo;
     type Info = __DeviceInfo;
     type Client = DeviceClient;
-    async fn init(&mut self) -> ::connection::__private::Init<&'static str> {
+    async fn init(
+        &mut self,
+        ctx: &mut ::connection::__private::Context<Self>,
+    ) -> ::connection::__private::Init<&'static str> {
+        let _ = &ctx;
         Self::init(self).await
     }
     async fn connect(

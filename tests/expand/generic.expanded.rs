@@ -294,7 +294,11 @@ where
     type DisconnectInfo = ();
     type Info = ::core::convert::Infallible;
     type Client = StoreHandle<T, K>;
-    async fn init(&mut self) -> ::connection::__private::Init<()> {
+    async fn init(
+        &mut self,
+        ctx: &mut ::connection::__private::Context<Self>,
+    ) -> ::connection::__private::Init<()> {
+        let _ = ctx;
         ::connection::__private::Init::Connect(::core::default::Default::default())
     }
     async fn connect(

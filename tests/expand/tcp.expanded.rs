@@ -190,7 +190,11 @@ impl ::connection::__private::Connection for Tcp {
     type DisconnectInfo = __TcpDisconnectInfo;
     type Info = ::core::convert::Infallible;
     type Client = TcpClient;
-    async fn init(&mut self) -> ::connection::__private::Init<()> {
+    async fn init(
+        &mut self,
+        ctx: &mut ::connection::__private::Context<Self>,
+    ) -> ::connection::__private::Init<()> {
+        let _ = ctx;
         ::connection::__private::Init::Connect(::core::default::Default::default())
     }
     async fn connect(

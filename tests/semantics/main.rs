@@ -13,6 +13,7 @@ mod feeds;
 mod flush;
 mod idle;
 mod init_and_connect;
+mod init_context;
 mod replies;
 mod restart;
 mod shutdown;
