@@ -236,3 +236,72 @@ async fn each_connection_has_a_span_and_an_event_per_lifecycle_step() {
         "every event happens inside the connection's span"
     );
 }
+
+/// The events captured so far, as `LEVEL fields`.
+fn events(capture: &Capture) -> Vec<String> {
+    capture
+        .0
+        .lock()
+        .unwrap()
+        .events
+        .iter()
+        .map(|(level, fields)| format!("{level} {fields}"))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_event_names_its_variant_and_a_disconnect_its_reason() {
+    let (capture, _guard) = capture();
+    let log = Log::default();
+    let client = Probe::start_idle(&log).await;
+    client.note("x", Action::Nothing).await.unwrap();
+    client
+        .ask("drop", Action::Disconnect("peer closed"))
+        .await
+        .unwrap();
+    client.stop(Stop::Normal).await.unwrap();
+    let events = events(&capture);
+    assert!(
+        events.iter().any(|e| e.contains("request=\"Note\"")),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| e.contains("request=\"Ask\"")),
+        "{events:?}"
+    );
+    let disconnect = events
+        .iter()
+        .find(|e| e.contains("message=disconnect"))
+        .expect("a disconnect event");
+    assert!(
+        disconnect.contains(r#"reason="Plain(\"peer closed\")""#),
+        "{disconnect}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_that_blocks_the_executor_is_reported() {
+    let (capture, _guard) = capture();
+    let log = Log::default();
+    let client = Probe::start_idle(&log).await;
+    client.ask("quick", Action::Nothing).await.unwrap();
+    let quick = events(&capture);
+    assert!(
+        quick
+            .iter()
+            .any(|e| e.starts_with("TRACE") && e.contains("poll_us=")),
+        "{quick:?}"
+    );
+    assert!(!quick.iter().any(|e| e.starts_with("WARN")), "{quick:?}");
+    client
+        .note("slow", Action::Block(std::time::Duration::from_millis(15)))
+        .await
+        .unwrap();
+    client.stop(Stop::Normal).await.unwrap();
+    let warnings: Vec<String> = events(&capture)
+        .into_iter()
+        .filter(|e| e.starts_with("WARN"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("blocked the executor"), "{warnings:?}");
+}

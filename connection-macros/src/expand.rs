@@ -284,6 +284,18 @@ impl<'a> Expansion<'a> {
             "The requests a `{}` handles: one variant per `#[call]` and `#[cast]` handler.",
             type_name(self_ty)
         );
+        let (_, ty_generics, _) = self.generics.split_for_impl();
+        let names = self.requests().map(|handler| {
+            let variant = handler.variant();
+            let cfgs = &handler.cfgs;
+            let name = variant.as_ref().map(ToString::to_string);
+            quote! {
+                #(#cfgs)*
+                Self::#variant { .. } => #name,
+            }
+        });
+        let phantom_name =
+            (!type_params.is_empty()).then(|| quote!(Self::__Phantom(never, _) => match never {},));
         quote! {
             #[doc = #doc]
             #[allow(missing_docs)] // the fields are the handlers' own parameters
@@ -294,6 +306,17 @@ impl<'a> Expansion<'a> {
             #vis enum #message #impl_generics #where_clause {
                 #(#variants,)*
                 #phantom
+            }
+
+            impl #impl_generics #message #ty_generics #where_clause {
+                /// The request's variant name, as the runtime's trace events show it.
+                #[must_use]
+                #vis fn name(&self) -> &'static str {
+                    match *self {
+                        #(#names)*
+                        #phantom_name
+                    }
+                }
             }
         }
     }
@@ -676,6 +699,7 @@ impl<'a> Expansion<'a> {
             }
         });
         let handle = self.handle_method();
+        let describe = self.describe_methods();
         let policies = self.policy_methods();
         quote! {
             #[automatically_derived]
@@ -690,6 +714,7 @@ impl<'a> Expansion<'a> {
                 #connect
                 #disconnect
                 #handle
+                #describe
                 #policies
                 #info_method
                 #timeout
@@ -757,6 +782,32 @@ impl<'a> Expansion<'a> {
         };
         quote! {
             async fn init(&mut self, ctx: &mut #private::Context<Self>) -> #private::Init<#connect_info> #body
+        }
+    }
+
+    /// What the runtime's trace events say of a request and of a
+    /// disconnect's info: the variant's name, and the info's `Debug` when
+    /// its type has one (found by autoref on the concrete type; a type
+    /// parameter has none known here).
+    fn describe_methods(&self) -> TokenStream {
+        let private = &self.private;
+        let disconnect = self.wrapped_disconnect_type().map(|_| {
+            quote! {
+                fn describe_disconnect(
+                    info: &Self::DisconnectInfo,
+                ) -> ::core::option::Option<::std::string::String> {
+                    #[allow(unused_imports)]
+                    use #private::{DescribeByDebug as _, DescribeByNothing as _};
+                    (&#private::Describe(&info.0)).describe()
+                }
+            }
+        });
+        quote! {
+            fn message_name(message: &Self::Message) -> &'static str {
+                message.name()
+            }
+
+            #disconnect
         }
     }
 

@@ -102,6 +102,20 @@ pub trait Connection: Sized + Send + 'static {
         async {}
     }
 
+    /// The name of `message`'s kind, for trace events (`#[connection]`
+    /// gives the variant's name).
+    fn message_name(message: &Self::Message) -> &'static str {
+        let _ = message;
+        "request"
+    }
+
+    /// `info` written for the `disconnect` trace event, when its type can
+    /// say (`#[connection]` uses its `Debug`, if it has one).
+    fn describe_disconnect(info: &Self::DisconnectInfo) -> Option<String> {
+        let _ = info;
+        None
+    }
+
     /// How `message` is treated while the connection is not connected
     /// (`#[call(when_disconnected = ..)]`). The default runs every handler.
     fn when_disconnected(message: &Self::Message) -> WhenDisconnected {

@@ -207,6 +207,34 @@ pub mod __private {
         to.refuse(error);
     }
 
+    /// A value to describe in a trace event: by its `Debug` when it has one
+    /// ([`DescribeByDebug`], found first by autoref), else not at all.
+    pub struct Describe<'a, T>(pub &'a T);
+
+    /// [`Describe`] of a `Debug` value.
+    pub trait DescribeByDebug {
+        /// The value's `Debug`.
+        fn describe(&self) -> Option<String>;
+    }
+
+    impl<T: core::fmt::Debug> DescribeByDebug for Describe<'_, T> {
+        fn describe(&self) -> Option<String> {
+            Some(format!("{:?}", self.0))
+        }
+    }
+
+    /// [`Describe`] of any other value.
+    pub trait DescribeByNothing {
+        /// Nothing.
+        fn describe(&self) -> Option<String>;
+    }
+
+    impl<T> DescribeByNothing for &Describe<'_, T> {
+        fn describe(&self) -> Option<String> {
+            None
+        }
+    }
+
     /// The generated client's `info`: not a method of [`Client`], so that
     /// no holder of a client can forge what feeds `#[info]`.
     pub async fn info<C: Connection>(client: &Client<C>, info: C::Info) -> Result<(), CallError> {

@@ -72,7 +72,13 @@ impl<F: Future> Future for Bounded<'_, F> {
             // Cancelled already.
             return Poll::Ready(Err(Interrupted::Shutdown));
         };
-        match poll_catching(callback, cx) {
+        // With trace events on, how long each poll held the executor.
+        let timed = tracing::enabled!(tracing::Level::TRACE).then(std::time::Instant::now);
+        let polled = poll_catching(callback, cx);
+        if let Some(started) = timed {
+            report_poll(started.elapsed());
+        }
+        match polled {
             Poll::Ready(outcome) => Poll::Ready(outcome.map_err(Interrupted::Panic)),
             // The callback waits: from now on, a shutdown asked for must
             // not wait for it for ever.
@@ -85,6 +91,26 @@ impl<F: Future> Future for Bounded<'_, F> {
                 Poll::Pending => Poll::Pending,
             },
         }
+    }
+}
+
+/// A poll this long blocked the executor: everything else on its thread
+/// waited.
+const BLOCKING_POLL: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Tells how long one poll of a callback took (only with trace events on:
+/// reading the clock twice a callback is not free), and warns when it
+/// blocked the executor.
+#[cold]
+#[inline(never)]
+fn report_poll(elapsed: std::time::Duration) {
+    let poll_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+    tracing::trace!(poll_us, "callback polled");
+    if elapsed >= BLOCKING_POLL {
+        tracing::warn!(
+            poll_us,
+            "a callback blocked the executor in one poll: move blocking work to `spawn_blocking` or a task of its own"
+        );
     }
 }
 

@@ -604,7 +604,7 @@ impl<C: Connection> Machine<'_, C> {
                             }
                             match envelope {
                                 Envelope::Message(message) => {
-                                    tracing::trace!("request");
+                                    tracing::trace!(request = C::message_name(&message), "request");
                                     let Some(message) = self.admit(message) else {
                                         break 'event Ok(None);
                                     };
@@ -762,7 +762,10 @@ impl<C: Connection> Machine<'_, C> {
     async fn disconnect(&mut self, info: C::DisconnectInfo) -> Step<C> {
         self.cancel_backoff();
         self.idle_at = None;
-        tracing::info!("disconnect");
+        if tracing::enabled!(tracing::Level::INFO) {
+            let reason = C::describe_disconnect(&info);
+            tracing::info!(reason = reason.as_deref(), "disconnect");
+        }
         if let Some(feeds) = &mut self.ctx.feeds {
             feeds.end_link();
         }

@@ -69,6 +69,17 @@ pub enum DeviceMessage {
     ///A request for `Device::reset`.
     Reset {},
 }
+impl DeviceMessage {
+    /// The request's variant name, as the runtime's trace events show it.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match *self {
+            Self::Read { .. } => "Read",
+            Self::Next { .. } => "Next",
+            Self::Reset { .. } => "Reset",
+        }
+    }
+}
 ///A handle to a running `Device` connection, returned by `Device::start`. Cloning is cheap; the connection stops once every clone is dropped. Besides one method per request it has the runtime client's `stop`, `stopped` and `is_alive`, and converts to and from the generic `connection::Client`.
 pub struct DeviceClient {
     client: ::connection::__private::Client<Device>,
@@ -288,6 +299,16 @@ impl ::connection::__private::Connection for Device {
                 DeviceMessage::Reset {} => Self::reset(self, ctx).await,
             }
         }
+    }
+    fn message_name(message: &Self::Message) -> &'static str {
+        message.name()
+    }
+    fn describe_disconnect(
+        info: &Self::DisconnectInfo,
+    ) -> ::core::option::Option<::std::string::String> {
+        #[allow(unused_imports)]
+        use ::connection::__private::{DescribeByDebug as _, DescribeByNothing as _};
+        (&::connection::__private::Describe(&info.0)).describe()
     }
     fn info(
         &mut self,

@@ -43,6 +43,23 @@ where
     #[doc(hidden)]
     __Phantom(::core::convert::Infallible, ::core::marker::PhantomData<fn() -> (T, K)>),
 }
+impl<
+    T: Clone + ::core::marker::Send + 'static,
+    K: ::core::marker::Send + 'static,
+> StoreRequest<T, K>
+where
+    K: PartialEq,
+{
+    /// The request's variant name, as the runtime's trace events show it.
+    #[must_use]
+    pub(crate) fn name(&self) -> &'static str {
+        match *self {
+            Self::Get { .. } => "Get",
+            Self::Put { .. } => "Put",
+            Self::__Phantom(never, _) => match never {}
+        }
+    }
+}
 ///A handle to a running `Store<T,K>` connection, returned by `Store<T,K>::start`. Cloning is cheap; the connection stops once every clone is dropped. Besides one method per request it has the runtime client's `stop`, `stopped` and `is_alive`, and converts to and from the generic `connection::Client`.
 pub(crate) struct StoreHandle<
     T: Clone + ::core::marker::Send + 'static,
@@ -338,5 +355,8 @@ where
                 StoreRequest::__Phantom(never, _) => match never {}
             }
         }
+    }
+    fn message_name(message: &Self::Message) -> &'static str {
+        message.name()
     }
 }

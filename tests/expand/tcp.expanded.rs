@@ -54,6 +54,16 @@ pub enum TcpMessage {
     ///A request for `Tcp::close`.
     Close { reply: ::connection::__private::ReplyTo<()> },
 }
+impl TcpMessage {
+    /// The request's variant name, as the runtime's trace events show it.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match *self {
+            Self::Send { .. } => "Send",
+            Self::Close { .. } => "Close",
+        }
+    }
+}
 ///A handle to a running `Tcp` connection, returned by `Tcp::start`. Cloning is cheap; the connection stops once every clone is dropped. Besides one method per request it has the runtime client's `stop`, `stopped` and `is_alive`, and converts to and from the generic `connection::Client`.
 pub struct TcpClient {
     client: ::connection::__private::Client<Tcp>,
@@ -227,6 +237,16 @@ impl ::connection::__private::Connection for Tcp {
                 TcpMessage::Close { reply } => Self::close(self, reply, ctx).await,
             }
         }
+    }
+    fn message_name(message: &Self::Message) -> &'static str {
+        message.name()
+    }
+    fn describe_disconnect(
+        info: &Self::DisconnectInfo,
+    ) -> ::core::option::Option<::std::string::String> {
+        #[allow(unused_imports)]
+        use ::connection::__private::{DescribeByDebug as _, DescribeByNothing as _};
+        (&::connection::__private::Describe(&info.0)).describe()
     }
 }
 ///The connection's `DisconnectInfo`: the handler's own type, wrapped.

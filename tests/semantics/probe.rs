@@ -20,6 +20,8 @@ pub enum Action {
     Stop(Stop),
     Idle(Duration),
     Sleep(Duration),
+    /// Blocks the thread (what a handler must not do).
+    Block(Duration),
     Panic,
     Sequence(Vec<Action>),
     /// Sends itself `Chain(n - 1)` as an info: the mailbox never empties
@@ -129,6 +131,7 @@ impl Probe {
     fn act(&mut self, action: Action, ctx: &mut Context<Self>) {
         match action {
             Action::Nothing | Action::Sleep(_) => {}
+            Action::Block(duration) => std::thread::sleep(duration),
             Action::Connect(info) => ctx.connect(info),
             Action::Disconnect(why) => ctx.disconnect(Why::Plain(why)),
             Action::Stop(reason) => ctx.stop(reason),
