@@ -73,11 +73,11 @@ impl<F: Future> Future for Bounded<'_, F> {
             return Poll::Ready(Err(Interrupted::Shutdown));
         };
         // With trace events on, how long each poll held the executor.
-        let timed = tracing::enabled!(tracing::Level::TRACE).then(std::time::Instant::now);
-        let polled = poll_catching(callback, cx);
-        if let Some(started) = timed {
-            report_poll(started.elapsed());
-        }
+        let polled = if tracing::level_enabled!(tracing::Level::TRACE) {
+            poll_timed(callback, cx)
+        } else {
+            poll_catching(callback, cx)
+        };
         match polled {
             Poll::Ready(outcome) => Poll::Ready(outcome.map_err(Interrupted::Panic)),
             // The callback waits: from now on, a shutdown asked for must
@@ -98,11 +98,22 @@ impl<F: Future> Future for Bounded<'_, F> {
 /// waited.
 const BLOCKING_POLL: std::time::Duration = std::time::Duration::from_millis(10);
 
-/// Tells how long one poll of a callback took (only with trace events on:
-/// reading the clock twice a callback is not free), and warns when it
-/// blocked the executor.
+/// Polls `callback` and tells how long the poll took (only with trace
+/// events on: reading the clock twice a callback is not free), warning when
+/// it blocked the executor.
 #[cold]
 #[inline(never)]
+fn poll_timed<F: Future>(
+    callback: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<F::Output, PanicMessage>> {
+    let started = std::time::Instant::now();
+    let polled = poll_catching(callback, cx);
+    report_poll(started.elapsed());
+    polled
+}
+
+/// Traces one poll's time; warns when it blocked the executor.
 fn report_poll(elapsed: std::time::Duration) {
     let poll_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     tracing::trace!(poll_us, "callback polled");
