@@ -191,6 +191,9 @@ impl<C: Connection> Context<C> {
     /// then a pending reply of this callback is sent, then the connection
     /// ends.
     pub fn stop(&mut self, reason: Stop) {
+        if self.stop.is_none() {
+            crate::reply::stopping_for_this_poll(&reason);
+        }
         self.stop.get_or_insert_with(|| {
             Box::new(StopRequest {
                 reason,

@@ -6,45 +6,19 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-pin_project_lite::pin_project! {
-    /// The future of [`catch_panic`].
-    ///
-    /// A struct rather than an `async fn`: an `async fn` would keep the
-    /// wrapped future twice (the argument, and the pinned local it is moved
-    /// into), and the handler's future is the largest part of a connection's
-    /// task.
-    pub(crate) struct CatchPanic<F> {
-        #[pin]
-        future: F,
-    }
-}
-
 /// The message of a panic caught in a callback. Boxed: every handler's
 /// result travels through the loop, and a thin pointer moves in a register
 /// where a `String` is three words to copy.
 pub(crate) type PanicMessage = Box<String>;
 
-/// Drives `future` to completion, returning the panic's message if a poll
-/// panics.
+/// Polls `future`, returning the panic's message if the poll panics. Every
+/// callback is polled through it ([`bounded`](crate::shutdown::bounded)).
 ///
 /// Unwind safety is asserted because a panicking callback stops the
 /// connection: the only code that still sees the state afterwards is
 /// `terminate`, and it sees the state as the panic left it (the original
 /// gives `terminate` the state from before the crashing callback, which a
 /// `&mut self` callback cannot offer without a copy).
-pub(crate) fn catch_panic<F: Future>(future: F) -> CatchPanic<F> {
-    CatchPanic { future }
-}
-
-impl<F: Future> Future for CatchPanic<F> {
-    type Output = Result<F::Output, PanicMessage>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        poll_catching(self.project().future, cx)
-    }
-}
-
-/// Polls `future`, returning the panic's message if the poll panics.
 #[inline(always)]
 pub(crate) fn poll_catching<F: Future>(
     future: Pin<&mut F>,
@@ -69,7 +43,15 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::future::{Future, poll_fn};
+    use std::pin::pin;
+
     use super::*;
+
+    async fn catch_panic<F: Future>(future: F) -> Result<F::Output, PanicMessage> {
+        let mut future = pin!(future);
+        poll_fn(|cx| poll_catching(future.as_mut(), cx)).await
+    }
 
     #[tokio::test]
     async fn returns_the_output_of_a_future_that_completes() {
@@ -95,14 +77,5 @@ mod tests {
             result,
             Err::<(), _>(Box::new("a panic with a non-string payload".to_owned()))
         );
-    }
-
-    #[test]
-    fn keeps_the_wrapped_future_once() {
-        let data = [0_u8; 256];
-        let future = async move { data.len() };
-        let alone = std::mem::size_of_val(&future);
-        assert!(alone >= 256);
-        assert_eq!(std::mem::size_of_val(&catch_panic(future)), alone);
     }
 }

@@ -1,6 +1,6 @@
 //! Deferred replies: the Rust form of the original's `from` and `reply/2`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 use tokio::sync::oneshot;
@@ -30,6 +30,30 @@ thread_local! {
     /// Set while the runtime drops what a stopped connection still holds, so
     /// that the `ReplyTo`s dropped then report the stop, not a missing reply.
     static STOPPING: RefCell<Option<Stop>> = const { RefCell::new(None) };
+    /// `STOPPING` was set by a callback's `ctx.stop` for the rest of its
+    /// poll, and is cleared when the poll returns.
+    static STOPPING_THIS_POLL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A callback asked to stop (`ctx.stop`): until its current poll returns,
+/// a `ReplyTo` it drops (one carried in a connect or disconnect info, or
+/// its own call's) tells its caller the stop's reason, not a missing reply.
+pub(crate) fn stopping_for_this_poll(reason: &Stop) {
+    STOPPING.with_borrow_mut(|stopping| {
+        if stopping.is_none() {
+            *stopping = Some(reason.clone());
+            STOPPING_THIS_POLL.set(true);
+        }
+    });
+}
+
+/// A callback's poll returned: what [`stopping_for_this_poll`] set ends.
+#[inline]
+pub(crate) fn end_of_poll() {
+    if STOPPING_THIS_POLL.get() {
+        STOPPING_THIS_POLL.set(false);
+        STOPPING.set(None);
+    }
 }
 
 /// Runs `f` with every `ReplyTo` dropped inside it answering its caller with

@@ -13,7 +13,7 @@ use tokio::time::{Sleep, sleep_until};
 
 use crate::deadline::instant_after;
 use crate::panic::{PanicMessage, poll_catching};
-use crate::reply::dropping_as_stopped;
+use crate::reply::{dropping_as_stopped, end_of_poll};
 use crate::status::Status;
 
 /// Why a callback did not return.
@@ -78,6 +78,7 @@ impl<F: Future> Future for Bounded<'_, F> {
         } else {
             poll_catching(callback, cx)
         };
+        end_of_poll();
         match polled {
             Poll::Ready(outcome) => Poll::Ready(outcome.map_err(Interrupted::Panic)),
             // The callback waits: from now on, a shutdown asked for must

@@ -11,8 +11,8 @@ use tracing::Instrument;
 
 use crate::deadline::{Elapsed, Timeout, within};
 use crate::in_span::in_span;
-use crate::panic::catch_panic;
 use crate::restart::{RestartPolicy, Restarter};
+use crate::shutdown::bounded;
 use crate::state_machine::{self, InitTimedOut, Shared, init_failed, init_outcome};
 use crate::status::Status;
 use crate::{Backoff, Client, Connection, Context, Init, StartError, Stop};
@@ -337,12 +337,12 @@ async fn launch<C: Connection>(
     // and only for the time `init` takes.
     let init = within(
         Timeout::after(options.init_timeout),
-        catch_panic(connection.init(&mut ctx)),
+        bounded(&status, connection.init(&mut ctx)),
     )
     .instrument(span.clone())
     .await;
     let init = match init {
-        Ok(outcome) => init_outcome(outcome, &mut ctx),
+        Ok(outcome) => init_outcome(outcome, &mut ctx, &status),
         // The state is dropped without `terminate`, as after a failed init.
         Err(Elapsed) => {
             span.in_scope(|| init_failed(connection, ctx, &Stop::error(InitTimedOut)));

@@ -20,7 +20,6 @@ use tokio::time::{Instant, Sleep, sleep_until};
 use crate::connection::{Envelope, WhenDisconnected};
 use crate::context::{IdleAsk, Request, StopRequest};
 use crate::deadline::{Elapsed, NEVER, Timeout, instant_after, within};
-use crate::panic::{PanicMessage, catch_panic};
 use crate::reply::dropping_as_stopped;
 use crate::restart::Restarter;
 use crate::shutdown::{Interrupted, bounded};
@@ -346,12 +345,12 @@ async fn restart<C: Connection>(
     // incarnation that stopped.
     let init = within(
         restarter.init_timeout(),
-        catch_panic(connection.init(&mut ctx)),
+        bounded(&shared.status, connection.init(&mut ctx)),
     )
     .await
     .map_or_else(
         |Elapsed| Init::Stop(Stop::error(InitTimedOut)),
-        |outcome| init_outcome(outcome, &mut ctx),
+        |outcome| init_outcome(outcome, &mut ctx, &shared.status),
     );
     Ok(Box::new((connection, init, ctx)))
 }
@@ -372,12 +371,15 @@ impl std::fmt::Display for InitTimedOut {
 
 impl std::error::Error for InitTimedOut {}
 
-/// What `init` comes to: a panic in it, or a stop asked for through its
-/// context, is a stop; a connect or disconnect asked for through its
-/// context is ignored (its return value decides, as for `connect`).
+/// What `init` comes to: a panic in it, a stop asked for through its
+/// context, or a cancel past the shutdown timeout (a supervised restart's
+/// `init` while a client stops the connection) is a stop; a connect or
+/// disconnect asked for through its context is ignored (its return value
+/// decides, as for `connect`).
 pub(crate) fn init_outcome<C: Connection>(
-    outcome: Result<Init<C::ConnectInfo>, PanicMessage>,
+    outcome: Result<Init<C::ConnectInfo>, Interrupted>,
     ctx: &mut Context<C>,
+    status: &Status,
 ) -> Init<C::ConnectInfo> {
     if ctx.request.take().is_some() {
         tracing::warn!(
@@ -385,7 +387,8 @@ pub(crate) fn init_outcome<C: Connection>(
         );
     }
     match (outcome, ctx.stop.take()) {
-        (Err(panic), _) => Init::Stop(Stop::Panic(*panic)),
+        (Err(Interrupted::Panic(panic)), _) => Init::Stop(Stop::Panic(*panic)),
+        (Err(Interrupted::Shutdown), _) => Init::Stop(status.shutdown_reason()),
         (Ok(_), Some(stop)) => Init::Stop(stop.reason),
         (Ok(init), None) => init,
     }

@@ -139,3 +139,70 @@ async fn terminate_runs_once_and_the_task_ends() {
     settle().await;
     assert_eq!(log.count("terminate:normal"), 1);
 }
+
+/// A connection whose callbacks stop it and drop the `ReplyTo` they hold.
+struct Quitter;
+
+/// A caller's `ReplyTo`, carried in the disconnect info.
+struct Carried(connection::ReplyTo<()>);
+
+#[connection::connection]
+impl Quitter {
+    #[connect]
+    async fn connect(&mut self, _attempt: connection::Attempt<()>) -> connection::Connect {
+        connection::Connect::Ok
+    }
+
+    /// Drops the `ReplyTo` carried in the info after asking to stop.
+    #[disconnect]
+    async fn disconnect(
+        &mut self,
+        carried: Carried,
+        ctx: &mut connection::Context<Self>,
+    ) -> connection::Disconnect<()> {
+        ctx.stop(Stop::shutdown("quit in disconnect"));
+        drop(carried.0);
+        connection::Disconnect::NoConnect
+    }
+
+    /// Asks to stop, then drops its own `ReplyTo` unanswered.
+    #[call]
+    async fn quit(&mut self, reply: connection::ReplyTo<()>, ctx: &mut connection::Context<Self>) {
+        ctx.stop(Stop::shutdown("quit"));
+        drop(reply);
+    }
+
+    /// Carries its `ReplyTo` into the disconnect.
+    #[call]
+    async fn hang_up(
+        &mut self,
+        reply: connection::ReplyTo<()>,
+        ctx: &mut connection::Context<Self>,
+    ) {
+        ctx.disconnect(Carried(reply));
+    }
+
+    /// Drops its `ReplyTo` without stopping: no reply.
+    #[call]
+    async fn ignore(&mut self, reply: connection::ReplyTo<()>) {
+        drop(reply);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reply_to_dropped_by_a_callback_that_stops_answers_with_the_stop_reason() {
+    let client = Quitter.start().await.unwrap();
+    assert!(matches!(client.ignore().await, Err(CallError::NoReply)));
+    let quit = client.quit().await;
+    assert!(
+        matches!(&quit, Err(CallError::Stopped(reason)) if reason.to_string() == "shutdown: quit"),
+        "{quit:?}"
+    );
+
+    let client = Quitter.start().await.unwrap();
+    let hung_up = client.hang_up().await;
+    assert!(
+        matches!(&hung_up, Err(CallError::Stopped(reason)) if reason.to_string() == "shutdown: quit in disconnect"),
+        "{hung_up:?}"
+    );
+}
