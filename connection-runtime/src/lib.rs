@@ -172,12 +172,18 @@ pub use crate::start::{Options, start, supervise};
 /// in one compile; the README lists the checks.
 pub use connection_macros::connection;
 
-/// The handler markers. They only have meaning on the methods of a
-/// `#[connection]` block, which removes them; anywhere else each one is a
-/// compile error saying so. There is no need to import them.
-pub use connection_macros::{
-    call, cast, connect, disconnect, flush, info, init, terminate, timeout,
-};
+/// The handler markers (`#[call]`, `#[info]`, ..). They only have meaning
+/// on the methods of a `#[connection]` block, which removes them: there is
+/// no need to import them. Imported from here, one used anywhere else is a
+/// compile error saying so.
+///
+/// A module of their own, not the crate root, so that `use connection::*`
+/// beside `use tracing::*` (or `log::*`) leaves `info!` unambiguous.
+pub mod markers {
+    pub use connection_macros::{
+        call, cast, connect, disconnect, flush, info, init, terminate, timeout,
+    };
+}
 
 /// The README's examples, compiled as doc tests so that it stays true.
 #[cfg(doctest)]

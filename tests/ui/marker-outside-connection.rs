@@ -1,4 +1,4 @@
-use connection::call;
+use connection::markers::call;
 
 struct Plain;
 
