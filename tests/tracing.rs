@@ -305,3 +305,25 @@ async fn a_handler_that_blocks_the_executor_is_reported() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("blocked the executor"), "{warnings:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_callback_that_waits_is_told_with_its_whole_duration() {
+    let (capture, _guard) = capture();
+    let log = Log::default();
+    let client = Probe::start_idle(&log).await;
+    client.ask("quick", Action::Nothing).await.unwrap();
+    let waited = |events: &[String]| {
+        events
+            .iter()
+            .filter(|e| e.contains("callback returned after waiting"))
+            .count()
+    };
+    assert_eq!(waited(&events(&capture)), 0, "one poll: no wait to tell");
+    client
+        .ask("slow", Action::Sleep(std::time::Duration::from_millis(10)))
+        .await
+        .unwrap();
+    let after = events(&capture);
+    assert_eq!(waited(&after), 1, "{after:?}");
+    assert!(after.iter().any(|e| e.contains("waited_us=")), "{after:?}");
+}

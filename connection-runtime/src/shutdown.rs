@@ -47,6 +47,9 @@ pin_project_lite::pin_project! {
         changed: Notified<'s>,
         #[pin]
         timer: Option<Sleep>,
+        // When the callback was first found waiting, with trace events on:
+        // its whole duration is told when it returns.
+        started: Option<std::time::Instant>,
     }
 }
 
@@ -80,7 +83,12 @@ impl<F: Future> Future for Bounded<'_, F> {
         };
         end_of_poll();
         match polled {
-            Poll::Ready(outcome) => Poll::Ready(outcome.map_err(Interrupted::Panic)),
+            Poll::Ready(outcome) => {
+                if let Some(started) = this.watch.as_ref().and_then(|watch| watch.started) {
+                    report_done(started.elapsed());
+                }
+                Poll::Ready(outcome.map_err(Interrupted::Panic))
+            }
             // The callback waits: from now on, a shutdown asked for must
             // not wait for it for ever.
             Poll::Pending => match watch(this.status, this.watch, cx) {
@@ -135,18 +143,33 @@ fn watch<'s>(
     watch: &mut Option<Pin<Box<Watch<'s>>>>,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
-    let Some(timeout) = status.shutdown_timeout().duration() else {
+    let timeout = status.shutdown_timeout().duration();
+    let traced = tracing::level_enabled!(tracing::Level::TRACE);
+    if timeout.is_none() && !traced {
         return Poll::Pending;
-    };
+    }
     let watch = watch.get_or_insert_with(|| {
         Box::pin(Watch {
             // Made before the first look at the state: a shutdown asked for
             // in between still wakes it.
             changed: status.changed(),
             timer: None,
+            started: traced.then(std::time::Instant::now),
         })
     });
-    watch.as_mut().poll_expired(status, timeout, cx)
+    match timeout {
+        Some(timeout) => watch.as_mut().poll_expired(status, timeout, cx),
+        None => Poll::Pending,
+    }
+}
+
+/// A callback that waited has returned: how long it took from its first
+/// wait (trace level).
+#[cold]
+#[inline(never)]
+fn report_done(waited: std::time::Duration) {
+    let waited_us = u64::try_from(waited.as_micros()).unwrap_or(u64::MAX);
+    tracing::trace!(waited_us, "callback returned after waiting");
 }
 
 impl<'s> Watch<'s> {
