@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::connection::Envelope;
 use crate::deadline::{Elapsed, Timeout, within};
+use crate::mailbox::Envelope;
 use crate::reply::{Answer, dropping_as_stopped};
 use crate::status::Status;
 use crate::{CallError, Connection, Options, ReplyTo, Stop};

@@ -2,10 +2,6 @@
 
 use std::future::Future;
 
-use tokio::sync::oneshot;
-
-use crate::feeds::Source;
-
 use crate::{Attempt, CallError, Client, Connect, Context, Disconnect, Init, Stop};
 
 /// A type the runtime can drive through connect, disconnect, backoff and stop.
@@ -166,19 +162,4 @@ pub enum WhenDisconnected {
     /// Answer a call with [`CallError::NotConnected`] at once, without
     /// running the handler; drop a cast.
     Reject,
-}
-
-/// What travels through a connection's mailbox.
-pub(crate) enum Envelope<C: Connection> {
-    Message(C::Message),
-    Info(C::Info),
-    /// An info from a timer or an attached stream of the connection's own.
-    Fed(Source, C::Info),
-    /// A watch of the link ended (`Context::disconnect_when`): disconnect
-    /// with this info, if the watch is still live. Boxed: it is rare, and
-    /// every mailbox slot is as large as the largest variant.
-    Lost(Box<(Source, C::DisconnectInfo)>),
-    /// `Client::stop`: stop with this reason, then acknowledge. Boxed: it is
-    /// rare, and every mailbox slot is as large as the largest variant.
-    Stop(Box<(Stop, oneshot::Sender<()>)>),
 }

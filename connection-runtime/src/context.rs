@@ -8,9 +8,9 @@ use futures_core::Stream;
 use tokio::sync::mpsc;
 
 use crate::client::{InfoSender, WeakClient};
-use crate::connection::Envelope;
 use crate::deadline::Timeout;
 use crate::feeds::{Attachment, Feeds, Timer};
+use crate::mailbox::Envelope;
 use crate::status::Status;
 use crate::{Backoff, Connection, ReplyTo, Stop};
 

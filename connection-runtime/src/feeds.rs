@@ -16,8 +16,8 @@ use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use crate::Connection;
-use crate::connection::Envelope;
 use crate::deadline::sleep_for;
+use crate::mailbox::{Envelope, Source};
 
 /// A timer started by [`Context::send_after`](crate::Context::send_after).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -27,17 +27,6 @@ pub struct Timer(u64);
 /// [`Context::attach_until_disconnect`](crate::Context::attach_until_disconnect).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Attachment(u64);
-
-/// Where a fed item came from.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Source {
-    Timer(u64),
-    Stream {
-        id: u64,
-        /// The end-of-stream item: the attachment is finished.
-        last: bool,
-    },
-}
 
 /// The live timers and attachments of one connection.
 #[derive(Default)]

@@ -90,9 +90,11 @@ mod client;
 mod connection;
 mod context;
 mod deadline;
+mod driver;
 mod error;
 mod feeds;
 mod in_span;
+mod mailbox;
 mod outcome;
 mod panic;
 #[cfg(feature = "pipeline")]

@@ -10,10 +10,11 @@ use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use crate::deadline::{Elapsed, Timeout, within};
+use crate::driver::{self, InitTimedOut, init_failed, init_outcome};
 use crate::in_span::in_span;
+use crate::mailbox::Shared;
 use crate::restart::{RestartPolicy, Restarter};
 use crate::shutdown::bounded;
-use crate::state_machine::{self, InitTimedOut, Shared, init_failed, init_outcome};
 use crate::status::Status;
 use crate::{Backoff, Client, Connection, Context, Init, StartError, Stop};
 
@@ -364,7 +365,7 @@ async fn launch<C: Connection>(
         standing_idle: options.idle_timeout.map_or(Timeout::NONE, Timeout::after),
     };
     let first = Box::new((connection, init, ctx));
-    tokio::spawn(in_span(state_machine::run(shared, first, restarter), span));
+    tokio::spawn(in_span(driver::run(shared, first, restarter), span));
     Ok(C::Client::from(Client::new(
         mailbox,
         status,

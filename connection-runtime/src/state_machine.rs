@@ -1,101 +1,27 @@
-//! The loop that drives one connection: init, connect, disconnect, the
-//! backoff timer, the idle timeout, messages and stop; and, around it, the
-//! driver that ends the connection or, when supervised, starts a new
-//! incarnation of it on the same mailbox.
+//! The loop that drives one incarnation of a connection: connect,
+//! disconnect, the backoff timer, the idle timeout, messages, flush and
+//! stop. The task around it (restarts, the final stop) is in `driver.rs`,
+//! the mailbox it reads in `mailbox.rs`.
 //!
 //! Everything runs on one task, one callback at a time. The timers are plain
 //! deadlines owned by the loop rather than separate tasks, so cancelling one
 //! is clearing a field: a timer that was cancelled can never fire late, which
 //! is what the original needs a generation check and a mailbox flush for.
 
-use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{self, Poll, ready};
+use std::task::{self, Poll};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep, sleep_until};
 
-use crate::connection::{Envelope, WhenDisconnected};
+use crate::connection::WhenDisconnected;
 use crate::context::{IdleAsk, Request, StopRequest};
-use crate::deadline::{Elapsed, NEVER, Timeout, instant_after, within};
+use crate::deadline::instant_after;
+use crate::mailbox::{Envelope, Receive, Shared};
 use crate::reply::dropping_as_stopped;
-use crate::restart::Restarter;
 use crate::shutdown::{Interrupted, bounded};
-use crate::status::{Status, StopOnDrop};
-use crate::{Attempt, Backoff, CallError, Connect, Connection, Context, Disconnect, Init, Stop};
-
-/// What outlives one incarnation of a connection: its mailbox, what it
-/// publishes, and the requests held for its next connect.
-pub(crate) struct Shared<C: Connection> {
-    pub(crate) inbox: mpsc::Receiver<Envelope<C>>,
-    pub(crate) weak_mailbox: mpsc::WeakSender<Envelope<C>>,
-    pub(crate) status: Arc<Status>,
-    /// Requests held while disconnected (`WhenDisconnected::Queue`), in
-    /// arrival order, to run after the next successful connect. Created
-    /// with the first, and boxed: this is part of every connection's memory.
-    #[allow(
-        clippy::box_collection,
-        reason = "a thin pointer in every connection, the queue only in those that hold requests"
-    )]
-    pub(crate) held: Option<Box<VecDeque<C::Message>>>,
-    pub(crate) queue_capacity: usize,
-    /// Builds each incarnation's backoff policy.
-    pub(crate) backoff: Arc<dyn Fn() -> Backoff + Send + Sync>,
-    /// Envelopes taken out of the mailbox together and not handled yet, the
-    /// oldest last. Taking several at once releases their mailbox slots
-    /// under one lock instead of one each; the buffer is freed whenever the
-    /// mailbox runs dry, so an idle connection holds none.
-    pub(crate) batch: Vec<Envelope<C>>,
-    /// `Options::idle_timeout`, for each incarnation's context.
-    pub(crate) standing_idle: Timeout,
-}
-
-impl<C: Connection> Shared<C> {
-    /// The envelopes queued and not handled yet.
-    fn queued(&self) -> usize {
-        self.batch.len() + self.inbox.len()
-    }
-
-    /// The next envelope from the mailbox, taking a batch when several are
-    /// waiting; `None` once every client is gone. Call with an empty batch.
-    ///
-    /// A poll function rather than an `async fn`: the envelope is returned
-    /// once, not moved through one more state machine on the hot path; and
-    /// inlined, so that it is not moved through memory either.
-    #[inline(always)]
-    fn poll_receive(&mut self, cx: &mut task::Context<'_>) -> Poll<Option<Envelope<C>>> {
-        debug_assert!(self.batch.is_empty());
-        if self.inbox.len() > 1 {
-            let limit = batch_limit(self.inbox.max_capacity());
-            if limit > 1 {
-                self.batch.reserve_exact(limit);
-                ready!(self.inbox.poll_recv_many(cx, &mut self.batch, limit));
-                self.batch.reverse();
-                return Poll::Ready(self.batch.pop());
-            }
-        }
-        if self.batch.capacity() != 0 {
-            self.batch = Vec::new();
-        }
-        self.inbox.poll_recv(cx)
-    }
-}
-
-/// The future of the next envelope ([`Shared::poll_receive`]). A named
-/// future rather than `poll_fn`, so that its poll is inlined into the loop
-/// and the envelope is not returned through memory.
-struct Receive<'a, C: Connection>(&'a mut Shared<C>);
-
-impl<C: Connection> Future for Receive<'_, C> {
-    type Output = Option<Envelope<C>>;
-
-    #[inline(always)]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {
-        self.0.poll_receive(cx)
-    }
-}
+use crate::{Attempt, CallError, Connect, Connection, Context, Disconnect, Init, Stop};
 
 pin_project_lite::pin_project! {
     /// The handler of one envelope: a request's or an info's.
@@ -184,7 +110,7 @@ impl Halt {
 }
 
 /// How one incarnation ended.
-enum Ended {
+pub(crate) enum Ended {
     /// A callback stopped it (or panicked); a supervisor may restart it.
     Stopped(Stop),
     /// Stopped for good, and who asked to be told.
@@ -246,168 +172,12 @@ struct Machine<'a, C: Connection> {
     flush_yielded: bool,
 }
 
-/// The task body: incarnations of the connection until one ends for good
-/// (or, unsupervised, the first ends), then the final stop. `init` is what
-/// the first incarnation's `init` returned: `start` runs it.
-///
-/// A plain function returning an `async move` block, here and in
-/// [`incarnation`]: an `async fn` would keep each argument twice in its
-/// future (the argument and the local it is moved into), and this future is
-/// most of an idle connection's memory.
-#[allow(
-    clippy::manual_async_fn,
-    reason = "an `async fn` keeps its arguments twice"
-)]
-#[allow(
-    clippy::replace_box,
-    reason = "`first` is moved out and freed before each incarnation: no box to reuse"
-)]
-pub(crate) fn run<C: Connection>(
-    mut shared: Shared<C>,
-    mut first: Box<First<C>>,
-    mut restarter: Option<Box<Restarter<C>>>,
-) -> impl Future<Output = ()> + Send {
-    async move {
-        // Waiters are told even if this task is dropped before it stops.
-        let _stop_on_drop = StopOnDrop(shared.status.clone());
-        shared.status.set_task();
-        // Boxed, and unpacked only in the block that starts an incarnation,
-        // so that the state is not kept a second time beside the running
-        // incarnation's.
-        let (reason, done) = 'run: loop {
-            let reason = 'incarnation: {
-                let incarnation = {
-                    // Moved out of the box and the box freed now: the box
-                    // is kept in the future, its allocation must not be.
-                    let (connection, init, ctx) = {
-                        let first = first;
-                        *first
-                    };
-                    if let Init::Stop(reason) = init {
-                        init_failed(connection, ctx, &reason);
-                        shared.status.publish_end(&reason);
-                        break 'incarnation reason;
-                    }
-                    incarnation(connection, init, ctx, &mut shared)
-                };
-                match incarnation.await {
-                    Ended::Last(reason, done) => break 'run (reason, done),
-                    Ended::Stopped(reason) => reason,
-                }
-            };
-            let Some(restarter) = restarter.as_deref_mut() else {
-                break (reason, None);
-            };
-            // Boxed: a restart is rare, and its wait would otherwise be part
-            // of every connection's memory.
-            match Box::pin(restart(restarter, reason, &mut shared)).await {
-                Ok(next) => first = next,
-                Err(reason) => break (reason, None),
-            }
-        };
-        // Boxed: it runs once, at the end, and would otherwise be part of
-        // every connection's memory.
-        Box::pin(finish(shared, &reason)).await;
-        if let Some(done) = done {
-            let _ = done.send(());
-        }
-    }
-}
-
-/// The restart after an incarnation stopped with `reason`: the wait, then
-/// the new connection and what its `init` returned; or the reason back when
-/// the policy allows no restart, or every client left during the wait.
-async fn restart<C: Connection>(
-    restarter: &mut Restarter<C>,
-    reason: Stop,
-    shared: &mut Shared<C>,
-) -> Result<Box<First<C>>, Stop> {
-    // A wait of `NEVER` or more is no restart: waiting for ever would only
-    // keep the task alive.
-    let Some(delay) = restarter.next_delay(&reason).filter(|delay| *delay < NEVER) else {
-        return Err(reason);
-    };
-    tracing::warn!(%reason, delay_ms = delay.as_millis(), "restart");
-    tokio::time::sleep(delay).await;
-    let inbox = &shared.inbox;
-    if inbox.is_closed() && inbox.is_empty() && shared.batch.is_empty() {
-        // Every client left during the wait: nobody to restart for.
-        return Err(reason);
-    }
-    drop(reason);
-    let mut connection = restarter.build();
-    let mut ctx = Context::new(
-        shared.weak_mailbox.clone(),
-        shared.status.clone(),
-        shared.backoff.clone(),
-    );
-    // Bounded by the init timeout as at the start; a timeout is an
-    // incarnation that stopped.
-    let init = within(
-        restarter.init_timeout(),
-        bounded(&shared.status, connection.init(&mut ctx)),
-    )
-    .await
-    .map_or_else(
-        |Elapsed| Init::Stop(Stop::error(InitTimedOut)),
-        |outcome| init_outcome(outcome, &mut ctx, &shared.status),
-    );
-    Ok(Box::new((connection, init, ctx)))
-}
-
-/// A connection, what its `init` returned, and the context `init` had: the
-/// start of an incarnation.
-pub(crate) type First<C> = (C, Init<<C as Connection>::ConnectInfo>, Context<C>);
-
-/// `init` did not return within `Options::init_timeout`.
-#[derive(Debug)]
-pub(crate) struct InitTimedOut;
-
-impl std::fmt::Display for InitTimedOut {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("init did not return within the init timeout")
-    }
-}
-
-impl std::error::Error for InitTimedOut {}
-
-/// What `init` comes to: a panic in it, a stop asked for through its
-/// context, or a cancel past the shutdown timeout (a supervised restart's
-/// `init` while a client stops the connection) is a stop; a connect or
-/// disconnect asked for through its context is ignored (its return value
-/// decides, as for `connect`).
-pub(crate) fn init_outcome<C: Connection>(
-    outcome: Result<Init<C::ConnectInfo>, Interrupted>,
-    ctx: &mut Context<C>,
-    status: &Status,
-) -> Init<C::ConnectInfo> {
-    if ctx.request.take().is_some() {
-        tracing::warn!(
-            "a connect or disconnect requested through the context inside `init` is ignored; its return value decides"
-        );
-    }
-    match (outcome, ctx.stop.take()) {
-        (Err(Interrupted::Panic(panic)), _) => Init::Stop(Stop::Panic(*panic)),
-        (Err(Interrupted::Shutdown), _) => Init::Stop(status.shutdown_reason()),
-        (Ok(_), Some(stop)) => Init::Stop(stop.reason),
-        (Ok(init), None) => init,
-    }
-}
-
-/// `init` stopped: `terminate` does not run, what its context started ends,
-/// and the state is dropped (its `ReplyTo`s answering with the reason).
-pub(crate) fn init_failed<C: Connection>(connection: C, mut ctx: Context<C>, reason: &Stop) {
-    log_stop::<C>(reason);
-    ctx.end_feeds();
-    dropping_as_stopped(reason, || drop((connection, ctx)));
-}
-
 /// One incarnation after a successful `init`: the loop, then `terminate`.
 #[allow(
     clippy::manual_async_fn,
     reason = "an `async fn` keeps its arguments twice"
 )]
-fn incarnation<'a, C: Connection>(
+pub(crate) fn incarnation<'a, C: Connection>(
     connection: C,
     init: Init<C::ConnectInfo>,
     ctx: Context<C>,
@@ -449,28 +219,6 @@ fn incarnation<'a, C: Connection>(
         dropping_as_stopped(&reason, move || drop(machine));
         ended
     }
-}
-
-/// The connection is over: the reason is published before the mailbox
-/// closes (so a sender that finds it closed can always read why), then every
-/// request still waiting is dropped, its caller told the reason.
-async fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
-    let Shared {
-        mut inbox,
-        status,
-        held,
-        batch,
-        ..
-    } = shared;
-    status.publish_stop(reason);
-    // `recv` until `None` after `close`, as tokio documents: it also waits
-    // for senders that reserved space before the close, so no request can
-    // land in the mailbox after the last look and wait there unanswered.
-    inbox.close();
-    while let Some(envelope) = inbox.recv().await {
-        dropping_as_stopped(reason, || drop(envelope));
-    }
-    dropping_as_stopped(reason, || drop((batch, held)));
 }
 
 impl<C: Connection> Machine<'_, C> {
@@ -1021,13 +769,6 @@ impl<C: Connection> Machine<'_, C> {
 /// hold back what earlier ones buffered.
 const FLUSH_AT_LEAST_EVERY: u32 = 128;
 
-/// How many envelopes the connection takes out of a mailbox of `capacity`
-/// at once: enough to share the cost of releasing their slots, few enough
-/// that the mailbox's bound stays close to what was asked.
-fn batch_limit(capacity: usize) -> usize {
-    (capacity / 8).clamp(1, 32)
-}
-
 /// The loop's timer, set to fire at `deadline`.
 fn timer_at(timer: &mut Option<Pin<Box<Sleep>>>, deadline: Instant) -> Pin<&mut Sleep> {
     match timer {
@@ -1042,7 +783,7 @@ fn timer_at(timer: &mut Option<Pin<Box<Sleep>>>, deadline: Instant) -> Pin<&mut 
 }
 
 /// `Normal` and `Shutdown` stops are quiet; every other one is an error.
-fn log_stop<C>(reason: &Stop) {
+pub(crate) fn log_stop<C>(reason: &Stop) {
     let connection = std::any::type_name::<C>();
     if reason.is_quiet() {
         tracing::debug!(connection, %reason, "connection stopped");

@@ -1,0 +1,192 @@
+//! The connection's task: its incarnations (one, or more when supervised:
+//! each restart builds a new state and runs its `init` on the same
+//! mailbox), then the final stop, which answers every request still queued.
+
+use std::future::Future;
+
+use crate::deadline::{Elapsed, NEVER, within};
+use crate::mailbox::Shared;
+use crate::reply::dropping_as_stopped;
+use crate::restart::Restarter;
+use crate::shutdown::{Interrupted, bounded};
+use crate::state_machine::{Ended, incarnation, log_stop};
+use crate::status::{Status, StopOnDrop};
+use crate::{Connection, Context, Init, Stop};
+
+/// The task body: incarnations of the connection until one ends for good
+/// (or, unsupervised, the first ends), then the final stop. `init` is what
+/// the first incarnation's `init` returned: `start` runs it.
+///
+/// A plain function returning an `async move` block, here and in
+/// [`incarnation`]: an `async fn` would keep each argument twice in its
+/// future (the argument and the local it is moved into), and this future is
+/// most of an idle connection's memory.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an `async fn` keeps its arguments twice"
+)]
+#[allow(
+    clippy::replace_box,
+    reason = "`first` is moved out and freed before each incarnation: no box to reuse"
+)]
+pub(crate) fn run<C: Connection>(
+    mut shared: Shared<C>,
+    mut first: Box<First<C>>,
+    mut restarter: Option<Box<Restarter<C>>>,
+) -> impl Future<Output = ()> + Send {
+    async move {
+        // Waiters are told even if this task is dropped before it stops.
+        let _stop_on_drop = StopOnDrop(shared.status.clone());
+        shared.status.set_task();
+        // Boxed, and unpacked only in the block that starts an incarnation,
+        // so that the state is not kept a second time beside the running
+        // incarnation's.
+        let (reason, done) = 'run: loop {
+            let reason = 'incarnation: {
+                let incarnation = {
+                    // Moved out of the box and the box freed now: the box
+                    // is kept in the future, its allocation must not be.
+                    let (connection, init, ctx) = {
+                        let first = first;
+                        *first
+                    };
+                    if let Init::Stop(reason) = init {
+                        init_failed(connection, ctx, &reason);
+                        shared.status.publish_end(&reason);
+                        break 'incarnation reason;
+                    }
+                    incarnation(connection, init, ctx, &mut shared)
+                };
+                match incarnation.await {
+                    Ended::Last(reason, done) => break 'run (reason, done),
+                    Ended::Stopped(reason) => reason,
+                }
+            };
+            let Some(restarter) = restarter.as_deref_mut() else {
+                break (reason, None);
+            };
+            // Boxed: a restart is rare, and its wait would otherwise be part
+            // of every connection's memory.
+            match Box::pin(restart(restarter, reason, &mut shared)).await {
+                Ok(next) => first = next,
+                Err(reason) => break (reason, None),
+            }
+        };
+        // Boxed: it runs once, at the end, and would otherwise be part of
+        // every connection's memory.
+        Box::pin(finish(shared, &reason)).await;
+        if let Some(done) = done {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// The restart after an incarnation stopped with `reason`: the wait, then
+/// the new connection and what its `init` returned; or the reason back when
+/// the policy allows no restart, or every client left during the wait.
+async fn restart<C: Connection>(
+    restarter: &mut Restarter<C>,
+    reason: Stop,
+    shared: &mut Shared<C>,
+) -> Result<Box<First<C>>, Stop> {
+    // A wait of `NEVER` or more is no restart: waiting for ever would only
+    // keep the task alive.
+    let Some(delay) = restarter.next_delay(&reason).filter(|delay| *delay < NEVER) else {
+        return Err(reason);
+    };
+    tracing::warn!(%reason, delay_ms = delay.as_millis(), "restart");
+    tokio::time::sleep(delay).await;
+    let inbox = &shared.inbox;
+    if inbox.is_closed() && inbox.is_empty() && shared.batch.is_empty() {
+        // Every client left during the wait: nobody to restart for.
+        return Err(reason);
+    }
+    drop(reason);
+    let mut connection = restarter.build();
+    let mut ctx = Context::new(
+        shared.weak_mailbox.clone(),
+        shared.status.clone(),
+        shared.backoff.clone(),
+    );
+    // Bounded by the init timeout as at the start; a timeout is an
+    // incarnation that stopped.
+    let init = within(
+        restarter.init_timeout(),
+        bounded(&shared.status, connection.init(&mut ctx)),
+    )
+    .await
+    .map_or_else(
+        |Elapsed| Init::Stop(Stop::error(InitTimedOut)),
+        |outcome| init_outcome(outcome, &mut ctx, &shared.status),
+    );
+    Ok(Box::new((connection, init, ctx)))
+}
+
+/// A connection, what its `init` returned, and the context `init` had: the
+/// start of an incarnation.
+pub(crate) type First<C> = (C, Init<<C as Connection>::ConnectInfo>, Context<C>);
+
+/// `init` did not return within `Options::init_timeout`.
+#[derive(Debug)]
+pub(crate) struct InitTimedOut;
+
+impl std::fmt::Display for InitTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("init did not return within the init timeout")
+    }
+}
+
+impl std::error::Error for InitTimedOut {}
+
+/// What `init` comes to: a panic in it, a stop asked for through its
+/// context, or a cancel past the shutdown timeout (a supervised restart's
+/// `init` while a client stops the connection) is a stop; a connect or
+/// disconnect asked for through its context is ignored (its return value
+/// decides, as for `connect`).
+pub(crate) fn init_outcome<C: Connection>(
+    outcome: Result<Init<C::ConnectInfo>, Interrupted>,
+    ctx: &mut Context<C>,
+    status: &Status,
+) -> Init<C::ConnectInfo> {
+    if ctx.request.take().is_some() {
+        tracing::warn!(
+            "a connect or disconnect requested through the context inside `init` is ignored; its return value decides"
+        );
+    }
+    match (outcome, ctx.stop.take()) {
+        (Err(Interrupted::Panic(panic)), _) => Init::Stop(Stop::Panic(*panic)),
+        (Err(Interrupted::Shutdown), _) => Init::Stop(status.shutdown_reason()),
+        (Ok(_), Some(stop)) => Init::Stop(stop.reason),
+        (Ok(init), None) => init,
+    }
+}
+
+/// `init` stopped: `terminate` does not run, what its context started ends,
+/// and the state is dropped (its `ReplyTo`s answering with the reason).
+pub(crate) fn init_failed<C: Connection>(connection: C, mut ctx: Context<C>, reason: &Stop) {
+    log_stop::<C>(reason);
+    ctx.end_feeds();
+    dropping_as_stopped(reason, || drop((connection, ctx)));
+}
+
+/// The connection is over: the reason is published before the mailbox
+/// closes (so a sender that finds it closed can always read why), then every
+/// request still waiting is dropped, its caller told the reason.
+async fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
+    let Shared {
+        mut inbox,
+        status,
+        held,
+        batch,
+        ..
+    } = shared;
+    status.publish_stop(reason);
+    // `recv` until `None` after `close`, as tokio documents: it also waits
+    // for senders that reserved space before the close, so no request can
+    // land in the mailbox after the last look and wait there unanswered.
+    inbox.close();
+    while let Some(envelope) = inbox.recv().await {
+        dropping_as_stopped(reason, || drop(envelope));
+    }
+    dropping_as_stopped(reason, || drop((batch, held)));
+}
