@@ -226,8 +226,15 @@ impl<'a> Expansion<'a> {
             .map(|(handler, _)| handler)
     }
 
+    /// The usable calls and casts, in source order: the message enum's
+    /// variants and the client's methods follow the block.
     fn requests(&self) -> impl Iterator<Item = &'a Handler> + '_ {
-        self.usable(Kind::Call).chain(self.usable(Kind::Cast))
+        self.block
+            .handlers
+            .iter()
+            .zip(self.usable)
+            .filter(|(handler, usable)| **usable && handler.kind.is_request())
+            .map(|(handler, _)| handler)
     }
 
     /// Whether the block has type parameters that no request may mention,
@@ -300,9 +307,11 @@ impl<'a> Expansion<'a> {
             #[doc = #doc]
             #[allow(missing_docs)] // the fields are the handlers' own parameters
             // Generated items are `pub` unless `vis` says otherwise (an impl
-            // block cannot see its type's visibility); a handler's own
-            // parameter types may rightly be less visible.
-            #[allow(private_interfaces)]
+            // block cannot see its type's visibility).
+            #[allow(
+                private_interfaces,
+                reason = "a handler's own parameter types may rightly be less visible than the generated enum"
+            )]
             #vis enum #message #impl_generics #where_clause {
                 #(#variants,)*
                 #phantom
@@ -403,7 +412,10 @@ impl<'a> Expansion<'a> {
         });
         let lifecycle = self.client_lifecycle_methods();
         quote! {
-            #[allow(private_interfaces)] // as on the message enum
+            #[allow(
+                private_interfaces,
+                reason = "a handler's own parameter types may rightly be less visible than the generated client"
+            )]
             impl #impl_generics #client #ty_generics #where_clause {
                 #(#methods)*
                 #lifecycle
@@ -623,14 +635,19 @@ impl<'a> Expansion<'a> {
             (None, None) => quote!(::core::convert::Infallible),
         };
         let init = self.init_method(&connect_info);
+        let connect_handler = self.usable(Kind::Connect).next();
+        let (attempt, ctx) = (
+            value_param(connect_handler, "attempt"),
+            ctx_param(connect_handler),
+        );
         let connect = self.lifecycle_method(
             Kind::Connect,
             quote!(attempt),
             quote! {
                 async fn connect(
                     &mut self,
-                    attempt: #private::Attempt<#connect_info>,
-                    ctx: &mut #private::Context<Self>,
+                    #attempt: #private::Attempt<#connect_info>,
+                    #ctx: &mut #private::Context<Self>,
                 ) -> #private::Connect
             },
         );
@@ -640,14 +657,19 @@ impl<'a> Expansion<'a> {
         } else {
             quote!(info)
         };
+        let disconnect_handler = self.usable(Kind::Disconnect).next();
+        let (lost, ctx) = (
+            value_param(disconnect_handler, "info"),
+            ctx_param(disconnect_handler),
+        );
         let disconnect = self.lifecycle_method(
             Kind::Disconnect,
             lost_value,
             quote! {
                 async fn disconnect(
                     &mut self,
-                    info: #disconnect_info,
-                    ctx: &mut #private::Context<Self>,
+                    #lost: #disconnect_info,
+                    #ctx: &mut #private::Context<Self>,
                 ) -> #private::Disconnect<#connect_info>
             },
         );
@@ -659,6 +681,7 @@ impl<'a> Expansion<'a> {
                 quote!(info)
             };
             let call = self.forward(handler, value);
+            let ctx = ctx_param(Some(handler));
             // An `async move` block, not an `async fn`: an `async fn` keeps
             // its arguments twice in its future, and this one is part of
             // the connection's task.
@@ -666,7 +689,7 @@ impl<'a> Expansion<'a> {
                 fn info(
                     &mut self,
                     info: #info,
-                    ctx: &mut #private::Context<Self>,
+                    #ctx: &mut #private::Context<Self>,
                 ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
                     async move { #call }
                 }
@@ -674,18 +697,20 @@ impl<'a> Expansion<'a> {
         });
         let timeout = self.usable(Kind::Timeout).next().map(|handler| {
             let call = self.forward(handler, TokenStream::new());
+            let ctx = ctx_param(Some(handler));
             quote! {
-                async fn timeout(&mut self, ctx: &mut #private::Context<Self>) {
+                async fn timeout(&mut self, #ctx: &mut #private::Context<Self>) {
                     #call
                 }
             }
         });
         let flush = self.usable(Kind::Flush).next().map(|handler| {
             let call = self.forward(handler, TokenStream::new());
+            let ctx = ctx_param(Some(handler));
             quote! {
                 const FLUSHES: bool = true;
 
-                async fn flush(&mut self, ctx: &mut #private::Context<Self>) {
+                async fn flush(&mut self, #ctx: &mut #private::Context<Self>) {
                     #call
                 }
             }
@@ -756,7 +781,6 @@ impl<'a> Expansion<'a> {
             Some(handler) => self.forward(handler, value),
             None => quote! {
                 {
-                    let _ = (#value, ctx);
                     ::core::unreachable!("`#[connection]` reported an error for this block")
                 }
             },
@@ -766,24 +790,21 @@ impl<'a> Expansion<'a> {
 
     fn init_method(&self, connect_info: &TokenStream) -> TokenStream {
         let private = &self.private;
-        let body = if let Some(handler) = self.usable(Kind::Init).next() {
+        let handler = self.usable(Kind::Init).next();
+        let body = if let Some(handler) = handler {
             self.forward(handler, TokenStream::new())
         } else if self.first(Kind::Init).is_some() {
-            quote!({
-                let _ = ctx;
-                ::core::unreachable!("`#[connection]` reported an error for this block")
-            })
+            quote!({ ::core::unreachable!("`#[connection]` reported an error for this block") })
         } else {
             // Without `#[init]`, connect at once, as the original's examples do.
-            quote!({
-                let _ = ctx;
-                #private::Init::Connect(::core::default::Default::default())
-            })
+            quote!({ #private::Init::Connect(::core::default::Default::default()) })
         };
+        let ctx = ctx_param(handler);
         quote! {
-            async fn init(&mut self, ctx: &mut #private::Context<Self>) -> #private::Init<#connect_info> #body
+            async fn init(&mut self, #ctx: &mut #private::Context<Self>) -> #private::Init<#connect_info> #body
         }
     }
+
 
     /// What the runtime's trace events say of a request and of a
     /// disconnect's info: the variant's name, and the info's `Debug` when
@@ -852,12 +873,21 @@ impl<'a> Expansion<'a> {
         });
         let phantom = (!self.type_params().is_empty())
             .then(|| quote!(#message::__Phantom(never, _) => match never {},));
+        // The context is used by a handler that takes it, and by every plain
+        // call, whose reply goes through it.
+        let ctx = if self.requests().any(|handler| {
+            handler.takes_context() || (handler.kind == Kind::Call && handler.reply_to().is_none())
+        }) {
+            format_ident!("ctx")
+        } else {
+            format_ident!("_ctx")
+        };
         // As for `info`, an `async move` block keeps the message once.
         quote! {
             fn handle(
                 &mut self,
                 message: Self::Message,
-                ctx: &mut #private::Context<Self>,
+                #ctx: &mut #private::Context<Self>,
             ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
                 async move {
                     match message {
@@ -959,18 +989,33 @@ impl<'a> Expansion<'a> {
             Param::Value { ident, .. } if handler.kind.is_request() => quote!(#ident),
             Param::Value { .. } => value.clone(),
         });
-        let ctx_unused = (!handler.takes_context() && handler.kind != Kind::Terminate)
-            .then(|| quote!(let _ = &ctx;));
-        let value_unused = (!value.is_empty() && handler.values().next().is_none())
-            .then(|| quote!(let _ = &#value;));
         let span = handler.method.sig.span();
         quote_spanned! {span=>
             {
-                #ctx_unused
-                #value_unused
                 Self::#method(self, #(#args),*).await
             }
         }
+    }
+}
+
+/// The name of a generated method's context parameter: `_ctx` when the
+/// handler it forwards to does not take the context, so that nothing has
+/// to be written to use it.
+fn ctx_param(handler: Option<&Handler>) -> Ident {
+    if handler.is_some_and(Handler::takes_context) {
+        format_ident!("ctx")
+    } else {
+        format_ident!("_ctx")
+    }
+}
+
+/// The name of a generated lifecycle method's value parameter: `name`, or
+/// `_name` when the handler takes no value.
+fn value_param(handler: Option<&Handler>, name: &str) -> Ident {
+    if handler.is_some_and(|handler| handler.values().next().is_some()) {
+        format_ident!("{name}")
+    } else {
+        format_ident!("_{name}")
     }
 }
 

@@ -60,7 +60,10 @@ impl Device {
 }
 ///The requests a `Device` handles: one variant per `#[call]` and `#[cast]` handler.
 #[allow(missing_docs)]
-#[allow(private_interfaces)]
+#[allow(
+    private_interfaces,
+    reason = "a handler's own parameter types may rightly be less visible than the generated enum"
+)]
 pub enum DeviceMessage {
     ///A request for `Device::read`.
     Read { reply_to: ::connection::__private::ReplyTo<u32> },
@@ -84,7 +87,10 @@ impl DeviceMessage {
 pub struct DeviceClient {
     client: ::connection::__private::Client<Device>,
 }
-#[allow(private_interfaces)]
+#[allow(
+    private_interfaces,
+    reason = "a handler's own parameter types may rightly be less visible than the generated client"
+)]
 impl DeviceClient {
     /// The last reading.
     pub async fn read(
@@ -258,9 +264,8 @@ impl ::connection::__private::Connection for Device {
     type Client = DeviceClient;
     async fn init(
         &mut self,
-        ctx: &mut ::connection::__private::Context<Self>,
+        _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Init<&'static str> {
-        let _ = &ctx;
         Self::init(self).await
     }
     async fn connect(
@@ -273,9 +278,8 @@ impl ::connection::__private::Connection for Device {
     async fn disconnect(
         &mut self,
         info: __DeviceDisconnectInfo,
-        ctx: &mut ::connection::__private::Context<Self>,
+        _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Disconnect<&'static str> {
-        let _ = &ctx;
         Self::disconnect(self, info.0).await
     }
     fn handle(
@@ -286,16 +290,10 @@ impl ::connection::__private::Connection for Device {
         async move {
             match message {
                 DeviceMessage::Read { reply_to } => {
-                    let reply = {
-                        let _ = &ctx;
-                        Self::read(self).await
-                    };
+                    let reply = { Self::read(self).await };
                     ::connection::__private::reply(ctx, reply_to, reply);
                 }
-                DeviceMessage::Next { reply } => {
-                    let _ = &ctx;
-                    Self::next(self, reply).await
-                }
+                DeviceMessage::Next { reply } => Self::next(self, reply).await,
                 DeviceMessage::Reset {} => Self::reset(self, ctx).await,
             }
         }
@@ -313,24 +311,16 @@ impl ::connection::__private::Connection for Device {
     fn info(
         &mut self,
         info: __DeviceInfo,
-        ctx: &mut ::connection::__private::Context<Self>,
+        _ctx: &mut ::connection::__private::Context<Self>,
     ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-        async move {
-            {
-                let _ = &ctx;
-                Self::on_reading(self, info.0).await
-            }
-        }
+        async move { { Self::on_reading(self, info.0).await } }
     }
     async fn timeout(&mut self, ctx: &mut ::connection::__private::Context<Self>) {
         { Self::on_idle(self, ctx).await }
     }
     const FLUSHES: bool = true;
-    async fn flush(&mut self, ctx: &mut ::connection::__private::Context<Self>) {
-        {
-            let _ = &ctx;
-            Self::flush(self).await
-        }
+    async fn flush(&mut self, _ctx: &mut ::connection::__private::Context<Self>) {
+        { Self::flush(self).await }
     }
     async fn terminate(&mut self, reason: &::connection::__private::Stop) {
         { Self::terminate(self, reason).await }

@@ -28,7 +28,10 @@ where
 }
 ///The requests a `Store<T,K>` handles: one variant per `#[call]` and `#[cast]` handler.
 #[allow(missing_docs)]
-#[allow(private_interfaces)]
+#[allow(
+    private_interfaces,
+    reason = "a handler's own parameter types may rightly be less visible than the generated enum"
+)]
 pub(crate) enum StoreRequest<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
@@ -36,10 +39,10 @@ pub(crate) enum StoreRequest<
 where
     K: PartialEq,
 {
-    ///A request for `Store<T,K>::get`.
-    Get { key: K, reply_to: ::connection::__private::ReplyTo<Option<T>> },
     ///A request for `Store<T,K>::put`.
     Put { key: K, value: T },
+    ///A request for `Store<T,K>::get`.
+    Get { key: K, reply_to: ::connection::__private::ReplyTo<Option<T>> },
     #[doc(hidden)]
     __Phantom(::core::convert::Infallible, ::core::marker::PhantomData<fn() -> (T, K)>),
 }
@@ -54,8 +57,8 @@ where
     #[must_use]
     pub(crate) fn name(&self) -> &'static str {
         match *self {
-            Self::Get { .. } => "Get",
             Self::Put { .. } => "Put",
+            Self::Get { .. } => "Get",
             Self::__Phantom(never, _) => match never {}
         }
     }
@@ -77,7 +80,10 @@ where
 {
     client: ::connection::__private::Client<Store<T, K>>,
 }
-#[allow(private_interfaces)]
+#[allow(
+    private_interfaces,
+    reason = "a handler's own parameter types may rightly be less visible than the generated client"
+)]
 impl<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
@@ -92,13 +98,6 @@ where
         Client = StoreHandle<T, K>,
     >,
 {
-    /// The value under `key`.
-    pub async fn get(
-        &self,
-        key: K,
-    ) -> ::core::result::Result<Option<T>, ::connection::__private::CallError> {
-        self.client.call(|reply_to| StoreRequest::Get { key, reply_to }).await
-    }
     /// Stores `value` under `key`.
     pub async fn put(
         &self,
@@ -106,6 +105,13 @@ where
         value: T,
     ) -> ::core::result::Result<(), ::connection::__private::CallError> {
         self.client.cast(StoreRequest::Put { key, value }).await
+    }
+    /// The value under `key`.
+    pub async fn get(
+        &self,
+        key: K,
+    ) -> ::core::result::Result<Option<T>, ::connection::__private::CallError> {
+        self.client.call(|reply_to| StoreRequest::Get { key, reply_to }).await
     }
     /// Asks the connection to stop with `reason` once the requests queued before
     /// this one are handled, and waits until `terminate` has run.
@@ -313,25 +319,22 @@ where
     type Client = StoreHandle<T, K>;
     async fn init(
         &mut self,
-        ctx: &mut ::connection::__private::Context<Self>,
+        _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Init<()> {
-        let _ = ctx;
         ::connection::__private::Init::Connect(::core::default::Default::default())
     }
     async fn connect(
         &mut self,
         attempt: ::connection::__private::Attempt<()>,
-        ctx: &mut ::connection::__private::Context<Self>,
+        _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Connect {
-        let _ = &ctx;
         Self::connect(self, attempt).await
     }
     async fn disconnect(
         &mut self,
         info: (),
-        ctx: &mut ::connection::__private::Context<Self>,
+        _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Disconnect<()> {
-        let _ = &ctx;
         Self::disconnect(self, info).await
     }
     fn handle(
@@ -341,16 +344,10 @@ where
     ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
         async move {
             match message {
+                StoreRequest::Put { key, value } => Self::put(self, key, value).await,
                 StoreRequest::Get { key, reply_to } => {
-                    let reply = {
-                        let _ = &ctx;
-                        Self::get(self, key).await
-                    };
+                    let reply = { Self::get(self, key).await };
                     ::connection::__private::reply(ctx, reply_to, reply);
-                }
-                StoreRequest::Put { key, value } => {
-                    let _ = &ctx;
-                    Self::put(self, key, value).await
                 }
                 StoreRequest::__Phantom(never, _) => match never {}
             }

@@ -47,7 +47,10 @@ impl Tcp {
 }
 ///The requests a `Tcp` handles: one variant per `#[call]` and `#[cast]` handler.
 #[allow(missing_docs)]
-#[allow(private_interfaces)]
+#[allow(
+    private_interfaces,
+    reason = "a handler's own parameter types may rightly be less visible than the generated enum"
+)]
 pub enum TcpMessage {
     ///A request for `Tcp::send`.
     Send { data: Vec<u8>, reply_to: ::connection::__private::ReplyTo<io::Result<()>> },
@@ -68,7 +71,10 @@ impl TcpMessage {
 pub struct TcpClient {
     client: ::connection::__private::Client<Tcp>,
 }
-#[allow(private_interfaces)]
+#[allow(
+    private_interfaces,
+    reason = "a handler's own parameter types may rightly be less visible than the generated client"
+)]
 impl TcpClient {
     /// Sends `data`.
     pub async fn send(
@@ -202,25 +208,22 @@ impl ::connection::__private::Connection for Tcp {
     type Client = TcpClient;
     async fn init(
         &mut self,
-        ctx: &mut ::connection::__private::Context<Self>,
+        _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Init<()> {
-        let _ = ctx;
         ::connection::__private::Init::Connect(::core::default::Default::default())
     }
     async fn connect(
         &mut self,
         attempt: ::connection::__private::Attempt<()>,
-        ctx: &mut ::connection::__private::Context<Self>,
+        _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Connect {
-        let _ = &ctx;
         Self::connect(self, attempt).await
     }
     async fn disconnect(
         &mut self,
         info: __TcpDisconnectInfo,
-        ctx: &mut ::connection::__private::Context<Self>,
+        _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Disconnect<()> {
-        let _ = &ctx;
         Self::disconnect(self, info.0).await
     }
     fn handle(
