@@ -805,7 +805,6 @@ impl<'a> Expansion<'a> {
         }
     }
 
-
     /// What the runtime's trace events say of a request and of a
     /// disconnect's info: the variant's name, and the info's `Debug` when
     /// its type has one (found by autoref on the concrete type; a type
