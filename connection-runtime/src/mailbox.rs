@@ -4,7 +4,6 @@
 //! batches.
 
 use std::collections::VecDeque;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{self, Poll, ready};
 
@@ -79,7 +78,7 @@ impl<C: Connection> Shared<C> {
     /// once, not moved through one more state machine on the hot path; and
     /// inlined, so that it is not moved through memory either.
     #[inline(always)]
-    fn poll_receive(&mut self, cx: &mut task::Context<'_>) -> Poll<Option<Envelope<C>>> {
+    pub(crate) fn poll_receive(&mut self, cx: &mut task::Context<'_>) -> Poll<Option<Envelope<C>>> {
         debug_assert!(self.batch.is_empty());
         if self.inbox.len() > 1 {
             let limit = batch_limit(self.inbox.max_capacity());
@@ -94,20 +93,6 @@ impl<C: Connection> Shared<C> {
             self.batch = Vec::new();
         }
         self.inbox.poll_recv(cx)
-    }
-}
-
-/// The future of the next envelope ([`Shared::poll_receive`]). A named
-/// future rather than `poll_fn`, so that its poll is inlined into the loop
-/// and the envelope is not returned through memory.
-pub(crate) struct Receive<'a, C: Connection>(pub(crate) &'a mut Shared<C>);
-
-impl<C: Connection> Future for Receive<'_, C> {
-    type Output = Option<Envelope<C>>;
-
-    #[inline(always)]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {
-        self.0.poll_receive(cx)
     }
 }
 

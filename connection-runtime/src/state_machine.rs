@@ -9,7 +9,7 @@
 //! is what the original needs a generation check and a mailbox flush for.
 
 use std::pin::Pin;
-use std::task::{self, Poll};
+use std::task::{self, Poll, ready};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -18,7 +18,7 @@ use tokio::time::{Instant, Sleep, sleep_until};
 use crate::connection::WhenDisconnected;
 use crate::context::{IdleAsk, Request, StopRequest};
 use crate::deadline::instant_after;
-use crate::mailbox::{Envelope, Receive, Shared};
+use crate::mailbox::{Envelope, Shared};
 use crate::reply::dropping_as_stopped;
 use crate::shutdown::{Interrupted, bounded};
 use crate::{Attempt, CallError, Connect, Connection, Context, Disconnect, Init, Stop};
@@ -44,17 +44,22 @@ impl<R: Future<Output = ()>, I: Future<Output = ()>> Future for Handling<R, I> {
     }
 }
 
-/// A connect or disconnect to run now, before the next message.
-enum Transition<C: Connection> {
+/// What runs before the next envelope is taken: a connect or disconnect
+/// that is due, or one of the loop's own steps.
+enum Due<C: Connection> {
     Connect(Attempt<C::ConnectInfo>),
     Disconnect(C::DisconnectInfo),
+    /// Write out what the handlers buffered.
+    Flush,
+    /// Nothing happened within the idle timeout: the `#[timeout]` handler.
+    IdleTimeout,
 }
 
-impl<C: Connection> From<Request<C>> for Transition<C> {
+impl<C: Connection> From<Request<C>> for Due<C> {
     fn from(request: Request<C>) -> Self {
         match request {
-            Request::Connect(info) => Transition::Connect(Attempt::Info(info)),
-            Request::Disconnect(info) => Transition::Disconnect(info),
+            Request::Connect(info) => Due::Connect(Attempt::Info(info)),
+            Request::Disconnect(info) => Due::Disconnect(info),
         }
     }
 }
@@ -117,10 +122,43 @@ pub(crate) enum Ended {
     Last(Stop, Option<oneshot::Sender<()>>),
 }
 
+/// What the loop does next when no connect or disconnect is due
+/// ([`Machine::poll_next_event`]).
+enum Event<C: Connection> {
+    /// An envelope to handle (a held request first).
+    Envelope(Envelope<C>),
+    /// A step of the loop's own: the backoff retry, a flush, the idle
+    /// timeout.
+    Due(Due<C>),
+    /// Every client is gone.
+    ClientsGone,
+}
+
+/// The future of [`Machine::poll_next_event`].
+struct NextEvent<'a, 'm, C: Connection>(&'a mut Machine<'m, C>);
+
+impl<C: Connection> Future for NextEvent<'_, '_, C> {
+    type Output = Event<C>;
+
+    #[inline(always)]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Event<C>> {
+        self.0.poll_next_event(cx)
+    }
+}
+
+/// Yields to the scheduler as `tokio::task::yield_now` does (the task runs
+/// again after the others that are ready, and after the I/O driver is
+/// polled), from inside a poll: the yield future registers its wake-up on
+/// its first poll and is not needed after.
+fn yield_once(cx: &mut task::Context<'_>) {
+    let yielding = std::pin::pin!(tokio::task::yield_now());
+    let _ = yielding.poll(cx);
+}
+
 /// The outcome of one step of the loop: the transition to run next, if any,
 /// or a stop. The stop is boxed: it comes once, and every step's result is
 /// moved through the loop.
-type Step<C> = Result<Option<Transition<C>>, Box<Halt>>;
+type Step<C> = Result<Option<Due<C>>, Box<Halt>>;
 
 /// Where the backoff timer is. One field, not a deadline and a count: the
 /// two states never overlap, and this is part of every connection's memory.
@@ -202,7 +240,7 @@ pub(crate) fn incarnation<'a, C: Connection>(
             machine.set_connected(true);
             None
         }
-        Init::Connect(info) => Some(Transition::Connect(Attempt::Info(info))),
+        Init::Connect(info) => Some(Due::Connect(Attempt::Info(info))),
         Init::Backoff(delay) => {
             machine.arm_backoff(delay);
             None
@@ -223,25 +261,21 @@ pub(crate) fn incarnation<'a, C: Connection>(
 
 impl<C: Connection> Machine<'_, C> {
     /// The loop: a connect or disconnect when one is due, otherwise the
-    /// next event (a held request, the backoff firing, an envelope, the
-    /// idle timeout) and its handler; until a stop.
+    /// next event and what it calls for; until a stop.
     ///
-    /// One state machine for all of it: on the hot path (an envelope taken,
-    /// its handler run) the message and each step's result are moved through
-    /// no other. An `async move` block rather than an `async fn`, which
-    /// would keep `self` twice in this future, part of every connection's
-    /// memory.
+    /// An `async move` block rather than an `async fn`, which would keep
+    /// `self` twice in this future, part of every connection's memory.
     #[allow(
         clippy::manual_async_fn,
         reason = "an `async fn` keeps its arguments twice"
     )]
-    fn run(&mut self, first: Option<Transition<C>>) -> impl Future<Output = Box<Halt>> + '_ {
+    fn run(&mut self, first: Option<Due<C>>) -> impl Future<Output = Box<Halt>> + '_ {
         async move {
             let mut next = first;
             loop {
-                // What the handlers before a transition buffered goes out
-                // first, on the link they wrote it for.
-                if self.flush_due() && next.is_some() {
+                // What the handlers before a connect or disconnect buffered
+                // goes out first, on the link they wrote it for.
+                if self.flush_due() && matches!(next, Some(Due::Connect(_) | Due::Disconnect(_))) {
                     match self.flush().await {
                         Ok(None) => {}
                         Ok(Some(_)) => tracing::debug!(
@@ -251,171 +285,136 @@ impl<C: Connection> Machine<'_, C> {
                     }
                 }
                 let step = match next.take() {
-                    // Boxed: a connect or disconnect is rare, and its future
-                    // would otherwise be part of every idle connection's memory.
-                    Some(Transition::Connect(attempt)) => Box::pin(self.connect(attempt)).await,
-                    Some(Transition::Disconnect(info)) => Box::pin(self.disconnect(info)).await,
-                    // The next event, handled.
+                    // Boxed: rare, and their futures would otherwise be part
+                    // of every idle connection's memory.
+                    Some(Due::Connect(attempt)) => Box::pin(self.connect(attempt)).await,
+                    Some(Due::Disconnect(info)) => Box::pin(self.disconnect(info)).await,
+                    Some(Due::IdleTimeout) => Box::pin(self.idle_timeout()).await,
+                    Some(Due::Flush) => self.flush().await,
                     None => 'event: {
-                        // The handler to run, made in a block that the envelope
-                        // does not outlive: awaited below, the handler's future
-                        // holds the message once, and one await serves every kind
-                        // of event.
-                        let handling = {
-                            let envelope = loop {
-                                if let BackoffTimer::Fired { behind: 0 } = self.backoff {
-                                    if self.flush_due() {
-                                        break 'event self.flush().await;
-                                    }
-                                    break 'event Box::pin(self.connect(Attempt::Backoff)).await;
-                                }
-                                // Requests held while disconnected arrived before anything still
-                                // in the mailbox. (Connected, so no backoff is counting down.)
-                                if let Some(message) = self.next_held() {
-                                    break Envelope::Message(message);
-                                }
-                                // Biased: a message already queued is handled before a timer that
-                                // is due, so a zero idle timeout fires only on an empty mailbox
-                                // (a zero backoff also waits for the messages queued when it
-                                // fires: see `BackoffTimer::Fired`).
-                                // A due backoff is noticed even while messages keep coming; it
-                                // then waits only for those already queued.
-                                if self.backoff.is_due() {
-                                    self.backoff_fired();
-                                    continue;
-                                }
-                                if let Some(envelope) = self.shared.batch.pop() {
-                                    break envelope;
-                                }
-                                // The batch is done: before waiting, or after many
-                                // events without a pause, what its handlers buffered
-                                // is written out. On an empty mailbox the task first
-                                // yields once, so that callers just answered (on this
-                                // thread or another) can add to the batch: one write
-                                // for their requests instead of one each.
-                                if self.flush_due() {
-                                    if self.unflushed >= FLUSH_AT_LEAST_EVERY {
-                                        break 'event self.flush().await;
-                                    }
-                                    if self.shared.inbox.is_empty() {
-                                        if self.flush_yielded {
-                                            break 'event self.flush().await;
-                                        }
-                                        self.flush_yielded = true;
-                                        tokio::task::yield_now().await;
-                                        continue;
-                                    }
-                                }
-                                // One timer for both deadlines: a connection holds one `Sleep`,
-                                // not two, while it waits.
-                                let next_deadline = match (self.backoff.armed(), self.idle_at) {
-                                    (Some(backoff), Some(idle)) => Some(backoff.min(idle)),
-                                    (backoff, idle) => backoff.or(idle),
-                                };
-                                let received = match next_deadline {
-                                    // No timer armed (the common case): the mailbox alone.
-                                    None => Receive(self.shared).await,
-                                    Some(deadline) => {
-                                        let timer_fired = tokio::select! {
-                                            biased;
-                                            envelope = Receive(self.shared) => Ok(envelope),
-                                            () = timer_at(&mut self.timer, deadline) => Err(()),
-                                        };
-                                        // Outside the `select!`, so that its output is
-                                        // not kept across the `timeout` handler.
-                                        match timer_fired {
-                                            Ok(received) => received,
-                                            Err(()) => {
-                                                if self.backoff.is_due() {
-                                                    self.backoff_fired();
-                                                    continue;
-                                                }
-                                                self.idle_at = None;
-                                                tracing::trace!("idle timeout");
-                                                let outcome = Box::pin(bounded(
-                                                    &self.shared.status,
-                                                    self.connection.timeout(&mut self.ctx),
-                                                ))
-                                                .await;
-                                                break 'event self.after_handler(outcome);
-                                            }
-                                        }
-                                    }
-                                };
-                                match received {
-                                    Some(envelope) => break envelope,
-                                    // Every client is gone.
-                                    None => break 'event Err(Halt::last(Stop::Normal, None)),
-                                }
-                            };
-                            // Any event disarms the idle timeout.
-                            self.idle_at = None;
-                            if let BackoffTimer::Fired { behind } = &mut self.backoff {
-                                *behind = behind.saturating_sub(1);
-                            }
-                            match envelope {
-                                Envelope::Message(message) => {
-                                    tracing::trace!(request = C::message_name(&message), "request");
-                                    let Some(message) = self.admit(message) else {
-                                        break 'event Ok(None);
-                                    };
-                                    Handling::Request {
-                                        future: self.connection.handle(message, &mut self.ctx),
-                                    }
-                                }
-                                Envelope::Info(info) => {
-                                    tracing::trace!("info");
-                                    Handling::Info {
-                                        future: self.connection.info(info, &mut self.ctx),
-                                    }
-                                }
-                                Envelope::Fed(source, info) => {
-                                    if !self
-                                        .ctx
-                                        .feeds
-                                        .as_mut()
-                                        .is_some_and(|feeds| feeds.accept(source))
-                                    {
-                                        tracing::trace!(
-                                            ?source,
-                                            "item of a cancelled timer or detached stream dropped"
-                                        );
-                                        break 'event Ok(None);
-                                    }
-                                    tracing::trace!(?source, "info");
-                                    Handling::Info {
-                                        future: self.connection.info(info, &mut self.ctx),
-                                    }
-                                }
-                                Envelope::Lost(lost) => {
-                                    let (source, info) = *lost;
-                                    if !self
-                                        .ctx
-                                        .feeds
-                                        .as_mut()
-                                        .is_some_and(|feeds| feeds.accept(source))
-                                    {
-                                        tracing::trace!(?source, "loss of an old link dropped");
-                                        break 'event Ok(None);
-                                    }
-                                    break 'event Ok(Some(Transition::Disconnect(info)));
-                                }
-                                Envelope::Stop(stop) => {
-                                    let (reason, done) = *stop;
-                                    break 'event Err(Halt::last(reason, Some(done)));
-                                }
-                            }
+                        // Not awaited while an `Event` is live: the task
+                        // would keep it beside the handler's future.
+                        let envelope = match NextEvent(self).await {
+                            Event::Envelope(envelope) => envelope,
+                            Event::Due(due) => break 'event Ok(Some(due)),
+                            Event::ClientsGone => break 'event Err(Halt::last(Stop::Normal, None)),
+                        };
+                        self.event_arrived();
+                        // The handler's future, made from the envelope
+                        // (moved into it, not kept beside it) and borrowing
+                        // only the state and the context.
+                        let handling = match dispatch(
+                            &mut self.connection,
+                            &mut self.ctx,
+                            self.shared,
+                            envelope,
+                        ) {
+                            Dispatch::Run(handling) => handling,
+                            Dispatch::Done(step) => break 'event step,
                         };
                         let outcome = bounded(&self.shared.status, handling).await;
                         self.after_handler(outcome)
                     }
                 };
                 match step {
-                    Ok(transition) => next = transition,
+                    Ok(due) => next = due,
                     Err(halt) => break halt,
                 }
             }
         }
+    }
+
+    /// What the loop does next, when no connect or disconnect is due. The
+    /// order of the checks is the loop's priority:
+    ///
+    /// 1. the backoff retry, once the envelopes queued before it fired are
+    ///    handled (what was buffered before it is flushed first);
+    /// 2. requests held while disconnected, which arrived before anything
+    ///    still in the mailbox;
+    /// 3. noticing a backoff that is due, even while messages keep coming:
+    ///    it then waits only for those already queued;
+    /// 4. the envelopes already taken out of the mailbox;
+    /// 5. the flush, once the batch is done (after yielding once, so that
+    ///    callers it answered can join it) or after 128 events without a
+    ///    pause;
+    /// 6. the mailbox, biased before the timers: a message already queued
+    ///    goes before a timer that is due, so a zero idle timeout fires
+    ///    only on an empty mailbox.
+    ///
+    /// A poll function, not an `async fn`: it keeps nothing between polls
+    /// but the machine's own fields, so waiting for the next event adds
+    /// nothing to the task's state and moves the envelope once.
+    #[inline(always)]
+    fn poll_next_event(&mut self, cx: &mut task::Context<'_>) -> Poll<Event<C>> {
+        loop {
+            if let BackoffTimer::Fired { behind: 0 } = self.backoff {
+                return Poll::Ready(Event::Due(if self.flush_due() {
+                    Due::Flush
+                } else {
+                    Due::Connect(Attempt::Backoff)
+                }));
+            }
+            // (Connected, so no backoff is counting down.)
+            if let Some(message) = self.next_held() {
+                return Poll::Ready(Event::Envelope(Envelope::Message(message)));
+            }
+            if self.backoff.is_due() {
+                self.backoff_fired();
+                continue;
+            }
+            if let Some(envelope) = self.shared.batch.pop() {
+                return Poll::Ready(Event::Envelope(envelope));
+            }
+            if self.flush_due() {
+                if self.unflushed >= FLUSH_AT_LEAST_EVERY {
+                    return Poll::Ready(Event::Due(Due::Flush));
+                }
+                if self.shared.inbox.is_empty() {
+                    if self.flush_yielded {
+                        return Poll::Ready(Event::Due(Due::Flush));
+                    }
+                    self.flush_yielded = true;
+                    yield_once(cx);
+                    return Poll::Pending;
+                }
+            }
+            if let Poll::Ready(received) = self.shared.poll_receive(cx) {
+                return Poll::Ready(received.map_or(Event::ClientsGone, Event::Envelope));
+            }
+            // One timer for both deadlines: a connection holds one `Sleep`,
+            // not two, while it waits.
+            let next_deadline = match (self.backoff.armed(), self.idle_at) {
+                (Some(backoff), Some(idle)) => Some(backoff.min(idle)),
+                (backoff, idle) => backoff.or(idle),
+            };
+            let Some(deadline) = next_deadline else {
+                return Poll::Pending;
+            };
+            ready!(timer_at(&mut self.timer, deadline).poll(cx));
+            if self.backoff.is_due() {
+                self.backoff_fired();
+                continue;
+            }
+            return Poll::Ready(Event::Due(Due::IdleTimeout));
+        }
+    }
+
+    /// An envelope arrived: any event disarms the idle timeout, and a fired
+    /// backoff has one envelope fewer to wait for.
+    #[inline(always)]
+    fn event_arrived(&mut self) {
+        self.idle_at = None;
+        if let BackoffTimer::Fired { behind } = &mut self.backoff {
+            *behind = behind.saturating_sub(1);
+        }
+    }
+
+    /// No event within the idle timeout: the `#[timeout]` handler.
+    async fn idle_timeout(&mut self) -> Step<C> {
+        self.idle_at = None;
+        tracing::trace!("idle timeout");
+        let outcome = bounded(&self.shared.status, self.connection.timeout(&mut self.ctx)).await;
+        self.after_handler(outcome)
     }
 
     /// The backoff timer has fired: it now waits only for the envelopes
@@ -424,42 +423,6 @@ impl<C: Connection> Machine<'_, C> {
         self.backoff = BackoffTimer::Fired {
             behind: self.shared.queued(),
         };
-    }
-
-    /// The message back if it runs now; otherwise the `WhenDisconnected`
-    /// policy has refused or held it. By value, so that the loop never
-    /// borrows the message and keeps it once across the handler's await.
-    #[inline(always)]
-    fn admit(&mut self, message: C::Message) -> Option<C::Message> {
-        if self.ctx.connected {
-            return Some(message);
-        }
-        match C::when_disconnected(&message) {
-            WhenDisconnected::Run => Some(message),
-            WhenDisconnected::Reject => {
-                tracing::trace!("request refused: not connected");
-                C::refuse(message, CallError::NotConnected);
-                None
-            }
-            WhenDisconnected::Queue => {
-                self.hold(message);
-                None
-            }
-        }
-    }
-
-    fn hold(&mut self, message: C::Message) {
-        let held = self.shared.held.get_or_insert_default();
-        if held.len() >= self.shared.queue_capacity {
-            // Callers that gave up free their places first.
-            held.retain(|held| !C::is_abandoned(held));
-        }
-        if held.len() >= self.shared.queue_capacity {
-            tracing::debug!("request refused: the queue of held requests is full");
-            C::refuse(message, CallError::Full);
-        } else {
-            held.push_back(message);
-        }
     }
 
     /// The oldest held request whose caller still waits, once connected.
@@ -528,7 +491,7 @@ impl<C: Connection> Machine<'_, C> {
         let outcome = self.after_transition(outcome, "disconnect")?;
         self.set_connected(false);
         match outcome {
-            Disconnect::Connect(info) => Ok(Some(Transition::Connect(Attempt::Info(info)))),
+            Disconnect::Connect(info) => Ok(Some(Due::Connect(Attempt::Info(info)))),
             Disconnect::NoConnect => Ok(None),
             Disconnect::Backoff(delay) => {
                 self.arm_backoff(delay);
@@ -570,7 +533,7 @@ impl<C: Connection> Machine<'_, C> {
             self.unflushed = self.unflushed.saturating_add(1);
         }
         self.settle(outcome)?;
-        Ok(self.ctx.request.take().map(Transition::from))
+        Ok(self.ctx.request.take().map(Due::from))
     }
 
     /// After `connect` or `disconnect`: their return value decides what
@@ -761,6 +724,116 @@ impl<C: Connection> Machine<'_, C> {
                 Ended::Stopped(reason)
             }
         }
+    }
+}
+
+/// What an envelope calls for: a handler to run, or a step taken at once
+/// (a request refused or held while disconnected, an item of a cancelled
+/// timer or an old link dropped, a link lost, a stop).
+enum Dispatch<H, C: Connection> {
+    Run(H),
+    Done(Step<C>),
+}
+
+/// The handler of `envelope`, or the step it calls for at once. Takes the
+/// state and the context apart from the rest of the machine, so that the
+/// handler's future borrows only them while the loop reads the status.
+#[inline(always)]
+fn dispatch<'h, C: Connection>(
+    connection: &'h mut C,
+    ctx: &'h mut Context<C>,
+    shared: &mut Shared<C>,
+    envelope: Envelope<C>,
+) -> Dispatch<
+    Handling<
+        impl Future<Output = ()> + Send + use<'h, C>,
+        impl Future<Output = ()> + Send + use<'h, C>,
+    >,
+    C,
+> {
+    match envelope {
+        Envelope::Message(message) => {
+            tracing::trace!(request = C::message_name(&message), "request");
+            match admit(ctx.connected, shared, message) {
+                Some(message) => Dispatch::Run(Handling::Request {
+                    future: connection.handle(message, ctx),
+                }),
+                None => Dispatch::Done(Ok(None)),
+            }
+        }
+        Envelope::Info(info) => {
+            tracing::trace!("info");
+            Dispatch::Run(Handling::Info {
+                future: connection.info(info, ctx),
+            })
+        }
+        // Timers and streams of the connection's own: delivered only while
+        // still live (not cancelled, not of an old link).
+        Envelope::Fed(source, info) => {
+            if !ctx.feeds.as_mut().is_some_and(|feeds| feeds.accept(source)) {
+                tracing::trace!(
+                    ?source,
+                    "item of a cancelled timer or detached stream dropped"
+                );
+                return Dispatch::Done(Ok(None));
+            }
+            tracing::trace!(?source, "info");
+            Dispatch::Run(Handling::Info {
+                future: connection.info(info, ctx),
+            })
+        }
+        Envelope::Lost(lost) => {
+            let (source, info) = *lost;
+            if !ctx.feeds.as_mut().is_some_and(|feeds| feeds.accept(source)) {
+                tracing::trace!(?source, "loss of an old link dropped");
+                return Dispatch::Done(Ok(None));
+            }
+            Dispatch::Done(Ok(Some(Due::Disconnect(info))))
+        }
+        Envelope::Stop(stop) => {
+            let (reason, done) = *stop;
+            Dispatch::Done(Err(Halt::last(reason, Some(done))))
+        }
+    }
+}
+
+/// The message back if it runs now; otherwise the `WhenDisconnected`
+/// policy has refused or held it. By value, so that the loop never
+/// borrows the message and keeps it once across the handler's await.
+#[inline(always)]
+fn admit<C: Connection>(
+    connected: bool,
+    shared: &mut Shared<C>,
+    message: C::Message,
+) -> Option<C::Message> {
+    if connected {
+        return Some(message);
+    }
+    match C::when_disconnected(&message) {
+        WhenDisconnected::Run => Some(message),
+        WhenDisconnected::Reject => {
+            tracing::trace!("request refused: not connected");
+            C::refuse(message, CallError::NotConnected);
+            None
+        }
+        WhenDisconnected::Queue => {
+            hold(shared, message);
+            None
+        }
+    }
+}
+
+fn hold<C: Connection>(shared: &mut Shared<C>, message: C::Message) {
+    let held = shared.held.get_or_insert_default();
+    if held.len() >= shared.queue_capacity {
+        // Callers that gave up free their places first.
+        held.retain(|held| !C::is_abandoned(held));
+    }
+    if held.len() >= shared.queue_capacity {
+        tracing::debug!("request refused: the queue of held requests is full");
+        C::refuse(message, CallError::Full);
+    } else {
+        held.push_back(message);
     }
 }
 
