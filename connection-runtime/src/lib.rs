@@ -94,6 +94,7 @@ mod driver;
 mod error;
 mod feeds;
 mod in_span;
+mod lifecycle;
 mod mailbox;
 mod outcome;
 mod panic;
@@ -203,6 +204,9 @@ pub mod __private {
     pub use crate::outcome::{Attempt, Connect, Disconnect, Init};
     pub use crate::reply::ReplyTo;
     pub use crate::start::{Options, start};
+
+    /// The generated client's lifecycle methods ([`crate::lifecycle`]).
+    pub use crate::__client_lifecycle as client_lifecycle;
 
     /// Sends a call's reply now, or after `terminate` when the handler
     /// requested a stop (the original answers a stopping call last).

@@ -63,7 +63,7 @@ where
         }
     }
 }
-///A handle to a running `Store<T,K>` connection, returned by `Store<T,K>::start`. Cloning is cheap; the connection stops once every clone is dropped. Besides one method per request it has the runtime client's `stop`, `stopped` and `is_alive`, and converts to and from the generic `connection::Client`.
+///A handle to a running `Store<T,K>` connection, returned by `Store<T,K>::start`. Cloning is cheap; the connection stops once every clone is dropped. Besides one method per request it has the lifecycle methods every client has (below), and converts to and from the generic `connection::Client`.
 pub(crate) struct StoreHandle<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
@@ -113,54 +113,7 @@ where
     ) -> ::core::result::Result<Option<T>, ::connection::__private::CallError> {
         self.client.call(|reply_to| StoreRequest::Get { key, reply_to }).await
     }
-    /// Asks the connection to stop with `reason` once the requests queued before
-    /// this one are handled, and waits until `terminate` has run.
-    ///
-    /// # Errors
-    ///
-    /// When the connection had already stopped, or the stop timed out.
-    pub async fn stop(
-        &self,
-        reason: ::connection::__private::Stop,
-    ) -> ::core::result::Result<(), ::connection::__private::CallError> {
-        self.client.stop(reason).await
-    }
-    /// Waits until the connection has stopped, and returns why.
-    pub async fn stopped(&self) -> ::connection::__private::Stop {
-        self.client.stopped().await
-    }
-    /// Whether the connection is still running.
-    #[must_use]
-    pub fn is_alive(&self) -> bool {
-        self.client.is_alive()
-    }
-    /// Whether the connection is connected: its last connect succeeded and no
-    /// disconnect ran since (a snapshot; it may change at once).
-    #[must_use]
-    pub fn is_connected(&self) -> bool {
-        self.client.is_connected()
-    }
-    /// The timeout that bounds each request of this client; `None` after
-    /// `without_timeout`.
-    #[must_use]
-    pub fn timeout(&self) -> ::core::option::Option<::core::time::Duration> {
-        self.client.timeout()
-    }
-    /// A clone of this client whose requests time out after `timeout`.
-    #[must_use]
-    pub fn with_timeout(&self, timeout: ::core::time::Duration) -> Self {
-        Self {
-            client: self.client.with_timeout(timeout),
-        }
-    }
-    /// A clone of this client whose requests wait as long as it takes, with no
-    /// timer per request.
-    #[must_use]
-    pub fn without_timeout(&self) -> Self {
-        Self {
-            client: self.client.without_timeout(),
-        }
-    }
+    ::connection::__private::client_lifecycle!();
 }
 #[automatically_derived]
 impl<
