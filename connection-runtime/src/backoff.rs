@@ -7,8 +7,12 @@
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 use std::time::Duration;
 
+/// Makes a connection's backoff policy: called once per connection (and
+/// per incarnation), so that jittered delays differ between connections.
+pub(crate) type BackoffFactory = Arc<dyn Fn() -> Backoff + Send + Sync>;
 /// A backoff policy and its position in its sequence of delays.
 ///
 /// The runtime keeps one per connection ([`Options::backoff`](crate::Options::backoff)),

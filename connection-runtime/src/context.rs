@@ -7,10 +7,11 @@ use std::time::Duration;
 use futures_core::Stream;
 use tokio::sync::mpsc;
 
+use crate::backoff::BackoffFactory;
 use crate::client::{InfoSender, WeakClient};
 use crate::deadline::Timeout;
 use crate::feeds::{Attachment, Feeds, Timer};
-use crate::mailbox::Envelope;
+use crate::mailbox::{Envelope, Source};
 use crate::status::Status;
 use crate::{Backoff, Connection, ReplyTo, Stop};
 
@@ -61,18 +62,17 @@ pub(crate) enum Request<C: Connection> {
 /// }
 /// ```
 pub struct Context<C: Connection> {
-    pub(crate) request: Option<Request<C>>,
+    request: Option<Request<C>>,
     /// Boxed: rare, and this is part of every connection's memory.
-    pub(crate) stop: Option<Box<StopRequest>>,
+    stop: Option<Box<StopRequest>>,
     /// The idle timeout this callback asked for ([`IdleAsk`]).
-    pub(crate) idle: IdleAsk,
+    idle: IdleAsk,
     /// Built on first use, and boxed: most connections never back off, and
     /// this is part of every connection's memory.
     backoff: Option<Box<Backoff>>,
-    backoff_policy: Arc<dyn Fn() -> Backoff + Send + Sync>,
-    pub(crate) connected: bool,
+    backoff_policy: BackoffFactory,
     /// Created with the first timer or stream.
-    pub(crate) feeds: Option<Box<Feeds>>,
+    feeds: Option<Box<Feeds>>,
     mailbox: mpsc::WeakSender<Envelope<C>>,
     status: Arc<Status>,
 }
@@ -117,7 +117,7 @@ impl<C: Connection> Context<C> {
     pub(crate) fn new(
         mailbox: mpsc::WeakSender<Envelope<C>>,
         status: Arc<Status>,
-        backoff_policy: Arc<dyn Fn() -> Backoff + Send + Sync>,
+        backoff_policy: BackoffFactory,
     ) -> Self {
         Context {
             request: None,
@@ -125,7 +125,6 @@ impl<C: Connection> Context<C> {
             idle: IdleAsk::NOT_ASKED,
             backoff: None,
             backoff_policy,
-            connected: false,
             feeds: None,
             mailbox,
             status,
@@ -215,7 +214,9 @@ impl<C: Connection> Context<C> {
     /// the state before the callback.
     #[must_use]
     pub fn is_connected(&self) -> bool {
-        self.connected
+        // Kept once, in the status the clients read: the loop updates it
+        // after `connect` and `disconnect` return.
+        self.status.is_connected()
     }
 
     /// Delivers `info` to the `#[info]` handler after `after`, unless the
@@ -395,8 +396,44 @@ impl<C: Connection> Context<C> {
         WeakClient::new(self.mailbox.clone(), self.status.clone())
     }
 
+    /// The connect or disconnect the callback asked for, taken.
+    #[inline]
+    pub(crate) fn take_request(&mut self) -> Option<Request<C>> {
+        self.request.take()
+    }
+
+    /// The stop the callback asked for, taken.
+    #[inline]
+    pub(crate) fn take_stop(&mut self) -> Option<Box<StopRequest>> {
+        self.stop.take()
+    }
+
+    /// The idle timeout the callback asked for, taken.
+    #[inline]
+    pub(crate) fn take_idle(&mut self) -> IdleAsk {
+        std::mem::replace(&mut self.idle, IdleAsk::NOT_ASKED)
+    }
+
+    /// Whether an item from `source` (a timer or stream of this
+    /// connection's) is still to be delivered.
+    #[inline]
+    pub(crate) fn accepts(&mut self, source: Source) -> bool {
+        self.feeds
+            .as_mut()
+            .is_some_and(|feeds| feeds.accept(source))
+    }
+
+    /// The link is going down (`disconnect` runs): what was attached until
+    /// then ends, and nothing it produced is delivered any more.
+    #[inline]
+    pub(crate) fn end_link(&mut self) {
+        if let Some(feeds) = &mut self.feeds {
+            feeds.end_link();
+        }
+    }
+
     /// Ends the timers and streams this context started: the connection
-    /// did not start after all.
+    /// stops, or did not start after all.
     pub(crate) fn end_feeds(&mut self) {
         if let Some(feeds) = &mut self.feeds {
             feeds.abort_all();

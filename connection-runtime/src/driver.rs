@@ -103,11 +103,7 @@ async fn restart<C: Connection>(
     }
     drop(reason);
     let mut connection = restarter.build();
-    let mut ctx = Context::new(
-        shared.weak_mailbox.clone(),
-        shared.status.clone(),
-        shared.backoff.clone(),
-    );
+    let mut ctx = shared.context();
     // Bounded by the init timeout as at the start; a timeout is an
     // incarnation that stopped.
     let init = within(
@@ -148,12 +144,12 @@ pub(crate) fn init_outcome<C: Connection>(
     ctx: &mut Context<C>,
     status: &Status,
 ) -> Init<C::ConnectInfo> {
-    if ctx.request.take().is_some() {
+    if ctx.take_request().is_some() {
         tracing::warn!(
             "a connect or disconnect requested through the context inside `init` is ignored; its return value decides"
         );
     }
-    match (outcome, ctx.stop.take()) {
+    match (outcome, ctx.take_stop()) {
         (Err(Interrupted::Panic(panic)), _) => Init::Stop(Stop::Panic(*panic)),
         (Err(Interrupted::Shutdown), _) => Init::Stop(status.shutdown_reason()),
         (Ok(_), Some(stop)) => Init::Stop(stop.reason),

@@ -9,9 +9,10 @@ use std::task::{self, Poll, ready};
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::backoff::BackoffFactory;
 use crate::deadline::Timeout;
 use crate::status::Status;
-use crate::{Backoff, Connection, Stop};
+use crate::{Connection, Context, Stop};
 
 /// What travels through a connection's mailbox.
 pub(crate) enum Envelope<C: Connection> {
@@ -55,7 +56,7 @@ pub(crate) struct Shared<C: Connection> {
     pub(crate) held: Option<Box<VecDeque<C::Message>>>,
     pub(crate) queue_capacity: usize,
     /// Builds each incarnation's backoff policy.
-    pub(crate) backoff: Arc<dyn Fn() -> Backoff + Send + Sync>,
+    pub(crate) backoff: BackoffFactory,
     /// Envelopes taken out of the mailbox together and not handled yet, the
     /// oldest last. Taking several at once releases their mailbox slots
     /// under one lock instead of one each; the buffer is freed whenever the
@@ -66,6 +67,16 @@ pub(crate) struct Shared<C: Connection> {
 }
 
 impl<C: Connection> Shared<C> {
+    /// A fresh context for an incarnation's `init` and callbacks, at the
+    /// start and after each restart.
+    pub(crate) fn context(&self) -> Context<C> {
+        Context::new(
+            self.weak_mailbox.clone(),
+            self.status.clone(),
+            self.backoff.clone(),
+        )
+    }
+
     /// The envelopes queued and not handled yet.
     pub(crate) fn queued(&self) -> usize {
         self.batch.len() + self.inbox.len()

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::backoff::BackoffFactory;
 use crate::deadline::Timeout;
 use crate::{Backoff, Connection, Stop};
 
@@ -45,7 +46,7 @@ pub struct RestartPolicy {
     restart: Restart,
     max_restarts: usize,
     within: Duration,
-    backoff: Arc<dyn Fn() -> Backoff + Send + Sync>,
+    backoff: BackoffFactory,
 }
 
 impl RestartPolicy {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
+use crate::backoff::BackoffFactory;
 use crate::deadline::{Elapsed, Timeout, within};
 use crate::driver::{self, InitTimedOut, init_failed, init_outcome};
 use crate::in_span::in_span;
@@ -16,7 +17,7 @@ use crate::mailbox::Shared;
 use crate::restart::{RestartPolicy, Restarter};
 use crate::shutdown::bounded;
 use crate::status::Status;
-use crate::{Backoff, Client, Connection, Context, Init, StartError, Stop};
+use crate::{Backoff, Client, Connection, Init, StartError, Stop};
 
 /// How a connection is started.
 ///
@@ -37,7 +38,7 @@ pub struct Options {
     init_timeout: Duration,
     shutdown_timeout: Duration,
     idle_timeout: Option<Duration>,
-    backoff: Arc<dyn Fn() -> Backoff + Send + Sync>,
+    backoff: BackoffFactory,
     queue_capacity: NonZeroUsize,
 }
 
@@ -179,9 +180,8 @@ impl Options {
 /// The default backoff policy, one for every connection: a connection keeps
 /// its policy for as long as it runs, and an `Arc` of its own would be one
 /// more allocation each.
-fn default_backoff_policy() -> Arc<dyn Fn() -> Backoff + Send + Sync> {
-    static DEFAULT: LazyLock<Arc<dyn Fn() -> Backoff + Send + Sync>> =
-        LazyLock::new(|| Arc::new(Backoff::default));
+fn default_backoff_policy() -> BackoffFactory {
+    static DEFAULT: LazyLock<BackoffFactory> = LazyLock::new(|| Arc::new(Backoff::default));
     DEFAULT.clone()
 }
 
@@ -328,7 +328,17 @@ async fn launch<C: Connection>(
     // and start timers through its context.
     let (mailbox, inbox) = mpsc::channel(options.mailbox_capacity.get());
     let status = Status::new(Timeout::after(options.shutdown_timeout));
-    let mut ctx = Context::new(mailbox.downgrade(), status.clone(), options.backoff.clone());
+    let shared = Shared {
+        inbox,
+        weak_mailbox: mailbox.downgrade(),
+        status: status.clone(),
+        held: None,
+        queue_capacity: options.queue_capacity.get(),
+        backoff: options.backoff.clone(),
+        batch: Vec::new(),
+        standing_idle: options.idle_timeout.map_or(Timeout::NONE, Timeout::after),
+    };
+    let mut ctx = shared.context();
     // `init` runs here, on the caller's task: `start` waits for it anyway
     // (the original's `start_link` returns after `init`), and running it on
     // the new task would cost a round trip to it, across threads on a
@@ -354,16 +364,6 @@ async fn launch<C: Connection>(
         span.in_scope(|| init_failed(connection, ctx, &reason));
         return Err(StartError::Stopped(reason));
     }
-    let shared = Shared {
-        inbox,
-        weak_mailbox: mailbox.downgrade(),
-        status: status.clone(),
-        held: None,
-        queue_capacity: options.queue_capacity.get(),
-        backoff: options.backoff.clone(),
-        batch: Vec::new(),
-        standing_idle: options.idle_timeout.map_or(Timeout::NONE, Timeout::after),
-    };
     let first = Box::new((connection, init, ctx));
     tokio::spawn(in_span(driver::run(shared, first, restarter), span));
     Ok(C::Client::from(Client::new(

@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::connection::WhenDisconnected;
-use crate::context::{IdleAsk, Request, StopRequest};
+use crate::context::{Request, StopRequest};
 use crate::deadline::instant_after;
 use crate::mailbox::{Envelope, Shared};
 use crate::reply::dropping_as_stopped;
@@ -427,10 +427,10 @@ impl<C: Connection> Machine<'_, C> {
 
     /// The oldest held request whose caller still waits, once connected.
     fn next_held(&mut self) -> Option<C::Message> {
-        if !self.ctx.connected {
+        let held = self.shared.held.as_mut()?;
+        if !self.ctx.is_connected() {
             return None;
         }
-        let held = self.shared.held.as_mut()?;
         while let Some(message) = held.pop_front() {
             if !C::is_abandoned(&message) {
                 return Some(message);
@@ -439,8 +439,9 @@ impl<C: Connection> Machine<'_, C> {
         None
     }
 
+    /// Connected or not: kept once, in the status (which the context and
+    /// the clients read).
     fn set_connected(&mut self, connected: bool) {
-        self.ctx.connected = connected;
         self.shared.status.set_connected(connected);
     }
 
@@ -480,9 +481,7 @@ impl<C: Connection> Machine<'_, C> {
             let reason = C::describe_disconnect(&info);
             tracing::info!(reason = reason.as_deref(), "disconnect");
         }
-        if let Some(feeds) = &mut self.ctx.feeds {
-            feeds.end_link();
-        }
+        self.ctx.end_link();
         let outcome = bounded(
             &self.shared.status,
             self.connection.disconnect(info, &mut self.ctx),
@@ -533,7 +532,7 @@ impl<C: Connection> Machine<'_, C> {
             self.unflushed = self.unflushed.saturating_add(1);
         }
         self.settle(outcome)?;
-        Ok(self.ctx.request.take().map(Due::from))
+        Ok(self.ctx.take_request().map(Due::from))
     }
 
     /// After `connect` or `disconnect`: their return value decides what
@@ -544,7 +543,7 @@ impl<C: Connection> Machine<'_, C> {
         callback: &str,
     ) -> Result<R, Box<Halt>> {
         let value = self.settle(outcome)?;
-        if self.ctx.request.take().is_some() {
+        if self.ctx.take_request().is_some() {
             tracing::warn!(
                 callback,
                 "a connect or disconnect requested through the context inside `{callback}` is ignored; its return value decides"
@@ -559,7 +558,7 @@ impl<C: Connection> Machine<'_, C> {
             Err(Interrupted::Panic(panic)) => return Err(self.panicked(*panic)),
             Err(Interrupted::Shutdown) => return Err(self.cancelled()),
         };
-        if let Some(stop) = self.ctx.stop.take() {
+        if let Some(stop) = self.ctx.take_stop() {
             return Err(Halt::requested(*stop));
         }
         self.arm_idle();
@@ -570,7 +569,7 @@ impl<C: Connection> Machine<'_, C> {
     /// standing one (`Options::idle_timeout`), counts from its return.
     #[inline]
     fn arm_idle(&mut self) {
-        let asked = std::mem::replace(&mut self.ctx.idle, IdleAsk::NOT_ASKED);
+        let asked = self.ctx.take_idle();
         match asked.asked() {
             Some(after) => self.idle_at = after.and_then(instant_after),
             None => {
@@ -586,7 +585,7 @@ impl<C: Connection> Machine<'_, C> {
     #[cold]
     fn panicked(&mut self, panic: String) -> Box<Halt> {
         let mut halt = Halt::new(Stop::Panic(panic));
-        if let Some(stop) = self.ctx.stop.take() {
+        if let Some(stop) = self.ctx.take_stop() {
             halt.held_replies = stop.held_replies;
         }
         halt
@@ -613,8 +612,8 @@ impl<C: Connection> Machine<'_, C> {
         halt.cancelled = true;
         // What the cancelled callback asked for is moot; the replies it
         // held for a stop of its own still go out.
-        self.ctx.request = None;
-        if let Some(stop) = self.ctx.stop.take() {
+        let _ = self.ctx.take_request();
+        if let Some(stop) = self.ctx.take_stop() {
             halt.held_replies = stop.held_replies;
         }
         halt
@@ -672,8 +671,8 @@ impl<C: Connection> Machine<'_, C> {
                     self.connection.flush(&mut self.ctx),
                 ))
                 .await;
-                self.ctx.request = None;
-                if let Some(stop) = self.ctx.stop.take() {
+                let _ = self.ctx.take_request();
+                if let Some(stop) = self.ctx.take_stop() {
                     halt.held_replies.extend(stop.held_replies);
                 }
                 match flushed {
@@ -686,9 +685,7 @@ impl<C: Connection> Machine<'_, C> {
                     }
                 }
             }
-            if let Some(feeds) = &mut self.ctx.feeds {
-                feeds.abort_all();
-            }
+            self.ctx.end_feeds();
             // The halt stays boxed across the await: this future is part of
             // the connection's memory for as long as it runs.
             let terminated = Box::pin(bounded(
@@ -754,7 +751,7 @@ fn dispatch<'h, C: Connection>(
     match envelope {
         Envelope::Message(message) => {
             tracing::trace!(request = C::message_name(&message), "request");
-            match admit(ctx.connected, shared, message) {
+            match admit(ctx.is_connected(), shared, message) {
                 Some(message) => Dispatch::Run(Handling::Request {
                     future: connection.handle(message, ctx),
                 }),
@@ -770,7 +767,7 @@ fn dispatch<'h, C: Connection>(
         // Timers and streams of the connection's own: delivered only while
         // still live (not cancelled, not of an old link).
         Envelope::Fed(source, info) => {
-            if !ctx.feeds.as_mut().is_some_and(|feeds| feeds.accept(source)) {
+            if !ctx.accepts(source) {
                 tracing::trace!(
                     ?source,
                     "item of a cancelled timer or detached stream dropped"
@@ -784,7 +781,7 @@ fn dispatch<'h, C: Connection>(
         }
         Envelope::Lost(lost) => {
             let (source, info) = *lost;
-            if !ctx.feeds.as_mut().is_some_and(|feeds| feeds.accept(source)) {
+            if !ctx.accepts(source) {
                 tracing::trace!(?source, "loss of an old link dropped");
                 return Dispatch::Done(Ok(None));
             }
