@@ -1,6 +1,7 @@
 //! The expansion names everything by absolute path: it compiles under
 //! `#![no_implicit_prelude]`, beside user items that shadow prelude and std
-//! names, and with the runtime reached through another path.
+//! names, and with the runtime reached through another path; and its own
+//! locals cannot collide with the user's parameter names.
 
 // Names a careless expansion would pick up instead of the real ones.
 #[allow(dead_code)]
@@ -109,4 +110,86 @@ async fn a_block_under_no_implicit_prelude_works() {
 async fn a_block_naming_the_runtime_by_another_path_works() {
     let client = renamed::Renamed.start().await.unwrap();
     assert!(client.ping().await.unwrap());
+}
+
+/// Parameters named like every local the expansion declares: the
+/// expansion's own names cannot collide with them.
+mod generated_local_names {
+    use connection::{Attempt, Connect, Context, Disconnect, ReplyTo, connection};
+
+    pub(crate) struct Names {
+        pub(crate) seen: Vec<u64>,
+    }
+
+    #[connection(when_disconnected = queue)]
+    impl Names {
+        #[connect]
+        async fn connect(&mut self, attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+            let _ = (attempt, ctx.is_connected());
+            Connect::Ok
+        }
+
+        #[disconnect]
+        async fn disconnect(&mut self, info: ()) -> Disconnect<()> {
+            let () = info;
+            Disconnect::NoConnect
+        }
+
+        /// Generated locals' names as plain values.
+        #[call]
+        async fn locals(
+            &mut self,
+            ctx: u64,
+            message: u64,
+            error: u64,
+            never: u64,
+            value: u64,
+        ) -> u64 {
+            ctx + message + error + never + value
+        }
+
+        /// The rest of them.
+        #[call]
+        async fn more_locals(&mut self, info: u64, attempt: u64, reason: u64, client: u64) -> u64 {
+            info + attempt + reason + client
+        }
+
+        /// A deferred reply named like a generated local, beside the context.
+        #[call]
+        async fn deferred_error(&mut self, error: ReplyTo<u64>, ctx: &mut Context<Self>) {
+            let _ = ctx.is_connected();
+            let _ = error.send(7);
+        }
+
+        /// A deferred reply named `ctx`.
+        #[call]
+        async fn deferred_ctx(&mut self, ctx: ReplyTo<u64>) {
+            let _ = ctx.send(8);
+        }
+
+        /// A cast with a value named `ctx` and the context.
+        #[cast]
+        async fn note(&mut self, ctx: u64, message: u64, context: &mut Context<Self>) {
+            let _ = context.is_connected();
+            self.seen.push(ctx + message);
+        }
+
+        /// A call whose reply expression is named like the value local.
+        #[call]
+        async fn seen(&mut self) -> Vec<u64> {
+            self.seen.clone()
+        }
+    }
+}
+
+#[tokio::test]
+async fn parameters_named_like_generated_locals_compile_and_run() {
+    use generated_local_names::Names;
+    let client = Names { seen: Vec::new() }.start().await.unwrap();
+    assert_eq!(client.locals(1, 2, 3, 4, 5).await.unwrap(), 15);
+    assert_eq!(client.more_locals(6, 7, 8, 9).await.unwrap(), 30);
+    assert_eq!(client.deferred_error().await.unwrap(), 7);
+    assert_eq!(client.deferred_ctx().await.unwrap(), 8);
+    client.note(1, 2).await.unwrap();
+    assert_eq!(client.seen().await.unwrap(), [3]);
 }

@@ -793,6 +793,7 @@ impl<'a> Expansion<'a> {
         let Self {
             private, message, ..
         } = self;
+        let ctx_local = local("ctx");
         let arms = self.requests().map(|handler| {
             let variant = handler.variant();
             let cfgs = &handler.cfgs;
@@ -810,7 +811,7 @@ impl<'a> Expansion<'a> {
                     quote_spanned! {span=>
                         #message::#variant { #(#fields,)* reply_to } => {
                             #run
-                            #private::reply(ctx, reply_to, #reply);
+                            #private::reply(#ctx_local, reply_to, #reply);
                         }
                     }
                 }
@@ -830,13 +831,16 @@ impl<'a> Expansion<'a> {
             .then(|| quote!(#message::__Phantom(never, _) => match never {},));
         // The context is used by a handler that takes it, and by every plain
         // call, whose reply goes through it.
-        let ctx = if self.requests().any(|handler| {
-            handler.takes_context() || (handler.kind == Kind::Call && handler.reply_to().is_none())
-        }) {
-            format_ident!("ctx")
-        } else {
-            format_ident!("_ctx")
-        };
+        let ctx = local(
+            if self.requests().any(|handler| {
+                handler.takes_context()
+                    || (handler.kind == Kind::Call && handler.reply_to().is_none())
+            }) {
+                "ctx"
+            } else {
+                "_ctx"
+            },
+        );
         // As for `info`, an `async move` block keeps the message once.
         quote! {
             fn handle(
@@ -861,6 +865,7 @@ impl<'a> Expansion<'a> {
         let Self {
             private, message, ..
         } = self;
+        let error = local("error");
         let policy = |handler: &Handler| handler.when_disconnected.unwrap_or(self.default_policy);
         if self
             .requests()
@@ -891,7 +896,7 @@ impl<'a> Expansion<'a> {
                 });
                 refusals.push(quote! {
                     #(#cfgs)*
-                    #message::#variant { #field, .. } => #private::refuse(#field, error),
+                    #message::#variant { #field, .. } => #private::refuse(#field, #error),
                 });
             } else {
                 abandoned.push(quote! {
@@ -900,7 +905,7 @@ impl<'a> Expansion<'a> {
                 });
                 refusals.push(quote! {
                     #(#cfgs)*
-                    #message::#variant { .. } => { let _ = error; }
+                    #message::#variant { .. } => { let _ = #error; }
                 });
             }
         }
@@ -923,7 +928,7 @@ impl<'a> Expansion<'a> {
                 }
             }
 
-            fn refuse(message: Self::Message, error: #private::CallError) {
+            fn refuse(message: Self::Message, #error: #private::CallError) {
                 match message {
                     #(#refusals)*
                     #phantom_owned
@@ -939,7 +944,10 @@ impl<'a> Expansion<'a> {
     fn forward(&self, handler: &Handler, value: TokenStream) -> TokenStream {
         let method = handler.ident();
         let args = handler.params.iter().map(|param| match param {
-            Param::Context { .. } => quote!(ctx),
+            Param::Context { .. } => {
+                let ctx = local("ctx");
+                quote!(#ctx)
+            }
             Param::ReplyTo { ident, .. } => quote!(#ident),
             Param::Value { ident, .. } if handler.kind.is_request() => quote!(#ident),
             Param::Value { .. } => value.clone(),
@@ -957,11 +965,17 @@ impl<'a> Expansion<'a> {
 /// handler it forwards to does not take the context, so that nothing has
 /// to be written to use it.
 fn ctx_param(handler: Option<&Handler>) -> Ident {
-    if handler.is_some_and(Handler::takes_context) {
-        format_ident!("ctx")
+    local(if handler.is_some_and(Handler::takes_context) {
+        "ctx"
     } else {
-        format_ident!("_ctx")
-    }
+        "_ctx"
+    })
+}
+
+/// A local of the generated code: resolved at the macro's own site, so
+/// that no name the user gives a parameter can shadow it (nor it theirs).
+fn local(name: &str) -> Ident {
+    Ident::new(name, proc_macro2::Span::mixed_site())
 }
 
 /// The name of a generated lifecycle method's value parameter: `name`, or
