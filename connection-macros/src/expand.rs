@@ -33,6 +33,7 @@ use syn::spanned::Spanned;
 use syn::{Generics, Type, Visibility};
 
 use crate::parse::{Block, Handler, Kind, Options, Param, Policy, single_type_argument};
+use crate::validate::borrowed_part;
 
 pub(crate) struct Expansion<'a> {
     block: &'a Block,
@@ -96,13 +97,17 @@ impl<'a> Expansion<'a> {
             // that the client's methods know what they send and return.
             let (_, ty_generics, _) = generics.split_for_impl();
             // And the info type, which the client's `info` converts into.
-            let info = block.handler(Kind::Info).and_then(value_type).map(|ty| {
-                if is_unit(ty) {
-                    quote!(Info = #ty,)
-                } else {
-                    quote!(Info = #info_wrapper #ty_generics,)
-                }
-            });
+            let info = block
+                .handler(Kind::Info)
+                .and_then(value_type)
+                .filter(|ty| borrowed_part(ty).is_none())
+                .map(|ty| {
+                    if is_unit(ty) {
+                        quote!(Info = #ty,)
+                    } else {
+                        quote!(Info = #info_wrapper #ty_generics,)
+                    }
+                });
             client_generics
                 .make_where_clause()
                 .predicates
@@ -158,9 +163,12 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    /// The `#[disconnect]` type, if the handler takes one.
+    /// The `#[disconnect]` type, if the handler takes one the task can
+    /// hold (a borrowed one was reported; `()` stands in for it).
     fn disconnect_type(&self) -> Option<&'a Type> {
-        self.first(Kind::Disconnect).and_then(value_type)
+        self.first(Kind::Disconnect)
+            .and_then(value_type)
+            .filter(|ty| borrowed_part(ty).is_none())
     }
 
     /// The `#[disconnect]` type, when it gets a newtype (not `()`).
@@ -716,12 +724,18 @@ impl<'a> Expansion<'a> {
         self.first(Kind::Connect)
             .and_then(value_type)
             .and_then(|ty| single_type_argument(ty, "Attempt"))
+            // A borrow was reported; `'static` keeps the rest of the block
+            // (an `Init<&'static str>`, say) from a second error.
+            .map(with_static_borrows)
             .map_or_else(|| quote!(()), |ty| quote!(#ty))
     }
 
-    /// The `#[info]` handler's message type, if there is such a handler.
+    /// The `#[info]` handler's message type, if there is such a handler
+    /// and the task can hold it (a borrowed one was reported).
     fn info_type(&self) -> Option<&'a Type> {
-        self.first(Kind::Info).and_then(value_type)
+        self.first(Kind::Info)
+            .and_then(value_type)
+            .filter(|ty| borrowed_part(ty).is_none())
     }
 
     /// A required lifecycle method: it forwards to the usable handler, or is
@@ -1024,4 +1038,39 @@ fn reply_field(handler: &Handler) -> (TokenStream, TokenStream) {
 /// How the self type reads in a generated doc comment.
 fn type_name(ty: &Type) -> String {
     quote!(#ty).to_string().replace(' ', "")
+}
+
+/// `ty` with every borrow made `'static`: what a type the validation
+/// reported as borrowed stands for in the expansion, so that the block's
+/// other handlers, which name it too, give no second error.
+fn with_static_borrows(ty: &Type) -> Type {
+    let mut ty = ty.clone();
+    make_borrows_static(&mut ty);
+    ty
+}
+
+fn make_borrows_static(ty: &mut Type) {
+    match ty {
+        Type::Reference(reference) => {
+            reference.lifetime = Some(syn::Lifetime::new("'static", reference.and_token.span));
+            make_borrows_static(&mut reference.elem);
+        }
+        Type::Array(array) => make_borrows_static(&mut array.elem),
+        Type::Slice(slice) => make_borrows_static(&mut slice.elem),
+        Type::Paren(paren) => make_borrows_static(&mut paren.elem),
+        Type::Group(group) => make_borrows_static(&mut group.elem),
+        Type::Tuple(tuple) => tuple.elems.iter_mut().for_each(make_borrows_static),
+        Type::Path(path) => {
+            for segment in &mut path.path.segments {
+                if let syn::PathArguments::AngleBracketed(arguments) = &mut segment.arguments {
+                    for argument in &mut arguments.args {
+                        if let syn::GenericArgument::Type(ty) = argument {
+                            make_borrows_static(ty);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use syn::ext::IdentExt;
-use syn::{FnArg, ImplItem, ReceiverKind, ReturnType};
+use syn::{FnArg, ImplItem, ReceiverKind, ReturnType, Type};
 
 use crate::errors::Errors;
 use crate::parse::{Block, Handler, Kind, Param, last_segment_is, single_type_argument};
@@ -225,6 +225,13 @@ fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
                     );
                 }
             }
+            // The stop reason is lent to `terminate`; everything else a
+            // handler takes travels to the connection's task.
+            Param::Value { arg, .. } if kind != Kind::Terminate => {
+                if let Some(borrowed) = borrowed_part(&arg.ty) {
+                    errors.spanned(borrowed, moved_value_message(kind));
+                }
+            }
             Param::Value { .. } => {}
         }
         let arg = param.arg();
@@ -237,6 +244,21 @@ fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
         }
         if matches!(&*arg.ty, syn::Type::ImplTrait(_)) {
             errors.spanned(&arg.ty, "handler parameters cannot be `impl Trait`");
+        }
+    }
+    if kind == Kind::Call
+        && let syn::ReturnType::Type(_, ty) = &handler.method.sig.output
+    {
+        if let Some(borrowed) = borrowed_part(ty) {
+            errors.spanned(
+                borrowed,
+                "a `#[call]`'s return value is sent back to its caller's task: return an owned type such as `String` or `Vec<u8>` (or a `&'static` reference)",
+            );
+        } else if let Some(opaque) = opaque_part(ty) {
+            errors.spanned(
+                opaque,
+                "a `#[call]` cannot return `impl Trait`: the reply travels to its caller in a channel, which needs a type to name; return a concrete type, or a `Box<dyn Trait + Send>`",
+            );
         }
     }
     // A misplaced `ReplyTo` was reported above; counted as the value it
@@ -443,4 +465,84 @@ fn check_names(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
             );
         }
     }
+}
+
+/// What the message for a borrowed type in a handler's parameter says.
+fn moved_value_message(kind: Kind) -> String {
+    let what = match kind {
+        Kind::Call | Kind::Cast => format!(
+            "arguments of a `#[{}]` are moved into the message sent to the connection's task",
+            kind.marker()
+        ),
+        Kind::Info => "the `#[info]` message is sent to the connection's task".to_owned(),
+        Kind::Connect => {
+            "the connect info travels to the connection's task (from `init`, a handler or `disconnect`)"
+                .to_owned()
+        }
+        Kind::Disconnect => {
+            "the disconnect info travels to the connection's task (from a handler, a timer or a link watch)"
+                .to_owned()
+        }
+        _ => format!(
+            "what `#[{}]` is given is kept by the connection's task",
+            kind.marker()
+        ),
+    };
+    format!("{what}: take an owned type such as `String` or `Vec<u8>` (or a `&'static` reference)")
+}
+
+/// The first borrow in `ty` that is not `'static` (`&str`, `&'a [u8]`), if
+/// any: a value sent to the connection's task cannot hold one.
+pub(crate) fn borrowed_part(ty: &Type) -> Option<&syn::TypeReference> {
+    match ty {
+        Type::Reference(reference) => {
+            let is_static = reference
+                .lifetime
+                .as_ref()
+                .is_some_and(|lifetime| lifetime.ident == "static");
+            if is_static {
+                borrowed_part(&reference.elem)
+            } else {
+                Some(reference)
+            }
+        }
+        Type::Array(array) => borrowed_part(&array.elem),
+        Type::Slice(slice) => borrowed_part(&slice.elem),
+        Type::Paren(paren) => borrowed_part(&paren.elem),
+        Type::Group(group) => borrowed_part(&group.elem),
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(borrowed_part),
+        Type::Path(path) => type_arguments(path).find_map(borrowed_part),
+        _ => None,
+    }
+}
+
+/// The first `impl Trait` in `ty`, if any.
+fn opaque_part(ty: &Type) -> Option<&syn::TypeImplTrait> {
+    match ty {
+        Type::ImplTrait(opaque) => Some(opaque),
+        Type::Array(array) => opaque_part(&array.elem),
+        Type::Slice(slice) => opaque_part(&slice.elem),
+        Type::Paren(paren) => opaque_part(&paren.elem),
+        Type::Group(group) => opaque_part(&group.elem),
+        Type::Reference(reference) => opaque_part(&reference.elem),
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(opaque_part),
+        Type::Path(path) => type_arguments(path).find_map(opaque_part),
+        _ => None,
+    }
+}
+
+/// The type arguments of every segment of `path` (`Vec<&str>`, `Result<A, B>`).
+fn type_arguments(path: &syn::TypePath) -> impl Iterator<Item = &Type> {
+    path.path
+        .segments
+        .iter()
+        .filter_map(|segment| match &segment.arguments {
+            syn::PathArguments::AngleBracketed(arguments) => Some(arguments.args.iter()),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|argument| match argument {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
 }
