@@ -266,9 +266,9 @@ impl<'a> Expansion<'a> {
         let variants = self.requests().map(|handler| {
             let variant = handler.variant();
             let cfgs = &handler.cfgs;
-            let fields = typed_values(handler);
+            let fields = typed_values(handler, self_ty);
             let reply = (handler.kind == Kind::Call).then(|| {
-                let (field, reply) = reply_field(handler);
+                let (field, reply) = reply_field(handler, self_ty);
                 quote!(#field: #private::ReplyTo<#reply>)
             });
             let doc = format!(
@@ -393,11 +393,11 @@ impl<'a> Expansion<'a> {
                 quote!(#(#docs)*)
             };
             let cfgs = &handler.cfgs;
-            let args = typed_values(handler);
+            let args = typed_values(handler, self.self_ty);
             let fields: Vec<_> = handler.values().map(|(_, ident)| ident).collect();
             let body = match handler.kind {
                 Kind::Call => {
-                    let (field, reply) = reply_field(handler);
+                    let (field, reply) = reply_field(handler, self.self_ty);
                     quote_spanned! {span=>
                         -> ::core::result::Result<#reply, #private::CallError> {
                             self.client
@@ -903,7 +903,7 @@ impl<'a> Expansion<'a> {
                 #message::#variant { .. } => #private::WhenDisconnected::#name,
             });
             if handler.kind == Kind::Call {
-                let (field, _) = reply_field(handler);
+                let (field, _) = reply_field(handler, self.self_ty);
                 abandoned.push(quote! {
                     #(#cfgs)*
                     #message::#variant { #field, .. } => #field.is_closed(),
@@ -1004,9 +1004,12 @@ fn value_param(handler: Option<&Handler>, name: &str) -> Ident {
 
 /// `name: Type` for each value parameter: the variant's fields and the
 /// client method's arguments.
-fn typed_values(handler: &Handler) -> impl Iterator<Item = TokenStream> + '_ {
-    handler.values().map(|(arg, ident)| {
-        let ty = &arg.ty;
+fn typed_values<'h>(
+    handler: &'h Handler,
+    self_ty: &'h Type,
+) -> impl Iterator<Item = TokenStream> + 'h {
+    handler.values().map(move |(arg, ident)| {
+        let ty = resolve_self(&arg.ty, self_ty);
         quote!(#ident: #ty)
     })
 }
@@ -1023,15 +1026,59 @@ fn value_type(handler: &Handler) -> Option<&Type> {
 
 /// The reply field of a call variant and the reply type: the `ReplyTo`
 /// parameter of a deferred call, else `reply_to` and the return type.
-fn reply_field(handler: &Handler) -> (TokenStream, TokenStream) {
+fn reply_field(handler: &Handler, self_ty: &Type) -> (TokenStream, TokenStream) {
     match handler.reply_to() {
-        Some((_, ident, reply)) => (quote!(#ident), quote!(#reply)),
+        Some((_, ident, reply)) => {
+            let reply = resolve_self(reply, self_ty);
+            (quote!(#ident), quote!(#reply))
+        }
         None => {
-            let reply = handler
-                .output()
-                .map_or_else(|| quote!(()), |ty| quote!(#ty));
+            let reply = handler.output().map_or_else(
+                || quote!(()),
+                |ty| {
+                    let ty = resolve_self(ty, self_ty);
+                    quote!(#ty)
+                },
+            );
             (quote!(reply_to), reply)
         }
+    }
+}
+
+/// `ty` with `Self` written as the connection's type: in the message enum
+/// and the client, `Self` would mean those instead.
+fn resolve_self(ty: &Type, self_ty: &Type) -> Type {
+    let mut ty = ty.clone();
+    replace_self(&mut ty, self_ty);
+    ty
+}
+
+fn replace_self(ty: &mut Type, self_ty: &Type) {
+    match ty {
+        Type::Path(path) if path.qself.is_none() && path.path.is_ident("Self") => {
+            *ty = self_ty.clone();
+        }
+        Type::Path(path) => {
+            for segment in &mut path.path.segments {
+                if let syn::PathArguments::AngleBracketed(arguments) = &mut segment.arguments {
+                    for argument in &mut arguments.args {
+                        if let syn::GenericArgument::Type(ty) = argument {
+                            replace_self(ty, self_ty);
+                        }
+                    }
+                }
+            }
+        }
+        Type::Reference(reference) => replace_self(&mut reference.elem, self_ty),
+        Type::Array(array) => replace_self(&mut array.elem, self_ty),
+        Type::Slice(slice) => replace_self(&mut slice.elem, self_ty),
+        Type::Paren(paren) => replace_self(&mut paren.elem, self_ty),
+        Type::Group(group) => replace_self(&mut group.elem, self_ty),
+        Type::Tuple(tuple) => tuple
+            .elems
+            .iter_mut()
+            .for_each(|ty| replace_self(ty, self_ty)),
+        _ => {}
     }
 }
 
