@@ -15,7 +15,10 @@ fn no_expected_error_shows_the_runtime_s_internals() {
     let mut cases = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_none_or(|extension| extension != "stderr") {
+        if path
+            .extension()
+            .is_none_or(|extension| extension != "stderr")
+        {
             continue;
         }
         cases += 1;
@@ -26,12 +29,18 @@ fn no_expected_error_shows_the_runtime_s_internals() {
                 failures.push(format!("{name}: names `{word}`"));
             }
         }
-        let errors = text.lines().filter(|line| line.starts_with("error")).count();
+        let errors = text
+            .lines()
+            .filter(|line| line.starts_with("error"))
+            .count();
         if errors > 2 {
             failures.push(format!("{name}: {errors} errors"));
         }
         // The primary location is the first `-->` line of each error.
-        for line in text.lines().filter(|line| line.trim_start().starts_with("-->")) {
+        for line in text
+            .lines()
+            .filter(|line| line.trim_start().starts_with("-->"))
+        {
             if line.contains("connection-runtime") || line.contains("$CARGO") {
                 failures.push(format!("{name}: an error located in the runtime: {line}"));
             }
@@ -39,7 +48,9 @@ fn no_expected_error_shows_the_runtime_s_internals() {
         for mismatch in text.lines().filter(|line| {
             line.contains("expected") && (line.contains("Client") || line.contains("Message"))
         }) {
-            failures.push(format!("{name}: a generated type in a mismatch: {mismatch}"));
+            failures.push(format!(
+                "{name}: a generated type in a mismatch: {mismatch}"
+            ));
         }
     }
     assert!(cases >= 50, "only {cases} expected-error files read");

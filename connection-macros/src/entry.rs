@@ -33,11 +33,14 @@ pub(crate) fn connection(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let block = Block::parse(item, &mut errors);
     let verdict = validate::check(&block, &mut errors);
+    let names_apart = block.self_ident().is_none_or(|self_ident| {
+        validate::check_generated_names(&options, self_ident, &mut errors)
+    });
     // On errors, the user's impl (markers stripped) and the items of the
     // usable handlers are still emitted, so the rest of their code and their
     // IDE keep working; every error is reported at once.
     let expansion = match block.self_ident() {
-        Some(self_ident) if verdict.expandable => {
+        Some(self_ident) if verdict.expandable && names_apart => {
             Expansion::new(&block, &verdict.usable, &options, self_ident).expand()
         }
         _ => {

@@ -546,3 +546,51 @@ fn type_arguments(path: &syn::TypePath) -> impl Iterator<Item = &Type> {
             _ => None,
         })
 }
+
+/// The generated client and message enum need names of their own: not the
+/// connection type's, nor each other's. Reports a clash on the option that
+/// made it, and says whether there is none.
+pub(crate) fn check_generated_names(
+    options: &crate::parse::Options,
+    self_ident: &proc_macro2::Ident,
+    errors: &mut Errors,
+) -> bool {
+    let client = options
+        .client
+        .clone()
+        .unwrap_or_else(|| quote::format_ident!("{}Client", self_ident));
+    let message = options
+        .message
+        .clone()
+        .unwrap_or_else(|| quote::format_ident!("{}Message", self_ident));
+    let mut apart = true;
+    for (given, what) in [
+        (&options.client, "client"),
+        (&options.message, "message enum"),
+    ] {
+        if let Some(given) = given
+            && given == self_ident
+        {
+            errors.spanned(
+                given,
+                format!(
+                    "`{given}` is the connection type's own name; the generated {what} needs one of its own, such as `{self_ident}{}`",
+                    if what == "client" { "Client" } else { "Message" }
+                ),
+            );
+            apart = false;
+        }
+    }
+    if apart && client == message {
+        let at = options.message.as_ref().or(options.client.as_ref());
+        let text = format!(
+            "the client and the message enum would both be `{client}`: give them different names with `client = ..` and `message = ..`"
+        );
+        match at {
+            Some(at) => errors.spanned(at, text),
+            None => errors.spanned(self_ident, text),
+        }
+        apart = false;
+    }
+    apart
+}
