@@ -56,19 +56,11 @@ impl Options {
         let mut options = Options::default();
         let parser = syn::meta::parser(|meta| {
             if meta.path.is_ident("client") {
-                set_once(
-                    &mut options.client,
-                    meta.value()?.parse()?,
-                    &meta.path,
-                    "client",
-                )
+                let name = generated_name(&meta, "client", "Handle")?;
+                set_once(&mut options.client, name, &meta.path, "client")
             } else if meta.path.is_ident("message") {
-                set_once(
-                    &mut options.message,
-                    meta.value()?.parse()?,
-                    &meta.path,
-                    "message",
-                )
+                let name = generated_name(&meta, "message", "Request")?;
+                set_once(&mut options.message, name, &meta.path, "message")
             } else if meta.path.is_ident("when_disconnected") {
                 let policy = Policy::parse(&meta)?;
                 set_once(
@@ -78,14 +70,11 @@ impl Options {
                     "when_disconnected",
                 )
             } else if meta.path.is_ident("vis") {
-                set_once(&mut options.vis, meta.value()?.parse()?, &meta.path, "vis")
+                let vis = visibility(&meta, "vis")?;
+                set_once(&mut options.vis, vis, &meta.path, "vis")
             } else if meta.path.is_ident("info_vis") {
-                set_once(
-                    &mut options.info_vis,
-                    meta.value()?.parse()?,
-                    &meta.path,
-                    "info_vis",
-                )
+                let vis = visibility(&meta, "info_vis")?;
+                set_once(&mut options.info_vis, vis, &meta.path, "info_vis")
             } else if meta.path.is_ident("crate") {
                 let value = meta.value()?;
                 // `crate = path` or, as serde and tokio spell it, `crate = "path"`.
@@ -106,6 +95,59 @@ impl Options {
         }
         options
     }
+}
+
+/// The value of `client = Name` or `message = Name`: one identifier, the
+/// name of an item generated in this module.
+fn generated_name(
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    option: &str,
+    example: &str,
+) -> syn::Result<Ident> {
+    let expected = format!("`{option}` takes the generated item's name: `{option} = {example}`");
+    let value = meta.value().map_err(|_| meta.error(&expected))?;
+    if value.peek(syn::LitStr) {
+        let quoted: syn::LitStr = value.parse()?;
+        return Err(syn::Error::new(
+            quoted.span(),
+            format!(
+                "`{option}` takes a name without quotes: `{option} = {}`",
+                quoted.value()
+            ),
+        ));
+    }
+    let path = value
+        .call(Path::parse_mod_style)
+        .map_err(|error| syn::Error::new(error.span(), &expected))?;
+    path.get_ident().cloned().ok_or_else(|| {
+        syn::Error::new_spanned(
+            &path,
+            format!(
+                "`{option}` takes a name, not a path: the item is generated in this module (`{option} = {example}`)"
+            ),
+        )
+    })
+}
+
+/// The value of `vis = ..` or `info_vis = ..`: a visibility written out.
+fn visibility(meta: &syn::meta::ParseNestedMeta<'_>, option: &str) -> syn::Result<syn::Visibility> {
+    let expected = format!(
+        "`{option}` takes a visibility: `pub`, `pub(crate)`, `pub(super)` or `pub(in path)`"
+    );
+    let value = meta.value().map_err(|_| meta.error(&expected))?;
+    if value.is_empty() || value.peek(syn::Token![,]) {
+        return Err(meta.error(format!("{expected}; for this module only, `pub(self)`")));
+    }
+    let vis: syn::Visibility = value.parse()?;
+    if matches!(vis, syn::Visibility::Inherited) {
+        // Nothing, or a word that is not one (`private`): an item of this
+        // module only is written `pub(self)`.
+        return Err(syn::Error::new(
+            value.span(),
+            format!("{expected}; for this module only, `pub(self)`"),
+        ));
+    }
+    Ok(vis)
 }
 
 fn set_once<T>(slot: &mut Option<T>, value: T, path: &Path, name: &str) -> syn::Result<()> {
