@@ -766,8 +766,19 @@ impl<'a> Expansion<'a> {
         } else if self.first(Kind::Init).is_some() {
             quote!({ ::core::unreachable!("`#[connection]` reported an error for this block") })
         } else {
-            // Without `#[init]`, connect at once, as the original's examples do.
-            quote!({ #private::Init::Connect(::core::default::Default::default()) })
+            // Without `#[init]`, connect at once, as the original's examples
+            // do, with the connect info's default: spanned on the `I` of the
+            // connect handler's `Attempt<I>`, so that a type without one is
+            // reported there.
+            let info_span = self
+                .first(Kind::Connect)
+                .and_then(value_type)
+                .and_then(|ty| single_type_argument(ty, "Attempt"))
+                .map_or_else(proc_macro2::Span::call_site, |ty| {
+                    syn::spanned::Spanned::span(ty)
+                });
+            let default = quote_spanned!(info_span=> ::core::default::Default::default());
+            quote!({ #private::Init::Connect(#default) })
         };
         let ctx = ctx_param(handler);
         quote! {
