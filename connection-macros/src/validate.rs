@@ -173,7 +173,17 @@ fn check_signature(handler: &Handler, errors: &mut Errors) {
     match receiver {
         None => errors.spanned(&sig.ident, expectation),
         Some(receiver) => {
-            let by_mut_ref = matches!(receiver.kind, ReceiverKind::Reference(_, _, Some(_)));
+            // `&mut self`, or written out: `self: &mut Self`.
+            let by_mut_ref = match &receiver.kind {
+                ReceiverKind::Reference(_, _, mutability) => mutability.is_some(),
+                ReceiverKind::Typed(_, ty) => matches!(
+                    &**ty,
+                    Type::Reference(reference)
+                        if reference.mutability.is_some()
+                            && matches!(&*reference.elem, Type::Path(path) if path.path.is_ident("Self"))
+                ),
+                _ => false,
+            };
             if !by_mut_ref {
                 errors.spanned(receiver, expectation);
             }
