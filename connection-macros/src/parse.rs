@@ -202,9 +202,39 @@ impl Kind {
         }
     }
 
+    /// The marker `attr` is: `#[call]`, or named through the runtime crate
+    /// (`#[connection::call]`, `#[connection::markers::call]`).
     fn from_attribute(attr: &Attribute) -> Option<Kind> {
-        let ident = attr.path().get_ident()?;
-        Kind::ALL.into_iter().find(|kind| ident == kind.marker())
+        let path = attr.path();
+        let through_the_crate = path.segments.len() == 1
+            || path
+                .segments
+                .first()
+                .is_some_and(|first| first.ident == "connection");
+        let last = path.segments.last()?;
+        if !through_the_crate || !last.arguments.is_none() {
+            return None;
+        }
+        Kind::ALL
+            .into_iter()
+            .find(|kind| last.ident == kind.marker())
+    }
+
+    /// The marker inside `#[cfg_attr(predicate, marker)]`, if that is one.
+    fn in_cfg_attr(attr: &Attribute) -> Option<Kind> {
+        if !attr.path().is_ident("cfg_attr") {
+            return None;
+        }
+        let syn::Meta::List(list) = &attr.meta else {
+            return None;
+        };
+        let parsed = list.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+        );
+        parsed.ok()?.iter().skip(1).find_map(|meta| {
+            let ident = meta.path().get_ident()?;
+            Kind::ALL.into_iter().find(|kind| ident == kind.marker())
+        })
     }
 
     /// Whether the handler becomes a message variant and a client method.
@@ -332,6 +362,17 @@ impl Block {
             let ImplItem::Fn(method) = impl_item else {
                 continue;
             };
+            for attr in &method.attrs {
+                if let Some(kind) = Kind::in_cfg_attr(attr) {
+                    errors.spanned(
+                        attr,
+                        format!(
+                            "`#[connection]` reads its markers before `cfg` is decided, so `#[cfg_attr(.., {marker})]` cannot switch a handler on and off: write `#[{marker}]` and put `#[cfg(..)]` on the handler, which removes its request with it",
+                            marker = kind.marker()
+                        ),
+                    );
+                }
+            }
             let mut markers = Vec::new();
             method
                 .attrs
