@@ -393,6 +393,7 @@ impl<'a> Expansion<'a> {
                 quote!(#(#docs)*)
             };
             let cfgs = &handler.cfgs;
+            let deprecated = &handler.deprecated;
             let args = typed_values(handler, self.self_ty);
             let fields: Vec<_> = handler.values().map(|(_, ident)| ident).collect();
             let body = match handler.kind {
@@ -415,6 +416,7 @@ impl<'a> Expansion<'a> {
             quote! {
                 #docs
                 #(#cfgs)*
+                #(#deprecated)*
                 pub async fn #method(&self, #(#args),*) #body
             }
         });
@@ -692,6 +694,9 @@ impl<'a> Expansion<'a> {
         let policies = self.policy_methods();
         quote! {
             #[automatically_derived]
+            // The handlers are called here; a deprecated one warns its
+            // client method's callers instead.
+            #[allow(deprecated)]
             impl #impl_generics #private::Connection for #self_ty #where_clause {
                 type Message = #message #ty_generics;
                 type ConnectInfo = #connect_info;

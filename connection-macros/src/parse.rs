@@ -300,6 +300,9 @@ pub(crate) struct Handler {
     pub(crate) docs: Vec<Attribute>,
     /// `#[cfg]` attributes, forwarded to everything generated for the handler.
     pub(crate) cfgs: Vec<Attribute>,
+    /// `#[deprecated]`, forwarded to the client method: its callers are
+    /// warned, not the generated dispatch.
+    pub(crate) deprecated: Vec<Attribute>,
     /// `#[call(when_disconnected = ..)]`; `None` for the block's default.
     pub(crate) when_disconnected: Option<Policy>,
 }
@@ -425,6 +428,7 @@ impl Block {
                 marker,
                 docs: attrs_named("doc"),
                 cfgs: attrs_named("cfg"),
+                deprecated: attrs_named("deprecated"),
                 params,
                 when_disconnected,
                 method: method.clone(),

@@ -209,6 +209,7 @@ impl Device {
     }
 }
 #[automatically_derived]
+#[allow(deprecated)]
 impl ::connection::__private::Connection for Device {
     type Message = DeviceMessage;
     type ConnectInfo = &'static str;

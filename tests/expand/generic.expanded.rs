@@ -258,6 +258,7 @@ where
     }
 }
 #[automatically_derived]
+#[allow(deprecated)]
 impl<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,

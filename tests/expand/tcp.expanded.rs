@@ -153,6 +153,7 @@ impl Tcp {
     }
 }
 #[automatically_derived]
+#[allow(deprecated)]
 impl ::connection::__private::Connection for Tcp {
     type Message = TcpMessage;
     type ConnectInfo = ();

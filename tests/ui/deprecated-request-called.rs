@@ -1,0 +1,30 @@
+#![deny(deprecated)]
+use connection::{connection, Attempt, Connect, Disconnect};
+
+struct Conn;
+
+#[connection]
+impl Conn {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    /// The old way.
+    #[call]
+    #[deprecated(note = "use `ping` instead")]
+    async fn old_ping(&mut self) -> &'static str {
+        "pong"
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let client = Conn.start().await.unwrap();
+    let _ = client.old_ping().await;
+}
