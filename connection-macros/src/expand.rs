@@ -33,7 +33,7 @@ use syn::spanned::Spanned;
 use syn::{Generics, Type, Visibility};
 
 use crate::parse::{Block, Handler, Kind, Options, Param, Policy, single_type_argument};
-use crate::validate::borrowed_part;
+use crate::validate::unsendable;
 
 pub(crate) struct Expansion<'a> {
     block: &'a Block,
@@ -100,7 +100,7 @@ impl<'a> Expansion<'a> {
             let info = block
                 .handler(Kind::Info)
                 .and_then(value_type)
-                .filter(|ty| borrowed_part(ty).is_none())
+                .filter(|ty| !unsendable(ty))
                 .map(|ty| {
                     if is_unit(ty) {
                         quote!(Info = #ty,)
@@ -168,7 +168,7 @@ impl<'a> Expansion<'a> {
     fn disconnect_type(&self) -> Option<&'a Type> {
         self.first(Kind::Disconnect)
             .and_then(value_type)
-            .filter(|ty| borrowed_part(ty).is_none())
+            .filter(|ty| !unsendable(ty))
     }
 
     /// The `#[disconnect]` type, when it gets a newtype (not `()`).
@@ -740,7 +740,7 @@ impl<'a> Expansion<'a> {
     fn info_type(&self) -> Option<&'a Type> {
         self.first(Kind::Info)
             .and_then(value_type)
-            .filter(|ty| borrowed_part(ty).is_none())
+            .filter(|ty| !unsendable(ty))
     }
 
     /// A required lifecycle method: it forwards to the usable handler, or is

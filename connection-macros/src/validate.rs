@@ -216,8 +216,16 @@ fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
                     );
                 }
             }
-            Param::ReplyTo { arg, .. } => {
+            Param::ReplyTo { arg, reply, .. } => {
                 replies += 1;
+                if let Some((at, fix)) = not_send_part(reply) {
+                    errors.spanned(
+                        at,
+                        format!(
+                            "a reply is sent back to its caller's task, so it must be `Send`: {fix}"
+                        ),
+                    );
+                }
                 if kind != Kind::Call {
                     errors.spanned(
                         arg,
@@ -240,6 +248,13 @@ fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
             Param::Value { arg, .. } if kind != Kind::Terminate => {
                 if let Some(borrowed) = borrowed_part(&arg.ty) {
                     errors.spanned(borrowed, moved_value_message(kind));
+                } else if let Some((at, fix)) = not_send_part(&arg.ty) {
+                    errors.spanned(
+                        at,
+                        format!(
+                            "this is sent to the connection's task, so it must be `Send`: {fix}"
+                        ),
+                    );
                 }
             }
             Param::Value { .. } => {}
@@ -263,6 +278,13 @@ fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
             errors.spanned(
                 borrowed,
                 "a `#[call]`'s return value is sent back to its caller's task: return an owned type such as `String` or `Vec<u8>` (or a `&'static` reference)",
+            );
+        } else if let Some((at, fix)) = not_send_part(ty) {
+            errors.spanned(
+                at,
+                format!(
+                    "a `#[call]`'s return value is sent back to its caller's task, so it must be `Send`: {fix}"
+                ),
             );
         } else if let Some(opaque) = opaque_part(ty) {
             errors.spanned(
@@ -603,4 +625,77 @@ pub(crate) fn check_generated_names(
         apart = false;
     }
     apart
+}
+
+/// Traits of the standard library without `Send` among their supertraits:
+/// a `dyn` of one of them is `Send` only when written so.
+const NOT_SEND_BY_THEMSELVES: &[&str] = &[
+    "Error", "Fn", "FnMut", "FnOnce", "Any", "Future", "Iterator", "Debug", "Display", "Read",
+    "Write",
+];
+
+/// Whether `ty` cannot be sent to the connection's task as written (a
+/// borrow, or a type known not to be `Send`): reported by validation, and
+/// kept out of the expansion's types so that it is reported once.
+pub(crate) fn unsendable(ty: &Type) -> bool {
+    borrowed_part(ty).is_some() || not_send_part(ty).is_some()
+}
+
+/// A part of `ty` that is known not to be `Send` by its written form, and
+/// what to write instead: `Rc` (and `rc::Weak`), or a `dyn` of a standard
+/// trait without `+ Send`. Other types are left to rustc.
+fn not_send_part(ty: &Type) -> Option<(proc_macro2::TokenStream, String)> {
+    match ty {
+        Type::Path(path) => {
+            let segments = &path.path.segments;
+            let last = segments.last()?;
+            let in_rc = segments.iter().any(|segment| segment.ident == "rc");
+            if last.ident == "Rc" || (last.ident == "Weak" && in_rc) {
+                return Some((
+                    quote::ToTokens::to_token_stream(path),
+                    format!("`{}` is not; use `Arc` (or `sync::Weak`)", last.ident),
+                ));
+            }
+            type_arguments(path).find_map(not_send_part)
+        }
+        Type::TraitObject(object) => {
+            let traits: Vec<&syn::TraitBound> = object
+                .bounds
+                .iter()
+                .filter_map(|bound| match bound {
+                    syn::TypeParamBound::Trait(bound) => Some(bound),
+                    _ => None,
+                })
+                .collect();
+            let sends = traits.iter().any(|bound| {
+                bound
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|segment| segment.ident == "Send")
+            });
+            let first = traits.first()?.path.segments.last()?;
+            if !sends
+                && NOT_SEND_BY_THEMSELVES
+                    .iter()
+                    .any(|name| first.ident == name)
+            {
+                return Some((
+                    quote::ToTokens::to_token_stream(object),
+                    format!(
+                        "`dyn {}` is not unless written so; add `+ Send` (and `+ Sync` to share it)",
+                        first.ident
+                    ),
+                ));
+            }
+            None
+        }
+        Type::Reference(reference) => not_send_part(&reference.elem),
+        Type::Array(array) => not_send_part(&array.elem),
+        Type::Slice(slice) => not_send_part(&slice.elem),
+        Type::Paren(paren) => not_send_part(&paren.elem),
+        Type::Group(group) => not_send_part(&group.elem),
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(not_send_part),
+        _ => None,
+    }
 }

@@ -1,0 +1,25 @@
+use std::rc::Rc;
+#[allow(unused_imports)]
+use connection::{connection, Attempt, Connect, Disconnect, ReplyTo};
+
+struct Conn;
+
+#[connection]
+impl Conn {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    #[cast]
+    async fn run(&mut self, job: Box<dyn FnOnce() + 'static>) {
+        job();
+    }
+}
+
+fn main() {}

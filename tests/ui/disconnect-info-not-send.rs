@@ -1,0 +1,21 @@
+use std::rc::Rc;
+#[allow(unused_imports)]
+use connection::{connection, Attempt, Connect, Disconnect, ReplyTo};
+
+struct Conn;
+
+#[connection]
+impl Conn {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, why: Box<dyn std::error::Error>) -> Disconnect<()> {
+        let _ = why;
+        Disconnect::NoConnect
+    }
+}
+
+fn main() {}
