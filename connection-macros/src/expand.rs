@@ -782,7 +782,7 @@ impl<'a> Expansion<'a> {
                 .map_or_else(proc_macro2::Span::call_site, |ty| {
                     syn::spanned::Spanned::span(ty)
                 });
-            let default = quote_spanned!(info_span=> ::core::default::Default::default());
+            let default = quote_spanned!(info_span=> <_ as #private::FirstConnectInfo>::first());
             quote!({ #private::Init::Connect(#default) })
         };
         let ctx = ctx_param(handler);

@@ -193,6 +193,26 @@ pub mod markers {
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+/// The connect info of the first connect of a `#[connection]` block
+/// without `#[init]`: its default. Named at the crate's root so that the
+/// compile error of a type without `Default` reads well.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "without an `#[init]`, the first connect gets `{Self}::default()`, and `{Self}` has no `Default`",
+    label = "the connect info",
+    note = "add an `#[init]` that returns `Init::Connect(..)` with the first connect's info, or implement `Default` for `{Self}`"
+)]
+pub trait FirstConnectInfo: Sized {
+    /// The info.
+    fn first() -> Self;
+}
+
+impl<T: Default> FirstConnectInfo for T {
+    fn first() -> Self {
+        T::default()
+    }
+}
+
 /// Items the generated code names. Not public API: no compatibility promise
 /// holds between versions; the macros crate is pinned to this exact version.
 #[doc(hidden)]
@@ -213,6 +233,8 @@ pub mod __private {
     pub fn reply<C: Connection, T: Send + 'static>(ctx: &mut Context<C>, to: ReplyTo<T>, value: T) {
         ctx.reply(to, value);
     }
+
+    pub use crate::FirstConnectInfo;
 
     /// Answers a call with `error` without running its handler.
     pub fn refuse<T>(to: ReplyTo<T>, error: CallError) {

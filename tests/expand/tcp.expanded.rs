@@ -164,7 +164,9 @@ impl ::connection::__private::Connection for Tcp {
         &mut self,
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Init<()> {
-        ::connection::__private::Init::Connect(::core::default::Default::default())
+        ::connection::__private::Init::Connect(
+            <_ as ::connection::__private::FirstConnectInfo>::first(),
+        )
     }
     async fn connect(
         &mut self,
