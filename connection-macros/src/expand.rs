@@ -32,7 +32,9 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Generics, Type, Visibility};
 
-use crate::parse::{Block, Handler, Kind, Options, Param, Policy, single_type_argument};
+use crate::parse::{
+    Block, Handler, Kind, Options, Param, Policy, change_in_type, is_unit, single_type_argument,
+};
 use crate::validate::unsendable;
 
 pub(crate) struct Expansion<'a> {
@@ -1030,11 +1032,6 @@ fn typed_values<'h>(
     })
 }
 
-/// `()`: public, and passed on as it is.
-fn is_unit(ty: &Type) -> bool {
-    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
-}
-
 /// The type of a lifecycle handler's one value parameter.
 fn value_type(handler: &Handler) -> Option<&Type> {
     handler.values().next().map(|(arg, _)| &*arg.ty)
@@ -1065,37 +1062,14 @@ fn reply_field(handler: &Handler, self_ty: &Type) -> (TokenStream, TokenStream) 
 /// and the client, `Self` would mean those instead.
 fn resolve_self(ty: &Type, self_ty: &Type) -> Type {
     let mut ty = ty.clone();
-    replace_self(&mut ty, self_ty);
-    ty
-}
-
-fn replace_self(ty: &mut Type, self_ty: &Type) {
-    match ty {
+    change_in_type(&mut ty, &|part| match part {
         Type::Path(path) if path.qself.is_none() && path.path.is_ident("Self") => {
-            *ty = self_ty.clone();
+            *part = self_ty.clone();
+            false
         }
-        Type::Path(path) => {
-            for segment in &mut path.path.segments {
-                if let syn::PathArguments::AngleBracketed(arguments) = &mut segment.arguments {
-                    for argument in &mut arguments.args {
-                        if let syn::GenericArgument::Type(ty) = argument {
-                            replace_self(ty, self_ty);
-                        }
-                    }
-                }
-            }
-        }
-        Type::Reference(reference) => replace_self(&mut reference.elem, self_ty),
-        Type::Array(array) => replace_self(&mut array.elem, self_ty),
-        Type::Slice(slice) => replace_self(&mut slice.elem, self_ty),
-        Type::Paren(paren) => replace_self(&mut paren.elem, self_ty),
-        Type::Group(group) => replace_self(&mut group.elem, self_ty),
-        Type::Tuple(tuple) => tuple
-            .elems
-            .iter_mut()
-            .for_each(|ty| replace_self(ty, self_ty)),
-        _ => {}
-    }
+        _ => true,
+    });
+    ty
 }
 
 /// How the self type reads in a generated doc comment.
@@ -1108,32 +1082,11 @@ fn type_name(ty: &Type) -> String {
 /// other handlers, which name it too, give no second error.
 fn with_static_borrows(ty: &Type) -> Type {
     let mut ty = ty.clone();
-    make_borrows_static(&mut ty);
-    ty
-}
-
-fn make_borrows_static(ty: &mut Type) {
-    match ty {
-        Type::Reference(reference) => {
+    change_in_type(&mut ty, &|part| {
+        if let Type::Reference(reference) = part {
             reference.lifetime = Some(syn::Lifetime::new("'static", reference.and_token.span));
-            make_borrows_static(&mut reference.elem);
         }
-        Type::Array(array) => make_borrows_static(&mut array.elem),
-        Type::Slice(slice) => make_borrows_static(&mut slice.elem),
-        Type::Paren(paren) => make_borrows_static(&mut paren.elem),
-        Type::Group(group) => make_borrows_static(&mut group.elem),
-        Type::Tuple(tuple) => tuple.elems.iter_mut().for_each(make_borrows_static),
-        Type::Path(path) => {
-            for segment in &mut path.path.segments {
-                if let syn::PathArguments::AngleBracketed(arguments) = &mut segment.arguments {
-                    for argument in &mut arguments.args {
-                        if let syn::GenericArgument::Type(ty) = argument {
-                            make_borrows_static(ty);
-                        }
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
+        true
+    });
+    ty
 }

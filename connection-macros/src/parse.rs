@@ -526,8 +526,75 @@ pub(crate) fn last_segment_is(ty: &Type, name: &str) -> bool {
     }
 }
 
-fn is_unit(ty: &Type) -> bool {
+/// `()`: public, and passed on as it is.
+pub(crate) fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
+}
+
+/// The first part of `ty` (itself, or a type inside it: a reference's or
+/// array's element, a tuple's fields, a path's type arguments) for which
+/// `found` says something, searched from the outside in. `found` sees a
+/// part before what is inside it.
+pub(crate) fn find_in_type<'t, R>(
+    ty: &'t Type,
+    found: &impl Fn(&'t Type) -> Option<R>,
+) -> Option<R> {
+    if let Some(result) = found(ty) {
+        return Some(result);
+    }
+    match ty {
+        Type::Reference(reference) => find_in_type(&reference.elem, found),
+        Type::Array(array) => find_in_type(&array.elem, found),
+        Type::Slice(slice) => find_in_type(&slice.elem, found),
+        Type::Paren(paren) => find_in_type(&paren.elem, found),
+        Type::Group(group) => find_in_type(&group.elem, found),
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(|ty| find_in_type(ty, found)),
+        Type::Path(path) => path
+            .path
+            .segments
+            .iter()
+            .filter_map(|segment| match &segment.arguments {
+                PathArguments::AngleBracketed(arguments) => Some(arguments.args.iter()),
+                _ => None,
+            })
+            .flatten()
+            .find_map(|argument| match argument {
+                GenericArgument::Type(ty) => find_in_type(ty, found),
+                _ => None,
+            }),
+        _ => None,
+    }
+}
+
+/// Applies `change` to `ty` and to every type inside it (the same parts as
+/// [`find_in_type`]); `change` says whether to look inside what it saw.
+pub(crate) fn change_in_type(ty: &mut Type, change: &impl Fn(&mut Type) -> bool) {
+    if !change(ty) {
+        return;
+    }
+    match ty {
+        Type::Reference(reference) => change_in_type(&mut reference.elem, change),
+        Type::Array(array) => change_in_type(&mut array.elem, change),
+        Type::Slice(slice) => change_in_type(&mut slice.elem, change),
+        Type::Paren(paren) => change_in_type(&mut paren.elem, change),
+        Type::Group(group) => change_in_type(&mut group.elem, change),
+        Type::Tuple(tuple) => tuple
+            .elems
+            .iter_mut()
+            .for_each(|ty| change_in_type(ty, change)),
+        Type::Path(path) => {
+            for segment in &mut path.path.segments {
+                if let PathArguments::AngleBracketed(arguments) = &mut segment.arguments {
+                    for argument in &mut arguments.args {
+                        if let GenericArgument::Type(ty) = argument {
+                            change_in_type(ty, change);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `send_all` → `SendAll`, `r#type` (unrawed first) → `Type`.

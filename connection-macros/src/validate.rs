@@ -7,7 +7,9 @@ use syn::ext::IdentExt;
 use syn::{FnArg, ImplItem, ReceiverKind, ReturnType, Type};
 
 use crate::errors::Errors;
-use crate::parse::{Block, Handler, Kind, Param, last_segment_is, single_type_argument};
+use crate::parse::{
+    Block, Handler, Kind, Param, find_in_type, last_segment_is, single_type_argument,
+};
 
 /// Methods every generated client already has (its own, those of the
 /// runtime's `Client` it forwards, and those of the traits it
@@ -526,57 +528,25 @@ fn moved_value_message(kind: Kind) -> String {
 /// The first borrow in `ty` that is not `'static` (`&str`, `&'a [u8]`), if
 /// any: a value sent to the connection's task cannot hold one.
 pub(crate) fn borrowed_part(ty: &Type) -> Option<&syn::TypeReference> {
-    match ty {
-        Type::Reference(reference) => {
-            let is_static = reference
+    find_in_type(ty, &|part| match part {
+        Type::Reference(reference)
+            if reference
                 .lifetime
                 .as_ref()
-                .is_some_and(|lifetime| lifetime.ident == "static");
-            if is_static {
-                borrowed_part(&reference.elem)
-            } else {
-                Some(reference)
-            }
+                .is_none_or(|lifetime| lifetime.ident != "static") =>
+        {
+            Some(reference)
         }
-        Type::Array(array) => borrowed_part(&array.elem),
-        Type::Slice(slice) => borrowed_part(&slice.elem),
-        Type::Paren(paren) => borrowed_part(&paren.elem),
-        Type::Group(group) => borrowed_part(&group.elem),
-        Type::Tuple(tuple) => tuple.elems.iter().find_map(borrowed_part),
-        Type::Path(path) => type_arguments(path).find_map(borrowed_part),
         _ => None,
-    }
+    })
 }
 
 /// The first `impl Trait` in `ty`, if any.
 fn opaque_part(ty: &Type) -> Option<&syn::TypeImplTrait> {
-    match ty {
+    find_in_type(ty, &|part| match part {
         Type::ImplTrait(opaque) => Some(opaque),
-        Type::Array(array) => opaque_part(&array.elem),
-        Type::Slice(slice) => opaque_part(&slice.elem),
-        Type::Paren(paren) => opaque_part(&paren.elem),
-        Type::Group(group) => opaque_part(&group.elem),
-        Type::Reference(reference) => opaque_part(&reference.elem),
-        Type::Tuple(tuple) => tuple.elems.iter().find_map(opaque_part),
-        Type::Path(path) => type_arguments(path).find_map(opaque_part),
         _ => None,
-    }
-}
-
-/// The type arguments of every segment of `path` (`Vec<&str>`, `Result<A, B>`).
-fn type_arguments(path: &syn::TypePath) -> impl Iterator<Item = &Type> {
-    path.path
-        .segments
-        .iter()
-        .filter_map(|segment| match &segment.arguments {
-            syn::PathArguments::AngleBracketed(arguments) => Some(arguments.args.iter()),
-            _ => None,
-        })
-        .flatten()
-        .filter_map(|argument| match argument {
-            syn::GenericArgument::Type(ty) => Some(ty),
-            _ => None,
-        })
+    })
 }
 
 /// The generated client and message enum need names of their own: not the
@@ -645,57 +615,35 @@ pub(crate) fn unsendable(ty: &Type) -> bool {
 /// what to write instead: `Rc` (and `rc::Weak`), or a `dyn` of a standard
 /// trait without `+ Send`. Other types are left to rustc.
 fn not_send_part(ty: &Type) -> Option<(proc_macro2::TokenStream, String)> {
-    match ty {
+    find_in_type(ty, &|part| match part {
         Type::Path(path) => {
             let segments = &path.path.segments;
             let last = segments.last()?;
             let in_rc = segments.iter().any(|segment| segment.ident == "rc");
-            if last.ident == "Rc" || (last.ident == "Weak" && in_rc) {
-                return Some((
+            (last.ident == "Rc" || (last.ident == "Weak" && in_rc)).then(|| {
+                (
                     quote::ToTokens::to_token_stream(path),
                     format!("`{}` is not; use `Arc` (or `sync::Weak`)", last.ident),
-                ));
-            }
-            type_arguments(path).find_map(not_send_part)
+                )
+            })
         }
         Type::TraitObject(object) => {
-            let traits: Vec<&syn::TraitBound> = object
-                .bounds
-                .iter()
-                .filter_map(|bound| match bound {
-                    syn::TypeParamBound::Trait(bound) => Some(bound),
-                    _ => None,
-                })
-                .collect();
-            let sends = traits.iter().any(|bound| {
-                bound
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|segment| segment.ident == "Send")
+            let mut traits = object.bounds.iter().filter_map(|bound| match bound {
+                syn::TypeParamBound::Trait(bound) => bound.path.segments.last(),
+                _ => None,
             });
-            let first = traits.first()?.path.segments.last()?;
-            if !sends
-                && NOT_SEND_BY_THEMSELVES
-                    .iter()
-                    .any(|name| first.ident == name)
-            {
-                return Some((
+            let first = traits.next()?;
+            let sends = first.ident == "Send" || traits.any(|segment| segment.ident == "Send");
+            (!sends && NOT_SEND_BY_THEMSELVES.iter().any(|name| first.ident == name)).then(|| {
+                (
                     quote::ToTokens::to_token_stream(object),
                     format!(
                         "`dyn {}` is not unless written so; add `+ Send` (and `+ Sync` to share it)",
                         first.ident
                     ),
-                ));
-            }
-            None
+                )
+            })
         }
-        Type::Reference(reference) => not_send_part(&reference.elem),
-        Type::Array(array) => not_send_part(&array.elem),
-        Type::Slice(slice) => not_send_part(&slice.elem),
-        Type::Paren(paren) => not_send_part(&paren.elem),
-        Type::Group(group) => not_send_part(&group.elem),
-        Type::Tuple(tuple) => tuple.elems.iter().find_map(not_send_part),
         _ => None,
-    }
+    })
 }
