@@ -29,7 +29,6 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
 use syn::{Generics, Type, Visibility};
 
 use crate::parse::{
@@ -63,6 +62,9 @@ pub(crate) struct Expansion<'a> {
     /// The same plus `Self: Connection`, which the runtime's `Client`
     /// requires: for the client and the `start` methods.
     client_generics: Generics,
+    /// The types that cross between tasks and that rustc must check to be
+    /// `Send` (see [`Expansion::send_checks`]).
+    sent: Vec<Type>,
 }
 
 impl<'a> Expansion<'a> {
@@ -92,6 +94,13 @@ impl<'a> Expansion<'a> {
             .clone()
             .unwrap_or_else(|| format_ident!("{}Client", self_ident));
         let info_wrapper = format_ident!("__{}Info", self_ident);
+        let sent = if generics.params.is_empty() {
+            sent_types(block, usable, self_ty)
+        } else {
+            // A type naming a type parameter cannot be asserted in a
+            // `const`, and the block's own bounds decide it.
+            Vec::new()
+        };
         let mut client_generics = generics.clone();
         if !generics.params.is_empty() {
             // Written out for the generic case only: for a concrete type it
@@ -140,12 +149,19 @@ impl<'a> Expansion<'a> {
             lost_wrapper: format_ident!("__{}DisconnectInfo", self_ident),
             generics,
             default_policy: options.when_disconnected.unwrap_or(Policy::Run),
-            client_generics,
+            client_generics: assuming_sent(client_generics, &sent),
+            sent,
         }
     }
 
     pub(crate) fn expand(&self) -> TokenStream {
-        let item = &self.block.item;
+        let mut item = self.block.item.clone();
+        item.generics = assuming_sent(item.generics, &self.sent);
+        if !self.sent.is_empty() {
+            item.attrs
+                .push(syn::parse_quote!(#[allow(private_bounds, reason = "see `assuming_sent`")]));
+        }
+        let send_checks = self.send_checks();
         let message_enum = self.message_enum();
         let client_struct = self.client_struct();
         let client_methods = self.client_methods();
@@ -162,7 +178,43 @@ impl<'a> Expansion<'a> {
             #start
             #connection_impl
             #info_wrappers
+            #send_checks
         }
+    }
+
+    /// For the items with [`assuming_sent`]'s bounds, which may name types
+    /// less visible than the item.
+    fn allow_private_bounds(&self) -> TokenStream {
+        if self.sent.is_empty() {
+            return TokenStream::new();
+        }
+        quote! {
+            #[allow(
+                private_bounds,
+                reason = "the `Send` bounds name the handlers' own types"
+            )]
+        }
+    }
+
+    /// One assertion per type that crosses between tasks, spanned at the
+    /// user's type, so that one that is not `Send` is reported there with
+    /// the reason. The generated items (and the block) assume these types
+    /// are `Send` ([`assuming_sent`]): without that, rustc would report the
+    /// same fault again in every item that needs it, on the attribute.
+    fn send_checks(&self) -> TokenStream {
+        let private = &self.private;
+        // The connection's own type comes first (`sent_types`).
+        let checks = self.sent.iter().enumerate().map(|(index, ty)| {
+            let check = if index == 0 {
+                quote!(MovedToTask)
+            } else {
+                quote!(SentBetweenTasks)
+            };
+            quote! {
+                const _: () = <#ty as #private::#check>::CHECKED;
+            }
+        });
+        quote!(#(#checks)*)
     }
 
     /// The `#[disconnect]` type, if the handler takes one the task can
@@ -341,6 +393,7 @@ impl<'a> Expansion<'a> {
     }
 
     fn client_struct(&self) -> TokenStream {
+        let allow = self.allow_private_bounds();
         let Self {
             private,
             vis,
@@ -358,6 +411,7 @@ impl<'a> Expansion<'a> {
         );
         quote! {
             #[doc = #doc]
+            #allow
             #vis struct #client #impl_generics #where_clause {
                 client: #private::Client<#self_ty>,
             }
@@ -423,11 +477,13 @@ impl<'a> Expansion<'a> {
             }
         });
         let lifecycle = self.client_lifecycle_methods();
+        let allow = self.allow_private_bounds();
         quote! {
             #[allow(
                 private_interfaces,
                 reason = "a handler's own parameter types may rightly be less visible than the generated client"
             )]
+            #allow
             impl #impl_generics #client #ty_generics #where_clause {
                 #(#methods)*
                 #lifecycle
@@ -486,6 +542,7 @@ impl<'a> Expansion<'a> {
     }
 
     fn client_trait_impls(&self) -> TokenStream {
+        let allow = self.allow_private_bounds();
         let Self {
             private,
             self_ty,
@@ -498,6 +555,7 @@ impl<'a> Expansion<'a> {
         // parameter to be `Clone` and `Debug`.
         quote! {
             #[automatically_derived]
+            #allow
             impl #impl_generics ::core::clone::Clone for #client #where_clause {
                 fn clone(&self) -> Self {
                     Self { client: ::core::clone::Clone::clone(&self.client) }
@@ -505,6 +563,7 @@ impl<'a> Expansion<'a> {
             }
 
             #[automatically_derived]
+            #allow
             impl #impl_generics ::core::fmt::Debug for #client #where_clause {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     ::core::fmt::Debug::fmt(&self.client, f)
@@ -512,6 +571,7 @@ impl<'a> Expansion<'a> {
             }
 
             #[automatically_derived]
+            #allow
             impl #impl_generics ::core::convert::AsRef<#private::Client<#self_ty>> for #client #where_clause {
                 fn as_ref(&self) -> &#private::Client<#self_ty> {
                     &self.client
@@ -519,6 +579,7 @@ impl<'a> Expansion<'a> {
             }
 
             #[automatically_derived]
+            #allow
             impl #impl_generics ::core::convert::From<#private::Client<#self_ty>> for #client #where_clause {
                 fn from(client: #private::Client<#self_ty>) -> Self {
                     Self { client }
@@ -526,6 +587,7 @@ impl<'a> Expansion<'a> {
             }
 
             #[automatically_derived]
+            #allow
             impl #impl_generics ::core::convert::From<#client> for #private::Client<#self_ty> #where_clause {
                 fn from(client: #client) -> Self {
                     client.client
@@ -544,6 +606,7 @@ impl<'a> Expansion<'a> {
         if taken {
             return TokenStream::new();
         }
+        let allow = self.allow_private_bounds();
         let Self {
             private,
             vis,
@@ -553,6 +616,7 @@ impl<'a> Expansion<'a> {
         } = self;
         let (impl_generics, ty_generics, where_clause) = self.client_generics.split_for_impl();
         quote! {
+            #allow
             impl #impl_generics #self_ty #where_clause {
                 /// Starts the connection on a new tokio task with default options, and
                 /// returns its client once `init` has returned.
@@ -581,6 +645,7 @@ impl<'a> Expansion<'a> {
     }
 
     fn connection_impl(&self) -> TokenStream {
+        let allow = self.allow_private_bounds();
         let Self {
             private,
             self_ty,
@@ -588,7 +653,8 @@ impl<'a> Expansion<'a> {
             client,
             ..
         } = self;
-        let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
+        let generics = assuming_sent(self.generics.clone(), &self.sent);
+        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         let connect_info = self.connect_info();
         let lost_wrapper = &self.lost_wrapper;
         let info_wrapper = &self.info_wrapper;
@@ -699,6 +765,7 @@ impl<'a> Expansion<'a> {
             // The handlers are called here; a deprecated one warns its
             // client method's callers instead.
             #[allow(deprecated)]
+            #allow
             impl #impl_generics #private::Connection for #self_ty #where_clause {
                 type Message = #message #ty_generics;
                 type ConnectInfo = #connect_info;
@@ -974,6 +1041,7 @@ impl<'a> Expansion<'a> {
     /// what the single value parameter of a lifecycle handler receives;
     /// request handlers receive their fields by name.
     fn forward(&self, handler: &Handler, value: TokenStream) -> TokenStream {
+        let private = self.private.clone();
         let method = handler.ident();
         let args = handler.params.iter().map(|param| match param {
             Param::Context { .. } => {
@@ -984,10 +1052,14 @@ impl<'a> Expansion<'a> {
             Param::Value { ident, .. } if handler.kind.is_request() => quote!(#ident),
             Param::Value { .. } => value.clone(),
         });
-        let span = handler.method.sig.span();
+        // Every token at the handler's name: a future that is not `Send`
+        // is reported there, once (`handler_future` is checked at the
+        // argument, the call and the `.await`, which then share one span).
+        let span = method.span();
+        let private = respanned(private, span);
         quote_spanned! {span=>
             {
-                Self::#method(self, #(#args),*).await
+                #private::handler_future(Self::#method(self, #(#args),*)).await
             }
         }
     }
@@ -1089,4 +1161,148 @@ fn with_static_borrows(ty: &Type) -> Type {
         true
     });
     ty
+}
+
+/// The types the connection's task and its callers send each other, as
+/// the expansion names them, that a concrete block must check to be
+/// `Send`: the connection itself, always first; each request's arguments and reply; the
+/// info, connect info and disconnect info. Left out: types reported
+/// already (`unsendable`), types of a `#[cfg]`'d handler (a where clause
+/// cannot be `#[cfg]`'d), and types whose written form is `Send` (`String`,
+/// `Vec<u8>`, ..), which would only lengthen the expansion.
+fn sent_types(block: &Block, usable: &[bool], self_ty: &Type) -> Vec<Type> {
+    let mut types = vec![self_ty.clone()];
+    for (handler, _) in block
+        .handlers
+        .iter()
+        .zip(usable)
+        .filter(|(handler, usable)| **usable && handler.cfgs.is_empty())
+    {
+        let values = handler.values().map(|(arg, _)| &*arg.ty);
+        match handler.kind {
+            Kind::Call | Kind::Cast => {
+                let reply = handler
+                    .reply_to()
+                    .map(|(_, _, reply)| reply)
+                    .or_else(|| handler.output().filter(|_| handler.kind == Kind::Call));
+                types.extend(values.chain(reply).map(|ty| resolve_self(ty, self_ty)));
+            }
+            Kind::Connect => types.extend(
+                values
+                    .filter_map(|ty| single_type_argument(ty, "Attempt"))
+                    .cloned(),
+            ),
+            Kind::Info | Kind::Disconnect => types.extend(values.cloned()),
+            _ => {}
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    seen.insert(quote!(#self_ty).to_string());
+    let values = types
+        .split_off(1)
+        .into_iter()
+        .filter(|ty| !unsendable(ty) && !surely_send(ty) && seen.insert(quote!(#ty).to_string()));
+    types.extend(values);
+    types
+}
+
+/// `generics` with `for<'__sent> T: Send` for each of `sent`: a bound that
+/// holds whenever the block compiles (each is asserted by
+/// [`Expansion::send_checks`]), and that, being higher-ranked, rustc takes
+/// as an assumption inside the item instead of a fact to check there.
+fn assuming_sent(mut generics: Generics, sent: &[Type]) -> Generics {
+    if !sent.is_empty() {
+        let predicates = &mut generics.make_where_clause().predicates;
+        for ty in sent {
+            predicates.push(syn::parse_quote!(for<'__sent> #ty: ::core::marker::Send));
+        }
+    }
+    generics
+}
+
+/// Whether `ty`'s written form is `Send` whatever its path resolves to:
+/// primitives, and the standard owned containers of such types. A user type
+/// of the same name only loses the early check, and gets rustc's.
+fn surely_send(ty: &Type) -> bool {
+    const SEND: &[&str] = &[
+        "bool",
+        "char",
+        "str",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "usize",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "isize",
+        "f32",
+        "f64",
+        "String",
+        "Vec",
+        "VecDeque",
+        "Option",
+        "Result",
+        "Box",
+        "HashMap",
+        "HashSet",
+        "BTreeMap",
+        "BTreeSet",
+        "Duration",
+        "Instant",
+        "SystemTime",
+        "SocketAddr",
+        "IpAddr",
+        "Ipv4Addr",
+        "Ipv6Addr",
+        "PathBuf",
+        "OsString",
+        "Bytes",
+        "BytesMut",
+    ];
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last().is_some_and(|last| {
+            SEND.iter().any(|name| last.ident == name)
+                && match &last.arguments {
+                    syn::PathArguments::None => true,
+                    syn::PathArguments::AngleBracketed(arguments) => {
+                        arguments.args.iter().all(|argument| match argument {
+                            syn::GenericArgument::Type(ty) => surely_send(ty),
+                            syn::GenericArgument::Lifetime(_) => true,
+                            _ => false,
+                        })
+                    }
+                    syn::PathArguments::Parenthesized(_) => false,
+                }
+        }),
+        Type::Tuple(tuple) => tuple.elems.iter().all(surely_send),
+        Type::Array(array) => surely_send(&array.elem),
+        Type::Slice(slice) => surely_send(&slice.elem),
+        Type::Paren(paren) => surely_send(&paren.elem),
+        Type::Group(group) => surely_send(&group.elem),
+        _ => false,
+    }
+}
+
+/// `tokens` with every span set to `span`: a path the expansion writes
+/// inside an expression that must be reported at one user token.
+fn respanned(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respanned(group.stream(), span));
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }

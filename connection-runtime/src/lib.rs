@@ -86,6 +86,7 @@
 //!   requests (`#[flush]`) and answered in order by a reader of their own.
 
 mod backoff;
+mod checks;
 mod client;
 mod connection;
 mod context;
@@ -193,25 +194,8 @@ pub mod markers {
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
-/// The connect info of the first connect of a `#[connection]` block
-/// without `#[init]`: its default. Named at the crate's root so that the
-/// compile error of a type without `Default` reads well.
 #[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "without an `#[init]`, the first connect gets `{Self}::default()`, and `{Self}` has no `Default`",
-    label = "the connect info",
-    note = "add an `#[init]` that returns `Init::Connect(..)` with the first connect's info, or implement `Default` for `{Self}`"
-)]
-pub trait FirstConnectInfo: Sized {
-    /// The info.
-    fn first() -> Self;
-}
-
-impl<T: Default> FirstConnectInfo for T {
-    fn first() -> Self {
-        T::default()
-    }
-}
+pub use checks::{FirstConnectInfo, MovedToTask, SentBetweenTasks, handler_future};
 
 /// Items the generated code names. Not public API: no compatibility promise
 /// holds between versions; the macros crate is pinned to this exact version.
@@ -234,7 +218,7 @@ pub mod __private {
         ctx.reply(to, value);
     }
 
-    pub use crate::FirstConnectInfo;
+    pub use crate::{FirstConnectInfo, MovedToTask, SentBetweenTasks, handler_future};
 
     /// Answers a call with `error` without running its handler.
     pub fn refuse<T>(to: ReplyTo<T>, error: CallError) {

@@ -5,7 +5,12 @@ pub struct Device {
     pending: Vec<ReplyTo<u32>>,
     reading: u32,
 }
-impl Device {
+#[allow(private_bounds, reason = "see `assuming_sent`")]
+impl Device
+where
+    for<'__sent> Device: ::core::marker::Send,
+    for<'__sent> &'static str: ::core::marker::Send,
+{
     #[allow(clippy::unused_async)]
     async fn init(&mut self) -> Init<&'static str> {
         Init::Backoff(Duration::from_millis(10))
@@ -84,14 +89,24 @@ impl DeviceMessage {
     }
 }
 ///A handle to a running `Device` connection, returned by `Device::start`. Cloning is cheap; the connection stops once every clone is dropped. Besides one method per request it has the lifecycle methods every client has (below), and converts to and from the generic `connection::Client`.
-pub struct DeviceClient {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+pub struct DeviceClient
+where
+    for<'__sent> Device: ::core::marker::Send,
+    for<'__sent> &'static str: ::core::marker::Send,
+{
     client: ::connection::__private::Client<Device>,
 }
 #[allow(
     private_interfaces,
     reason = "a handler's own parameter types may rightly be less visible than the generated client"
 )]
-impl DeviceClient {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl DeviceClient
+where
+    for<'__sent> Device: ::core::marker::Send,
+    for<'__sent> &'static str: ::core::marker::Send,
+{
     /// The last reading.
     pub async fn read(
         &self,
@@ -148,7 +163,12 @@ impl DeviceClient {
     ::connection::__private::client_lifecycle!();
 }
 #[automatically_derived]
-impl ::core::clone::Clone for DeviceClient {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl ::core::clone::Clone for DeviceClient
+where
+    for<'__sent> Device: ::core::marker::Send,
+    for<'__sent> &'static str: ::core::marker::Send,
+{
     fn clone(&self) -> Self {
         Self {
             client: ::core::clone::Clone::clone(&self.client),
@@ -156,30 +176,55 @@ impl ::core::clone::Clone for DeviceClient {
     }
 }
 #[automatically_derived]
-impl ::core::fmt::Debug for DeviceClient {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl ::core::fmt::Debug for DeviceClient
+where
+    for<'__sent> Device: ::core::marker::Send,
+    for<'__sent> &'static str: ::core::marker::Send,
+{
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.client, f)
     }
 }
 #[automatically_derived]
-impl ::core::convert::AsRef<::connection::__private::Client<Device>> for DeviceClient {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl ::core::convert::AsRef<::connection::__private::Client<Device>> for DeviceClient
+where
+    for<'__sent> Device: ::core::marker::Send,
+    for<'__sent> &'static str: ::core::marker::Send,
+{
     fn as_ref(&self) -> &::connection::__private::Client<Device> {
         &self.client
     }
 }
 #[automatically_derived]
-impl ::core::convert::From<::connection::__private::Client<Device>> for DeviceClient {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl ::core::convert::From<::connection::__private::Client<Device>> for DeviceClient
+where
+    for<'__sent> Device: ::core::marker::Send,
+    for<'__sent> &'static str: ::core::marker::Send,
+{
     fn from(client: ::connection::__private::Client<Device>) -> Self {
         Self { client }
     }
 }
 #[automatically_derived]
-impl ::core::convert::From<DeviceClient> for ::connection::__private::Client<Device> {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl ::core::convert::From<DeviceClient> for ::connection::__private::Client<Device>
+where
+    for<'__sent> Device: ::core::marker::Send,
+    for<'__sent> &'static str: ::core::marker::Send,
+{
     fn from(client: DeviceClient) -> Self {
         client.client
     }
 }
-impl Device {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl Device
+where
+    for<'__sent> Device: ::core::marker::Send,
+    for<'__sent> &'static str: ::core::marker::Send,
+{
     /// Starts the connection on a new tokio task with default options, and
     /// returns its client once `init` has returned.
     ///
@@ -210,7 +255,12 @@ impl Device {
 }
 #[automatically_derived]
 #[allow(deprecated)]
-impl ::connection::__private::Connection for Device {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl ::connection::__private::Connection for Device
+where
+    for<'__sent> Device: ::core::marker::Send,
+    for<'__sent> &'static str: ::core::marker::Send,
+{
     type Message = DeviceMessage;
     type ConnectInfo = &'static str;
     type DisconnectInfo = __DeviceDisconnectInfo;
@@ -220,21 +270,21 @@ impl ::connection::__private::Connection for Device {
         &mut self,
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Init<&'static str> {
-        Self::init(self).await
+        ::connection::__private::handler_future(Self::init(self)).await
     }
     async fn connect(
         &mut self,
         attempt: ::connection::__private::Attempt<&'static str>,
         ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Connect {
-        Self::connect(self, attempt, ctx).await
+        ::connection::__private::handler_future(Self::connect(self, attempt, ctx)).await
     }
     async fn disconnect(
         &mut self,
         info: __DeviceDisconnectInfo,
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Disconnect<&'static str> {
-        Self::disconnect(self, info.0).await
+        ::connection::__private::handler_future(Self::disconnect(self, info.0)).await
     }
     fn handle(
         &mut self,
@@ -244,11 +294,18 @@ impl ::connection::__private::Connection for Device {
         async move {
             match message {
                 DeviceMessage::Read { reply_to } => {
-                    let reply = { Self::read(self).await };
+                    let reply = {
+                        ::connection::__private::handler_future(Self::read(self)).await
+                    };
                     ::connection::__private::reply(ctx, reply_to, reply);
                 }
-                DeviceMessage::Next { reply } => Self::next(self, reply).await,
-                DeviceMessage::Reset {} => Self::reset(self, ctx).await,
+                DeviceMessage::Next { reply } => {
+                    ::connection::__private::handler_future(Self::next(self, reply))
+                        .await
+                }
+                DeviceMessage::Reset {} => {
+                    ::connection::__private::handler_future(Self::reset(self, ctx)).await
+                }
             }
         }
     }
@@ -267,17 +324,22 @@ impl ::connection::__private::Connection for Device {
         info: __DeviceInfo,
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-        async move { { Self::on_reading(self, info.0).await } }
+        async move {
+            {
+                ::connection::__private::handler_future(Self::on_reading(self, info.0))
+                    .await
+            }
+        }
     }
     async fn timeout(&mut self, ctx: &mut ::connection::__private::Context<Self>) {
-        { Self::on_idle(self, ctx).await }
+        { ::connection::__private::handler_future(Self::on_idle(self, ctx)).await }
     }
     const FLUSHES: bool = true;
     async fn flush(&mut self, _ctx: &mut ::connection::__private::Context<Self>) {
-        { Self::flush(self).await }
+        { ::connection::__private::handler_future(Self::flush(self)).await }
     }
     async fn terminate(&mut self, reason: &::connection::__private::Stop) {
-        { Self::terminate(self, reason).await }
+        { ::connection::__private::handler_future(Self::terminate(self, reason)).await }
     }
 }
 ///The connection's `Info`: the handler's own type, wrapped.
@@ -300,3 +362,5 @@ impl ::core::convert::From<&'static str> for __DeviceDisconnectInfo {
         Self(value, ::core::marker::PhantomData)
     }
 }
+const _: () = <Device as ::connection::__private::MovedToTask>::CHECKED;
+const _: () = <&'static str as ::connection::__private::SentBetweenTasks>::CHECKED;

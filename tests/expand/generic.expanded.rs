@@ -284,14 +284,14 @@ where
         attempt: ::connection::__private::Attempt<()>,
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Connect {
-        Self::connect(self, attempt).await
+        ::connection::__private::handler_future(Self::connect(self, attempt)).await
     }
     async fn disconnect(
         &mut self,
         info: (),
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Disconnect<()> {
-        Self::disconnect(self, info).await
+        ::connection::__private::handler_future(Self::disconnect(self, info)).await
     }
     fn handle(
         &mut self,
@@ -300,9 +300,15 @@ where
     ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
         async move {
             match message {
-                StoreRequest::Put { key, value } => Self::put(self, key, value).await,
+                StoreRequest::Put { key, value } => {
+                    ::connection::__private::handler_future(Self::put(self, key, value))
+                        .await
+                }
                 StoreRequest::Get { key, reply_to } => {
-                    let reply = { Self::get(self, key).await };
+                    let reply = {
+                        ::connection::__private::handler_future(Self::get(self, key))
+                            .await
+                    };
                     ::connection::__private::reply(ctx, reply_to, reply);
                 }
                 StoreRequest::__Phantom(never, _) => match never {}

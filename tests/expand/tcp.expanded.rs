@@ -10,7 +10,12 @@ pub enum Why {
     Io(io::Error),
     Close(ReplyTo<()>),
 }
-impl Tcp {
+#[allow(private_bounds, reason = "see `assuming_sent`")]
+impl Tcp
+where
+    for<'__sent> Tcp: ::core::marker::Send,
+    for<'__sent> Why: ::core::marker::Send,
+{
     #[allow(clippy::unused_async)]
     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
         match TcpStream::connect(self.addr).await {
@@ -68,14 +73,24 @@ impl TcpMessage {
     }
 }
 ///A handle to a running `Tcp` connection, returned by `Tcp::start`. Cloning is cheap; the connection stops once every clone is dropped. Besides one method per request it has the lifecycle methods every client has (below), and converts to and from the generic `connection::Client`.
-pub struct TcpClient {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+pub struct TcpClient
+where
+    for<'__sent> Tcp: ::core::marker::Send,
+    for<'__sent> Why: ::core::marker::Send,
+{
     client: ::connection::__private::Client<Tcp>,
 }
 #[allow(
     private_interfaces,
     reason = "a handler's own parameter types may rightly be less visible than the generated client"
 )]
-impl TcpClient {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl TcpClient
+where
+    for<'__sent> Tcp: ::core::marker::Send,
+    for<'__sent> Why: ::core::marker::Send,
+{
     /// Sends `data`.
     pub async fn send(
         &self,
@@ -92,7 +107,12 @@ impl TcpClient {
     ::connection::__private::client_lifecycle!();
 }
 #[automatically_derived]
-impl ::core::clone::Clone for TcpClient {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl ::core::clone::Clone for TcpClient
+where
+    for<'__sent> Tcp: ::core::marker::Send,
+    for<'__sent> Why: ::core::marker::Send,
+{
     fn clone(&self) -> Self {
         Self {
             client: ::core::clone::Clone::clone(&self.client),
@@ -100,30 +120,55 @@ impl ::core::clone::Clone for TcpClient {
     }
 }
 #[automatically_derived]
-impl ::core::fmt::Debug for TcpClient {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl ::core::fmt::Debug for TcpClient
+where
+    for<'__sent> Tcp: ::core::marker::Send,
+    for<'__sent> Why: ::core::marker::Send,
+{
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.client, f)
     }
 }
 #[automatically_derived]
-impl ::core::convert::AsRef<::connection::__private::Client<Tcp>> for TcpClient {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl ::core::convert::AsRef<::connection::__private::Client<Tcp>> for TcpClient
+where
+    for<'__sent> Tcp: ::core::marker::Send,
+    for<'__sent> Why: ::core::marker::Send,
+{
     fn as_ref(&self) -> &::connection::__private::Client<Tcp> {
         &self.client
     }
 }
 #[automatically_derived]
-impl ::core::convert::From<::connection::__private::Client<Tcp>> for TcpClient {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl ::core::convert::From<::connection::__private::Client<Tcp>> for TcpClient
+where
+    for<'__sent> Tcp: ::core::marker::Send,
+    for<'__sent> Why: ::core::marker::Send,
+{
     fn from(client: ::connection::__private::Client<Tcp>) -> Self {
         Self { client }
     }
 }
 #[automatically_derived]
-impl ::core::convert::From<TcpClient> for ::connection::__private::Client<Tcp> {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl ::core::convert::From<TcpClient> for ::connection::__private::Client<Tcp>
+where
+    for<'__sent> Tcp: ::core::marker::Send,
+    for<'__sent> Why: ::core::marker::Send,
+{
     fn from(client: TcpClient) -> Self {
         client.client
     }
 }
-impl Tcp {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl Tcp
+where
+    for<'__sent> Tcp: ::core::marker::Send,
+    for<'__sent> Why: ::core::marker::Send,
+{
     /// Starts the connection on a new tokio task with default options, and
     /// returns its client once `init` has returned.
     ///
@@ -154,7 +199,12 @@ impl Tcp {
 }
 #[automatically_derived]
 #[allow(deprecated)]
-impl ::connection::__private::Connection for Tcp {
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl ::connection::__private::Connection for Tcp
+where
+    for<'__sent> Tcp: ::core::marker::Send,
+    for<'__sent> Why: ::core::marker::Send,
+{
     type Message = TcpMessage;
     type ConnectInfo = ();
     type DisconnectInfo = __TcpDisconnectInfo;
@@ -173,14 +223,14 @@ impl ::connection::__private::Connection for Tcp {
         attempt: ::connection::__private::Attempt<()>,
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Connect {
-        Self::connect(self, attempt).await
+        ::connection::__private::handler_future(Self::connect(self, attempt)).await
     }
     async fn disconnect(
         &mut self,
         info: __TcpDisconnectInfo,
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Disconnect<()> {
-        Self::disconnect(self, info.0).await
+        ::connection::__private::handler_future(Self::disconnect(self, info.0)).await
     }
     fn handle(
         &mut self,
@@ -190,10 +240,20 @@ impl ::connection::__private::Connection for Tcp {
         async move {
             match message {
                 TcpMessage::Send { data, reply_to } => {
-                    let reply = { Self::send(self, data, ctx).await };
+                    let reply = {
+                        ::connection::__private::handler_future(
+                                Self::send(self, data, ctx),
+                            )
+                            .await
+                    };
                     ::connection::__private::reply(ctx, reply_to, reply);
                 }
-                TcpMessage::Close { reply } => Self::close(self, reply, ctx).await,
+                TcpMessage::Close { reply } => {
+                    ::connection::__private::handler_future(
+                            Self::close(self, reply, ctx),
+                        )
+                        .await
+                }
             }
         }
     }
@@ -218,3 +278,5 @@ impl ::core::convert::From<Why> for __TcpDisconnectInfo {
         Self(value, ::core::marker::PhantomData)
     }
 }
+const _: () = <Tcp as ::connection::__private::MovedToTask>::CHECKED;
+const _: () = <Why as ::connection::__private::SentBetweenTasks>::CHECKED;

@@ -1,0 +1,72 @@
+//! What the generated code asserts about the user's types, with errors
+//! worded for the user: each trait here is named at the crate's root (hidden)
+//! so that a failed check reads `SentBetweenTasks`, not a path through
+//! `__private`.
+//!
+//! The Send checks work with the expansion: `#[connection]` asserts each
+//! type it sends once, spanned on the user's token
+//! (`<Shared as SentBetweenTasks>::CHECKED`), and writes `for<'a> Shared:
+//! Send` on the items it generates, so that a type that is not `Send` is
+//! one error on that type rather than one in every generated item that
+//! needs it.
+
+use std::future::Future;
+
+/// The connect info of the first connect of a `#[connection]` block
+/// without `#[init]`: its default.
+#[diagnostic::on_unimplemented(
+    message = "without an `#[init]`, the first connect gets `{Self}::default()`, and `{Self}` has no `Default`",
+    label = "the connect info",
+    note = "add an `#[init]` that returns `Init::Connect(..)` with the first connect's info, or implement `Default` for `{Self}`"
+)]
+pub trait FirstConnectInfo: Sized {
+    /// The info.
+    fn first() -> Self;
+}
+
+impl<T: Default> FirstConnectInfo for T {
+    fn first() -> Self {
+        T::default()
+    }
+}
+
+/// A type that crosses between a client's task and the connection's: a
+/// request's argument, a reply, an info, a connect or disconnect info.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is sent to or from the connection's task, so it must be `Send`",
+    label = "sent between tasks",
+    note = "a type is `Send` when everything it holds is: look inside it for an `Rc`, a `RefCell`'s borrow, a raw pointer or a `dyn Trait` without `+ Send`"
+)]
+pub trait SentBetweenTasks {
+    /// Named by the assertion; evaluating it checks the bound.
+    const CHECKED: () = ();
+}
+
+// `do_not_recommend`: the error names this trait's message, not `Send`'s
+// chain of "required for .." notes through the blanket impl.
+#[diagnostic::do_not_recommend]
+impl<T: Send + ?Sized> SentBetweenTasks for T {}
+
+/// The connection's own type: `start` moves it to the task it runs on.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is moved to the connection's own task by `start`, so it must be `Send`",
+    label = "runs on its own task",
+    note = "a type is `Send` when everything it holds is: look inside it for an `Rc`, a `RefCell`'s borrow, a raw pointer or a `dyn Trait` without `+ Send`"
+)]
+pub trait MovedToTask {
+    /// Named by the assertion; evaluating it checks the bound.
+    const CHECKED: () = ();
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Send + ?Sized> MovedToTask for T {}
+
+/// A handler's future, checked to be `Send` where the handler is called:
+/// spanned at the handler's name, the error names it ("future returned by
+/// `count` is not `Send`") instead of the dispatch that awaits it. The
+/// result is declared `Send`, so that the dispatch around it is not a
+/// second error.
+#[inline]
+pub fn handler_future<F: Future + Send>(future: F) -> impl Future<Output = F::Output> + Send {
+    future
+}
