@@ -29,6 +29,7 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Generics, Type, Visibility};
 
 use crate::parse::{
@@ -162,6 +163,7 @@ impl<'a> Expansion<'a> {
                 .push(syn::parse_quote!(#[allow(private_bounds, reason = "see `assuming_sent`")]));
         }
         let send_checks = self.send_checks();
+        let parameter_checks = self.parameter_checks();
         let message_enum = self.message_enum();
         let client_struct = self.client_struct();
         let client_methods = self.client_methods();
@@ -179,7 +181,66 @@ impl<'a> Expansion<'a> {
             #connection_impl
             #info_wrappers
             #send_checks
+            #parameter_checks
         }
+    }
+
+    /// The macro knows a deferred reply and the context by their written
+    /// form; these assertions check by type, spanned at each request
+    /// parameter: that no plain argument is a `ReplyTo` or `Context` under
+    /// another name (the client method would ask its caller for it), and
+    /// that a `ReplyTo<T>` taken as the deferred reply is the runtime's.
+    /// Concrete blocks only: a `const` cannot name a type parameter.
+    fn parameter_checks(&self) -> TokenStream {
+        if !self.type_params().is_empty() {
+            return TokenStream::new();
+        }
+        let private = &self.private;
+        let checks = self.requests().flat_map(|handler| {
+            let cfgs = &handler.cfgs;
+            handler.params.iter().filter_map(move |param| {
+                let asserts = match param {
+                    // A type written as a standard one (`String`, `Vec<u8>`)
+                    // is neither: no assertion to read in the expansion.
+                    Param::Value { arg, .. } if !unsendable(&arg.ty) && !surely_send(&arg.ty) => {
+                        let ty = resolve_self(&arg.ty, self.self_ty);
+                        let span = arg.ty.span();
+                        let asserts = quote_spanned! {span=>
+                            ::core::assert!(
+                                !<#private::Probe<#ty>>::IS_REPLY_TO,
+                                "this parameter is a `ReplyTo` under another name: a deferred reply is known by its written form, `reply: ReplyTo<T>` (no alias, renamed import or `Option`); as written, the client method would ask its caller for one"
+                            );
+                            ::core::assert!(
+                                !<#private::Probe<#ty>>::IS_CONTEXT,
+                                "this parameter is the connection's `Context`: take it as `ctx: &mut Context<Self>`, written so (the macro knows it by that form, not through an alias)"
+                            );
+                        };
+                        asserts
+                    }
+                    Param::ReplyTo { arg, .. } => {
+                        let ty = resolve_self(&arg.ty, self.self_ty);
+                        let span = arg.ty.span();
+                        let asserts = quote_spanned! {span=>
+                            ::core::assert!(
+                                <#private::Probe<#ty>>::IS_REPLY_TO,
+                                "this `ReplyTo` is not `connection::ReplyTo`, which the bare name `ReplyTo` means to `#[connection]`: write your type's path (`module::ReplyTo<T>`) to take it as an argument"
+                            );
+                        };
+                        asserts
+                    }
+                    _ => return None,
+                };
+                Some(quote! {
+                    #(#cfgs)*
+                    const _: () = {
+                        #[allow(unused_imports)]
+                        use #private::Plain as _;
+                        #asserts
+                    };
+                })
+            })
+        });
+        quote!(#(#checks)*)
     }
 
     /// For the items with [`assuming_sent`]'s bounds, which may name types

@@ -277,11 +277,13 @@ impl Param {
             _ => None,
         };
         if let Type::Reference(reference) = &*arg.ty
-            && last_segment_is(&reference.elem, "Context")
+            && names_runtime_type(&reference.elem, "Context")
         {
             return Param::Context { arg };
         }
-        if let Some(reply) = single_type_argument(&arg.ty, "ReplyTo") {
+        if names_runtime_type(&arg.ty, "ReplyTo")
+            && let Some(reply) = single_type_argument(&arg.ty, "ReplyTo")
+        {
             let reply = Box::new(reply.clone());
             return Param::ReplyTo { arg, ident, reply };
         }
@@ -516,6 +518,22 @@ pub(crate) fn single_type_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a T
     match (args.next(), args.next()) {
         (Some(GenericArgument::Type(ty)), None) => Some(ty),
         _ => None,
+    }
+}
+
+/// Whether `ty` is written as the runtime's `name` (`ReplyTo<T>`,
+/// `Context<Self>`): the bare name, or a path from `connection`. Another
+/// path ending in the name (`mine::ReplyTo`) is the user's own type; the
+/// expansion checks by type that a bare name is the runtime's, and that no
+/// other parameter is one under another name.
+pub(crate) fn names_runtime_type(ty: &Type, name: &str) -> bool {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => {
+            let segments = &path.path.segments;
+            segments.last().is_some_and(|last| last.ident == name)
+                && (segments.len() == 1 || segments[0].ident == "connection")
+        }
+        _ => false,
     }
 }
 

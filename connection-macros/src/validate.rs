@@ -249,7 +249,17 @@ fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
             // handler takes travels to the connection's task.
             Param::Value { arg, .. } if kind != Kind::Terminate => {
                 if let Some(borrowed) = borrowed_part(&arg.ty) {
-                    errors.spanned(borrowed, moved_value_message(kind));
+                    let mut message = moved_value_message(kind);
+                    if let Type::Reference(reference) = &*arg.ty
+                        && reference.mutability.is_some()
+                        && matches!(&*reference.elem, Type::Path(_))
+                    {
+                        // `ctx: &mut Ctx`, an alias of the context, lands here.
+                        message.push_str(
+                            "; if this is the connection's context under another name, write `&mut Context<Self>`: the macro knows it by that form",
+                        );
+                    }
+                    errors.spanned(borrowed, message);
                 } else if let Some((at, fix)) = not_send_part(&arg.ty) {
                     errors.spanned(
                         at,
@@ -338,7 +348,7 @@ fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
             {
                 errors.spanned(
                     &arg.ty,
-                    "expected `Attempt<I>`, where `I` is the connect info type",
+                    "a `#[connect]` handler takes `Attempt<I>`, written so, where `I` is the connect info type: the macro reads `I` from it, and cannot see through an alias",
                 );
             }
         }

@@ -11,6 +11,9 @@
 //! needs it.
 
 use std::future::Future;
+use std::marker::PhantomData;
+
+use crate::{Connection, Context, ReplyTo};
 
 /// The connect info of the first connect of a `#[connection]` block
 /// without `#[init]`: its default.
@@ -69,4 +72,49 @@ impl<T: Send + ?Sized> MovedToTask for T {}
 #[inline]
 pub fn handler_future<F: Future + Send>(future: F) -> impl Future<Output = F::Output> + Send {
     future
+}
+
+/// What a handler's plain parameter type is, by its type rather than its
+/// written form: the macro knows a deferred reply and the context by how
+/// they are written (`ReplyTo<T>`, `&mut Context<Self>`), so one under an
+/// alias or a renamed import would be taken for a request argument, and
+/// the client method would ask its caller for it. The expansion asserts
+/// `!<Probe<Ty>>::IS_REPLY_TO` (and `IS_CONTEXT`) for each such parameter:
+/// an inherent constant, found before [`Plain`]'s, says `true` only for the
+/// runtime's own types.
+pub struct Probe<T: ?Sized>(PhantomData<T>);
+
+/// [`Probe`]'s answer for every other type.
+pub trait Plain {
+    /// Not a [`ReplyTo`].
+    const IS_REPLY_TO: bool = false;
+    /// Not a [`Context`].
+    const IS_CONTEXT: bool = false;
+}
+
+impl<T: ?Sized> Plain for Probe<T> {}
+
+impl<T> Probe<ReplyTo<T>> {
+    /// A deferred reply.
+    pub const IS_REPLY_TO: bool = true;
+}
+
+impl<T> Probe<Option<ReplyTo<T>>> {
+    /// A deferred reply, optional.
+    pub const IS_REPLY_TO: bool = true;
+}
+
+impl<C: Connection> Probe<Context<C>> {
+    /// The context, by value.
+    pub const IS_CONTEXT: bool = true;
+}
+
+impl<C: Connection> Probe<&mut Context<C>> {
+    /// The context.
+    pub const IS_CONTEXT: bool = true;
+}
+
+impl<C: Connection> Probe<&Context<C>> {
+    /// The context, shared.
+    pub const IS_CONTEXT: bool = true;
 }

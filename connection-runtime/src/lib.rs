@@ -218,6 +218,7 @@ pub mod __private {
         ctx.reply(to, value);
     }
 
+    pub use crate::checks::{Plain, Probe};
     pub use crate::{FirstConnectInfo, MovedToTask, SentBetweenTasks, handler_future};
 
     /// Answers a call with `error` without running its handler.

@@ -364,3 +364,11 @@ impl ::core::convert::From<&'static str> for __DeviceDisconnectInfo {
 }
 const _: () = <Device as ::connection::__private::MovedToTask>::CHECKED;
 const _: () = <&'static str as ::connection::__private::SentBetweenTasks>::CHECKED;
+const _: () = {
+    #[allow(unused_imports)]
+    use ::connection::__private::Plain as _;
+    ::core::assert!(
+        < ::connection::__private::Probe < ReplyTo < u32 > >> ::IS_REPLY_TO,
+        "this `ReplyTo` is not `connection::ReplyTo`, which the bare name `ReplyTo` means to `#[connection]`: write your type's path (`module::ReplyTo<T>`) to take it as an argument"
+    );
+};

@@ -280,3 +280,11 @@ impl ::core::convert::From<Why> for __TcpDisconnectInfo {
 }
 const _: () = <Tcp as ::connection::__private::MovedToTask>::CHECKED;
 const _: () = <Why as ::connection::__private::SentBetweenTasks>::CHECKED;
+const _: () = {
+    #[allow(unused_imports)]
+    use ::connection::__private::Plain as _;
+    ::core::assert!(
+        < ::connection::__private::Probe < ReplyTo < () > >> ::IS_REPLY_TO,
+        "this `ReplyTo` is not `connection::ReplyTo`, which the bare name `ReplyTo` means to `#[connection]`: write your type's path (`module::ReplyTo<T>`) to take it as an argument"
+    );
+};
