@@ -1,6 +1,6 @@
 //! A `ReplyTo` imported under another name.
 use connection::{connection, Attempt, Connect, Disconnect};
-use connection::ReplyTo as Answer;
+use connection::ReplyTo as Deferred;
 
 struct Conn;
 
@@ -17,7 +17,7 @@ impl Conn {
     }
 
     #[call]
-    async fn get(&mut self, reply: Answer<u32>) {
+    async fn get(&mut self, reply: Deferred<u32>) {
         let _ = reply.send(1);
     }
 }
