@@ -31,6 +31,7 @@ pub(crate) fn connection(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#item #error);
         }
     };
+    let item = without_repeated_attribute(item, &mut errors);
     let block = Block::parse(item, &mut errors);
     let verdict = validate::check(&block, &mut errors);
     let names_apart = block.self_ident().is_none_or(|self_ident| {
@@ -50,4 +51,25 @@ pub(crate) fn connection(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let errors = errors.into_compile_errors();
     quote!(#expansion #errors)
+}
+
+/// `item` without a second `#[connection]` (this one, the outer, sees the
+/// inner among the block's attributes): reported once here, instead of two
+/// expansions whose every item collides.
+fn without_repeated_attribute(mut item: syn::ItemImpl, errors: &mut Errors) -> syn::ItemImpl {
+    item.attrs.retain(|attr| {
+        let repeated = attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "connection");
+        if repeated {
+            errors.spanned(
+                attr,
+                "`#[connection]` is written twice on this block; remove one (options go in one attribute: `#[connection(client = .., message = ..)]`)",
+            );
+        }
+        !repeated
+    });
+    item
 }
