@@ -883,6 +883,10 @@ impl<'a> Expansion<'a> {
         signature: TokenStream,
     ) -> TokenStream {
         let body = match self.usable(kind).next() {
+            Some(handler) if kind == Kind::Disconnect => {
+                let call = self.forward(handler, value);
+                self.checked_connect_info(handler, call, "Disconnect", "disconnect_outcome")
+            }
             Some(handler) => self.forward(handler, value),
             None => quote! {
                 {
@@ -893,11 +897,40 @@ impl<'a> Expansion<'a> {
         quote!(#signature #body)
     }
 
+    /// `call`, the `#[init]` or `#[disconnect]` handler's outcome, through
+    /// the runtime's `init_outcome`/`disconnect_outcome` with the connect
+    /// info type the handler names (`A` of `Init<A>`), spelled from its
+    /// token: a type other than the `#[connect]` handler's is reported
+    /// there, saying which handler fixed it.
+    fn checked_connect_info(
+        &self,
+        handler: &Handler,
+        call: TokenStream,
+        outcome: &str,
+        check: &str,
+    ) -> TokenStream {
+        let Some(info) = handler
+            .output()
+            .and_then(|ty| single_type_argument(ty, outcome))
+        else {
+            return call;
+        };
+        let span = info.span();
+        let private = respanned(self.private.clone(), span);
+        let check = Ident::new(check, span);
+        // Both named: left to inference, the one impl would fix `I = A`.
+        let connect_info = self.connect_info();
+        quote_spanned! {span=>
+            { #private::#check::<#info, #connect_info>(#call) }
+        }
+    }
+
     fn init_method(&self, connect_info: &TokenStream) -> TokenStream {
         let private = &self.private;
         let handler = self.usable(Kind::Init).next();
         let body = if let Some(handler) = handler {
-            self.forward(handler, TokenStream::new())
+            let call = self.forward(handler, TokenStream::new());
+            self.checked_connect_info(handler, call, "Init", "init_outcome")
         } else if self.first(Kind::Init).is_some() {
             quote!({ ::core::unreachable!("`#[connection]` reported an error for this block") })
         } else {

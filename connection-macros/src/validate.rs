@@ -161,10 +161,19 @@ fn check_signature(handler: &Handler, errors: &mut Errors) {
             format!("handler `{}` must be an `async fn`", sig.ident),
         );
     }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+    if !sig.generics.params.is_empty() {
         errors.spanned(
             &sig.generics,
             format!("handler `{}` cannot be generic", sig.ident),
+        );
+    } else if let Some(clause) = &sig.generics.where_clause {
+        // `Generics` prints without its `where` clause: span the clause.
+        errors.spanned(
+            clause,
+            format!(
+                "handler `{}` cannot have a `where` clause: its message variant and client method name its types as they are; put bounds on the impl block",
+                sig.ident
+            ),
         );
     }
     let receiver = sig.inputs.first().and_then(|input| match input {

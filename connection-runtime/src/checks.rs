@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::marker::PhantomData;
 
-use crate::{Connection, Context, ReplyTo};
+use crate::{Connection, Context, Disconnect, Init, ReplyTo};
 
 /// The connect info of the first connect of a `#[connection]` block
 /// without `#[init]`: its default.
@@ -117,4 +117,49 @@ impl<C: Connection> Probe<&mut Context<C>> {
 impl<C: Connection> Probe<&Context<C>> {
     /// The context, shared.
     pub const IS_CONTEXT: bool = true;
+}
+
+/// A connect info type named by `#[init]` (`Init<A>`) or `#[disconnect]`
+/// (`Disconnect<A>`), checked to be the one the `#[connect]` handler's
+/// `Attempt<I>` fixed: the expansion passes the handler's outcome through
+/// [`init_outcome`] or [`disconnect_outcome`] with `A` spelled from the
+/// user's token, so that a different type is reported there, naming the
+/// handler that fixed it, instead of as a mismatch with generated code.
+#[diagnostic::on_unimplemented(
+    message = "the connect info type is `{I}`, fixed by the `#[connect]` handler's `Attempt<{I}>`, but this is `{Self}`",
+    label = "expected `{I}`",
+    note = "`#[init]`'s `Init<I>`, `#[connect]`'s `Attempt<I>` and `#[disconnect]`'s `Disconnect<I>` name one type `I`, the info a connect is given"
+)]
+pub trait ConnectInfoOf<I> {
+    /// The info itself.
+    fn into_connect_info(self) -> I;
+}
+
+impl<I> ConnectInfoOf<I> for I {
+    #[inline]
+    fn into_connect_info(self) -> I {
+        self
+    }
+}
+
+/// An `#[init]`'s outcome, its connect info checked ([`ConnectInfoOf`]).
+#[inline]
+pub fn init_outcome<A: ConnectInfoOf<I>, I>(outcome: Init<A>) -> Init<I> {
+    match outcome {
+        Init::Ok => Init::Ok,
+        Init::Connect(info) => Init::Connect(info.into_connect_info()),
+        Init::Backoff(delay) => Init::Backoff(delay),
+        Init::Stop(reason) => Init::Stop(reason),
+    }
+}
+
+/// A `#[disconnect]`'s outcome, its connect info checked ([`ConnectInfoOf`]).
+#[inline]
+pub fn disconnect_outcome<A: ConnectInfoOf<I>, I>(outcome: Disconnect<A>) -> Disconnect<I> {
+    match outcome {
+        Disconnect::Connect(info) => Disconnect::Connect(info.into_connect_info()),
+        Disconnect::NoConnect => Disconnect::NoConnect,
+        Disconnect::Backoff(delay) => Disconnect::Backoff(delay),
+        Disconnect::Stop(reason) => Disconnect::Stop(reason),
+    }
 }

@@ -195,7 +195,10 @@ pub mod markers {
 pub struct ReadmeDoctests;
 
 #[doc(hidden)]
-pub use checks::{FirstConnectInfo, MovedToTask, SentBetweenTasks, handler_future};
+pub use checks::{
+    ConnectInfoOf, FirstConnectInfo, MovedToTask, SentBetweenTasks, disconnect_outcome,
+    handler_future, init_outcome,
+};
 
 /// Items the generated code names. Not public API: no compatibility promise
 /// holds between versions; the macros crate is pinned to this exact version.
@@ -219,7 +222,10 @@ pub mod __private {
     }
 
     pub use crate::checks::{Plain, Probe};
-    pub use crate::{FirstConnectInfo, MovedToTask, SentBetweenTasks, handler_future};
+    pub use crate::{
+        FirstConnectInfo, MovedToTask, SentBetweenTasks, disconnect_outcome, handler_future,
+        init_outcome,
+    };
 
     /// Answers a call with `error` without running its handler.
     pub fn refuse<T>(to: ReplyTo<T>, error: CallError) {
