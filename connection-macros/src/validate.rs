@@ -64,7 +64,18 @@ pub(crate) fn check(block: &Block, errors: &mut Errors) -> Verdict {
         return verdict;
     }
     verdict.expandable = check_block(block, errors);
-    check_counts(block, errors, &mut verdict.usable);
+    if block.handler(Kind::Connect).is_none() && block.handler(Kind::Disconnect).is_none() {
+        // Most likely a second block for a type that has its `#[connection]`
+        // block already: expanding this one too would collide with every
+        // item of the first.
+        errors.push(syn::Error::new(
+            crate::parse::block_span(&block.item),
+            "this block has no `#[connect]` and no `#[disconnect]` handler: a connection's handlers all go in one `#[connection]` block, so if this type has one already, move these handlers there (other methods can stay in a plain `impl`), else add both",
+        ));
+        verdict.expandable = false;
+    } else {
+        check_counts(block, errors, &mut verdict.usable);
+    }
     let self_ty = type_key(&block.item.self_ty);
     for (handler, usable) in block.handlers.iter().zip(&mut verdict.usable) {
         let mut handler_errors = Errors::default();
