@@ -915,11 +915,15 @@ impl<'a> Expansion<'a> {
         else {
             return call;
         };
+        // Both named: left to inference, the one impl would fix `I = A`.
+        let connect_info = self.connect_info();
+        if quote!(#info).to_string() == connect_info.to_string() {
+            // Written alike in one module: one type, nothing to check.
+            return call;
+        }
         let span = info.span();
         let private = respanned(self.private.clone(), span);
         let check = Ident::new(check, span);
-        // Both named: left to inference, the one impl would fix `I = A`.
-        let connect_info = self.connect_info();
         quote_spanned! {span=>
             { #private::#check::<#info, #connect_info>(#call) }
         }

@@ -270,10 +270,7 @@ where
         &mut self,
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Init<&'static str> {
-        ::connection::__private::init_outcome::<
-            &'static str,
-            &'static str,
-        >({ ::connection::__private::handler_future(Self::init(self)).await })
+        ::connection::__private::handler_future(Self::init(self)).await
     }
     async fn connect(
         &mut self,
@@ -287,12 +284,7 @@ where
         info: __DeviceDisconnectInfo,
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Disconnect<&'static str> {
-        ::connection::__private::disconnect_outcome::<
-            &'static str,
-            &'static str,
-        >({
-            ::connection::__private::handler_future(Self::disconnect(self, info.0)).await
-        })
+        ::connection::__private::handler_future(Self::disconnect(self, info.0)).await
     }
     fn handle(
         &mut self,

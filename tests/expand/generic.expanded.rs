@@ -291,12 +291,7 @@ where
         info: (),
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Disconnect<()> {
-        ::connection::__private::disconnect_outcome::<
-            (),
-            (),
-        >({
-            ::connection::__private::handler_future(Self::disconnect(self, info)).await
-        })
+        ::connection::__private::handler_future(Self::disconnect(self, info)).await
     }
     fn handle(
         &mut self,

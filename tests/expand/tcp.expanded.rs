@@ -230,12 +230,7 @@ where
         info: __TcpDisconnectInfo,
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Disconnect<()> {
-        ::connection::__private::disconnect_outcome::<
-            (),
-            (),
-        >({
-            ::connection::__private::handler_future(Self::disconnect(self, info.0)).await
-        })
+        ::connection::__private::handler_future(Self::disconnect(self, info.0)).await
     }
     fn handle(
         &mut self,
