@@ -25,7 +25,16 @@
 //! impl Clone, Debug, AsRef<Client<Tcp>>, From<Client<Tcp>> for TcpClient; From<TcpClient> for Client<Tcp>
 //! impl Tcp { pub async fn start(self) -> ..; pub async fn start_with(self, options: Options) -> .. }
 //! impl Connection for Tcp { type Message = TcpMessage; ..; fn handle(..) -> impl Future { async move { match message { .. } } } }
+//! const _: () = <Tcp as MovedToTask>::CHECKED;                            // checks spanned on the user's types
 //! ```
+//!
+//! The checks: each type that crosses between tasks is asserted `Send` once,
+//! on the user's token, and the items above carry `for<'__sent> T: Send` for
+//! those types (an assumption inside them rather than an error in each);
+//! request parameters are probed by type for a `ReplyTo` or `Context` under
+//! another name; each handler's future goes through `handler_future`,
+//! spanned at its name, and `#[init]`'s and `#[disconnect]`'s connect info
+//! through `init_outcome`/`disconnect_outcome`, spanned at their type.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
