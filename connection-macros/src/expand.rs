@@ -167,10 +167,7 @@ impl<'a> Expansion<'a> {
     pub(crate) fn expand(&self) -> TokenStream {
         let mut item = self.block.item.clone();
         item.generics = assuming_sent(item.generics, &self.sent);
-        if !self.sent.is_empty() {
-            item.attrs
-                .push(syn::parse_quote!(#[allow(private_bounds, reason = "see `assuming_sent`")]));
-        }
+        item.attrs.extend(self.allow_private_bounds());
         let send_checks = self.send_checks();
         let parameter_checks = self.parameter_checks();
         let message_enum = self.message_enum();
@@ -254,16 +251,12 @@ impl<'a> Expansion<'a> {
 
     /// For the items with [`assuming_sent`]'s bounds, which may name types
     /// less visible than the item.
-    fn allow_private_bounds(&self) -> TokenStream {
-        if self.sent.is_empty() {
-            return TokenStream::new();
-        }
-        quote! {
-            #[allow(
-                private_bounds,
-                reason = "the `Send` bounds name the handlers' own types"
-            )]
-        }
+    fn allow_private_bounds(&self) -> Option<syn::Attribute> {
+        (!self.sent.is_empty()).then(|| {
+            syn::parse_quote! {
+                #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+            }
+        })
     }
 
     /// One assertion per type that crosses between tasks, spanned at the
@@ -274,17 +267,13 @@ impl<'a> Expansion<'a> {
     fn send_checks(&self) -> TokenStream {
         let private = &self.private;
         // The connection's own type comes first (`sent_types`).
-        let checks = self.sent.iter().enumerate().map(|(index, ty)| {
-            let check = if index == 0 {
-                quote!(MovedToTask)
-            } else {
-                quote!(SentBetweenTasks)
-            };
-            quote! {
-                const _: () = <#ty as #private::#check>::CHECKED;
-            }
-        });
-        quote!(#(#checks)*)
+        let Some((connection, values)) = self.sent.split_first() else {
+            return TokenStream::new();
+        };
+        quote! {
+            const _: () = <#connection as #private::MovedToTask>::CHECKED;
+            #(const _: () = <#values as #private::SentBetweenTasks>::CHECKED;)*
+        }
     }
 
     /// The `#[disconnect]` type, if the handler takes one the task can

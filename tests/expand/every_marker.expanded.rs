@@ -5,7 +5,7 @@ pub struct Device {
     pending: Vec<ReplyTo<u32>>,
     reading: u32,
 }
-#[allow(private_bounds, reason = "see `assuming_sent`")]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl Device
 where
     for<'__sent> Device: ::core::marker::Send,

@@ -10,7 +10,7 @@ pub enum Why {
     Io(io::Error),
     Close(ReplyTo<()>),
 }
-#[allow(private_bounds, reason = "see `assuming_sent`")]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl Tcp
 where
     for<'__sent> Tcp: ::core::marker::Send,
