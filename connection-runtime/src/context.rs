@@ -72,7 +72,7 @@ pub struct Context<C: Connection> {
     backoff: Option<Box<Backoff>>,
     backoff_policy: BackoffFactory,
     /// Created with the first timer or stream.
-    feeds: Option<Box<Feeds>>,
+    feeds: Option<Box<Feeds<C>>>,
     mailbox: mpsc::WeakSender<Envelope<C>>,
     status: Arc<Status>,
 }
@@ -170,7 +170,7 @@ impl<C: Connection> Context<C> {
         }
     }
 
-    fn feeds(&mut self) -> &mut Feeds {
+    fn feeds(&mut self) -> &mut Feeds<C> {
         self.feeds.get_or_insert_with(Box::default)
     }
 
@@ -323,10 +323,12 @@ impl<C: Connection> Context<C> {
     }
 
     /// Runs `watch` beside the connection, tied to the current link: when it
-    /// completes, `disconnect` runs with its output, behind the messages
-    /// already queued, as if a handler had requested it. If a disconnect
-    /// runs first, `watch` is dropped and its output, even one already
-    /// queued, is never delivered. For a task that reads the link and ends
+    /// completes, `disconnect` runs with its output, as if a handler had
+    /// requested it, and before any message still queued (none of them
+    /// meets the dead link first: under `when_disconnected = queue` they are
+    /// held for the next link). If a disconnect runs first, `watch` is
+    /// dropped and its output, even one already reported, is never
+    /// delivered. For a task that reads the link and ends
     /// when the link does: [`Pipeline`](crate::pipeline::Pipeline) watches
     /// its reader this way.
     ///
@@ -412,6 +414,13 @@ impl<C: Connection> Context<C> {
     #[inline]
     pub(crate) fn take_idle(&mut self) -> IdleAsk {
         std::mem::replace(&mut self.idle, IdleAsk::NOT_ASKED)
+    }
+
+    /// A link lost since the last look (`disconnect_when`), if its watch is
+    /// still live: the disconnect to run before anything else.
+    #[inline(always)]
+    pub(crate) fn take_lost(&mut self) -> Option<C::DisconnectInfo> {
+        self.feeds.as_mut()?.take_lost()
     }
 
     /// Whether an item from `source` (a timer or stream of this

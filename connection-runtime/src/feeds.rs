@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::future::poll_fn;
 use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_core::Stream;
@@ -17,6 +18,7 @@ use tokio::task::AbortHandle;
 
 use crate::Connection;
 use crate::deadline::sleep_for;
+use crate::losses::Losses;
 use crate::mailbox::{Envelope, Source};
 
 /// A timer started by [`Context::send_after`](crate::Context::send_after).
@@ -29,18 +31,30 @@ pub struct Timer(u64);
 pub struct Attachment(u64);
 
 /// The live timers and attachments of one connection.
-#[derive(Default)]
-pub(crate) struct Feeds {
+pub(crate) struct Feeds<C: Connection> {
     next_id: u64,
     /// Pending timers: a timer's item is delivered only if it is still here.
     timers: HashMap<u64, AbortHandle>,
     /// Attached streams, and whether each is scoped to the current link: a
     /// stream's items are delivered only while it is still here.
     streams: HashMap<u64, (AbortHandle, bool)>,
+    /// Where `disconnect_when`'s watches report; made with the first.
+    losses: Option<Arc<Losses<C>>>,
 }
 
-impl Feeds {
-    pub(crate) fn send_after<C: Connection>(
+impl<C: Connection> Default for Feeds<C> {
+    fn default() -> Self {
+        Feeds {
+            next_id: 0,
+            timers: HashMap::new(),
+            streams: HashMap::new(),
+            losses: None,
+        }
+    }
+}
+
+impl<C: Connection> Feeds<C> {
+    pub(crate) fn send_after(
         &mut self,
         mailbox: &mpsc::WeakSender<Envelope<C>>,
         info: C::Info,
@@ -66,7 +80,7 @@ impl Feeds {
             .is_some()
     }
 
-    pub(crate) fn attach<C, S, F>(
+    pub(crate) fn attach<S, F>(
         &mut self,
         mailbox: &mpsc::WeakSender<Envelope<C>>,
         stream: S,
@@ -75,7 +89,6 @@ impl Feeds {
         scoped: bool,
     ) -> Attachment
     where
-        C: Connection,
         S: Stream + Send + 'static,
         F: FnMut(S::Item) -> C::Info + Send + 'static,
     {
@@ -111,24 +124,25 @@ impl Feeds {
     }
 
     /// Runs `watch` on a task of its own, tied to the current link: its
-    /// outcome becomes a disconnect, delivered only while it is still here.
-    pub(crate) fn disconnect_when<C, F>(
+    /// outcome becomes a disconnect, handled before the next envelope
+    /// ([`Losses`]), and only while the watch is still here.
+    pub(crate) fn disconnect_when<F>(
         &mut self,
         mailbox: &mpsc::WeakSender<Envelope<C>>,
         watch: F,
     ) -> Attachment
     where
-        C: Connection,
         F: Future<Output = C::DisconnectInfo> + Send + 'static,
     {
         let id = self.next_id();
         let mailbox = mailbox.clone();
+        let losses = self
+            .losses
+            .get_or_insert_with(|| Arc::new(Losses::new()))
+            .clone();
         let task = tokio::spawn(async move {
             let info = watch.await;
-            if let Some(mailbox) = mailbox.upgrade() {
-                let source = Source::Stream { id, last: true };
-                let _ = mailbox.send(Envelope::Lost(Box::new((source, info)))).await;
-            }
+            losses.report(&mailbox, Source::Stream { id, last: true }, info);
         });
         self.streams.insert(id, (task.abort_handle(), true));
         Attachment(id)
@@ -139,6 +153,16 @@ impl Feeds {
             .remove(&attachment.0)
             .inspect(|(task, _)| task.abort())
             .is_some()
+    }
+
+    /// A link lost since the last look, if its watch is still live.
+    #[inline(always)]
+    pub(crate) fn take_lost(&mut self) -> Option<C::DisconnectInfo> {
+        let losses = self.losses.as_ref().filter(|losses| losses.is_pending())?;
+        let reported = losses.take();
+        reported
+            .into_iter()
+            .find_map(|(source, info)| self.accept(source).then_some(info))
     }
 
     /// Whether an item from `source` may still be delivered; forgets a timer

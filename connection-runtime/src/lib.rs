@@ -96,6 +96,7 @@ mod error;
 mod feeds;
 mod in_span;
 mod lifecycle;
+mod losses;
 mod mailbox;
 mod outcome;
 mod panic;

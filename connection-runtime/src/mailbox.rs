@@ -20,10 +20,10 @@ pub(crate) enum Envelope<C: Connection> {
     Info(C::Info),
     /// An info from a timer or an attached stream of the connection's own.
     Fed(Source, C::Info),
-    /// A watch of the link ended (`Context::disconnect_when`): disconnect
-    /// with this info, if the watch is still live. Boxed: it is rare, and
-    /// every mailbox slot is as large as the largest variant.
-    Lost(Box<(Source, C::DisconnectInfo)>),
+    /// A watch of the link ended (`Context::disconnect_when`): wakes the
+    /// loop, which takes the loss from [`Losses`](crate::losses::Losses)
+    /// ahead of the envelopes queued before this one.
+    Lost,
     /// `Client::stop`: stop with this reason, then acknowledge. Boxed: it is
     /// rare, and every mailbox slot is as large as the largest variant.
     Stop(Box<(Stop, oneshot::Sender<()>)>),

@@ -347,6 +347,11 @@ impl<C: Connection> Machine<'_, C> {
     #[inline(always)]
     fn poll_next_event(&mut self, cx: &mut task::Context<'_>) -> Poll<Event<C>> {
         loop {
+            // A lost link first: a request taken before it would meet the
+            // dead link.
+            if let Some(info) = self.ctx.take_lost() {
+                return Poll::Ready(Event::Due(Due::Disconnect(info)));
+            }
             if let BackoffTimer::Fired { behind: 0 } = self.backoff {
                 return Poll::Ready(Event::Due(if self.flush_due() {
                     Due::Flush
@@ -779,14 +784,9 @@ fn dispatch<'h, C: Connection>(
                 future: connection.info(info, ctx),
             })
         }
-        Envelope::Lost(lost) => {
-            let (source, info) = *lost;
-            if !ctx.accepts(source) {
-                tracing::trace!(?source, "loss of an old link dropped");
-                return Dispatch::Done(Ok(None));
-            }
-            Dispatch::Done(Ok(Some(Due::Disconnect(info))))
-        }
+        // Only a wake-up: the loss itself was taken before this envelope
+        // (`Context::take_lost`).
+        Envelope::Lost => Dispatch::Done(Ok(None)),
         Envelope::Stop(stop) => {
             let (reason, done) = *stop;
             Dispatch::Done(Err(Halt::last(reason, Some(done))))

@@ -4,6 +4,7 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Why a request sent through a [`Pipeline`](super::Pipeline) got no
 /// response, and why its link was lost.
@@ -13,7 +14,8 @@ use std::sync::Arc;
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum LinkError {
-    /// No link was attached when the request was sent: it was not written.
+    /// No link was attached when the request was sent, or the link had
+    /// already ended (its loss not handled yet): it was not written.
     NotConnected,
     /// The request could not be encoded: it was not written, and the link
     /// is unharmed.
@@ -31,6 +33,15 @@ pub enum LinkError {
     /// The connection dropped the link (a disconnect ran, or another link
     /// was attached) before the response came.
     Detached,
+    /// The oldest request in flight (or the keepalive ping) had no
+    /// response within the [response
+    /// timeout](super::Pipeline::response_timeout), or the peer took no
+    /// bytes for that long: the link is presumed dead (a partition, a hung
+    /// peer) and dropped.
+    Unresponsive {
+        /// The response timeout that passed.
+        timeout: Duration,
+    },
 }
 
 impl LinkError {
@@ -59,6 +70,10 @@ impl fmt::Display for LinkError {
                 f.write_str("the peer sent a frame no request was waiting for")
             }
             LinkError::Detached => f.write_str("the link was dropped before the response came"),
+            LinkError::Unresponsive { timeout } => write!(
+                f,
+                "no response within {timeout:?}: the link is presumed dead"
+            ),
         }
     }
 }
@@ -71,7 +86,8 @@ impl Error for LinkError {
             LinkError::NotConnected
             | LinkError::Closed
             | LinkError::Unexpected
-            | LinkError::Detached => None,
+            | LinkError::Detached
+            | LinkError::Unresponsive { .. } => None,
         }
     }
 }

@@ -1,11 +1,17 @@
 //! The requests of one link that were written (or buffered to be) and not
 //! answered yet, shared by the connection (which adds them in write order)
-//! and the link's reader (which answers them in the same order).
+//! and the link's reader (which answers them in the same order, and watches
+//! the oldest one's deadline).
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore, TryAcquireError};
+use tokio::time::Instant;
 
 use super::LinkError;
 use crate::ReplyTo;
@@ -19,34 +25,76 @@ pub(super) struct InFlight<T> {
     /// Free places for requests in flight; closed when the link ends, so
     /// that a writer waiting for a place learns of it.
     slots: Semaphore,
-    /// Wakes the reader when the link ended on the writer's side.
+    /// Set once the link has ended; `ended` wakes whoever waits for it (the
+    /// reader, and a write that the peer does not take).
+    is_ended: AtomicBool,
     ended: Notify,
+    /// Wakes the reader when its timer must fire earlier than it is set
+    /// to: a request was added to an empty queue.
+    rearm: Notify,
+    /// How long the oldest request may wait for its response; `None` for
+    /// no limit.
+    response_timeout: Option<Duration>,
+    /// After this long with nothing in flight, the reader sends a ping.
+    keepalive: Option<Duration>,
 }
 
 struct Queue<T> {
-    /// Oldest first: the order the requests were written in. `None` for a
-    /// request nobody waits for (its response is read and dropped).
-    waiting: VecDeque<Option<Responder<T>>>,
+    /// Oldest first: the order the requests were written in.
+    waiting: VecDeque<Waiting<T>>,
     /// Why the link ended, once it has.
     ended: Option<LinkError>,
+    /// When the reader's timer fires, if it is set.
+    timer: Option<Instant>,
+    /// Since when nothing has been in flight (for the keepalive).
+    idle_since: Instant,
+}
+
+struct Waiting<T> {
+    /// `None` for a request nobody waits for (its response is read and
+    /// dropped).
+    responder: Option<Responder<T>>,
+    /// When the request was buffered to be written: its deadline counts
+    /// from here.
+    sent_at: Instant,
 }
 
 /// A place for one more request in flight, or why there is none to wait for.
 pub(super) enum Slot {
     Taken,
     Full,
-    Ended(LinkError),
+    Ended,
+}
+
+/// What the reader's timer calls for when it fires.
+pub(super) enum Due {
+    /// The oldest request waited past the response timeout.
+    Unresponsive(Duration),
+    /// Nothing was in flight for the keepalive interval.
+    Ping,
+    /// Nothing yet: fire again at this instant (or never).
+    Wait(Option<Instant>),
 }
 
 impl<T> InFlight<T> {
-    pub(super) fn new(max: usize) -> Self {
+    pub(super) fn new(
+        max: usize,
+        response_timeout: Option<Duration>,
+        keepalive: Option<Duration>,
+    ) -> Self {
         InFlight {
             queue: Mutex::new(Queue {
                 waiting: VecDeque::new(),
                 ended: None,
+                timer: None,
+                idle_since: Instant::now(),
             }),
             slots: Semaphore::new(max.min(Semaphore::MAX_PERMITS)),
+            is_ended: AtomicBool::new(false),
             ended: Notify::new(),
+            rearm: Notify::new(),
+            response_timeout,
+            keepalive,
         }
     }
 
@@ -65,18 +113,18 @@ impl<T> InFlight<T> {
                 Slot::Taken
             }
             Err(TryAcquireError::NoPermits) => Slot::Full,
-            Err(TryAcquireError::Closed) => Slot::Ended(self.ended_with()),
+            Err(TryAcquireError::Closed) => Slot::Ended,
         }
     }
 
-    /// Waits for a place; fails once the link has ended.
-    pub(super) async fn take_slot(&self) -> Result<(), LinkError> {
+    /// Waits for a place; `false` once the link has ended.
+    pub(super) async fn take_slot(&self) -> bool {
         match self.slots.acquire().await {
             Ok(permit) => {
                 permit.forget();
-                Ok(())
+                true
             }
-            Err(_closed) => Err(self.ended_with()),
+            Err(_closed) => false,
         }
     }
 
@@ -85,18 +133,36 @@ impl<T> InFlight<T> {
         self.slots.add_permits(1);
     }
 
-    /// Adds the responder of a request just written, behind the others; or
-    /// gives it back with the reason if the link has ended.
+    /// Adds the responder of a request about to be written, sent at
+    /// `sent_at`, behind the others; or gives it back if the link has ended
+    /// (the request is then not written).
     pub(super) fn push(
         &self,
         responder: Option<Responder<T>>,
-    ) -> Result<(), (Option<Responder<T>>, LinkError)> {
+        sent_at: Instant,
+    ) -> Result<(), Option<Responder<T>>> {
         let mut queue = self.lock();
-        if let Some(error) = &queue.ended {
-            return Err((responder, error.clone()));
+        if queue.ended.is_some() {
+            return Err(responder);
         }
-        queue.waiting.push_back(responder);
+        self.push_locked(&mut queue, responder, sent_at);
         Ok(())
+    }
+
+    fn push_locked(&self, queue: &mut Queue<T>, responder: Option<Responder<T>>, sent_at: Instant) {
+        if queue.waiting.is_empty()
+            && let Some(deadline) = self
+                .response_timeout
+                .and_then(|after| sent_at.checked_add(after))
+            && queue.timer.is_none_or(|timer| timer > deadline)
+        {
+            // The reader's timer is not set, or set for later (the
+            // keepalive): it must fire by this request's deadline. Woken
+            // once; the requests behind this one have later deadlines.
+            queue.timer = Some(deadline);
+            self.rearm.notify_one();
+        }
+        queue.waiting.push_back(Waiting { responder, sent_at });
     }
 
     /// Answers the oldest requests with `responses`, in order, under one
@@ -108,10 +174,13 @@ impl<T> InFlight<T> {
         {
             let mut queue = self.lock();
             for response in responses.drain(..) {
-                let Some(responder) = queue.waiting.pop_front() else {
+                let Some(waiting) = queue.waiting.pop_front() else {
                     break;
                 };
-                answered.push((responder, response));
+                answered.push((waiting.responder, response));
+            }
+            if queue.waiting.is_empty() && self.keepalive.is_some() {
+                queue.idle_since = Instant::now();
             }
         }
         let all = answered.len() == count;
@@ -128,6 +197,71 @@ impl<T> InFlight<T> {
         all
     }
 
+    /// The reader's timer fired (or must be set anew): what is due at `now`.
+    /// Records when the timer fires next.
+    pub(super) fn due(&self, now: Instant) -> Due {
+        let mut queue = self.lock();
+        let next = match queue.waiting.front() {
+            Some(oldest) => match self.response_timeout {
+                Some(timeout) => match oldest.sent_at.checked_add(timeout) {
+                    Some(deadline) if deadline <= now => return Due::Unresponsive(timeout),
+                    deadline => deadline,
+                },
+                None => None,
+            },
+            None => match self.keepalive {
+                Some(interval) => match queue.idle_since.checked_add(interval) {
+                    Some(at) if at <= now => return Due::Ping,
+                    at => at,
+                },
+                None => None,
+            },
+        };
+        queue.timer = next;
+        Due::Wait(next)
+    }
+
+    /// Adds a ping nobody waits for if nothing is in flight (so that its
+    /// response cannot be taken for another's); whether it was added. The
+    /// caller holds the writer: nothing else is written before the ping.
+    pub(super) fn push_ping(&self, now: Instant) -> bool {
+        let mut queue = self.lock();
+        let idle = queue.ended.is_none() && queue.waiting.is_empty();
+        if idle {
+            self.push_locked(&mut queue, None, now);
+        }
+        idle
+    }
+
+    /// Something was written just now: the keepalive counts from here.
+    pub(super) fn touch(&self, now: Instant) {
+        self.lock().idle_since = now;
+    }
+
+    /// Runs `io` (a write) for at most the response timeout; `None` if it
+    /// took longer.
+    pub(super) async fn within_response_timeout<O>(
+        &self,
+        io: impl Future<Output = O>,
+    ) -> Option<O> {
+        match self.response_timeout {
+            Some(timeout) => tokio::time::timeout(timeout, io).await.ok(),
+            None => Some(io.await),
+        }
+    }
+
+    /// The error of a link that did not answer (or take a write) in time.
+    pub(super) fn unresponsive(&self) -> LinkError {
+        LinkError::Unresponsive {
+            timeout: self.response_timeout.unwrap_or(Duration::MAX),
+        }
+    }
+
+    /// Resolves when the reader's timer must be set anew.
+    pub(super) fn rearmed(&self) -> impl Future<Output = ()> + '_ {
+        self.rearm.notified()
+    }
+
     /// The link has ended: every request waiting, and every one added
     /// later, gets `error`; a writer waiting for a place and the reader are
     /// woken. Only the first reason counts.
@@ -141,16 +275,22 @@ impl<T> InFlight<T> {
             std::mem::take(&mut queue.waiting)
         };
         self.slots.close();
-        self.ended.notify_one();
+        self.is_ended.store(true, Ordering::Release);
+        self.ended.notify_waiters();
         if is_dropping_as_stopped() {
             // The connection is stopping: dropped, each responder tells its
             // caller the stop's reason, which says more than a lost link.
             drop(waiting);
             return;
         }
-        for responder in waiting.into_iter().flatten() {
+        for responder in waiting.into_iter().filter_map(|waiting| waiting.responder) {
             let _ = responder.send(Err(error.clone()));
         }
+    }
+
+    /// Whether the link has ended.
+    pub(super) fn is_ended(&self) -> bool {
+        self.is_ended.load(Ordering::Acquire)
     }
 
     /// Why the link ended; `Detached` if it has not (yet) recorded one.
@@ -160,7 +300,14 @@ impl<T> InFlight<T> {
 
     /// Resolves once the link has been ended by [`end`](Self::end).
     pub(super) async fn until_ended(&self) {
-        self.ended.notified().await;
+        loop {
+            let mut notified = pin!(self.ended.notified());
+            notified.as_mut().enable();
+            if self.is_ended() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     pub(super) fn len(&self) -> usize {

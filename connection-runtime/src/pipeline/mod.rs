@@ -98,9 +98,11 @@ use std::fmt;
 use std::num::NonZeroUsize;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio_util::bytes::BytesMut;
+use tokio::time::Instant;
+use tokio_util::bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 pub use self::error::LinkError;
@@ -121,6 +123,15 @@ const DEFAULT_WRITE_BOUNDARY: usize = 8 * 1024;
 const DEFAULT_MAX_BATCH: usize = 64;
 /// Requests waiting for a response, past which `send` waits for a place.
 const DEFAULT_MAX_IN_FLIGHT: usize = 4096;
+/// How long the oldest request may wait for its response before the link
+/// is presumed dead: under the default call timeout (5 s), so that a dead
+/// link is replaced before its first caller gives up.
+const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The write half of a link, shared by the connection (which writes the
+/// requests) and the reader (which writes the keepalive ping); `None` once
+/// a write failed.
+type SharedWriter = tokio::sync::Mutex<Option<Pin<Box<dyn AsyncWrite + Send>>>>;
 
 /// The current link of a connection, pipelined: see the [module](self).
 ///
@@ -133,31 +144,103 @@ pub struct Pipeline<Codec: Decoder> {
     buffer: BytesMut,
     /// How many requests `buffer` holds.
     buffered_requests: usize,
+    /// When the first request of the buffer was sent: its deadline, and
+    /// that of the rest of the batch, counts from here (one clock read a
+    /// batch, not one a request).
+    batch_started: Option<Instant>,
     link: Option<Link<Codec::Item>>,
     write_boundary: usize,
     max_batch: usize,
     max_in_flight: usize,
+    response_timeout: Option<Duration>,
+    /// The keepalive interval and the encoded ping (or why it would not
+    /// encode).
+    keepalive: Option<(Duration, Result<Bytes, LinkError>)>,
+    /// The connection has no `#[flush]` handler: each request is written
+    /// at once, since nothing else would write it.
+    write_through: bool,
 }
 
 struct Link<T> {
-    /// `None` once a write failed: the reader then ends the link.
-    writer: Option<Pin<Box<dyn AsyncWrite + Send>>>,
+    writer: Arc<SharedWriter>,
     in_flight: Arc<InFlight<T>>,
 }
 
 impl<Codec: Decoder> Pipeline<Codec> {
     /// A pipeline with no link yet, writing in one go up to 8 KiB or 64
-    /// requests buffered, and allowing 4,096 requests in flight.
+    /// requests buffered, allowing 4,096 requests in flight, and dropping a
+    /// link whose oldest request has no response after 3 s; no keepalive.
     pub fn new(codec: Codec) -> Self {
         Pipeline {
             codec,
             buffer: BytesMut::new(),
             buffered_requests: 0,
+            batch_started: None,
             link: None,
             write_boundary: DEFAULT_WRITE_BOUNDARY,
             max_batch: DEFAULT_MAX_BATCH,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            response_timeout: Some(DEFAULT_RESPONSE_TIMEOUT),
+            keepalive: None,
+            write_through: false,
         }
+    }
+
+    /// How long the oldest request in flight may wait for its response.
+    /// Past it the link is presumed dead (a partition or a hung peer sends
+    /// no FIN and no RST, and would otherwise look connected for ever):
+    /// every request in flight is answered with
+    /// [`LinkError::Unresponsive`] and `disconnect` runs, as for any lost
+    /// link. The deadline is the oldest request's, so steady traffic does
+    /// not hide a peer that stopped answering. The default is 3 s;
+    /// `Duration::MAX` waits for ever. Set it above the slowest response
+    /// the peer may legitimately take.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use connection::pipeline::Pipeline;
+    /// use tokio_util::codec::LinesCodec;
+    ///
+    /// let link = Pipeline::new(LinesCodec::new()).response_timeout(Duration::from_secs(10));
+    /// # drop(link);
+    /// ```
+    #[must_use]
+    pub fn response_timeout(mut self, timeout: Duration) -> Self {
+        self.response_timeout = (timeout != Duration::MAX).then_some(timeout);
+        self
+    }
+
+    /// Sends `ping` after `interval` with nothing in flight, so that a link
+    /// that died while idle is found too: the ping's response must come
+    /// within the [response timeout](Self::response_timeout), or the link
+    /// is dropped with [`LinkError::Unresponsive`]. The response itself is
+    /// read and dropped. Written by the link's reader, only when nothing is
+    /// in flight, so it never delays a request.
+    ///
+    /// `ping` is encoded once, here; if it does not encode, every link
+    /// attached ends at once with that [`LinkError::Encode`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use connection::pipeline::Pipeline;
+    /// use tokio_util::codec::LinesCodec;
+    ///
+    /// let link = Pipeline::new(LinesCodec::new()).keepalive(Duration::from_secs(15), "PING");
+    /// # drop(link);
+    /// ```
+    #[must_use]
+    pub fn keepalive<R>(mut self, interval: Duration, ping: R) -> Self
+    where
+        Codec: Encoder<R>,
+        <Codec as Encoder<R>>::Error: Error + Send + Sync + 'static,
+    {
+        let mut encoded = BytesMut::new();
+        let ping = match self.codec.encode(ping, &mut encoded) {
+            Ok(()) => Ok(encoded.freeze()),
+            Err(error) => Err(LinkError::Encode(Arc::new(error))),
+        };
+        self.keepalive = Some((interval, ping));
+        self
     }
 
     /// Past this many bytes buffered, [`send`](Self::send) writes them at
@@ -197,10 +280,12 @@ impl<Codec: Decoder> Pipeline<Codec> {
         self
     }
 
-    /// Whether a link is attached and has not failed.
+    /// Whether a link is attached and has not ended.
     #[must_use]
     pub fn is_attached(&self) -> bool {
-        self.link.as_ref().is_some_and(|link| link.writer.is_some())
+        self.link
+            .as_ref()
+            .is_some_and(|link| !link.in_flight.is_ended())
     }
 
     /// Requests written (or buffered) and not answered yet.
@@ -219,6 +304,7 @@ impl<Codec: Decoder> Pipeline<Codec> {
     fn discard_buffer(&mut self) {
         self.buffer.clear();
         self.buffered_requests = 0;
+        self.batch_started = None;
     }
 
     /// Makes `link` the current link, replacing (and detaching) any other.
@@ -262,23 +348,42 @@ impl<Codec: Decoder> Pipeline<Codec> {
         Codec::Error: Error + Send + Sync + 'static,
     {
         self.detach();
-        let in_flight = Arc::new(InFlight::new(self.max_in_flight));
+        self.write_through = !C::FLUSHES;
+        let in_flight = Arc::new(InFlight::new(
+            self.max_in_flight,
+            self.response_timeout,
+            self.keepalive.as_ref().map(|(interval, _)| *interval),
+        ));
+        let writer: Arc<SharedWriter> = Arc::new(tokio::sync::Mutex::new(Some(Box::pin(writer))));
+        let ping = match &self.keepalive {
+            Some((_, Ok(ping))) => Some(ping.clone()),
+            Some((_, Err(error))) => {
+                in_flight.end(error.clone());
+                None
+            }
+            None => None,
+        };
         let decoder = self.codec.clone();
         let reading = in_flight.clone();
+        let pinging = writer.clone();
         ctx.disconnect_when(async move {
             // Aborted by a disconnect: the requests still in flight are
             // answered, not left waiting.
             let _end = EndOnDrop(&reading);
-            let error = reader::read(Box::pin(reader), decoder, &reading).await;
+            let error = reader::read(
+                Box::pin(reader),
+                decoder,
+                &reading,
+                &pinging,
+                ping.as_deref(),
+            )
+            .await;
             tracing::debug!(%error, "link lost");
             reading.end(error);
             // The first reason: a failed write may have ended it first.
             lost(reading.ended_with())
         });
-        self.link = Some(Link {
-            writer: Some(Box::pin(writer)),
-            in_flight,
-        });
+        self.link = Some(Link { writer, in_flight });
     }
 
     /// Drops the current link: what is buffered is discarded and every
@@ -316,8 +421,10 @@ impl<Codec: Decoder> Pipeline<Codec> {
     }
 
     /// As [`send`](Self::send), for a request nobody waits for: its
-    /// response is read and dropped. For a keepalive ping from the
-    /// `#[timeout]` handler: a link that died quietly is found out by it.
+    /// response is read and dropped (a `SUBSCRIBE`-less fire-and-forget, a
+    /// ping of your own). Like any request it must be answered within the
+    /// [response timeout](Self::response_timeout); for a periodic ping,
+    /// [`keepalive`](Self::keepalive) does the work.
     ///
     /// # Errors
     ///
@@ -344,6 +451,8 @@ impl<Codec: Decoder> Pipeline<Codec> {
         Codec: Encoder<R>,
         <Codec as Encoder<R>>::Error: Error + Send + Sync + 'static,
     {
+        // A link that has ended (its loss not handled yet) takes no more
+        // requests: they are not written, and say so.
         let Some(link) = &self.link else {
             return Err((reply, LinkError::NotConnected));
         };
@@ -354,11 +463,11 @@ impl<Codec: Decoder> Pipeline<Codec> {
                 // The responses that free a place may wait on what is
                 // buffered.
                 self.flush().await;
-                if let Err(error) = in_flight.take_slot().await {
-                    return Err((reply, error));
+                if !in_flight.take_slot().await {
+                    return Err((reply, LinkError::NotConnected));
                 }
             }
-            Slot::Ended(error) => return Err((reply, error)),
+            Slot::Ended => return Err((reply, LinkError::NotConnected)),
         }
         let mark = self.buffer.len();
         if let Err(error) = self.codec.encode(request, &mut self.buffer) {
@@ -366,12 +475,16 @@ impl<Codec: Decoder> Pipeline<Codec> {
             in_flight.release_slot();
             return Err((reply, LinkError::Encode(Arc::new(error))));
         }
-        if let Err(refused) = in_flight.push(reply) {
+        let sent_at = *self.batch_started.get_or_insert_with(Instant::now);
+        if let Err(reply) = in_flight.push(reply, sent_at) {
             self.buffer.truncate(mark);
-            return Err(refused);
+            return Err((reply, LinkError::NotConnected));
         }
         self.buffered_requests += 1;
-        if self.buffer.len() >= self.write_boundary || self.buffered_requests >= self.max_batch {
+        if self.write_through
+            || self.buffer.len() >= self.write_boundary
+            || self.buffered_requests >= self.max_batch
+        {
             self.flush().await;
         }
         Ok(())
@@ -379,32 +492,44 @@ impl<Codec: Decoder> Pipeline<Codec> {
 
     /// Writes out everything buffered, then flushes the link. Call it from
     /// the block's `#[flush]` handler. A failed write ends the link: every
-    /// request in flight gets the error and `disconnect` follows.
+    /// request in flight gets the error and `disconnect` follows. A write
+    /// that the peer does not take is given up when the link ends (the
+    /// response timeout finds such a peer).
     pub async fn flush(&mut self) {
         self.buffered_requests = 0;
+        self.batch_started = None;
         if self.buffer.is_empty() {
             return;
         }
-        let Some(Link {
-            writer: Some(writer),
-            in_flight,
-        }) = &mut self.link
-        else {
+        let Some(Link { writer, in_flight }) = &self.link else {
             self.buffer.clear();
             return;
         };
+        let buffer = &mut self.buffer;
         let written = async {
-            writer.write_all_buf(&mut self.buffer).await?;
-            writer.flush().await
-        }
-        .await;
-        if let Err(error) = written {
-            self.buffer.clear();
-            in_flight.end(LinkError::io(error));
-            if let Some(link) = &mut self.link {
-                link.writer = None;
+            let mut writer = writer.lock().await;
+            let Some(link) = writer.as_mut() else {
+                return Ok(());
+            };
+            let written = async {
+                link.write_all_buf(buffer).await?;
+                link.flush().await
             }
+            .await;
+            if written.is_err() {
+                *writer = None;
+            }
+            written
+        };
+        let written = tokio::select! {
+            biased;
+            written = written => written,
+            () = in_flight.until_ended() => Ok(()),
+        };
+        if let Err(error) = written {
+            in_flight.end(LinkError::io(error));
         }
+        self.buffer.clear();
     }
 
     /// Sends `request`, writes it out, and waits for its response: for a

@@ -4,24 +4,29 @@
 //! for us to read before it reads again).
 
 use std::error::Error;
+use std::pin::pin;
 use std::sync::Arc;
 
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::time::{Instant, sleep_until};
 use tokio_util::bytes::BytesMut;
 use tokio_util::codec::Decoder;
 
-use super::LinkError;
-use super::in_flight::InFlight;
+use super::in_flight::{Due, InFlight};
+use super::{LinkError, SharedWriter};
 
 /// Room made in the read buffer before each read.
 const READ_CAPACITY: usize = 8 * 1024;
 
 /// Reads and decodes frames, each answering the oldest request in flight,
-/// until the link ends; returns why it did.
+/// until the link ends; returns why it did. Between reads it watches the
+/// oldest request's deadline, and sends the keepalive ping.
 pub(super) async fn read<R, D>(
     mut reader: R,
     mut decoder: D,
     in_flight: &InFlight<D::Item>,
+    writer: &SharedWriter,
+    ping: Option<&[u8]>,
 ) -> LinkError
 where
     R: AsyncRead + Unpin,
@@ -31,6 +36,10 @@ where
     let mut buffer = BytesMut::with_capacity(READ_CAPACITY);
     // The frames of one read, answered together.
     let mut frames = Vec::new();
+    // Set when a deadline or the keepalive needs it; left to fire early
+    // rather than reset on every response.
+    let mut timer = pin!(sleep_until(Instant::now()));
+    let mut timer_set = false;
     loop {
         if let Err(error) = answer_whole_frames(&mut decoder, &mut buffer, &mut frames, in_flight) {
             return error;
@@ -41,13 +50,73 @@ where
         let read = tokio::select! {
             biased;
             () = in_flight.until_ended() => return in_flight.ended_with(),
-            read = reader.read_buf(&mut buffer) => read,
+            () = in_flight.rearmed() => None,
+            () = &mut timer, if timer_set => None,
+            read = reader.read_buf(&mut buffer) => Some(read),
         };
         match read {
-            Ok(0) => return at_end_of_stream(&mut decoder, &mut buffer, &mut frames, in_flight),
-            Ok(_) => {}
-            Err(error) => return LinkError::io(error),
+            Some(Ok(0)) => {
+                return at_end_of_stream(&mut decoder, &mut buffer, &mut frames, in_flight);
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => return LinkError::io(error),
+            // The timer fired, or must fire earlier.
+            None => loop {
+                let now = Instant::now();
+                match in_flight.due(now) {
+                    Due::Unresponsive(timeout) => return LinkError::Unresponsive { timeout },
+                    Due::Ping => {
+                        if let Err(error) = send_ping(in_flight, writer, ping, now).await {
+                            return error;
+                        }
+                    }
+                    Due::Wait(next) => {
+                        timer_set = next.is_some();
+                        if let Some(at) = next {
+                            timer.as_mut().reset(at);
+                        }
+                        break;
+                    }
+                }
+            },
         }
+    }
+}
+
+/// Writes the keepalive ping if nothing is in flight and the connection is
+/// not writing (then requests are coming, and their deadlines do the ping's
+/// work); its response must come within the response timeout like any
+/// other. The write itself is bounded by that timeout: a peer that stops
+/// reading is as dead as one that stops answering.
+async fn send_ping<T>(
+    in_flight: &InFlight<T>,
+    writer: &SharedWriter,
+    ping: Option<&[u8]>,
+    now: Instant,
+) -> Result<(), LinkError> {
+    let Some(ping) = ping else {
+        return Ok(());
+    };
+    let Ok(mut writer) = writer.try_lock() else {
+        // The connection is writing: requests will be in flight.
+        in_flight.touch(now);
+        return Ok(());
+    };
+    let Some(link) = writer.as_mut() else {
+        return Err(in_flight.ended_with());
+    };
+    if !in_flight.push_ping(now) {
+        return Ok(());
+    }
+    tracing::trace!("keepalive ping");
+    let write = async {
+        link.write_all(ping).await?;
+        link.flush().await
+    };
+    match in_flight.within_response_timeout(write).await {
+        Some(Ok(())) => Ok(()),
+        Some(Err(error)) => Err(LinkError::io(error)),
+        None => Err(in_flight.unresponsive()),
     }
 }
 
