@@ -423,6 +423,20 @@ impl<C: Connection> Context<C> {
         self.feeds.as_mut()?.take_lost()
     }
 
+    /// A pipeline attached a link: its unwritten bytes are watched.
+    #[cfg(all(debug_assertions, feature = "pipeline"))]
+    pub(crate) fn watch_unwritten(&mut self, bytes: Arc<std::sync::atomic::AtomicUsize>) {
+        self.feeds().watch_unwritten(bytes);
+    }
+
+    /// The loop is about to wait: warns of bytes a pipeline left unwritten.
+    #[cfg(all(debug_assertions, feature = "pipeline"))]
+    pub(crate) fn warn_if_unwritten(&mut self) {
+        if let Some(feeds) = &mut self.feeds {
+            feeds.warn_if_unwritten();
+        }
+    }
+
     /// Whether an item from `source` (a timer or stream of this
     /// connection's) is still to be delivered.
     #[inline]

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use std::future::poll_fn;
 use std::pin::pin;
 use std::sync::Arc;
+#[cfg(all(debug_assertions, feature = "pipeline"))]
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use futures_core::Stream;
@@ -40,6 +42,10 @@ pub(crate) struct Feeds<C: Connection> {
     streams: HashMap<u64, (AbortHandle, bool)>,
     /// Where `disconnect_when`'s watches report; made with the first.
     losses: Option<Arc<Losses<C>>>,
+    /// Bytes a pipeline buffered and has not written (debug builds), and
+    /// whether the loop has warned about them sitting there.
+    #[cfg(all(debug_assertions, feature = "pipeline"))]
+    unwritten: Option<(Arc<AtomicUsize>, bool)>,
 }
 
 impl<C: Connection> Default for Feeds<C> {
@@ -49,6 +55,8 @@ impl<C: Connection> Default for Feeds<C> {
             timers: HashMap::new(),
             streams: HashMap::new(),
             losses: None,
+            #[cfg(all(debug_assertions, feature = "pipeline"))]
+            unwritten: None,
         }
     }
 }
@@ -153,6 +161,34 @@ impl<C: Connection> Feeds<C> {
             .remove(&attachment.0)
             .inspect(|(task, _)| task.abort())
             .is_some()
+    }
+
+    /// Watches a pipeline's count of buffered, unwritten bytes (debug
+    /// builds): see [`warn_if_unwritten`](Self::warn_if_unwritten).
+    #[cfg(all(debug_assertions, feature = "pipeline"))]
+    pub(crate) fn watch_unwritten(&mut self, bytes: Arc<AtomicUsize>) {
+        self.unwritten = Some((bytes, false));
+    }
+
+    /// The loop is about to wait with bytes still buffered: nothing will
+    /// write them, and their callers will wait until they time out. Said
+    /// once a link, at warn level.
+    #[cfg(all(debug_assertions, feature = "pipeline"))]
+    pub(crate) fn warn_if_unwritten(&mut self) {
+        if let Some((bytes, warned)) = &mut self.unwritten
+            && !*warned
+        {
+            let bytes = bytes.load(std::sync::atomic::Ordering::Relaxed);
+            if bytes > 0 {
+                *warned = true;
+                tracing::warn!(
+                    bytes,
+                    connection = std::any::type_name::<C>(),
+                    "the connection waits with requests buffered and not written: \
+                     call `Pipeline::flush` from the block's `#[flush]` handler"
+                );
+            }
+        }
     }
 
     /// A link lost since the last look, if its watch is still live.

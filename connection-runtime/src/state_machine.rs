@@ -386,6 +386,8 @@ impl<C: Connection> Machine<'_, C> {
             if let Poll::Ready(received) = self.shared.poll_receive(cx) {
                 return Poll::Ready(received.map_or(Event::ClientsGone, Event::Envelope));
             }
+            #[cfg(all(debug_assertions, feature = "pipeline"))]
+            self.ctx.warn_if_unwritten();
             // One timer for both deadlines: a connection holds one `Sleep`,
             // not two, while it waits.
             let next_deadline = match (self.backoff.armed(), self.idle_at) {

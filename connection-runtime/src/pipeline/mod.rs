@@ -159,6 +159,10 @@ pub struct Pipeline<Codec: Decoder> {
     /// The connection has no `#[flush]` handler: each request is written
     /// at once, since nothing else would write it.
     write_through: bool,
+    /// What `buffer` holds, for the loop to warn of bytes left unwritten
+    /// while it waits (debug builds).
+    #[cfg(debug_assertions)]
+    unwritten: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 struct Link<T> {
@@ -183,6 +187,8 @@ impl<Codec: Decoder> Pipeline<Codec> {
             response_timeout: Some(DEFAULT_RESPONSE_TIMEOUT),
             keepalive: None,
             write_through: false,
+            #[cfg(debug_assertions)]
+            unwritten: Arc::default(),
         }
     }
 
@@ -302,6 +308,9 @@ impl<Codec: Decoder> Pipeline<Codec> {
 
     /// Drops what is buffered, unwritten.
     fn discard_buffer(&mut self) {
+        #[cfg(debug_assertions)]
+        self.unwritten
+            .store(0, std::sync::atomic::Ordering::Relaxed);
         self.buffer.clear();
         self.buffered_requests = 0;
         self.batch_started = None;
@@ -349,6 +358,8 @@ impl<Codec: Decoder> Pipeline<Codec> {
     {
         self.detach();
         self.write_through = !C::FLUSHES;
+        #[cfg(debug_assertions)]
+        ctx.watch_unwritten(self.unwritten.clone());
         let in_flight = Arc::new(InFlight::new(
             self.max_in_flight,
             self.response_timeout,
@@ -481,6 +492,9 @@ impl<Codec: Decoder> Pipeline<Codec> {
             return Err((reply, LinkError::NotConnected));
         }
         self.buffered_requests += 1;
+        #[cfg(debug_assertions)]
+        self.unwritten
+            .store(self.buffer.len(), std::sync::atomic::Ordering::Relaxed);
         if self.write_through
             || self.buffer.len() >= self.write_boundary
             || self.buffered_requests >= self.max_batch
@@ -498,6 +512,9 @@ impl<Codec: Decoder> Pipeline<Codec> {
     pub async fn flush(&mut self) {
         self.buffered_requests = 0;
         self.batch_started = None;
+        #[cfg(debug_assertions)]
+        self.unwritten
+            .store(0, std::sync::atomic::Ordering::Relaxed);
         if self.buffer.is_empty() {
             return;
         }

@@ -36,11 +36,32 @@ where
     let mut buffer = BytesMut::with_capacity(READ_CAPACITY);
     // The frames of one read, answered together.
     let mut frames = Vec::new();
+    let mut timer = pin!(sleep_until(Instant::now()));
     // Set when a deadline or the keepalive needs it; left to fire early
     // rather than reset on every response.
-    let mut timer = pin!(sleep_until(Instant::now()));
     let mut timer_set = false;
+    // Whether to look at what the timer is for: at the start (the
+    // keepalive), when it fired, or when a request needs it earlier.
+    let mut timer_due = true;
     loop {
+        while timer_due {
+            let now = Instant::now();
+            match in_flight.due(now) {
+                Due::Unresponsive(timeout) => return LinkError::Unresponsive { timeout },
+                Due::Ping => {
+                    if let Err(error) = send_ping(in_flight, writer, ping, now).await {
+                        return error;
+                    }
+                }
+                Due::Wait(next) => {
+                    timer_set = next.is_some();
+                    if let Some(at) = next {
+                        timer.as_mut().reset(at);
+                    }
+                    timer_due = false;
+                }
+            }
+        }
         if let Err(error) = answer_whole_frames(&mut decoder, &mut buffer, &mut frames, in_flight) {
             return error;
         }
@@ -60,25 +81,7 @@ where
             }
             Some(Ok(_)) => {}
             Some(Err(error)) => return LinkError::io(error),
-            // The timer fired, or must fire earlier.
-            None => loop {
-                let now = Instant::now();
-                match in_flight.due(now) {
-                    Due::Unresponsive(timeout) => return LinkError::Unresponsive { timeout },
-                    Due::Ping => {
-                        if let Err(error) = send_ping(in_flight, writer, ping, now).await {
-                            return error;
-                        }
-                    }
-                    Due::Wait(next) => {
-                        timer_set = next.is_some();
-                        if let Some(at) = next {
-                            timer.as_mut().reset(at);
-                        }
-                        break;
-                    }
-                }
-            },
+            None => timer_due = true,
         }
     }
 }

@@ -1,0 +1,509 @@
+//! Links that die without a word, and the window between a link's loss and
+//! `disconnect`: over in-memory links (`tokio::io::duplex`) and tokio's
+//! paused clock, the test playing the server.
+//!
+//! - a peer that goes silent with requests in flight is found by the
+//!   response deadline (`LinkError::Unresponsive`), under steady traffic
+//!   too, and the client reconnects;
+//! - the keepalive finds a link that died while idle;
+//! - a write that the peer never takes is given up;
+//! - requests queued behind a lost link meet the `when_disconnected` policy,
+//!   not the dead link;
+//! - a block without `#[flush]` writes each request at once, and one whose
+//!   `#[flush]` never flushes is warned of.
+
+use std::sync::{Mutex, Once};
+use std::time::Duration;
+
+use connection::pipeline::{LinkError, Pipeline};
+use connection::{Attempt, CallError, Connect, Context, Disconnect, Options, ReplyTo, connection};
+use tokio::io::{
+    AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadHalf, WriteHalf,
+};
+use tokio::sync::{Notify, mpsc};
+use tokio::time::Instant;
+use tokio_util::codec::LinesCodec;
+
+const DEADLINE: Duration = Duration::from_secs(1);
+
+/// A line client whose links come from the test, with a request for each
+/// `when_disconnected` policy and one that keeps the connection busy.
+struct Lines2 {
+    link: Pipeline<LinesCodec>,
+    links: mpsc::UnboundedReceiver<DuplexStream>,
+    events: mpsc::UnboundedSender<String>,
+    /// `hold` waits for this.
+    release: std::sync::Arc<Notify>,
+}
+
+#[connection]
+impl Lines2 {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+        let Ok(link) = self.links.try_recv() else {
+            return Connect::Backoff(Duration::from_millis(100));
+        };
+        self.link.attach(link, ctx, |lost| lost);
+        let _ = self.events.send("connect".to_owned());
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, lost: LinkError) -> Disconnect<()> {
+        let _ = self.events.send(format!("disconnect: {lost:?}"));
+        self.link.detach();
+        Disconnect::Connect(())
+    }
+
+    /// Runs while disconnected: meets the pipeline without a link.
+    #[call]
+    async fn ask(&mut self, line: String, reply: ReplyTo<Result<String, LinkError>>) {
+        self.link.send(line, reply).await;
+    }
+
+    #[call(when_disconnected = queue)]
+    async fn ask_queued(&mut self, line: String, reply: ReplyTo<Result<String, LinkError>>) {
+        self.link.send(line, reply).await;
+    }
+
+    #[call(when_disconnected = reject)]
+    async fn ask_rejected(&mut self, line: String, reply: ReplyTo<Result<String, LinkError>>) {
+        self.link.send(line, reply).await;
+    }
+
+    /// Keeps the connection busy until the test releases it.
+    #[call]
+    async fn hold(&mut self) {
+        self.release.notified().await;
+    }
+
+    #[flush]
+    async fn flush(&mut self) {
+        self.link.flush().await;
+    }
+}
+
+/// The server's end of one link.
+struct Peer {
+    lines: Lines<BufReader<ReadHalf<DuplexStream>>>,
+    writer: WriteHalf<DuplexStream>,
+}
+
+impl Peer {
+    async fn line(&mut self) -> String {
+        self.lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("the client closed")
+    }
+
+    async fn say(&mut self, line: &str) {
+        self.writer
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
+    }
+
+    /// Answers every line with `echo:<line>`.
+    fn echo(mut self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = self.lines.next_line().await {
+                let answer = format!("echo:{line}\n");
+                if self.writer.write_all(answer.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        })
+    }
+}
+
+struct Setup {
+    client: Lines2Client,
+    links: mpsc::UnboundedSender<DuplexStream>,
+    events: mpsc::UnboundedReceiver<String>,
+    release: std::sync::Arc<Notify>,
+}
+
+impl Setup {
+    /// The next link the client connects on, `capacity` bytes each way.
+    fn peer_with(&self, capacity: usize) -> Peer {
+        let (client_end, server_end) = tokio::io::duplex(capacity);
+        self.links.send(client_end).unwrap();
+        let (reader, writer) = tokio::io::split(server_end);
+        Peer {
+            lines: BufReader::new(reader).lines(),
+            writer,
+        }
+    }
+
+    fn peer(&self) -> Peer {
+        self.peer_with(64 * 1024)
+    }
+
+    async fn event(&mut self) -> String {
+        self.events.recv().await.unwrap()
+    }
+}
+
+async fn start(link: Pipeline<LinesCodec>) -> Setup {
+    let (links, links_rx) = mpsc::unbounded_channel();
+    let (events_tx, events) = mpsc::unbounded_channel();
+    let release = std::sync::Arc::new(Notify::new());
+    let client = Lines2 {
+        link,
+        links: links_rx,
+        events: events_tx,
+        release: release.clone(),
+    }
+    .start_with(Options::default())
+    .await
+    .unwrap();
+    Setup {
+        client,
+        links,
+        events,
+        release,
+    }
+}
+
+fn lines() -> Pipeline<LinesCodec> {
+    Pipeline::new(LinesCodec::new()).response_timeout(DEADLINE)
+}
+
+fn is_unresponsive(error: &LinkError) -> bool {
+    matches!(error, LinkError::Unresponsive { timeout } if *timeout == DEADLINE)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_peer_that_goes_silent_is_found_and_replaced() {
+    let mut setup = start(lines()).await;
+    let mut silent = setup.peer();
+    assert_eq!(setup.event().await, "connect");
+    let sent = Instant::now();
+    let call = tokio::spawn({
+        let client = setup.client.clone();
+        async move { client.ask("lost".to_owned()).await }
+    });
+    // The peer takes the request and never answers.
+    assert_eq!(silent.line().await, "lost");
+    let error = call.await.unwrap().unwrap().unwrap_err();
+    assert!(is_unresponsive(&error), "{error:?}");
+    assert!(!error.is_unsent());
+    assert_eq!(Instant::now() - sent, DEADLINE);
+    assert_eq!(
+        setup.event().await,
+        format!("disconnect: Unresponsive {{ timeout: {DEADLINE:?} }}")
+    );
+    // A new link, and requests get through again.
+    let _echo = setup.peer().echo();
+    assert_eq!(setup.event().await, "connect");
+    assert_eq!(
+        setup.client.ask("back".to_owned()).await.unwrap().unwrap(),
+        "echo:back"
+    );
+    drop(silent);
+}
+
+#[tokio::test(start_paused = true)]
+async fn steady_traffic_does_not_hide_a_silent_peer() {
+    let mut setup = start(lines()).await;
+    let mut peer = setup.peer();
+    assert_eq!(setup.event().await, "connect");
+    // Answered at first; then silent while a request comes every 100 ms.
+    let first = setup.client.ask("1".to_owned());
+    let answer = async {
+        assert_eq!(peer.line().await, "1");
+        peer.say("one").await;
+    };
+    let (first, ()) = tokio::join!(first, answer);
+    assert_eq!(first.unwrap().unwrap(), "one");
+    let oldest_sent = Instant::now();
+    let mut calls = Vec::new();
+    for n in 0..30 {
+        let client = setup.client.clone();
+        calls.push(tokio::spawn(async move {
+            (client.ask(format!("{n}")).await, Instant::now())
+        }));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Found by the oldest request's deadline, not after the traffic stops.
+    for call in calls {
+        let (answer, at) = call.await.unwrap();
+        let error = answer.unwrap().unwrap_err();
+        assert!(is_unresponsive(&error) || error.is_unsent(), "{error:?}");
+        if is_unresponsive(&error) {
+            assert_eq!(at - oldest_sent, DEADLINE);
+        }
+    }
+    assert!(setup.event().await.starts_with("disconnect: Unresponsive"));
+    drop(peer);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_keepalive_finds_a_link_that_died_while_idle() {
+    let interval = Duration::from_secs(10);
+    let mut setup = start(lines().keepalive(interval, "PING")).await;
+    let mut peer = setup.peer();
+    assert_eq!(setup.event().await, "connect");
+    let attached = Instant::now();
+    // Idle: a ping after the interval; answered, the link stays.
+    assert_eq!(peer.line().await, "PING");
+    assert_eq!(Instant::now() - attached, interval);
+    peer.say("PONG").await;
+    // A request after it gets its own answer, not the ping's.
+    let ask = setup.client.ask("a".to_owned());
+    let answer = async {
+        assert_eq!(peer.line().await, "a");
+        peer.say("echo:a").await;
+    };
+    let (ask, ()) = tokio::join!(ask, answer);
+    assert_eq!(ask.unwrap().unwrap(), "echo:a");
+    let answered = Instant::now();
+    // The next ping goes unanswered: the link is dropped within the
+    // interval plus the deadline.
+    assert_eq!(peer.line().await, "PING");
+    assert_eq!(Instant::now() - answered, interval);
+    assert_eq!(
+        setup.event().await,
+        format!("disconnect: Unresponsive {{ timeout: {DEADLINE:?} }}")
+    );
+    assert_eq!(Instant::now() - answered, interval + DEADLINE);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_write_the_peer_never_takes_is_given_up() {
+    let mut setup = start(lines()).await;
+    // 64 bytes each way, and the peer never reads.
+    let peer = setup.peer_with(64);
+    assert_eq!(setup.event().await, "connect");
+    let long = "x".repeat(4096);
+    let error = setup.client.ask(long).await.unwrap().unwrap_err();
+    assert!(is_unresponsive(&error), "{error:?}");
+    assert!(setup.event().await.starts_with("disconnect: Unresponsive"));
+    // The connection is not stuck in the write: it reconnects and answers.
+    let _echo = setup.peer().echo();
+    assert_eq!(setup.event().await, "connect");
+    assert_eq!(
+        setup.client.ask("b".to_owned()).await.unwrap().unwrap(),
+        "echo:b"
+    );
+    drop(peer);
+}
+
+/// What a caller of `Lines2` gets.
+type Answer = Result<Result<String, LinkError>, CallError>;
+
+/// Closes the link while the connection is busy and `queue` requests of
+/// one kind wait in its mailbox; then lets the connection go on.
+async fn lose_the_link_under_queued_requests(
+    which: fn(&Lines2Client, String) -> tokio::task::JoinHandle<Answer>,
+) -> (Setup, Vec<Answer>) {
+    let mut setup = start(lines()).await;
+    let peer = setup.peer();
+    assert_eq!(setup.event().await, "connect");
+    let busy = tokio::spawn({
+        let client = setup.client.clone();
+        async move { client.hold().await }
+    });
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let calls: Vec<_> = (0..10)
+        .map(|n| which(&setup.client, format!("{n}")))
+        .collect();
+    // The peer closes; the reader finds out while the requests wait.
+    drop(peer);
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    setup.release.notify_one();
+    busy.await.unwrap().unwrap();
+    // The next link comes before the reconnect's backoff (100 ms) fires.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let _echo = setup.peer().echo();
+    let mut answers = Vec::new();
+    for call in calls {
+        answers.push(call.await.unwrap());
+    }
+    assert_eq!(setup.event().await, "disconnect: Closed");
+    (setup, answers)
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_queued_behind_a_lost_link_are_held_under_queue() {
+    let (_setup, answers) = lose_the_link_under_queued_requests(|client, line| {
+        let client = client.clone();
+        tokio::spawn(async move { client.ask_queued(line).await })
+    })
+    .await;
+    for (n, answer) in answers.into_iter().enumerate() {
+        assert_eq!(answer.unwrap().unwrap(), format!("echo:{n}"));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_queued_behind_a_lost_link_are_refused_under_reject() {
+    let (_setup, answers) = lose_the_link_under_queued_requests(|client, line| {
+        let client = client.clone();
+        tokio::spawn(async move { client.ask_rejected(line).await })
+    })
+    .await;
+    for answer in answers {
+        assert!(matches!(answer, Err(CallError::NotConnected)), "{answer:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_queued_behind_a_lost_link_run_unsent_under_run() {
+    let (_setup, answers) = lose_the_link_under_queued_requests(|client, line| {
+        let client = client.clone();
+        tokio::spawn(async move { client.ask(line).await })
+    })
+    .await;
+    for answer in answers {
+        let error = answer.unwrap().unwrap_err();
+        assert!(matches!(error, LinkError::NotConnected), "{error:?}");
+        assert!(error.is_unsent());
+    }
+}
+
+/// A block without `#[flush]`.
+struct Unflushed {
+    link: Pipeline<LinesCodec>,
+    link_end: Option<DuplexStream>,
+}
+
+#[connection]
+impl Unflushed {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+        if let Some(link) = self.link_end.take() {
+            self.link.attach(link, ctx, |lost| lost);
+        }
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _lost: LinkError) -> Disconnect<()> {
+        self.link.detach();
+        Disconnect::NoConnect
+    }
+
+    #[call]
+    async fn ask(&mut self, line: String, reply: ReplyTo<Result<String, LinkError>>) {
+        self.link.send(line, reply).await;
+    }
+}
+
+/// A block whose `#[flush]` forgets to flush.
+struct Forgetful {
+    link: Pipeline<LinesCodec>,
+    link_end: Option<DuplexStream>,
+}
+
+#[connection]
+impl Forgetful {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+        if let Some(link) = self.link_end.take() {
+            self.link.attach(link, ctx, |lost| lost);
+        }
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _lost: LinkError) -> Disconnect<()> {
+        self.link.detach();
+        Disconnect::NoConnect
+    }
+
+    #[call]
+    async fn ask(&mut self, line: String, reply: ReplyTo<Result<String, LinkError>>) {
+        self.link.send(line, reply).await;
+    }
+
+    #[flush]
+    async fn flush(&mut self) {}
+}
+
+fn echo_peer(server_end: DuplexStream) -> tokio::task::JoinHandle<()> {
+    let (reader, writer) = tokio::io::split(server_end);
+    Peer {
+        lines: BufReader::new(reader).lines(),
+        writer,
+    }
+    .echo()
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_flush_each_request_is_written_at_once() {
+    let (client_end, server_end) = tokio::io::duplex(1024);
+    let _echo = echo_peer(server_end);
+    let client = Unflushed {
+        link: lines(),
+        link_end: Some(client_end),
+    }
+    .start()
+    .await
+    .unwrap();
+    let started = Instant::now();
+    assert_eq!(
+        client.ask("hi".to_owned()).await.unwrap().unwrap(),
+        "echo:hi"
+    );
+    // Answered at once, not at a deadline or a timeout.
+    assert_eq!(Instant::now(), started);
+}
+
+/// Every warning logged in this binary.
+static WARNINGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct WarningsSink;
+
+impl tracing::Subscriber for WarningsSink {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        *metadata.level() <= tracing::Level::WARN
+    }
+    fn new_span(&self, _span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _span: &tracing::span::Id, _values: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _span: &tracing::span::Id, _follows: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Message(String);
+        impl tracing::field::Visit for Message {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                use std::fmt::Write;
+                let _ = write!(self.0, "{}={value:?} ", field.name());
+            }
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        WARNINGS.lock().unwrap().push(message.0);
+    }
+    fn enter(&self, _span: &tracing::span::Id) {}
+    fn exit(&self, _span: &tracing::span::Id) {}
+}
+
+#[cfg(debug_assertions)]
+#[tokio::test(start_paused = true)]
+async fn a_flush_that_never_flushes_is_warned_of() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| tracing::subscriber::set_global_default(WarningsSink).unwrap());
+    let (client_end, _server_end) = tokio::io::duplex(1024);
+    let client = Forgetful {
+        link: lines(),
+        link_end: Some(client_end),
+    }
+    .start()
+    .await
+    .unwrap();
+    let error = client.ask("lost".to_owned()).await.unwrap().unwrap_err();
+    // Never written: the deadline ends the link...
+    assert!(is_unresponsive(&error), "{error:?}");
+    // ...and the connection said why as soon as it waited.
+    let warnings = WARNINGS.lock().unwrap();
+    let warned = warnings
+        .iter()
+        .filter(|warning| warning.contains("call `Pipeline::flush`"))
+        .count();
+    assert_eq!(warned, 1, "{warnings:?}");
+    assert!(warnings.iter().any(|warning| warning.contains("Forgetful")));
+}
