@@ -514,12 +514,37 @@ impl<'a> Expansion<'a> {
             let body = match handler.kind {
                 Kind::Call => {
                     let (field, reply) = reply_field(handler, self.self_ty);
-                    quote_spanned! {span=>
-                        -> ::core::result::Result<#reply, #private::CallError> {
-                            self.client
-                                .call(|#field| #message::#variant { #(#fields,)* #field })
-                                .await
+                    match handler.flattened_error() {
+                        // The handler's `Result<T, E>` itself; a failed
+                        // call converted where `E` is written, so that a
+                        // missing `From<CallError>` is reported there.
+                        Some(error) => {
+                            let error = resolve_self(error, self.self_ty);
+                            let from = respanned(
+                                quote!(<#error as #private::FromCallError>::from_call_error),
+                                error.span(),
+                            );
+                            quote_spanned! {span=>
+                                -> #reply {
+                                    match self.client
+                                        .call(|#field| #message::#variant { #(#fields,)* #field })
+                                        .await
+                                    {
+                                        ::core::result::Result::Ok(reply) => reply,
+                                        ::core::result::Result::Err(error) => {
+                                            ::core::result::Result::Err(#from(error))
+                                        }
+                                    }
+                                }
+                            }
                         }
+                        None => quote_spanned! {span=>
+                            -> ::core::result::Result<#reply, #private::CallError> {
+                                self.client
+                                    .call(|#field| #message::#variant { #(#fields,)* #field })
+                                    .await
+                            }
+                        },
                     }
                 }
                 _ => quote_spanned! {span=>

@@ -307,6 +307,10 @@ pub(crate) struct Handler {
     pub(crate) deprecated: Vec<Attribute>,
     /// `#[call(when_disconnected = ..)]`; `None` for the block's default.
     pub(crate) when_disconnected: Option<Policy>,
+    /// `#[call(flatten)]`: the client method returns the handler's
+    /// `Result<T, E>` itself, a failed call as `E::from(CallError)`. The
+    /// option's path, for errors about it.
+    pub(crate) flatten: Option<Path>,
 }
 
 impl Handler {
@@ -335,6 +339,20 @@ impl Handler {
     }
 
     /// The declared return type; `None` for `()` written or left out.
+    /// What a call answers its caller with: its `ReplyTo`'s type, or else
+    /// its return type (`None` for `()`).
+    pub(crate) fn reply(&self) -> Option<&Type> {
+        self.reply_to()
+            .map(|(_, _, reply)| reply)
+            .or_else(|| self.output())
+    }
+
+    /// The `E` of a `#[call(flatten)]`'s `Result<T, E>` reply.
+    pub(crate) fn flattened_error(&self) -> Option<&Type> {
+        self.flatten.as_ref()?;
+        result_error_type(self.reply()?)
+    }
+
     pub(crate) fn output(&self) -> Option<&Type> {
         match &self.method.sig.output {
             ReturnType::Default => None,
@@ -402,7 +420,10 @@ impl Block {
                     ),
                 );
             }
-            let when_disconnected = marker_options(kind, &marker, errors);
+            let MarkerOptions {
+                when_disconnected,
+                flatten,
+            } = marker_options(kind, &marker, errors);
             // The macro requires `async`, so a handler that never awaits is
             // no mistake of the user's.
             method
@@ -433,6 +454,7 @@ impl Block {
                 deprecated: attrs_named("deprecated"),
                 params,
                 when_disconnected,
+                flatten,
                 method: method.clone(),
             });
         }
@@ -460,19 +482,47 @@ impl Block {
 }
 
 /// The options of a marker: `when_disconnected = ..` on calls and casts,
-/// nothing on the others.
-fn marker_options(kind: Kind, marker: &Attribute, errors: &mut Errors) -> Option<Policy> {
+/// `flatten` on calls, nothing on the others.
+#[derive(Default)]
+struct MarkerOptions {
+    when_disconnected: Option<Policy>,
+    flatten: Option<Path>,
+}
+
+fn marker_options(kind: Kind, marker: &Attribute, errors: &mut Errors) -> MarkerOptions {
+    let expected = if kind == Kind::Call {
+        "`when_disconnected = run | queue | reject` or `flatten`"
+    } else {
+        "`when_disconnected = run | queue | reject`"
+    };
+    let mut options = MarkerOptions::default();
     match (&marker.meta, kind.is_request()) {
-        (syn::Meta::Path(_), _) => None,
+        (syn::Meta::Path(_), _) => {}
         (syn::Meta::List(_), true) => {
-            let mut policy = None;
             let parsed = marker.parse_nested_meta(|meta| {
                 if meta.path.is_ident("when_disconnected") {
                     let value = Policy::parse(&meta)?;
-                    set_once(&mut policy, value, &meta.path, "when_disconnected")
+                    set_once(
+                        &mut options.when_disconnected,
+                        value,
+                        &meta.path,
+                        "when_disconnected",
+                    )
+                } else if meta.path.is_ident("flatten") && kind == Kind::Call {
+                    if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                        return Err(meta.error("`flatten` takes no value; write `flatten`"));
+                    }
+                    set_once(
+                        &mut options.flatten,
+                        meta.path.clone(),
+                        &meta.path,
+                        "flatten",
+                    )
+                } else if meta.path.is_ident("flatten") {
+                    Err(meta.error("`flatten` is for `#[call]`: a cast has no reply to flatten"))
                 } else {
                     Err(meta.error(format!(
-                        "unknown `{}` option; expected `when_disconnected = run | queue | reject`",
+                        "unknown `{}` option; expected {expected}",
                         kind.marker()
                     )))
                 }
@@ -480,7 +530,6 @@ fn marker_options(kind: Kind, marker: &Attribute, errors: &mut Errors) -> Option
             if let Err(error) = parsed {
                 errors.push(error);
             }
-            policy
         }
         (syn::Meta::NameValue(_), true) => {
             errors.spanned(
@@ -490,19 +539,43 @@ fn marker_options(kind: Kind, marker: &Attribute, errors: &mut Errors) -> Option
                     kind.marker()
                 ),
             );
-            None
         }
         (_, false) => {
             errors.spanned(
                 &marker.meta,
                 format!("`#[{0}]` takes no options; write `#[{0}]`", kind.marker()),
             );
-            None
         }
     }
+    options
 }
 
 /// `T` in `Name<T>` (or `path::Name<T>`), if `ty` has that shape.
+/// The `E` of a type written `Result<T, E>` (any path ending in `Result`
+/// with two type arguments).
+pub(crate) fn result_error_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let segment = path.path.segments.last()?;
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    });
+    match (
+        segment.ident == "Result",
+        types.next(),
+        types.next(),
+        types.next(),
+    ) {
+        (true, Some(_), Some(error), None) => Some(error),
+        _ => None,
+    }
+}
+
 pub(crate) fn single_type_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     let Type::Path(path) = ty else {
         return None;

@@ -445,6 +445,20 @@ fn check_output(handler: &Handler, errors: &mut Errors) {
         }
         _ => {}
     }
+    if let Some(flatten) = &handler.flatten
+        && handler.flattened_error().is_none()
+    {
+        let reply = handler
+            .reply()
+            .map_or_else(|| "()".to_owned(), |ty| quote::quote!(#ty).to_string());
+        errors.spanned(
+            flatten,
+            format!(
+                "`flatten` needs a reply written `Result<T, E>`, with `E: From<CallError>`, so that a failed call is an `E` too; `{}` replies `{reply}`",
+                sig.ident
+            ),
+        );
+    }
 }
 
 /// A type as a comparable string: `Tcp`, `Self`, `net::Tcp`.

@@ -33,6 +33,27 @@ impl<T: Default> FirstConnectInfo for T {
     }
 }
 
+/// The error type of a `#[call(flatten)]`: the client method returns the
+/// handler's `Result<T, E>`, and a call that failed (timed out, refused,
+/// stopped) as an `E` made from the [`CallError`](crate::CallError).
+#[diagnostic::on_unimplemented(
+    message = "`#[call(flatten)]` returns a failed call as `{Self}`, so `{Self}` must implement `From<CallError>`",
+    label = "needs `From<connection::CallError>`",
+    note = "implement `From<connection::CallError>` for `{Self}`, or drop `flatten` to get `Result<Result<T, {Self}>, CallError>`"
+)]
+pub trait FromCallError: Sized {
+    /// `Self::from(error)`.
+    fn from_call_error(error: crate::CallError) -> Self;
+}
+
+#[diagnostic::do_not_recommend]
+impl<E: From<crate::CallError>> FromCallError for E {
+    #[inline]
+    fn from_call_error(error: crate::CallError) -> Self {
+        E::from(error)
+    }
+}
+
 /// A type that crosses between a client's task and the connection's: a
 /// request's argument, a reply, an info, a connect or disconnect info.
 #[diagnostic::on_unimplemented(

@@ -116,7 +116,7 @@ pub use crate::context::Context;
 pub use crate::error::{CallError, StartError, Stop};
 pub use crate::feeds::{Attachment, Timer};
 pub use crate::outcome::{Attempt, Connect, Disconnect, Init};
-pub use crate::reply::ReplyTo;
+pub use crate::reply::{MapReply, ReplyTo};
 pub use crate::restart::{Restart, RestartPolicy};
 pub use crate::start::{Options, start, supervise};
 
@@ -197,8 +197,8 @@ pub struct ReadmeDoctests;
 
 #[doc(hidden)]
 pub use checks::{
-    ConnectInfoOf, FirstConnectInfo, MovedToTask, SentBetweenTasks, disconnect_outcome,
-    handler_future, init_outcome,
+    ConnectInfoOf, FirstConnectInfo, FromCallError, MovedToTask, SentBetweenTasks,
+    disconnect_outcome, handler_future, init_outcome,
 };
 
 /// Items the generated code names. Not public API: no compatibility promise
@@ -224,8 +224,8 @@ pub mod __private {
 
     pub use crate::checks::{Plain, Probe};
     pub use crate::{
-        FirstConnectInfo, MovedToTask, SentBetweenTasks, disconnect_outcome, handler_future,
-        init_outcome,
+        FirstConnectInfo, FromCallError, MovedToTask, SentBetweenTasks, disconnect_outcome,
+        handler_future, init_outcome,
     };
 
     /// Answers a call with `error` without running its handler.

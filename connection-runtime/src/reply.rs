@@ -159,6 +159,28 @@ impl<T> ReplyTo<T> {
             })
     }
 
+    /// A reply that answers this caller with `convert(value)`: for a
+    /// handler whose caller waits for a `T` while what it has is a `U`,
+    /// such as a [`Pipeline`](crate::pipeline::Pipeline) whose responses
+    /// are the protocol's frames while the caller wants a typed answer.
+    /// Dropped unused, it answers as a `ReplyTo` does.
+    ///
+    /// ```
+    /// use connection::ReplyTo;
+    ///
+    /// /// A typed reply from a textual one.
+    /// fn count(reply: ReplyTo<Result<u64, String>>) {
+    ///     let reply = reply.map(|text: &str| text.parse().map_err(|_| format!("not a count: {text}")));
+    ///     let _ = reply.send("42");
+    /// }
+    /// ```
+    pub fn map<U, F>(self, convert: F) -> MapReply<T, F>
+    where
+        F: FnOnce(U) -> T,
+    {
+        MapReply { to: self, convert }
+    }
+
     /// Answers the caller with `error` instead of a reply.
     pub(crate) fn refuse(mut self, error: CallError) {
         if let Some(sender) = self.sender.take() {
@@ -195,6 +217,42 @@ fn answer_unused<T>(sender: oneshot::Sender<Answer<T>>) {
         Answer::NoReply
     };
     let _ = sender.send(answer);
+}
+
+/// A [`ReplyTo`] whose caller is answered with its value converted: see
+/// [`ReplyTo::map`].
+#[must_use = "dropping a `MapReply` answers its caller with `CallError::NoReply`"]
+pub struct MapReply<T, F> {
+    to: ReplyTo<T>,
+    convert: F,
+}
+
+impl<T, F> MapReply<T, F> {
+    /// Answers the caller with `value`, converted.
+    ///
+    /// # Errors
+    ///
+    /// Gives the converted value back if the caller is gone, as
+    /// [`ReplyTo::send`] does.
+    pub fn send<U>(self, value: U) -> Result<(), T>
+    where
+        F: FnOnce(U) -> T,
+    {
+        self.to.send((self.convert)(value))
+    }
+
+    /// Whether the caller has stopped waiting (timed out or cancelled).
+    pub fn is_closed(&self) -> bool {
+        self.to.is_closed()
+    }
+}
+
+impl<T, F> fmt::Debug for MapReply<T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MapReply")
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<T> fmt::Debug for ReplyTo<T> {

@@ -14,11 +14,8 @@ use tokio::sync::{Notify, Semaphore, TryAcquireError};
 use tokio::time::Instant;
 
 use super::LinkError;
-use crate::ReplyTo;
+use super::respond::Responder;
 use crate::reply::is_dropping_as_stopped;
-
-/// Who waits for a response.
-pub(super) type Responder<T> = ReplyTo<Result<T, LinkError>>;
 
 pub(super) struct InFlight<T> {
     queue: Mutex<Queue<T>>,
@@ -190,7 +187,7 @@ impl<T> InFlight<T> {
         // responses behind it still match.
         for (responder, response) in answered {
             if let Some(responder) = responder {
-                let _ = responder.send(Ok(response));
+                responder.send(Ok(response));
             }
         }
         self.slots.add_permits(freed);
@@ -284,7 +281,7 @@ impl<T> InFlight<T> {
             return;
         }
         for responder in waiting.into_iter().filter_map(|waiting| waiting.responder) {
-            let _ = responder.send(Err(error.clone()));
+            responder.send(Err(error.clone()));
         }
     }
 

@@ -92,6 +92,7 @@
 mod error;
 mod in_flight;
 mod reader;
+mod respond;
 
 use std::error::Error;
 use std::fmt;
@@ -106,7 +107,10 @@ use tokio_util::bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 pub use self::error::LinkError;
-use self::in_flight::{InFlight, Responder, Slot};
+use self::in_flight::{InFlight, Slot};
+pub use self::respond::Respond;
+#[doc(hidden)]
+pub use self::respond::Responder;
 use crate::reply::Answer;
 use crate::{Connection, Context, ReplyTo};
 
@@ -418,16 +422,18 @@ impl<Codec: Decoder> Pipeline<Codec> {
     /// ([`LinkError::Encode`]). A request whose caller has already given up
     /// is not written. When [`max_in_flight`](Self::max_in_flight) requests
     /// wait, this writes out the buffer and waits for a response first.
-    pub async fn send<R>(&mut self, request: R, reply: Responder<Codec::Item>)
+    pub async fn send<R, P>(&mut self, request: R, reply: P)
     where
         Codec: Encoder<R>,
         <Codec as Encoder<R>>::Error: Error + Send + Sync + 'static,
+        P: Respond<Codec::Item>,
     {
         if reply.is_closed() {
             return;
         }
-        if let Err((Some(reply), error)) = self.enqueue(request, Some(reply)).await {
-            let _ = reply.send(Err(error));
+        if let Err((Some(reply), error)) = self.enqueue(request, Some(reply.into_responder())).await
+        {
+            reply.send(Err(error));
         }
     }
 
@@ -561,6 +567,7 @@ impl<Codec: Decoder> Pipeline<Codec> {
     where
         Codec: Encoder<R>,
         <Codec as Encoder<R>>::Error: Error + Send + Sync + 'static,
+        Codec::Item: Send + 'static,
     {
         let (reply, response) = ReplyTo::pair();
         self.send(request, reply).await;
