@@ -507,3 +507,24 @@ async fn a_flush_that_never_flushes_is_warned_of() {
     assert_eq!(warned, 1, "{warnings:?}");
     assert!(warnings.iter().any(|warning| warning.contains("Forgetful")));
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_keepalive_counts_from_the_last_response_even_below_the_deadline() {
+    // The interval is shorter than the response deadline: after a request,
+    // the ping still comes one interval after its response.
+    let interval = Duration::from_millis(100);
+    let mut setup = start(lines().keepalive(interval, "PING")).await;
+    let mut peer = setup.peer();
+    assert_eq!(setup.event().await, "connect");
+    let ask = setup.client.ask("a".to_owned());
+    let answer = async {
+        assert_eq!(peer.line().await, "a");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        peer.say("echo:a").await;
+    };
+    let (ask, ()) = tokio::join!(ask, answer);
+    assert_eq!(ask.unwrap().unwrap(), "echo:a");
+    let answered = Instant::now();
+    assert_eq!(peer.line().await, "PING");
+    assert_eq!(Instant::now() - answered, interval);
+}

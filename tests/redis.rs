@@ -81,30 +81,40 @@ async fn round_trips() {
     let server = Server::start();
     let client = client(&server).await;
     assert_eq!(client.ping().await.unwrap(), "PONG");
-    assert_eq!(client.get("missing").await.unwrap(), None);
-    client.set("key", b"value", None).await.unwrap();
+    assert_eq!(client.get("missing".into()).await.unwrap(), None);
+    client
+        .set("key".into(), b"value".to_vec(), None)
+        .await
+        .unwrap();
     assert_eq!(
-        client.get("key").await.unwrap().as_deref(),
+        client.get("key".into()).await.unwrap().as_deref(),
         Some(&b"value"[..])
     );
-    assert_eq!(client.incr("n").await.unwrap(), 1);
-    assert_eq!(client.incr("n").await.unwrap(), 2);
-    assert_eq!(client.del("key").await.unwrap(), 1);
-    assert_eq!(client.del("key").await.unwrap(), 0);
-    let error = client.incr("n-is-text").await;
+    assert_eq!(client.incr("n".into()).await.unwrap(), 1);
+    assert_eq!(client.incr("n".into()).await.unwrap(), 2);
+    assert_eq!(client.del("key".into()).await.unwrap(), 1);
+    assert_eq!(client.del("key".into()).await.unwrap(), 0);
+    let error = client.incr("n-is-text".into()).await;
     assert_eq!(error.unwrap(), 1);
-    client.set("text", b"abc", None).await.unwrap();
-    let error = client.incr("text").await.unwrap_err();
+    client
+        .set("text".into(), b"abc".to_vec(), None)
+        .await
+        .unwrap();
+    let error = client.incr("text".into()).await.unwrap_err();
     assert!(
         matches!(&error, RedisError::Server(message) if message.starts_with("ERR")),
         "{error:?}"
     );
     client
-        .set("brief", b"x", Some(Duration::from_millis(50)))
+        .set(
+            "brief".into(),
+            b"x".to_vec(),
+            Some(Duration::from_millis(50)),
+        )
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(120)).await;
-    assert_eq!(client.get("brief").await.unwrap(), None);
+    assert_eq!(client.get("brief".into()).await.unwrap(), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,7 +129,7 @@ async fn ten_thousand_pipelined_commands_from_a_hundred_callers() {
                 let key = format!("counter-{caller}");
                 for expected in 1..=100 {
                     // Each caller's replies come back in its own order.
-                    assert_eq!(client.incr(&key).await.unwrap(), expected);
+                    assert_eq!(client.incr(key.clone()).await.unwrap(), expected);
                 }
             })
         })
@@ -128,7 +138,7 @@ async fn ten_thousand_pipelined_commands_from_a_hundred_callers() {
         caller.await.unwrap();
     }
     for caller in 0..100 {
-        let value = client.get(&format!("counter-{caller}")).await.unwrap();
+        let value = client.get(format!("counter-{caller}")).await.unwrap();
         assert_eq!(value.as_deref(), Some(&b"100"[..]));
     }
 }
@@ -148,7 +158,7 @@ async fn a_server_killed_mid_run_costs_errors_not_hangs_and_the_client_recovers(
                 let (mut ok, mut failed) = (0u32, 0u32);
                 while Instant::now() < run_until {
                     let sent = Instant::now();
-                    let result = client.incr(&key).await;
+                    let result = client.incr(key.clone()).await;
                     // Every call resolves within its timeout, reply or error.
                     let took = sent.elapsed();
                     assert!(
@@ -187,7 +197,7 @@ async fn a_server_killed_mid_run_costs_errors_not_hangs_and_the_client_recovers(
     assert!(ok > 0 && failed > 0, "ok {ok}, failed {failed}");
     // Recovered: later calls succeed on the restarted server.
     assert_eq!(client.ping().await.unwrap(), "PONG");
-    assert_eq!(client.incr("after").await.unwrap(), 1);
+    assert_eq!(client.incr("after".into()).await.unwrap(), 1);
     assert!(client.is_connected());
     drop(server);
 }
@@ -260,7 +270,7 @@ async fn a_peer_that_never_answers_gives_a_timeout() {
     let timeout = Duration::from_millis(300);
     let client = client_of(addr, timeout).await;
     let sent = Instant::now();
-    let error = client.get("key").await.unwrap_err();
+    let error = client.get("key".into()).await.unwrap_err();
     let took = sent.elapsed();
     assert!(
         took >= timeout && took < timeout + Duration::from_millis(500),
@@ -283,7 +293,7 @@ async fn a_peer_that_closes_mid_frame_gives_a_connection_lost_error() {
     .await;
     let client = client_of(addr, Duration::from_secs(2)).await;
     let sent = Instant::now();
-    let error = client.get("key").await.unwrap_err();
+    let error = client.get("key".into()).await.unwrap_err();
     assert!(sent.elapsed() < Duration::from_secs(2));
     assert!(
         matches!(&error, RedisError::Link(LinkError::Closed)),

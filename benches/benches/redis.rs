@@ -175,7 +175,11 @@ impl Client {
 
     async fn get(&mut self, key: &str) -> Result<(), String> {
         match self {
-            Client::Example(client) => client.get(key).await.map(drop).map_err(|e| e.to_string()),
+            Client::Example(client) => client
+                .get(key.to_owned())
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
             Client::Multiplexed(conn) => conn
                 .get::<_, Option<Vec<u8>>>(key)
                 .await
@@ -197,7 +201,7 @@ impl Client {
     async fn set(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
         match self {
             Client::Example(client) => client
-                .set(key, value, None)
+                .set(key.to_owned(), value.to_vec(), None)
                 .await
                 .map_err(|e| e.to_string()),
             Client::Multiplexed(conn) => conn

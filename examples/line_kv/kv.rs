@@ -1,7 +1,8 @@
 //! A client of the line key-value server on `#[connection]` and
 //! `connection::pipeline`: pipelined requests, one write per batch, a reader
 //! that answers callers in order, reconnect with backoff, requests held
-//! while the link is down, and a keepalive ping when the link is idle.
+//! while the link is down, a keepalive ping when the link is idle, and a
+//! link that stops answering found within the response deadline.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -45,19 +46,34 @@ impl Kv {
     }
 
     /// Sends one request line; answers with the server's reply line.
-    #[call]
-    async fn request(&mut self, line: String, reply: ReplyTo<Result<String, LinkError>>) {
-        self.link.send(line, reply).await;
+    #[call(flatten)]
+    async fn request(&mut self, line: String, reply: ReplyTo<Result<String, KvError>>) {
+        self.link.send(line, reply.map(answer)).await;
     }
 
-    /// Nothing happened for the keepalive interval (the standing idle
-    /// timeout of [`Kv::options`]): ping, so that a link that died quietly
-    /// is found out and replaced.
-    #[timeout]
-    async fn keepalive(&mut self) {
-        if self.link.is_attached() {
-            let _ = self.link.send_unanswered("PING").await;
-        }
+    /// `SET key value`: keys are one word; values may hold spaces.
+    #[call(flatten)]
+    async fn set(&mut self, key: String, value: String, reply: ReplyTo<Result<(), KvError>>) {
+        let ok = |line| match answer(line)?.as_str() {
+            "OK" => Ok(()),
+            other => Err(KvError::Server(other.to_owned())),
+        };
+        self.link
+            .send(format!("SET {key} {value}"), reply.map(ok))
+            .await;
+    }
+
+    /// `GET key`.
+    #[call(flatten)]
+    async fn get(&mut self, key: String, reply: ReplyTo<Result<Option<String>, KvError>>) {
+        let value = |line| match answer(line)? {
+            nil if nil == "NIL" => Ok(None),
+            line => match line.strip_prefix("VALUE ") {
+                Some(value) => Ok(Some(value.to_owned())),
+                None => Err(KvError::Server(line)),
+            },
+        };
+        self.link.send(format!("GET {key}"), reply.map(value)).await;
     }
 
     /// After every batch: write it out.
@@ -68,20 +84,20 @@ impl Kv {
 }
 
 impl Kv {
-    pub(crate) fn new(addr: SocketAddr) -> Self {
+    /// A client of the server at `addr`, pinging an idle link after every
+    /// `keepalive`.
+    pub(crate) fn new(addr: SocketAddr, keepalive: Duration) -> Self {
+        let lines = LinesCodec::new_with_max_length(64 * 1024);
         Kv {
             addr,
-            link: Pipeline::new(LinesCodec::new_with_max_length(64 * 1024)),
+            link: Pipeline::new(lines).keepalive(keepalive, "PING"),
         }
     }
 
-    /// Back within tens of milliseconds of a server that restarts; a ping
-    /// after every `keepalive` without traffic.
-    pub(crate) fn options(keepalive: Duration) -> Options {
+    /// Back within tens of milliseconds of a server that restarts.
+    pub(crate) fn options() -> Options {
         let ms = Duration::from_millis;
-        Options::default()
-            .backoff(move || Backoff::exp(ms(10), ms(1000)).expect("10 ms <= 1 s"))
-            .idle_timeout(keepalive)
+        Options::default().backoff(move || Backoff::exp(ms(10), ms(1000)).expect("10 ms <= 1 s"))
     }
 }
 
@@ -96,6 +112,12 @@ pub(crate) enum KvError {
     Call(CallError),
 }
 
+impl From<CallError> for KvError {
+    fn from(error: CallError) -> Self {
+        KvError::Call(error)
+    }
+}
+
 impl fmt::Display for KvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -108,34 +130,10 @@ impl fmt::Display for KvError {
 
 impl std::error::Error for KvError {}
 
-/// The typed requests.
-impl KvClient {
-    async fn line(&self, line: String) -> Result<String, KvError> {
-        match self.request(line).await {
-            Ok(Ok(answer)) if answer.starts_with("ERR") => Err(KvError::Server(answer)),
-            Ok(Ok(answer)) => Ok(answer),
-            Ok(Err(error)) => Err(KvError::Link(error)),
-            Err(error) => Err(KvError::Call(error)),
-        }
-    }
-
-    /// `SET key value`: keys are one word; values may hold spaces.
-    pub(crate) async fn set(&self, key: &str, value: &str) -> Result<(), KvError> {
-        match self.line(format!("SET {key} {value}")).await?.as_str() {
-            "OK" => Ok(()),
-            other => Err(KvError::Server(other.to_owned())),
-        }
-    }
-
-    /// `GET key`.
-    pub(crate) async fn get(&self, key: &str) -> Result<Option<String>, KvError> {
-        let answer = self.line(format!("GET {key}")).await?;
-        if answer == "NIL" {
-            return Ok(None);
-        }
-        match answer.strip_prefix("VALUE ") {
-            Some(value) => Ok(Some(value.to_owned())),
-            None => Err(KvError::Server(answer)),
-        }
+/// A reply line; an `ERR` line as [`KvError::Server`].
+fn answer(line: Result<String, LinkError>) -> Result<String, KvError> {
+    match line.map_err(KvError::Link)? {
+        error if error.starts_with("ERR") => Err(KvError::Server(error)),
+        line => Ok(line),
     }
 }

@@ -22,10 +22,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("server on {addr}");
 
     let keepalive = Duration::from_millis(200);
-    let client = Kv::new(addr).start_with(Kv::options(keepalive)).await?;
-    client.set("greeting", "hello world").await?;
-    println!("GET greeting -> {:?}", client.get("greeting").await?);
-    println!("GET missing -> {:?}", client.get("missing").await?);
+    let client = Kv::new(addr, keepalive).start_with(Kv::options()).await?;
+    client.set("greeting".into(), "hello world".into()).await?;
+    println!("GET greeting -> {:?}", client.get("greeting".into()).await?);
+    println!("GET missing -> {:?}", client.get("missing".into()).await?);
 
     // 100 tasks, 100 requests each, through the one connection.
     let started = Instant::now();
@@ -34,7 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let client = client.clone();
             tokio::spawn(async move {
                 for n in 0..100 {
-                    client.set(&format!("key-{task}"), &n.to_string()).await?;
+                    client.set(format!("key-{task}"), n.to_string()).await?;
                 }
                 Ok::<_, kv::KvError>(())
             })
@@ -60,7 +60,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("client sees the link down; a request now waits for the next connect");
     let waiting = tokio::spawn({
         let client = client.clone();
-        async move { client.get("key-7").await }
+        async move { client.get("key-7".into()).await }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let server = Server::start(addr, store.clone()).await?;

@@ -20,35 +20,37 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Redis::client(addr).await?;
 
     println!("PING -> {}", client.ping().await?);
-    client.set("greeting", b"hello", None).await?;
-    let greeting = client.get("greeting").await?;
+    client
+        .set("greeting".into(), b"hello".to_vec(), None)
+        .await?;
+    let greeting = client.get("greeting".into()).await?;
     println!(
         "GET greeting -> {:?}",
         greeting.as_deref().map(String::from_utf8_lossy)
     );
     client
         .set(
-            "short-lived",
-            b"soon gone",
+            "short-lived".into(),
+            b"soon gone".to_vec(),
             Some(Duration::from_millis(100)),
         )
         .await?;
     tokio::time::sleep(Duration::from_millis(150)).await;
     println!(
         "GET short-lived after 150 ms -> {:?}",
-        client.get("short-lived").await?
+        client.get("short-lived".into()).await?
     );
-    println!("DEL greeting -> {}", client.del("greeting").await?);
+    println!("DEL greeting -> {}", client.del("greeting".into()).await?);
 
     // 100 tasks, 100 INCRs each, all through the one connection.
-    client.del("counter").await?;
+    client.del("counter".into()).await?;
     let started = Instant::now();
     let tasks: Vec<_> = (0..100)
         .map(|_| {
             let client = client.clone();
             tokio::spawn(async move {
                 for _ in 0..100 {
-                    client.incr("counter").await?;
+                    client.incr("counter".into()).await?;
                 }
                 Ok::<_, redis::RedisError>(())
             })
@@ -57,7 +59,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for task in tasks {
         task.await??;
     }
-    let counter = client.get("counter").await?;
+    let counter = client.get("counter".into()).await?;
     println!(
         "10,000 pipelined INCRs in {:?} -> counter = {}",
         started.elapsed(),

@@ -1,8 +1,11 @@
 //! A small Redis client on `#[connection]` and `connection::pipeline`.
 //!
-//! Pipelined: callers encode their commands, the connection buffers every
-//! command of a batch and writes them in one go (`#[flush]`), and a reader
-//! of its own answers the callers in order. When the link is lost every
+//! Pipelined: each typed command is one `#[call(flatten)]` that encodes
+//! into the connection's write buffer and converts the reply
+//! (`ReplyTo::map`); every command of a batch goes out in one write
+//! (`#[flush]`), and a reader of its own answers the callers in order. A
+//! server that stops answering is found within 3 s (the pipeline's response
+//! deadline; an idle link is pinged every 15 s) and the link replaced. When the link is lost every
 //! caller waiting for a reply gets the error at once and the client
 //! reconnects (at once, then backing off from 10 ms to 1 s). Commands that
 //! arrive while it is down are held until the next connect
@@ -53,9 +56,60 @@ impl Redis {
     }
 
     /// Sends any command; answers with the server's reply.
-    #[call]
-    async fn command(&mut self, command: Command, reply: ReplyTo<Result<Value, LinkError>>) {
-        self.link.send(command, reply).await;
+    #[call(flatten)]
+    async fn command(&mut self, command: Command, reply: ReplyTo<Result<Value, RedisError>>) {
+        self.link.send(command, reply.map(any)).await;
+    }
+
+    /// `PING`: `PONG`.
+    #[call(flatten)]
+    async fn ping(&mut self, reply: ReplyTo<Result<String, RedisError>>) {
+        self.link.send(&[&b"PING"[..]][..], reply.map(simple)).await;
+    }
+
+    /// `GET key`.
+    #[call(flatten)]
+    async fn get(&mut self, key: String, reply: ReplyTo<Result<Option<Vec<u8>>, RedisError>>) {
+        self.link
+            .send(&[b"GET", key.as_bytes()][..], reply.map(bulk))
+            .await;
+    }
+
+    /// `SET key value [PX ms]`.
+    #[call(flatten)]
+    async fn set(
+        &mut self,
+        key: String,
+        value: Vec<u8>,
+        expiry: Option<Duration>,
+        reply: ReplyTo<Result<(), RedisError>>,
+    ) {
+        let command: &[&[u8]] = &[b"SET", key.as_bytes(), &value];
+        let millis = expiry.map(|expiry| expiry.as_millis().to_string());
+        let reply = reply.map(ok);
+        match &millis {
+            Some(millis) => {
+                let command = [command, &[b"PX", millis.as_bytes()]].concat();
+                self.link.send(&command[..], reply).await;
+            }
+            None => self.link.send(command, reply).await,
+        }
+    }
+
+    /// `DEL key`: how many keys were removed.
+    #[call(flatten)]
+    async fn del(&mut self, key: String, reply: ReplyTo<Result<i64, RedisError>>) {
+        self.link
+            .send(&[b"DEL", key.as_bytes()][..], reply.map(integer))
+            .await;
+    }
+
+    /// `INCR key`: the new value.
+    #[call(flatten)]
+    async fn incr(&mut self, key: String, reply: ReplyTo<Result<i64, RedisError>>) {
+        self.link
+            .send(&[b"INCR", key.as_bytes()][..], reply.map(integer))
+            .await;
     }
 
     #[flush]
@@ -65,10 +119,12 @@ impl Redis {
 }
 
 impl Redis {
+    /// A client of the server at `addr`: a link that does not answer within
+    /// 3 s is dropped, and an idle one is pinged every 15 s.
     pub fn new(addr: SocketAddr) -> Self {
         Redis {
             addr,
-            link: Pipeline::new(Resp),
+            link: Pipeline::new(Resp).keepalive(Duration::from_secs(15), Command::new(&[b"PING"])),
         }
     }
 
@@ -99,6 +155,12 @@ pub enum RedisError {
     Call(CallError),
 }
 
+impl From<CallError> for RedisError {
+    fn from(error: CallError) -> Self {
+        RedisError::Call(error)
+    }
+}
+
 impl fmt::Display for RedisError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -112,65 +174,38 @@ impl fmt::Display for RedisError {
 
 impl std::error::Error for RedisError {}
 
-/// Typed commands over [`RedisClient::command`].
-impl RedisClient {
-    async fn run(&self, args: &[&[u8]]) -> Result<Value, RedisError> {
-        match self.command(Command::new(args)).await {
-            Ok(Ok(Value::Error(message))) => Err(RedisError::Server(message)),
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(RedisError::Link(error)),
-            Err(error) => Err(RedisError::Call(error)),
-        }
+/// Any reply; a server error as [`RedisError::Server`].
+fn any(reply: Result<Value, LinkError>) -> Result<Value, RedisError> {
+    match reply.map_err(RedisError::Link)? {
+        Value::Error(message) => Err(RedisError::Server(message)),
+        value => Ok(value),
     }
+}
 
-    /// `PING`: `PONG`.
-    pub async fn ping(&self) -> Result<String, RedisError> {
-        match self.run(&[b"PING"]).await? {
-            Value::Simple(pong) => Ok(pong),
-            other => Err(RedisError::UnexpectedReply(other)),
-        }
+fn simple(reply: Result<Value, LinkError>) -> Result<String, RedisError> {
+    match any(reply)? {
+        Value::Simple(text) => Ok(text),
+        other => Err(RedisError::UnexpectedReply(other)),
     }
+}
 
-    /// `GET key`.
-    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, RedisError> {
-        match self.run(&[b"GET", key.as_bytes()]).await? {
-            Value::Bulk(value) => Ok(value),
-            other => Err(RedisError::UnexpectedReply(other)),
-        }
+fn ok(reply: Result<Value, LinkError>) -> Result<(), RedisError> {
+    match simple(reply)? {
+        ok if ok == "OK" => Ok(()),
+        other => Err(RedisError::UnexpectedReply(Value::Simple(other))),
     }
+}
 
-    /// `SET key value [PX ms]`.
-    pub async fn set(
-        &self,
-        key: &str,
-        value: &[u8],
-        expiry: Option<Duration>,
-    ) -> Result<(), RedisError> {
-        let millis = expiry.map(|expiry| expiry.as_millis().to_string());
-        let mut args: Vec<&[u8]> = vec![b"SET", key.as_bytes(), value];
-        if let Some(millis) = &millis {
-            args.extend([&b"PX"[..], millis.as_bytes()]);
-        }
-        match self.run(&args).await? {
-            Value::Simple(ok) if ok == "OK" => Ok(()),
-            other => Err(RedisError::UnexpectedReply(other)),
-        }
+fn bulk(reply: Result<Value, LinkError>) -> Result<Option<Vec<u8>>, RedisError> {
+    match any(reply)? {
+        Value::Bulk(value) => Ok(value),
+        other => Err(RedisError::UnexpectedReply(other)),
     }
+}
 
-    /// `DEL key`: how many keys were removed.
-    pub async fn del(&self, key: &str) -> Result<i64, RedisError> {
-        self.integer(&[b"DEL", key.as_bytes()]).await
-    }
-
-    /// `INCR key`: the new value.
-    pub async fn incr(&self, key: &str) -> Result<i64, RedisError> {
-        self.integer(&[b"INCR", key.as_bytes()]).await
-    }
-
-    async fn integer(&self, args: &[&[u8]]) -> Result<i64, RedisError> {
-        match self.run(args).await? {
-            Value::Integer(n) => Ok(n),
-            other => Err(RedisError::UnexpectedReply(other)),
-        }
+fn integer(reply: Result<Value, LinkError>) -> Result<i64, RedisError> {
+    match any(reply)? {
+        Value::Integer(n) => Ok(n),
+        other => Err(RedisError::UnexpectedReply(other)),
     }
 }

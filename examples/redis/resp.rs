@@ -40,29 +40,40 @@ const MAX_BULK: usize = 512 * 1024 * 1024;
 /// this client sends comes close, and it bounds the recursion.
 const MAX_DEPTH: usize = 32;
 
-/// A command, encoded by its caller: the connection only copies it into
-/// its write buffer, so encoding runs on the callers' tasks, in parallel.
+/// A command encoded ahead, for [`Redis::command`](crate::redis::Redis)
+/// and the keepalive ping: the connection only copies it into its write
+/// buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Command(Bytes);
+pub struct Command(Bytes);
 
 impl Command {
     /// The command `args` as an array of bulk strings.
-    pub(crate) fn new(args: &[&[u8]]) -> Self {
+    pub fn new(args: &[&[u8]]) -> Self {
         // Sized exactly: `freeze` then keeps the allocation as it is
         // instead of allocating a second one to share it.
-        let size = header_len(args.len())
-            + args
-                .iter()
-                .map(|arg| header_len(arg.len()) + arg.len() + 2)
-                .sum::<usize>();
-        let mut out = BytesMut::with_capacity(size);
-        header(&mut out, b'*', args.len());
-        for arg in args {
-            header(&mut out, b'$', arg.len());
-            out.extend_from_slice(arg);
-            out.extend_from_slice(b"\r\n");
-        }
+        let mut out = BytesMut::with_capacity(encoded_len(args));
+        encode_args(args, &mut out);
         Command(out.freeze())
+    }
+}
+
+/// The size of `args` encoded.
+fn encoded_len(args: &[&[u8]]) -> usize {
+    header_len(args.len())
+        + args
+            .iter()
+            .map(|arg| header_len(arg.len()) + arg.len() + 2)
+            .sum::<usize>()
+}
+
+/// `args` as an array of bulk strings, appended to `out`.
+fn encode_args(args: &[&[u8]], out: &mut BytesMut) {
+    out.reserve(encoded_len(args));
+    header(out, b'*', args.len());
+    for arg in args {
+        header(out, b'$', arg.len());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
     }
 }
 
@@ -100,6 +111,16 @@ impl Encoder<Command> for Resp {
 
     fn encode(&mut self, command: Command, dst: &mut BytesMut) -> io::Result<()> {
         dst.extend_from_slice(&command.0);
+        Ok(())
+    }
+}
+
+/// A command's arguments, encoded straight into the write buffer.
+impl Encoder<&[&[u8]]> for Resp {
+    type Error = io::Error;
+
+    fn encode(&mut self, args: &[&[u8]], dst: &mut BytesMut) -> io::Result<()> {
+        encode_args(args, dst);
         Ok(())
     }
 }

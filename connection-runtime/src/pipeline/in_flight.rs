@@ -176,8 +176,18 @@ impl<T> InFlight<T> {
                 };
                 answered.push((waiting.responder, response));
             }
-            if queue.waiting.is_empty() && self.keepalive.is_some() {
-                queue.idle_since = Instant::now();
+            if queue.waiting.is_empty()
+                && let Some(interval) = self.keepalive
+            {
+                let now = Instant::now();
+                queue.idle_since = now;
+                // The reader's timer may be set for a deadline past the
+                // next ping: it must fire for the ping.
+                let ping_at = now.checked_add(interval);
+                if ping_at.is_some() && queue.timer.is_none_or(|timer| Some(timer) > ping_at) {
+                    queue.timer = ping_at;
+                    self.rearm.notify_one();
+                }
             }
         }
         let all = answered.len() == count;
