@@ -23,7 +23,7 @@ use connection::{
 };
 use tokio::net::TcpStream;
 
-use crate::resp::{Command, Resp, Value};
+use crate::resp::{Command, FromValue, Resp, Value};
 
 /// A connection to one Redis server.
 pub struct Redis {
@@ -58,21 +58,19 @@ impl Redis {
     /// Sends any command; answers with the server's reply.
     #[call(flatten)]
     async fn command(&mut self, command: Command, reply: ReplyTo<Result<Value, RedisError>>) {
-        self.link.send(command, reply.map(any)).await;
+        self.link.send(command, reply.map(typed)).await;
     }
 
     /// `PING`: `PONG`.
     #[call(flatten)]
     async fn ping(&mut self, reply: ReplyTo<Result<String, RedisError>>) {
-        self.link.send(&[&b"PING"[..]][..], reply.map(simple)).await;
+        self.send(&[b"PING"], reply).await;
     }
 
     /// `GET key`.
     #[call(flatten)]
     async fn get(&mut self, key: String, reply: ReplyTo<Result<Option<Vec<u8>>, RedisError>>) {
-        self.link
-            .send(&[b"GET", key.as_bytes()][..], reply.map(bulk))
-            .await;
+        self.send(&[b"GET", key.as_bytes()], reply).await;
     }
 
     /// `SET key value [PX ms]`.
@@ -84,32 +82,26 @@ impl Redis {
         expiry: Option<Duration>,
         reply: ReplyTo<Result<(), RedisError>>,
     ) {
-        let command: &[&[u8]] = &[b"SET", key.as_bytes(), &value];
         let millis = expiry.map(|expiry| expiry.as_millis().to_string());
-        let reply = reply.map(ok);
-        match &millis {
-            Some(millis) => {
-                let command = [command, &[b"PX", millis.as_bytes()]].concat();
-                self.link.send(&command[..], reply).await;
-            }
-            None => self.link.send(command, reply).await,
-        }
+        let mut args: Vec<&[u8]> = vec![b"SET", key.as_bytes(), &value];
+        args.extend(
+            millis
+                .iter()
+                .flat_map(|millis| [&b"PX"[..], millis.as_bytes()]),
+        );
+        self.send(&args, reply).await;
     }
 
     /// `DEL key`: how many keys were removed.
     #[call(flatten)]
     async fn del(&mut self, key: String, reply: ReplyTo<Result<i64, RedisError>>) {
-        self.link
-            .send(&[b"DEL", key.as_bytes()][..], reply.map(integer))
-            .await;
+        self.send(&[b"DEL", key.as_bytes()], reply).await;
     }
 
     /// `INCR key`: the new value.
     #[call(flatten)]
     async fn incr(&mut self, key: String, reply: ReplyTo<Result<i64, RedisError>>) {
-        self.link
-            .send(&[b"INCR", key.as_bytes()][..], reply.map(integer))
-            .await;
+        self.send(&[b"INCR", key.as_bytes()], reply).await;
     }
 
     #[flush]
@@ -119,6 +111,12 @@ impl Redis {
 }
 
 impl Redis {
+    /// Encodes `args` into the write buffer; the caller gets the reply as a
+    /// `T`.
+    async fn send<T: FromValue>(&mut self, args: &[&[u8]], reply: ReplyTo<Result<T, RedisError>>) {
+        self.link.send(args, reply.map(typed)).await;
+    }
+
     /// A client of the server at `addr`: a link that does not answer within
     /// 3 s is dropped, and an idle one is pinged every 15 s.
     pub fn new(addr: SocketAddr) -> Self {
@@ -174,38 +172,11 @@ impl fmt::Display for RedisError {
 
 impl std::error::Error for RedisError {}
 
-/// Any reply; a server error as [`RedisError::Server`].
-fn any(reply: Result<Value, LinkError>) -> Result<Value, RedisError> {
+/// A reply as a `T`: a server error as [`RedisError::Server`], any other
+/// kind of reply as [`RedisError::UnexpectedReply`].
+fn typed<T: FromValue>(reply: Result<Value, LinkError>) -> Result<T, RedisError> {
     match reply.map_err(RedisError::Link)? {
         Value::Error(message) => Err(RedisError::Server(message)),
-        value => Ok(value),
-    }
-}
-
-fn simple(reply: Result<Value, LinkError>) -> Result<String, RedisError> {
-    match any(reply)? {
-        Value::Simple(text) => Ok(text),
-        other => Err(RedisError::UnexpectedReply(other)),
-    }
-}
-
-fn ok(reply: Result<Value, LinkError>) -> Result<(), RedisError> {
-    match simple(reply)? {
-        ok if ok == "OK" => Ok(()),
-        other => Err(RedisError::UnexpectedReply(Value::Simple(other))),
-    }
-}
-
-fn bulk(reply: Result<Value, LinkError>) -> Result<Option<Vec<u8>>, RedisError> {
-    match any(reply)? {
-        Value::Bulk(value) => Ok(value),
-        other => Err(RedisError::UnexpectedReply(other)),
-    }
-}
-
-fn integer(reply: Result<Value, LinkError>) -> Result<i64, RedisError> {
-    match any(reply)? {
-        Value::Integer(n) => Ok(n),
-        other => Err(RedisError::UnexpectedReply(other)),
+        value => T::from_value(value).map_err(RedisError::UnexpectedReply),
     }
 }

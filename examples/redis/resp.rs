@@ -22,6 +22,48 @@ pub enum Value {
     Array(Option<Vec<Value>>),
 }
 
+/// A reply as the Rust type a command returns; any other reply is given
+/// back.
+pub(crate) trait FromValue: Sized + Send + 'static {
+    fn from_value(value: Value) -> Result<Self, Value>;
+}
+
+/// Each type from the one kind of reply it comes as.
+macro_rules! from_value {
+    ($($ty:ty: $kind:pat => $value:expr;)*) => {$(
+        impl FromValue for $ty {
+            fn from_value(value: Value) -> Result<Self, Value> {
+                match value {
+                    $kind => Ok($value),
+                    other => Err(other),
+                }
+            }
+        }
+    )*};
+}
+
+from_value! {
+    String: Value::Simple(text) => text;
+    Option<Vec<u8>>: Value::Bulk(bulk) => bulk;
+    i64: Value::Integer(n) => n;
+}
+
+impl FromValue for Value {
+    fn from_value(value: Value) -> Result<Self, Value> {
+        Ok(value)
+    }
+}
+
+/// `OK`: the reply of a command that only succeeds or fails.
+impl FromValue for () {
+    fn from_value(value: Value) -> Result<Self, Value> {
+        match value {
+            Value::Simple(ok) if ok == "OK" => Ok(()),
+            other => Err(other),
+        }
+    }
+}
+
 /// Bytes that are not RESP2.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Malformed(pub(crate) String);
