@@ -366,6 +366,18 @@ impl<C: Connection> Context<C> {
             .disconnect_when(&mailbox, async move { watch.await.into() })
     }
 
+    /// As [`disconnect_when`](Self::disconnect_when); the watch's second
+    /// output runs once the loss is reported to the loop.
+    #[cfg(feature = "pipeline")]
+    pub(crate) fn disconnect_when_then<F, T>(&mut self, watch: F) -> Attachment
+    where
+        F: Future<Output = (C::DisconnectInfo, T)> + Send + 'static,
+        T: FnOnce() + Send + 'static,
+    {
+        let mailbox = self.mailbox.clone();
+        self.feeds().disconnect_when_then(&mailbox, watch)
+    }
+
     /// Drops an attached stream; nothing more of it is delivered. Returns
     /// whether it was still attached.
     pub fn detach(&mut self, attachment: Attachment) -> bool {

@@ -142,6 +142,22 @@ impl<C: Connection> Feeds<C> {
     where
         F: Future<Output = C::DisconnectInfo> + Send + 'static,
     {
+        self.disconnect_when_then(mailbox, async move { (watch.await, || ()) })
+    }
+
+    /// As [`disconnect_when`](Self::disconnect_when); the watch's second
+    /// output runs once the loss is reported. A pipeline's reader answers
+    /// its callers there: the loop learns of the loss before any request
+    /// can find the link ended.
+    pub(crate) fn disconnect_when_then<F, T>(
+        &mut self,
+        mailbox: &mpsc::WeakSender<Envelope<C>>,
+        watch: F,
+    ) -> Attachment
+    where
+        F: Future<Output = (C::DisconnectInfo, T)> + Send + 'static,
+        T: FnOnce() + Send + 'static,
+    {
         let id = self.next_id();
         let mailbox = mailbox.clone();
         let losses = self
@@ -149,8 +165,9 @@ impl<C: Connection> Feeds<C> {
             .get_or_insert_with(|| Arc::new(Losses::new()))
             .clone();
         let task = tokio::spawn(async move {
-            let info = watch.await;
+            let (info, then) = watch.await;
             losses.report(&mailbox, Source::Stream { id, last: true }, info);
+            then();
         });
         self.streams.insert(id, (task.abort_handle(), true));
         Attachment(id)

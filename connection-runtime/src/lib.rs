@@ -140,17 +140,69 @@ pub use crate::start::{Options, start, supervise};
 /// | `#[terminate]` | `(reason: &Stop)` | optional; runs once on every stop but a failed init |
 ///
 /// Every handler is an `async fn` taking `&mut self`. `#[call]` and `#[cast]`
-/// take one option, `when_disconnected = run | queue | reject`
-/// ([`WhenDisconnected`]).
+/// take the option `when_disconnected = run | queue | reject`
+/// ([`WhenDisconnected`]). `#[call]` also takes `flatten`: for a reply
+/// written `Result<T, E>` with `E: From<CallError>`, the client method
+/// returns that `Result<T, E>` itself, a call that failed (timed out,
+/// refused, stopped) as `Err(E::from(call_error))`, so that callers write
+/// one `?`:
+///
+/// ```
+/// use connection::{connection, Attempt, CallError, Connect, Disconnect};
+///
+/// #[derive(Debug)]
+/// enum StoreError {
+///     Missing,
+///     Call(CallError),
+/// }
+///
+/// impl From<CallError> for StoreError {
+///     fn from(error: CallError) -> Self {
+///         StoreError::Call(error)
+///     }
+/// }
+///
+/// struct Store(Vec<u64>);
+///
+/// #[connection]
+/// impl Store {
+///     #[connect]
+///     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+///         Connect::Ok
+///     }
+///
+///     #[disconnect]
+///     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+///         Disconnect::NoConnect
+///     }
+///
+///     #[call(flatten)]
+///     async fn nth(&mut self, n: usize) -> Result<u64, StoreError> {
+///         self.0.get(n).copied().ok_or(StoreError::Missing)
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let store = Store(vec![7]).start().await.unwrap();
+/// let first: Result<u64, StoreError> = store.nth(0).await;
+/// assert_eq!(first.unwrap(), 7);
+/// assert!(matches!(store.nth(1).await, Err(StoreError::Missing)));
+/// # }
+/// ```
 ///
 /// # What it generates
 ///
 /// For `impl Tcp`, in this order: the impl block as written (markers
 /// removed); `TcpMessage`, one variant per call and cast; `TcpClient`, a
-/// cloneable handle with one `async fn` per call and cast, plus `stop`,
-/// `stopped`, `is_alive`, `timeout`, `with_timeout` (and `info`, `try_info`,
-/// `info_sender` when there is an `#[info]` handler), convertible to and from
-/// [`Client<Tcp>`]; `Tcp::start` and `Tcp::start_with(Options)`; and the
+/// cloneable handle with one `async fn` per call and cast, plus the
+/// lifecycle methods of [`Client`], documented there: [`stop`](Client::stop),
+/// [`stopped`](Client::stopped), [`is_alive`](Client::is_alive),
+/// [`is_connected`](Client::is_connected), [`timeout`](Client::timeout),
+/// [`with_timeout`](Client::with_timeout) and
+/// [`without_timeout`](Client::without_timeout) (and `info`, `try_info`,
+/// `info_sender` when there is an `#[info]` handler, as on [`InfoSender`]);
+/// convertible to and from [`Client<Tcp>`]; `Tcp::start` and `Tcp::start_with(Options)`; and the
 /// [`Connection`] implementation whose `handle` is the dispatch `match`.
 ///
 /// # Options

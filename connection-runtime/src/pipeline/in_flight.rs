@@ -41,6 +41,8 @@ struct Queue<T> {
     waiting: VecDeque<Waiting<T>>,
     /// Why the link ended, once it has.
     ended: Option<LinkError>,
+    /// Why the reader found the link lost, before it is ended.
+    lost: Option<LinkError>,
     /// When the reader's timer fires, if it is set.
     timer: Option<Instant>,
     /// Since when nothing has been in flight (for the keepalive).
@@ -65,6 +67,8 @@ pub(super) enum Slot {
 
 /// What the reader's timer calls for when it fires.
 pub(super) enum Due {
+    /// A write failed: the link is lost with this error.
+    WriteFailed(LinkError),
     /// The oldest request waited past the response timeout.
     Unresponsive(Duration),
     /// Nothing was in flight for the keepalive interval.
@@ -83,6 +87,7 @@ impl<T> InFlight<T> {
             queue: Mutex::new(Queue {
                 waiting: VecDeque::new(),
                 ended: None,
+                lost: None,
                 timer: None,
                 idle_since: Instant::now(),
             }),
@@ -208,6 +213,9 @@ impl<T> InFlight<T> {
     /// Records when the timer fires next.
     pub(super) fn due(&self, now: Instant) -> Due {
         let mut queue = self.lock();
+        if let Some(lost) = &queue.lost {
+            return Due::WriteFailed(lost.clone());
+        }
         let next = match queue.waiting.front() {
             Some(oldest) => match self.response_timeout {
                 Some(timeout) => match oldest.sent_at.checked_add(timeout) {
@@ -269,17 +277,37 @@ impl<T> InFlight<T> {
         self.rearm.notified()
     }
 
+    /// The reader found the link lost with `error`: the reason the link
+    /// will end with (unless it ended already; that reason is returned).
+    pub(super) fn lost(&self, error: LinkError) -> LinkError {
+        let mut queue = self.lock();
+        if let Some(ended) = &queue.ended {
+            return ended.clone();
+        }
+        queue.lost.get_or_insert(error).clone()
+    }
+
+    /// A write failed with `error`: recorded as the link's loss, and the
+    /// reader woken to report it (requests still join the link meanwhile,
+    /// as in flight, and get this error when it ends).
+    pub(super) fn write_failed(&self, error: LinkError) {
+        self.lost(error);
+        self.rearm.notify_one();
+    }
+
     /// The link has ended: every request waiting, and every one added
-    /// later, gets `error`; a writer waiting for a place and the reader are
-    /// woken. Only the first reason counts.
+    /// later, gets `error` (or the reason the reader recorded); a writer
+    /// waiting for a place and the reader are woken. Only the first reason
+    /// counts.
     pub(super) fn end(&self, error: LinkError) {
-        let waiting = {
+        let (waiting, error) = {
             let mut queue = self.lock();
             if queue.ended.is_some() {
                 return;
             }
+            let error = queue.lost.take().unwrap_or(error);
             queue.ended = Some(error.clone());
-            std::mem::take(&mut queue.waiting)
+            (std::mem::take(&mut queue.waiting), error)
         };
         self.slots.close();
         self.is_ended.store(true, Ordering::Release);

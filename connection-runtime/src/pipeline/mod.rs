@@ -4,24 +4,72 @@
 //! A [`Pipeline`] owns the current link of a connection, split in two:
 //!
 //! - the write half, behind a buffer: [`Pipeline::send`] encodes a request
-//!   into it (a tokio-util [`Encoder`]) and queues the caller's `ReplyTo`;
-//!   [`Pipeline::flush`], called from the block's `#[flush]` handler, writes
-//!   everything buffered in one go once the mailbox is drained. A buffer
-//!   past [`write_boundary`](Pipeline::write_boundary) bytes or
-//!   [`max_batch`](Pipeline::max_batch) requests is written at once.
+//!   into it (a tokio-util [`Encoder`]) and queues who waits for its
+//!   response; [`Pipeline::flush`], called from the block's `#[flush]`
+//!   handler, writes everything buffered in one go once the mailbox is
+//!   drained. A buffer past [`write_boundary`](Pipeline::write_boundary)
+//!   bytes or [`max_batch`](Pipeline::max_batch) requests is written at
+//!   once; in a block without `#[flush]` every request is.
 //! - the read half, on a task of its own: each frame its [`Decoder`] makes
-//!   answers the oldest request in flight, straight to the caller.
+//!   answers the oldest request in flight, straight to the caller. It also
+//!   watches the oldest request's deadline and sends the keepalive ping.
 //!
 //! When the link ends (the peer closes it, a read or write fails, bytes do
-//! not decode, a frame comes that nobody asked for) every request in
-//! flight is answered at once with one [`LinkError`], and `disconnect` runs
-//! with the info made from it. Nothing from an old link reaches a caller
-//! after that. At most [`max_in_flight`](Pipeline::max_in_flight) requests
-//! wait for responses; past that, `send` writes out what is buffered and
-//! waits for a place (and the mailbox, then the callers, wait behind it).
+//! not decode, a frame comes that nobody asked for, or no response comes
+//! within the [response timeout](Pipeline::response_timeout)) every request
+//! in flight is answered at once with one [`LinkError`], and `disconnect`
+//! runs with the info made from it, before any request still queued for
+//! the connection: those meet the block's `when_disconnected` policy, not
+//! the dead link. Nothing from an old link reaches a caller after that. At
+//! most [`max_in_flight`](Pipeline::max_in_flight) requests wait for
+//! responses; past that, `send` writes out what is buffered and waits for a
+//! place (and the mailbox, then the callers, wait behind it).
 //!
 //! Any `AsyncRead + AsyncWrite` link works: TCP, a Unix socket, TLS through
 //! tokio-rustls, or `tokio::io::duplex` in tests.
+//!
+//! # Writing a protocol client
+//!
+//! 1. **Codec.** A tokio-util [`Encoder`] for each kind of request (a
+//!    command type, or `&[&[u8]]` arguments encoded straight into the write
+//!    buffer) and one [`Decoder`] for responses. The codec is cloned for
+//!    each link's reader.
+//! 2. **Connect and attach.** `#[connect]` opens the link and hands it to
+//!    [`attach`](Pipeline::attach) (or [`attach_split`](Pipeline::attach_split)
+//!    for `TcpStream::into_split`) with how to make the disconnect info from
+//!    a [`LinkError`] (`|lost| lost` when the info *is* the `LinkError`). A
+//!    handshake (`AUTH`, `HELLO`, `SELECT`) is [`request`](Pipeline::request)
+//!    there. `#[disconnect]` calls [`detach`](Pipeline::detach).
+//! 3. **Flush.** A `#[flush]` handler that calls [`flush`](Pipeline::flush)
+//!    writes each batch of requests in one go. Without `#[flush]` each
+//!    request is written at once (correct, with more writes); a `#[flush]`
+//!    that leaves bytes buffered while the connection waits is warned of in
+//!    debug builds.
+//! 4. **Deadline.** [`response_timeout`](Pipeline::response_timeout) (3 s by
+//!    default) is how long the oldest request may wait: a peer that stops
+//!    answering with no FIN or RST (a partition, a hung server) is found and
+//!    the link replaced. Set it above the slowest legitimate response.
+//! 5. **Keepalive.** [`keepalive`](Pipeline::keepalive) pings a link that is
+//!    idle, so that one that died while nothing was asked is found too.
+//! 6. **Typed replies.** A `#[call(flatten)]` whose `ReplyTo<Result<T, E>>`
+//!    is [mapped](crate::ReplyTo::map) from the response makes each command
+//!    one handler, and its client method return `Result<T, E>` (see
+//!    [`Respond`]).
+//!
+//! What each [`LinkError`] means for the request: [`NotConnected`] and
+//! [`Encode`] were never written ([`is_unsent`](LinkError::is_unsent): safe
+//! to send again); [`Closed`], [`Io`], [`Decode`], [`Unexpected`],
+//! [`Unresponsive`] and [`Detached`] were written, or may have been, to a
+//! link that is gone: the peer may or may not have acted on them.
+//!
+//! [`NotConnected`]: LinkError::NotConnected
+//! [`Encode`]: LinkError::Encode
+//! [`Closed`]: LinkError::Closed
+//! [`Io`]: LinkError::Io
+//! [`Decode`]: LinkError::Decode
+//! [`Unexpected`]: LinkError::Unexpected
+//! [`Unresponsive`]: LinkError::Unresponsive
+//! [`Detached`]: LinkError::Detached
 //!
 //! # Example
 //!
@@ -381,22 +429,24 @@ impl<Codec: Decoder> Pipeline<Codec> {
         let decoder = self.codec.clone();
         let reading = in_flight.clone();
         let pinging = writer.clone();
-        ctx.disconnect_when(async move {
-            // Aborted by a disconnect: the requests still in flight are
-            // answered, not left waiting.
-            let _end = EndOnDrop(&reading);
-            let error = reader::read(
+        ctx.disconnect_when_then(async move {
+            // Aborted by a disconnect (or done): the requests still in
+            // flight are answered, not left waiting.
+            let end = EndOnDrop(reading.clone());
+            let read = reader::read(
                 Box::pin(reader),
                 decoder,
                 &reading,
                 &pinging,
                 ping.as_deref(),
-            )
-            .await;
+            );
+            let error = read.await;
             tracing::debug!(%error, "link lost");
-            reading.end(error);
-            // The first reason: a failed write may have ended it first.
-            lost(reading.ended_with())
+            // Recorded, but the link is ended (its callers answered) only
+            // once the loop knows of the loss: until then a request still
+            // joins the link, as in flight, rather than fail unsent.
+            let reason = reading.lost(error);
+            (lost(reason).into(), move || drop(end))
         });
         self.link = Some(Link { writer, in_flight });
     }
@@ -550,7 +600,9 @@ impl<Codec: Decoder> Pipeline<Codec> {
             () = in_flight.until_ended() => Ok(()),
         };
         if let Err(error) = written {
-            in_flight.end(LinkError::io(error));
+            // Reported by the reader, which ends the link once the loop
+            // knows (so no request in between is refused unsent).
+            in_flight.write_failed(LinkError::io(error));
         }
         self.buffer.clear();
     }
@@ -598,11 +650,11 @@ impl<Codec: Decoder> fmt::Debug for Pipeline<Codec> {
     }
 }
 
-/// Ends the link with [`LinkError::Detached`] when the reader's task is
-/// dropped before it ended it itself (a disconnect aborted it).
-struct EndOnDrop<'a, T>(&'a InFlight<T>);
+/// Ends the link when the reader is done: with the reason it recorded, or
+/// [`LinkError::Detached`] when a disconnect aborted it.
+struct EndOnDrop<T>(Arc<InFlight<T>>);
 
-impl<T> Drop for EndOnDrop<'_, T> {
+impl<T> Drop for EndOnDrop<T> {
     fn drop(&mut self) {
         self.0.end(LinkError::Detached);
     }

@@ -48,6 +48,7 @@ where
             let now = Instant::now();
             match in_flight.due(now) {
                 Due::Unresponsive(timeout) => return LinkError::Unresponsive { timeout },
+                Due::WriteFailed(error) => return error,
                 Due::Ping => {
                     if let Err(error) = send_ping(in_flight, writer, ping, now).await {
                         return error;
