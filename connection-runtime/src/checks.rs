@@ -33,6 +33,28 @@ impl<T: Default> FirstConnectInfo for T {
     }
 }
 
+/// What a pipeline's `attach` makes of a lost link: a value the
+/// `#[disconnect]` handler's type converts from. Named by the connection
+/// type `C`, so that a mismatch is reported with the user's types, not the
+/// generated newtype behind `C::DisconnectInfo`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the disconnect info of `{C}`: the `#[disconnect]` handler's parameter type, or a type it converts from",
+    label = "the lost link's info",
+    note = "return the `#[disconnect]` handler's type from the closure (such as `|lost| Why::Lost(lost)`), or implement `From<{Self}>` for it"
+)]
+pub trait IntoDisconnectInfo<C: Connection>: Send + 'static {
+    /// The connection's disconnect info.
+    fn into_disconnect_info(self) -> C::DisconnectInfo;
+}
+
+#[diagnostic::do_not_recommend]
+impl<C: Connection, D: Into<C::DisconnectInfo> + Send + 'static> IntoDisconnectInfo<C> for D {
+    #[inline]
+    fn into_disconnect_info(self) -> C::DisconnectInfo {
+        self.into()
+    }
+}
+
 /// The error type of a `#[call(flatten)]`: the client method returns the
 /// handler's `Result<T, E>`, and a call that failed (timed out, refused,
 /// stopped) as an `E` made from the [`CallError`](crate::CallError).

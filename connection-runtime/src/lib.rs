@@ -249,8 +249,8 @@ pub struct ReadmeDoctests;
 
 #[doc(hidden)]
 pub use checks::{
-    ConnectInfoOf, FirstConnectInfo, FromCallError, MovedToTask, SentBetweenTasks,
-    disconnect_outcome, handler_future, init_outcome,
+    ConnectInfoOf, FirstConnectInfo, FromCallError, IntoDisconnectInfo, MovedToTask,
+    SentBetweenTasks, disconnect_outcome, handler_future, init_outcome,
 };
 
 /// Items the generated code names. Not public API: no compatibility promise

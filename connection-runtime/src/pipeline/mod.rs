@@ -160,7 +160,7 @@ pub use self::respond::Respond;
 #[doc(hidden)]
 pub use self::respond::Responder;
 use crate::reply::Answer;
-use crate::{Connection, Context, ReplyTo};
+use crate::{Connection, Context, IntoDisconnectInfo, ReplyTo};
 
 /// Bytes buffered past which [`Pipeline::send`] writes at once (as
 /// tokio-util's `Framed` does by default).
@@ -382,7 +382,7 @@ impl<Codec: Decoder> Pipeline<Codec> {
         C: Connection,
         L: AsyncRead + AsyncWrite + Send + 'static,
         F: FnOnce(LinkError) -> D + Send + 'static,
-        D: Into<C::DisconnectInfo> + Send + 'static,
+        D: IntoDisconnectInfo<C>,
         Codec: Clone + Send + 'static,
         Codec::Item: Send + 'static,
         Codec::Error: Error + Send + Sync + 'static,
@@ -403,7 +403,7 @@ impl<Codec: Decoder> Pipeline<Codec> {
         R: AsyncRead + Send + 'static,
         W: AsyncWrite + Send + 'static,
         F: FnOnce(LinkError) -> D + Send + 'static,
-        D: Into<C::DisconnectInfo> + Send + 'static,
+        D: IntoDisconnectInfo<C>,
         Codec: Clone + Send + 'static,
         Codec::Item: Send + 'static,
         Codec::Error: Error + Send + Sync + 'static,
@@ -446,7 +446,7 @@ impl<Codec: Decoder> Pipeline<Codec> {
             // once the loop knows of the loss: until then a request still
             // joins the link, as in flight, rather than fail unsent.
             let reason = reading.lost(error);
-            (lost(reason).into(), move || drop(end))
+            (lost(reason).into_disconnect_info(), move || drop(end))
         });
         self.link = Some(Link { writer, in_flight });
     }
