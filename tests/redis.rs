@@ -2,6 +2,8 @@
 //! a free loopback port with no persistence. Ignored by default (they need
 //! the binary); `.ci/run` installs it and runs them with `--include-ignored`.
 
+#[path = "support/black_hole.rs"]
+mod black_hole;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../examples/redis/redis.rs"]
 mod redis;
@@ -16,6 +18,7 @@ use std::time::{Duration, Instant};
 use connection::pipeline::LinkError;
 use connection::{Backoff, CallError, Options};
 
+use crate::black_hole::Proxy;
 use crate::redis::{Redis, RedisClient, RedisError};
 
 /// A `redis-server` child process, killed on drop.
@@ -205,88 +208,6 @@ async fn a_server_killed_mid_run_costs_errors_not_hangs_and_the_client_recovers(
     assert_eq!(client.incr("after".into()).await.unwrap(), 1);
     assert!(client.is_connected());
     drop(server);
-}
-
-/// A TCP proxy on loopback in front of `upstream` that can black-hole the
-/// links it holds: they stay open and forward nothing more, as behind a
-/// partition, while new links pass.
-struct Proxy {
-    addr: SocketAddr,
-    /// Links opened before this generation forward nothing.
-    cut_before: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    /// The generation of the last link opened.
-    opened: std::sync::Arc<std::sync::atomic::AtomicU64>,
-}
-
-impl Proxy {
-    async fn start(upstream: SocketAddr) -> Proxy {
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicU64, Ordering};
-
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let cut_before = Arc::new(AtomicU64::new(0));
-        let opened = Arc::new(AtomicU64::new(0));
-        let (cut, last) = (cut_before.clone(), opened.clone());
-        tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let generation = last.fetch_add(1, Ordering::Relaxed) + 1;
-                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
-                    continue;
-                };
-                let (client_read, client_write) = client.into_split();
-                let (server_read, server_write) = server.into_split();
-                let live = {
-                    let cut = cut.clone();
-                    move || cut.load(Ordering::Relaxed) <= generation
-                };
-                tokio::spawn(forward(client_read, server_write, live.clone()));
-                tokio::spawn(forward(server_read, client_write, live));
-            }
-        });
-        Proxy {
-            addr,
-            cut_before,
-            opened,
-        }
-    }
-
-    /// Every link open now goes silent, its sockets kept open; new links
-    /// pass.
-    fn black_hole_open_links(&self) {
-        use std::sync::atomic::Ordering;
-
-        let opened = self.opened.load(Ordering::Relaxed);
-        self.cut_before.store(opened + 1, Ordering::Relaxed);
-    }
-}
-
-/// Copies `from` to `to` while `live()`; then holds both open, silent.
-async fn forward(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    live: impl Fn() -> bool,
-) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    let mut buf = vec![0; 16 * 1024];
-    loop {
-        let Ok(n) = from.read(&mut buf).await else {
-            return;
-        };
-        if n == 0 {
-            return;
-        }
-        if !live() {
-            // Black-holed: what came is dropped, and nothing more is read
-            // (the sender's socket buffer fills, as a dead route does).
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            return;
-        }
-        if to.write_all(&buf[..n]).await.is_err() {
-            return;
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

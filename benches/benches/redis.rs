@@ -11,11 +11,17 @@
 //! - `redis-benchmark -P 16` as the ceiling;
 //! - a fault round: the server killed and restarted under load; calls that
 //!   succeeded, failed and hung, and the time from the restart to the first
-//!   success.
+//!   success;
+//! - a black-hole round: each client through a loopback proxy that, under
+//!   load, stops forwarding on its open links (sockets kept open, new links
+//!   passing); calls that succeeded, failed and hung, and the time from the
+//!   cut to the first success (the dead link found and replaced).
 //!
 //! Prints Markdown tables. `cargo bench --manifest-path benches/Cargo.toml
 //! --bench redis` (needs `redis-server` and `redis-benchmark` on the PATH).
 
+#[path = "../../tests/support/black_hole.rs"]
+mod black_hole;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../../examples/redis/redis.rs"]
 mod example;
@@ -368,6 +374,65 @@ async fn fault_round(server: &mut Server, client: &Client) -> Fault {
     }
 }
 
+/// 100 tasks GET in a loop for 5 s through a proxy whose open links go
+/// silent at 0.5 s.
+async fn black_hole_round(proxy: &black_hole::Proxy, client: &Client) -> Fault {
+    let ok = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let hung = Arc::new(AtomicU64::new(0));
+    let first_success_ns = Arc::new(AtomicU64::new(u64::MAX));
+    let origin = Instant::now();
+    let cut_ns = Arc::new(AtomicU64::new(u64::MAX));
+    let end = origin + Duration::from_secs(5);
+    let handles: Vec<_> = (0..100)
+        .map(|_| {
+            let mut client = client.clone();
+            let (ok, failed, hung) = (ok.clone(), failed.clone(), hung.clone());
+            let (first, cut) = (first_success_ns.clone(), cut_ns.clone());
+            tokio::spawn(async move {
+                while Instant::now() < end {
+                    let sent = Instant::now();
+                    let result = client.get("load").await;
+                    if sent.elapsed() > CALL_TIMEOUT + Duration::from_millis(250) {
+                        hung.fetch_add(1, Ordering::Relaxed);
+                    }
+                    match result {
+                        Ok(()) => {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                            // Sent after the cut: on a new link.
+                            let sent_ns = (sent - origin).as_nanos() as u64;
+                            if sent_ns > cut.load(Ordering::Relaxed) {
+                                first.fetch_min(
+                                    origin.elapsed().as_nanos() as u64,
+                                    Ordering::Relaxed,
+                                );
+                            }
+                        }
+                        Err(_) => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                            tokio::time::sleep(Duration::from_millis(1)).await;
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    cut_ns.store(origin.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    proxy.black_hole_open_links();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    let first = first_success_ns.load(Ordering::Relaxed);
+    let cut = cut_ns.load(Ordering::Relaxed);
+    Fault {
+        ok: ok.load(Ordering::Relaxed),
+        failed: failed.load(Ordering::Relaxed),
+        hung: hung.load(Ordering::Relaxed),
+        back_after: (first != u64::MAX).then(|| Duration::from_nanos(first - cut)),
+    }
+}
+
 impl Server {
     /// A stand-in while the real one is being replaced; it owns no process.
     fn placeholder() -> Server {
@@ -533,6 +598,27 @@ async fn flavor(server: &mut Server, name: &str) {
         let mut setup = Client::open(0, server.addr()).await;
         setup.set("load", VALUE).await.unwrap();
         setup.close().await;
+    }
+    println!(
+        "\nBlack-hole round (open links stop forwarding at 0.5 s, sockets kept open, new links pass; 100 tasks, 5 s, {CALL_TIMEOUT:?} call timeout):\n"
+    );
+    println!("| client | ok | failed | hung (> timeout + 250 ms) | first success after the cut |");
+    println!("|---|---|---|---|---|");
+    for (kind, name) in NAMES.iter().enumerate() {
+        let proxy = black_hole::Proxy::start(server.addr()).await;
+        let client = Client::open(kind, proxy.addr).await;
+        let fault = black_hole_round(&proxy, &client).await;
+        let back = fault.back_after.map_or_else(
+            || "never".to_owned(),
+            |after| format!("{:.0} ms", after.as_secs_f64() * 1e3),
+        );
+        println!(
+            "| {name} | {} | {} | {} | {back} |",
+            fault.ok, fault.failed, fault.hung
+        );
+        // A client that never finds the dead link would wait on it for
+        // ever: not awaited.
+        drop(client);
     }
 }
 
