@@ -86,7 +86,7 @@ async fn round_trips() {
     assert_eq!(client.ping().await.unwrap(), "PONG");
     assert_eq!(client.get("missing".into()).await.unwrap(), None);
     client
-        .set("key".into(), b"value".to_vec(), None)
+        .set("key".into(), b"value".into(), None)
         .await
         .unwrap();
     assert_eq!(
@@ -100,7 +100,7 @@ async fn round_trips() {
     let error = client.incr("n-is-text".into()).await;
     assert_eq!(error.unwrap(), 1);
     client
-        .set("text".into(), b"abc".to_vec(), None)
+        .set("text".into(), b"abc".into(), None)
         .await
         .unwrap();
     let error = client.incr("text".into()).await.unwrap_err();
@@ -109,11 +109,7 @@ async fn round_trips() {
         "{error:?}"
     );
     client
-        .set(
-            "brief".into(),
-            b"x".to_vec(),
-            Some(Duration::from_millis(50)),
-        )
+        .set("brief".into(), b"x".into(), Some(Duration::from_millis(50)))
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(120)).await;
@@ -132,7 +128,7 @@ async fn ten_thousand_pipelined_commands_from_a_hundred_callers() {
                 let key = format!("counter-{caller}");
                 for expected in 1..=100 {
                     // Each caller's replies come back in its own order.
-                    assert_eq!(client.incr(key.clone()).await.unwrap(), expected);
+                    assert_eq!(client.incr(key.as_str().into()).await.unwrap(), expected);
                 }
             })
         })
@@ -141,7 +137,10 @@ async fn ten_thousand_pipelined_commands_from_a_hundred_callers() {
         caller.await.unwrap();
     }
     for caller in 0..100 {
-        let value = client.get(format!("counter-{caller}")).await.unwrap();
+        let value = client
+            .get(format!("counter-{caller}").into())
+            .await
+            .unwrap();
         assert_eq!(value.as_deref(), Some(&b"100"[..]));
     }
 }
@@ -161,7 +160,7 @@ async fn a_server_killed_mid_run_costs_errors_not_hangs_and_the_client_recovers(
                 let (mut ok, mut failed) = (0u32, 0u32);
                 while Instant::now() < run_until {
                     let sent = Instant::now();
-                    let result = client.incr(key.clone()).await;
+                    let result = client.incr(key.as_str().into()).await;
                     // Every call resolves within its timeout, reply or error.
                     let took = sent.elapsed();
                     assert!(
@@ -237,7 +236,7 @@ async fn a_link_that_stops_answering_is_replaced_within_the_deadline() {
                 let mut first_success_after = None;
                 while started.elapsed() < run_for {
                     let sent = Instant::now();
-                    let result = client.incr(key.clone()).await;
+                    let result = client.incr(key.as_str().into()).await;
                     let took = sent.elapsed();
                     assert!(took <= timeout + ms(250), "a call took {took:?}");
                     match result {

@@ -182,7 +182,7 @@ impl Client {
     async fn get(&mut self, key: &str) -> Result<(), String> {
         match self {
             Client::Example(client) => client
-                .get(key.to_owned())
+                .get(key.into())
                 .await
                 .map(drop)
                 .map_err(|e| e.to_string()),
@@ -207,7 +207,7 @@ impl Client {
     async fn set(&mut self, key: &str, value: &[u8]) -> Result<(), String> {
         match self {
             Client::Example(client) => client
-                .set(key.to_owned(), value.to_vec(), None)
+                .set(key.into(), value.into(), None)
                 .await
                 .map_err(|e| e.to_string()),
             Client::Multiplexed(conn) => conn

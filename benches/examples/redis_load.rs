@@ -71,7 +71,7 @@ async fn load(addr: SocketAddr, kind: &str, tasks: usize) {
                     let client = client.clone();
                     tokio::spawn(async move {
                         for _ in 0..per_task {
-                            client.get("load".to_owned()).await.unwrap();
+                            client.get("load".into()).await.unwrap();
                         }
                     })
                 })

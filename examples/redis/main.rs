@@ -20,9 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Redis::client(addr).await?;
 
     println!("PING -> {}", client.ping().await?);
-    client
-        .set("greeting".into(), b"hello".to_vec(), None)
-        .await?;
+    client.set("greeting".into(), b"hello".into(), None).await?;
     let greeting = client.get("greeting".into()).await?;
     println!(
         "GET greeting -> {:?}",
@@ -31,7 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     client
         .set(
             "short-lived".into(),
-            b"soon gone".to_vec(),
+            b"soon gone".into(),
             Some(Duration::from_millis(100)),
         )
         .await?;

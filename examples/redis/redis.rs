@@ -1,7 +1,8 @@
 //! A small Redis client on `#[connection]` and `connection::pipeline`.
 //!
-//! Pipelined: each typed command is one `#[call(flatten)]` that encodes
-//! into the connection's write buffer and converts the reply
+//! Pipelined: each typed command is one `#[call(flatten)]` whose arguments
+//! its callers encode (`Arg`, on their own tasks), which the connection
+//! copies into its write buffer, and whose reply it converts
 //! (`ReplyTo::map`); every command of a batch goes out in one write
 //! (`#[flush]`), and a reader of its own answers the callers in order. A
 //! server that stops answering is found within 3 s (the pipeline's response
@@ -23,7 +24,7 @@ use connection::{
 };
 use tokio::net::TcpStream;
 
-use crate::resp::{Command, FromValue, Resp, Value};
+use crate::resp::{Arg, Command, FromValue, Request, Resp, Value};
 
 /// A connection to one Redis server.
 pub struct Redis {
@@ -64,44 +65,40 @@ impl Redis {
     /// `PING`: `PONG`.
     #[call(flatten)]
     async fn ping(&mut self, reply: ReplyTo<Result<String, RedisError>>) {
-        self.send(&[b"PING"], reply).await;
+        self.send(b"PING", &[], reply).await;
     }
 
     /// `GET key`.
     #[call(flatten)]
-    async fn get(&mut self, key: String, reply: ReplyTo<Result<Option<Vec<u8>>, RedisError>>) {
-        self.send(&[b"GET", key.as_bytes()], reply).await;
+    async fn get(&mut self, key: Arg, reply: ReplyTo<Result<Option<Vec<u8>>, RedisError>>) {
+        self.send(b"GET", &[&key], reply).await;
     }
 
     /// `SET key value [PX ms]`.
     #[call(flatten)]
     async fn set(
         &mut self,
-        key: String,
-        value: Vec<u8>,
+        key: Arg,
+        value: Arg,
         expiry: Option<Duration>,
         reply: ReplyTo<Result<(), RedisError>>,
     ) {
-        let millis = expiry.map(|expiry| expiry.as_millis().to_string());
-        let mut args: Vec<&[u8]> = vec![b"SET", key.as_bytes(), &value];
-        args.extend(
-            millis
-                .iter()
-                .flat_map(|millis| [&b"PX"[..], millis.as_bytes()]),
-        );
-        self.send(&args, reply).await;
+        let expiry = expiry.map(|expiry| [Arg::from("PX"), expiry.as_millis().to_string().into()]);
+        let mut args = vec![&key, &value];
+        args.extend(expiry.iter().flatten());
+        self.send(b"SET", &args, reply).await;
     }
 
     /// `DEL key`: how many keys were removed.
     #[call(flatten)]
-    async fn del(&mut self, key: String, reply: ReplyTo<Result<i64, RedisError>>) {
-        self.send(&[b"DEL", key.as_bytes()], reply).await;
+    async fn del(&mut self, key: Arg, reply: ReplyTo<Result<i64, RedisError>>) {
+        self.send(b"DEL", &[&key], reply).await;
     }
 
     /// `INCR key`: the new value.
     #[call(flatten)]
-    async fn incr(&mut self, key: String, reply: ReplyTo<Result<i64, RedisError>>) {
-        self.send(&[b"INCR", key.as_bytes()], reply).await;
+    async fn incr(&mut self, key: Arg, reply: ReplyTo<Result<i64, RedisError>>) {
+        self.send(b"INCR", &[&key], reply).await;
     }
 
     #[flush]
@@ -111,10 +108,15 @@ impl Redis {
 }
 
 impl Redis {
-    /// Encodes `args` into the write buffer; the caller gets the reply as a
-    /// `T`.
-    async fn send<T: FromValue>(&mut self, args: &[&[u8]], reply: ReplyTo<Result<T, RedisError>>) {
-        self.link.send(args, reply.map(typed)).await;
+    /// Writes the command `name` with `args` (encoded by the callers) into
+    /// the write buffer; the caller gets the reply as a `T`.
+    async fn send<T: FromValue>(
+        &mut self,
+        name: &'static [u8],
+        args: &[&Arg],
+        reply: ReplyTo<Result<T, RedisError>>,
+    ) {
+        self.link.send(Request(name, args), reply.map(typed)).await;
     }
 
     /// A client of the server at `addr`: a link that does not answer within

@@ -99,6 +99,55 @@ impl Command {
     }
 }
 
+/// One argument of a command, encoded (as a RESP bulk string) by whoever
+/// makes it: a typed command's caller, on its own task, so that the
+/// connection only copies it into its write buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Arg(Bytes);
+
+impl Arg {
+    pub fn new(bytes: &[u8]) -> Self {
+        let mut out = BytesMut::with_capacity(header_len(bytes.len()) + bytes.len() + 2);
+        header(&mut out, b'$', bytes.len());
+        out.extend_from_slice(bytes);
+        out.extend_from_slice(b"\r\n");
+        Arg(out.freeze())
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(text: &str) -> Self {
+        Arg::new(text.as_bytes())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(text: String) -> Self {
+        Arg::new(text.as_bytes())
+    }
+}
+
+impl From<&[u8]> for Arg {
+    fn from(bytes: &[u8]) -> Self {
+        Arg::new(bytes)
+    }
+}
+
+impl<const N: usize> From<&[u8; N]> for Arg {
+    fn from(bytes: &[u8; N]) -> Self {
+        Arg::new(bytes)
+    }
+}
+
+impl From<Vec<u8>> for Arg {
+    fn from(bytes: Vec<u8>) -> Self {
+        Arg::new(&bytes)
+    }
+}
+
+/// A command: its name, then its arguments, encoded.
+pub(crate) struct Request<'a>(pub(crate) &'static [u8], pub(crate) &'a [&'a Arg]);
+
 /// The size of `args` encoded.
 fn encoded_len(args: &[&[u8]]) -> usize {
     header_len(args.len())
@@ -157,12 +206,25 @@ impl Encoder<Command> for Resp {
     }
 }
 
-/// A command's arguments, encoded straight into the write buffer.
-impl Encoder<&[&[u8]]> for Resp {
+/// A command's name written into the write buffer, its encoded arguments
+/// copied after it.
+impl Encoder<Request<'_>> for Resp {
     type Error = io::Error;
 
-    fn encode(&mut self, args: &[&[u8]], dst: &mut BytesMut) -> io::Result<()> {
-        encode_args(args, dst);
+    fn encode(&mut self, Request(name, args): Request<'_>, dst: &mut BytesMut) -> io::Result<()> {
+        let size = header_len(args.len() + 1)
+            + header_len(name.len())
+            + name.len()
+            + 2
+            + args.iter().map(|arg| arg.0.len()).sum::<usize>();
+        dst.reserve(size);
+        header(dst, b'*', args.len() + 1);
+        header(dst, b'$', name.len());
+        dst.extend_from_slice(name);
+        dst.extend_from_slice(b"\r\n");
+        for arg in args {
+            dst.extend_from_slice(&arg.0);
+        }
         Ok(())
     }
 }
