@@ -140,7 +140,7 @@ impl<'a> Expansion<'a> {
                     >
                 });
         }
-        Expansion {
+        let mut expansion = Expansion {
             block,
             usable,
             private,
@@ -159,14 +159,43 @@ impl<'a> Expansion<'a> {
             lost_wrapper: format_ident!("__{}DisconnectInfo", self_ident),
             generics,
             default_policy: options.when_disconnected.unwrap_or(Policy::Run),
-            client_generics: assuming_sent(client_generics, &sent),
+            client_generics,
             sent,
+        };
+        expansion.client_generics =
+            assuming_sent(expansion.client_generics.clone(), &expansion.assumed());
+        expansion
+    }
+
+    /// What the generated items (and the block) assume `Send`, while each
+    /// type of [`sent`](Self::sent) is checked on its own token: the
+    /// connection itself and the types the expansion makes to carry the
+    /// user's (the message enum, the info newtypes). Never a user's type
+    /// written out: rustc prefers such an assumption to the built-in `Send`
+    /// when the type holds a higher-ranked binder (`Box<dyn Fn(&T)>`, also
+    /// through an alias), and it names the type with its `'static` object
+    /// lifetime where a future's witness asks for every lifetime, so a
+    /// handler holding one across an `.await` would be rejected.
+    fn assumed(&self) -> Vec<Type> {
+        if self.sent.is_empty() {
+            return Vec::new();
         }
+        let (message, self_ty) = (&self.message, self.self_ty);
+        let mut assumed: Vec<Type> = vec![self_ty.clone(), syn::parse_quote!(#message)];
+        if self.wrapped_info_type().is_some() {
+            let wrapper = &self.info_wrapper;
+            assumed.push(syn::parse_quote!(#wrapper));
+        }
+        if self.wrapped_disconnect_type().is_some() {
+            let wrapper = &self.lost_wrapper;
+            assumed.push(syn::parse_quote!(#wrapper));
+        }
+        assumed
     }
 
     pub(crate) fn expand(&self) -> TokenStream {
         let mut item = self.block.item.clone();
-        item.generics = assuming_sent(item.generics, &self.sent);
+        item.generics = assuming_sent(item.generics, &self.assumed());
         self.complete_outcome_types(&mut item);
         item.attrs.extend(self.allow_private_bounds());
         let send_checks = self.send_checks();
@@ -773,7 +802,7 @@ impl<'a> Expansion<'a> {
             client,
             ..
         } = self;
-        let generics = assuming_sent(self.generics.clone(), &self.sent);
+        let generics = assuming_sent(self.generics.clone(), &self.assumed());
         let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         let connect_info = self.connect_info();
         let lost_wrapper = &self.lost_wrapper;
@@ -1056,22 +1085,37 @@ impl<'a> Expansion<'a> {
             let fields: Vec<_> = handler.values().map(|(_, ident)| ident).collect();
             let span = handler.ident().span();
             let call = self.forward(handler, TokenStream::new());
-            let arm = match (handler.kind, handler.reply_to()) {
-                (Kind::Call, None) => {
-                    // The handler's future borrows `ctx`, so it completes
-                    // before the reply takes `ctx` again.
-                    let (run, reply) = match handler.output() {
-                        Some(_) => (quote_spanned!(span=> let reply = #call;), quote!(reply)),
-                        None => (quote_spanned!(span=> let () = #call;), quote!(())),
-                    };
+            let arm = match (handler.kind, handler.reply_to(), handler.output()) {
+                // The `ReplyTo` waits inside the handler's future (checked
+                // `Send` at the handler's name), never in the dispatch's;
+                // the reply's type is checked where it is sent, spanned at
+                // the user's return type. The handler's future borrows
+                // `ctx`, so it completes before the reply takes `ctx` again.
+                (Kind::Call, None, Some(output)) => {
+                    let future = self.handler_future(handler);
+                    let output = resolve_self(output, self.self_ty);
+                    // The answer at the handler's name, as its future (so
+                    // that a future that is not `Send` is one error); the
+                    // reply at the user's return type, where a reply that
+                    // is not `Send` is reported.
+                    let answering = respanned(quote!(#private::answering::<#output, _>), span);
+                    let reply = respanned(quote!(#private::send_reply), output.span());
+                    let answered = quote_spanned!(span=> #answering(reply_to, future).await);
                     quote_spanned! {span=>
                         #message::#variant { #(#fields,)* reply_to } => {
-                            #run
-                            #private::reply(#ctx_local, reply_to, #reply);
+                            let future = #future;
+                            let (reply_to, reply) = #answered;
+                            #reply(#ctx_local, reply_to, reply);
                         }
                     }
                 }
-                (Kind::Call, Some((_, field, _))) => quote_spanned! {span=>
+                (Kind::Call, None, None) => quote_spanned! {span=>
+                    #message::#variant { #(#fields,)* reply_to } => {
+                        let () = #call;
+                        #private::reply(#ctx_local, reply_to, ());
+                    }
+                },
+                (Kind::Call, Some((_, field, _)), _) => quote_spanned! {span=>
                     #message::#variant { #(#fields,)* #field } => #call,
                 },
                 _ => quote_spanned! {span=>
@@ -1198,7 +1242,22 @@ impl<'a> Expansion<'a> {
     /// what the single value parameter of a lifecycle handler receives;
     /// request handlers receive their fields by name.
     fn forward(&self, handler: &Handler, value: TokenStream) -> TokenStream {
-        let private = self.private.clone();
+        let future = self.handler_future_with(handler, value);
+        let span = handler.ident().span();
+        quote_spanned! {span=>
+            {
+                #future.await
+            }
+        }
+    }
+
+    /// `handler_future(Self::handler(self, <fields>))`, a request handler's
+    /// future, not awaited.
+    fn handler_future(&self, handler: &Handler) -> TokenStream {
+        self.handler_future_with(handler, TokenStream::new())
+    }
+
+    fn handler_future_with(&self, handler: &Handler, value: TokenStream) -> TokenStream {
         let method = handler.ident();
         let args = handler.params.iter().map(|param| match param {
             Param::Context { .. } => {
@@ -1213,11 +1272,9 @@ impl<'a> Expansion<'a> {
         // is reported there, once (`handler_future` is checked at the
         // argument, the call and the `.await`, which then share one span).
         let span = method.span();
-        let private = respanned(private, span);
+        let private = respanned(self.private.clone(), span);
         quote_spanned! {span=>
-            {
-                #private::handler_future(Self::#method(self, #(#args),*)).await
-            }
+            #private::handler_future(Self::#method(self, #(#args),*))
         }
     }
 }
@@ -1338,10 +1395,8 @@ fn sent_types(block: &Block, usable: &[bool], self_ty: &Type) -> Vec<Type> {
         let values = handler.values().map(|(arg, _)| &*arg.ty);
         match handler.kind {
             Kind::Call | Kind::Cast => {
-                let reply = handler
-                    .reply_to()
-                    .map(|(_, _, reply)| reply)
-                    .or_else(|| handler.output().filter(|_| handler.kind == Kind::Call));
+                // A returned reply is checked where it is sent (`reply`).
+                let reply = handler.reply_to().map(|(_, _, reply)| reply);
                 types.extend(values.chain(reply).map(|ty| resolve_self(ty, self_ty)));
             }
             Kind::Connect => types.extend(

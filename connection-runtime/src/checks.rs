@@ -12,6 +12,8 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{self, Poll, ready};
 
 use crate::{Connection, Context, Disconnect, Init, ReplyTo};
 
@@ -93,6 +95,20 @@ pub trait SentBetweenTasks {
 #[diagnostic::do_not_recommend]
 impl<T: Send + ?Sized> SentBetweenTasks for T {}
 
+/// A call's returned reply, sent from the connection's task to its caller.
+/// `Send` itself (a supertrait), so that the runtime may rely on it; a
+/// trait of its own rather than [`SentBetweenTasks`], whose assertions read
+/// better without one.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is sent to or from the connection's task, so it must be `Send`",
+    label = "sent between tasks",
+    note = "a type is `Send` when everything it holds is: look inside it for an `Rc`, a `RefCell`'s borrow, a raw pointer or a `dyn Trait` without `+ Send`"
+)]
+pub trait RepliedAcrossTasks: Send {}
+
+#[diagnostic::do_not_recommend]
+impl<T: Send + ?Sized> RepliedAcrossTasks for T {}
+
 /// The connection's own type: `start` moves it to the task it runs on.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is moved to the connection's own task by `start`, so it must be `Send`",
@@ -115,6 +131,61 @@ impl<T: Send + ?Sized> MovedToTask for T {}
 #[inline]
 pub fn handler_future<F: Future + Send>(future: F) -> impl Future<Output = F::Output> + Send {
     future
+}
+
+/// A call handler's `future`, with its `ReplyTo` kept inside it until the
+/// reply is ready, rather than in the dispatch's future: the dispatch's
+/// future then holds no user type across an `.await`, and a reply that is
+/// not `Send` is reported here (the expansion spans the call at the
+/// handler's name), not in the dispatch.
+#[inline]
+pub fn answering<T, F>(to: ReplyTo<T>, future: F) -> Answering<T, F>
+where
+    T: RepliedAcrossTasks + 'static,
+    F: Future<Output = T> + Send,
+{
+    Answering {
+        to: Some(to),
+        future,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`answering`]: a struct rather than an `async` block,
+    /// which would keep the handler's future twice in every connection's
+    /// task.
+    pub struct Answering<T, F> {
+        to: Option<ReplyTo<T>>,
+        #[pin]
+        future: F,
+    }
+}
+
+impl<T, F: Future<Output = T>> Future for Answering<T, F> {
+    type Output = (ReplyTo<T>, T);
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let value = ready!(this.future.poll(cx));
+        let to = this
+            .to
+            .take()
+            .expect("`Answering` polled after it completed");
+        Poll::Ready((to, value))
+    }
+}
+
+/// Sends a call's returned reply now, or after `terminate` when the handler
+/// requested a stop (the original answers a stopping call last). The
+/// expansion spans this call at the user's return type, where a reply that
+/// is not `Send` is reported.
+pub fn send_reply<C: Connection, T: RepliedAcrossTasks + 'static>(
+    ctx: &mut Context<C>,
+    to: ReplyTo<T>,
+    value: T,
+) {
+    ctx.reply(to, value);
 }
 
 /// What a handler's plain parameter type is, by its type rather than its

@@ -2,6 +2,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::marker::PhantomData;
 
 use tokio::sync::oneshot;
 
@@ -124,6 +125,9 @@ pub(crate) fn is_dropping_as_stopped() -> bool {
 /// ```
 #[must_use = "dropping a `ReplyTo` answers its caller with `CallError::NoReply`"]
 pub struct ReplyTo<T> {
+    // First, and zero-sized: when `T` is not `Send`, rustc explains why
+    // `ReplyTo<T>` is not through `T` itself, not the channel's insides.
+    value: PhantomData<T>,
     // `None` only once the answer has been sent.
     sender: Option<oneshot::Sender<Answer<T>>>,
 }
@@ -133,6 +137,7 @@ impl<T> ReplyTo<T> {
         let (sender, receiver) = oneshot::channel();
         (
             ReplyTo {
+                value: PhantomData,
                 sender: Some(sender),
             },
             receiver,

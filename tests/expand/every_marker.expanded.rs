@@ -9,7 +9,9 @@ pub struct Device {
 impl Device
 where
     for<'__sent> Device: ::core::marker::Send,
-    for<'__sent> &'static str: ::core::marker::Send,
+    for<'__sent> DeviceMessage: ::core::marker::Send,
+    for<'__sent> __DeviceInfo: ::core::marker::Send,
+    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
 {
     #[allow(clippy::unused_async)]
     async fn init(&mut self) -> Init<&'static str> {
@@ -93,7 +95,9 @@ impl DeviceMessage {
 pub struct DeviceClient
 where
     for<'__sent> Device: ::core::marker::Send,
-    for<'__sent> &'static str: ::core::marker::Send,
+    for<'__sent> DeviceMessage: ::core::marker::Send,
+    for<'__sent> __DeviceInfo: ::core::marker::Send,
+    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
 {
     client: ::connection::__private::Client<Device>,
 }
@@ -105,7 +109,9 @@ where
 impl DeviceClient
 where
     for<'__sent> Device: ::core::marker::Send,
-    for<'__sent> &'static str: ::core::marker::Send,
+    for<'__sent> DeviceMessage: ::core::marker::Send,
+    for<'__sent> __DeviceInfo: ::core::marker::Send,
+    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
 {
     /// The last reading.
     pub async fn read(
@@ -167,7 +173,9 @@ where
 impl ::core::clone::Clone for DeviceClient
 where
     for<'__sent> Device: ::core::marker::Send,
-    for<'__sent> &'static str: ::core::marker::Send,
+    for<'__sent> DeviceMessage: ::core::marker::Send,
+    for<'__sent> __DeviceInfo: ::core::marker::Send,
+    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
 {
     fn clone(&self) -> Self {
         Self {
@@ -180,7 +188,9 @@ where
 impl ::core::fmt::Debug for DeviceClient
 where
     for<'__sent> Device: ::core::marker::Send,
-    for<'__sent> &'static str: ::core::marker::Send,
+    for<'__sent> DeviceMessage: ::core::marker::Send,
+    for<'__sent> __DeviceInfo: ::core::marker::Send,
+    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
 {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.client, f)
@@ -191,7 +201,9 @@ where
 impl ::core::convert::AsRef<::connection::__private::Client<Device>> for DeviceClient
 where
     for<'__sent> Device: ::core::marker::Send,
-    for<'__sent> &'static str: ::core::marker::Send,
+    for<'__sent> DeviceMessage: ::core::marker::Send,
+    for<'__sent> __DeviceInfo: ::core::marker::Send,
+    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
 {
     fn as_ref(&self) -> &::connection::__private::Client<Device> {
         &self.client
@@ -202,7 +214,9 @@ where
 impl ::core::convert::From<::connection::__private::Client<Device>> for DeviceClient
 where
     for<'__sent> Device: ::core::marker::Send,
-    for<'__sent> &'static str: ::core::marker::Send,
+    for<'__sent> DeviceMessage: ::core::marker::Send,
+    for<'__sent> __DeviceInfo: ::core::marker::Send,
+    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
 {
     fn from(client: ::connection::__private::Client<Device>) -> Self {
         Self { client }
@@ -213,7 +227,9 @@ where
 impl ::core::convert::From<DeviceClient> for ::connection::__private::Client<Device>
 where
     for<'__sent> Device: ::core::marker::Send,
-    for<'__sent> &'static str: ::core::marker::Send,
+    for<'__sent> DeviceMessage: ::core::marker::Send,
+    for<'__sent> __DeviceInfo: ::core::marker::Send,
+    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
 {
     fn from(client: DeviceClient) -> Self {
         client.client
@@ -223,7 +239,9 @@ where
 impl Device
 where
     for<'__sent> Device: ::core::marker::Send,
-    for<'__sent> &'static str: ::core::marker::Send,
+    for<'__sent> DeviceMessage: ::core::marker::Send,
+    for<'__sent> __DeviceInfo: ::core::marker::Send,
+    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
 {
     /// Starts the connection on a new tokio task with default options, and
     /// returns its client once `init` has returned.
@@ -259,7 +277,9 @@ where
 impl ::connection::__private::Connection for Device
 where
     for<'__sent> Device: ::core::marker::Send,
-    for<'__sent> &'static str: ::core::marker::Send,
+    for<'__sent> DeviceMessage: ::core::marker::Send,
+    for<'__sent> __DeviceInfo: ::core::marker::Send,
+    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
 {
     type Message = DeviceMessage;
     type ConnectInfo = &'static str;
@@ -294,10 +314,15 @@ where
         async move {
             match message {
                 DeviceMessage::Read { reply_to } => {
-                    let reply = {
-                        ::connection::__private::handler_future(Self::read(self)).await
-                    };
-                    ::connection::__private::reply(ctx, reply_to, reply);
+                    let future = ::connection::__private::handler_future(
+                        Self::read(self),
+                    );
+                    let (reply_to, reply) = ::connection::__private::answering::<
+                        u32,
+                        _,
+                    >(reply_to, future)
+                        .await;
+                    ::connection::__private::send_reply(ctx, reply_to, reply);
                 }
                 DeviceMessage::Next { reply } => {
                     ::connection::__private::handler_future(Self::next(self, reply))

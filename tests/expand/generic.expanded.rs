@@ -305,11 +305,15 @@ where
                         .await
                 }
                 StoreRequest::Get { key, reply_to } => {
-                    let reply = {
-                        ::connection::__private::handler_future(Self::get(self, key))
-                            .await
-                    };
-                    ::connection::__private::reply(ctx, reply_to, reply);
+                    let future = ::connection::__private::handler_future(
+                        Self::get(self, key),
+                    );
+                    let (reply_to, reply) = ::connection::__private::answering::<
+                        Option<T>,
+                        _,
+                    >(reply_to, future)
+                        .await;
+                    ::connection::__private::send_reply(ctx, reply_to, reply);
                 }
                 StoreRequest::__Phantom(never, _) => match never {}
             }

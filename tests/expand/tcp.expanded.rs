@@ -14,7 +14,8 @@ pub enum Why {
 impl Tcp
 where
     for<'__sent> Tcp: ::core::marker::Send,
-    for<'__sent> Why: ::core::marker::Send,
+    for<'__sent> TcpMessage: ::core::marker::Send,
+    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
     #[allow(clippy::unused_async)]
     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
@@ -77,7 +78,8 @@ impl TcpMessage {
 pub struct TcpClient
 where
     for<'__sent> Tcp: ::core::marker::Send,
-    for<'__sent> Why: ::core::marker::Send,
+    for<'__sent> TcpMessage: ::core::marker::Send,
+    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
     client: ::connection::__private::Client<Tcp>,
 }
@@ -89,7 +91,8 @@ where
 impl TcpClient
 where
     for<'__sent> Tcp: ::core::marker::Send,
-    for<'__sent> Why: ::core::marker::Send,
+    for<'__sent> TcpMessage: ::core::marker::Send,
+    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
     /// Sends `data`.
     pub async fn send(
@@ -111,7 +114,8 @@ where
 impl ::core::clone::Clone for TcpClient
 where
     for<'__sent> Tcp: ::core::marker::Send,
-    for<'__sent> Why: ::core::marker::Send,
+    for<'__sent> TcpMessage: ::core::marker::Send,
+    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
     fn clone(&self) -> Self {
         Self {
@@ -124,7 +128,8 @@ where
 impl ::core::fmt::Debug for TcpClient
 where
     for<'__sent> Tcp: ::core::marker::Send,
-    for<'__sent> Why: ::core::marker::Send,
+    for<'__sent> TcpMessage: ::core::marker::Send,
+    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.client, f)
@@ -135,7 +140,8 @@ where
 impl ::core::convert::AsRef<::connection::__private::Client<Tcp>> for TcpClient
 where
     for<'__sent> Tcp: ::core::marker::Send,
-    for<'__sent> Why: ::core::marker::Send,
+    for<'__sent> TcpMessage: ::core::marker::Send,
+    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
     fn as_ref(&self) -> &::connection::__private::Client<Tcp> {
         &self.client
@@ -146,7 +152,8 @@ where
 impl ::core::convert::From<::connection::__private::Client<Tcp>> for TcpClient
 where
     for<'__sent> Tcp: ::core::marker::Send,
-    for<'__sent> Why: ::core::marker::Send,
+    for<'__sent> TcpMessage: ::core::marker::Send,
+    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
     fn from(client: ::connection::__private::Client<Tcp>) -> Self {
         Self { client }
@@ -157,7 +164,8 @@ where
 impl ::core::convert::From<TcpClient> for ::connection::__private::Client<Tcp>
 where
     for<'__sent> Tcp: ::core::marker::Send,
-    for<'__sent> Why: ::core::marker::Send,
+    for<'__sent> TcpMessage: ::core::marker::Send,
+    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
     fn from(client: TcpClient) -> Self {
         client.client
@@ -167,7 +175,8 @@ where
 impl Tcp
 where
     for<'__sent> Tcp: ::core::marker::Send,
-    for<'__sent> Why: ::core::marker::Send,
+    for<'__sent> TcpMessage: ::core::marker::Send,
+    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
     /// Starts the connection on a new tokio task with default options, and
     /// returns its client once `init` has returned.
@@ -203,7 +212,8 @@ where
 impl ::connection::__private::Connection for Tcp
 where
     for<'__sent> Tcp: ::core::marker::Send,
-    for<'__sent> Why: ::core::marker::Send,
+    for<'__sent> TcpMessage: ::core::marker::Send,
+    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
     type Message = TcpMessage;
     type ConnectInfo = ();
@@ -240,13 +250,15 @@ where
         async move {
             match message {
                 TcpMessage::Send { data, reply_to } => {
-                    let reply = {
-                        ::connection::__private::handler_future(
-                                Self::send(self, data, ctx),
-                            )
-                            .await
-                    };
-                    ::connection::__private::reply(ctx, reply_to, reply);
+                    let future = ::connection::__private::handler_future(
+                        Self::send(self, data, ctx),
+                    );
+                    let (reply_to, reply) = ::connection::__private::answering::<
+                        io::Result<()>,
+                        _,
+                    >(reply_to, future)
+                        .await;
+                    ::connection::__private::send_reply(ctx, reply_to, reply);
                 }
                 TcpMessage::Close { reply } => {
                     ::connection::__private::handler_future(
