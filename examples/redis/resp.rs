@@ -103,15 +103,15 @@ impl Command {
 /// makes it: a typed command's caller, on its own task, so that the
 /// connection only copies it into its write buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Arg(Bytes);
+pub struct Arg(Vec<u8>);
 
 impl Arg {
     pub fn new(bytes: &[u8]) -> Self {
-        let mut out = BytesMut::with_capacity(header_len(bytes.len()) + bytes.len() + 2);
+        let mut out = Vec::with_capacity(header_len(bytes.len()) + bytes.len() + 2);
         header(&mut out, b'$', bytes.len());
         out.extend_from_slice(bytes);
         out.extend_from_slice(b"\r\n");
-        Arg(out.freeze())
+        Arg(out)
     }
 }
 
@@ -176,7 +176,7 @@ fn header_len(length: usize) -> usize {
 
 /// `*3\r\n` or `$5\r\n`, written by hand: `format!` costs more than the
 /// rest of a short command.
-fn header(out: &mut BytesMut, kind: u8, length: usize) {
+fn header(out: &mut impl Put, kind: u8, length: usize) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = length;
@@ -188,9 +188,26 @@ fn header(out: &mut BytesMut, kind: u8, length: usize) {
             break;
         }
     }
-    out.extend_from_slice(&[kind]);
-    out.extend_from_slice(&digits[at..]);
-    out.extend_from_slice(b"\r\n");
+    out.put(&[kind]);
+    out.put(&digits[at..]);
+    out.put(b"\r\n");
+}
+
+/// Where encoded bytes go: the write buffer, or a caller's `Arg`.
+trait Put {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Put for BytesMut {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Put for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
 }
 
 /// RESP2 as a tokio-util codec: commands out, replies in.

@@ -26,9 +26,11 @@ pub(super) struct InFlight<T> {
     /// reader, and a write that the peer does not take).
     is_ended: AtomicBool,
     ended: Notify,
-    /// Wakes the reader when its timer must fire earlier than it is set
-    /// to: a request was added to an empty queue.
-    rearm: Notify,
+    /// Wakes the reader: its timer must fire earlier than it is set to (a
+    /// request was added to an empty queue), a write failed, or the link
+    /// ended. One signal for all three, kept registered across the
+    /// reader's reads.
+    wake_reader: Notify,
     /// How long the oldest request may wait for its response; `None` for
     /// no limit.
     response_timeout: Option<Duration>,
@@ -94,7 +96,7 @@ impl<T> InFlight<T> {
             slots: Semaphore::new(max.min(Semaphore::MAX_PERMITS)),
             is_ended: AtomicBool::new(false),
             ended: Notify::new(),
-            rearm: Notify::new(),
+            wake_reader: Notify::new(),
             response_timeout,
             keepalive,
         }
@@ -162,7 +164,7 @@ impl<T> InFlight<T> {
             // keepalive): it must fire by this request's deadline. Woken
             // once; the requests behind this one have later deadlines.
             queue.timer = Some(deadline);
-            self.rearm.notify_one();
+            self.wake_reader.notify_one();
         }
         queue.waiting.push_back(Waiting { responder, sent_at });
     }
@@ -191,7 +193,7 @@ impl<T> InFlight<T> {
                 let ping_at = now.checked_add(interval);
                 if ping_at.is_some() && queue.timer.is_none_or(|timer| Some(timer) > ping_at) {
                     queue.timer = ping_at;
-                    self.rearm.notify_one();
+                    self.wake_reader.notify_one();
                 }
             }
         }
@@ -272,9 +274,10 @@ impl<T> InFlight<T> {
         }
     }
 
-    /// Resolves when the reader's timer must be set anew.
-    pub(super) fn rearmed(&self) -> impl Future<Output = ()> + '_ {
-        self.rearm.notified()
+    /// Resolves when the reader must look again: at its timer, a failed
+    /// write, or the link's end.
+    pub(super) fn reader_woken(&self) -> tokio::sync::futures::Notified<'_> {
+        self.wake_reader.notified()
     }
 
     /// The reader found the link lost with `error`: the reason the link
@@ -292,7 +295,7 @@ impl<T> InFlight<T> {
     /// as in flight, and get this error when it ends).
     pub(super) fn write_failed(&self, error: LinkError) {
         self.lost(error);
-        self.rearm.notify_one();
+        self.wake_reader.notify_one();
     }
 
     /// The link has ended: every request waiting, and every one added
@@ -312,6 +315,7 @@ impl<T> InFlight<T> {
         self.slots.close();
         self.is_ended.store(true, Ordering::Release);
         self.ended.notify_waiters();
+        self.wake_reader.notify_one();
         if is_dropping_as_stopped() {
             // The connection is stopping: dropped, each responder tells its
             // caller the stop's reason, which says more than a lost link.

@@ -43,6 +43,8 @@ where
     // Whether to look at what the timer is for: at the start (the
     // keepalive), when it fired, or when a request needs it earlier.
     let mut timer_due = true;
+    // Registered once and polled by every read, not made anew for each.
+    let mut woken = pin!(in_flight.reader_woken());
     loop {
         while timer_due {
             let now = Instant::now();
@@ -71,8 +73,13 @@ where
         }
         let read = tokio::select! {
             biased;
-            () = in_flight.until_ended() => return in_flight.ended_with(),
-            () = in_flight.rearmed() => None,
+            () = &mut woken => {
+                if in_flight.is_ended() {
+                    return in_flight.ended_with();
+                }
+                woken.set(in_flight.reader_woken());
+                None
+            }
             () = &mut timer, if timer_set => None,
             read = reader.read_buf(&mut buffer) => Some(read),
         };
