@@ -364,63 +364,53 @@ async fn requests_queued_behind_a_lost_link_run_unsent_under_run() {
     }
 }
 
-/// A block without `#[flush]`.
-struct Unflushed {
-    link: Pipeline<LinesCodec>,
-    link_end: Option<DuplexStream>,
-}
-
-#[connection]
-impl Unflushed {
-    #[connect]
-    async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
-        if let Some(link) = self.link_end.take() {
-            self.link.attach(link, ctx, |lost| lost);
+/// A one-link line client named `$name`, with the handlers given after it
+/// (a `#[flush]`, or none).
+macro_rules! one_link_client {
+    ($(#[$doc:meta])* $name:ident { $($handlers:tt)* }) => {
+        $(#[$doc])*
+        struct $name {
+            link: Pipeline<LinesCodec>,
+            link_end: Option<DuplexStream>,
         }
-        Connect::Ok
-    }
 
-    #[disconnect]
-    async fn disconnect(&mut self, _lost: LinkError) -> Disconnect<()> {
-        self.link.detach();
-        Disconnect::NoConnect
-    }
+        #[connection]
+        impl $name {
+            #[connect]
+            async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+                if let Some(link) = self.link_end.take() {
+                    self.link.attach(link, ctx, |lost| lost);
+                }
+                Connect::Ok
+            }
 
-    #[call]
-    async fn ask(&mut self, line: String, reply: ReplyTo<Result<String, LinkError>>) {
-        self.link.send(line, reply).await;
-    }
-}
+            #[disconnect]
+            async fn disconnect(&mut self, _lost: LinkError) -> Disconnect<()> {
+                self.link.detach();
+                Disconnect::NoConnect
+            }
 
-/// A block whose `#[flush]` forgets to flush.
-struct Forgetful {
-    link: Pipeline<LinesCodec>,
-    link_end: Option<DuplexStream>,
-}
+            #[call]
+            async fn ask(&mut self, line: String, reply: ReplyTo<Result<String, LinkError>>) {
+                self.link.send(line, reply).await;
+            }
 
-#[connection]
-impl Forgetful {
-    #[connect]
-    async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
-        if let Some(link) = self.link_end.take() {
-            self.link.attach(link, ctx, |lost| lost);
+            $($handlers)*
         }
-        Connect::Ok
-    }
+    };
+}
 
-    #[disconnect]
-    async fn disconnect(&mut self, _lost: LinkError) -> Disconnect<()> {
-        self.link.detach();
-        Disconnect::NoConnect
-    }
+one_link_client! {
+    /// A block without `#[flush]`.
+    Unflushed {}
+}
 
-    #[call]
-    async fn ask(&mut self, line: String, reply: ReplyTo<Result<String, LinkError>>) {
-        self.link.send(line, reply).await;
+one_link_client! {
+    /// A block whose `#[flush]` forgets to flush.
+    Forgetful {
+        #[flush]
+        async fn flush(&mut self) {}
     }
-
-    #[flush]
-    async fn flush(&mut self) {}
 }
 
 fn echo_peer(server_end: DuplexStream) -> tokio::task::JoinHandle<()> {

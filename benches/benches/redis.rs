@@ -307,48 +307,101 @@ struct Fault {
     back_after: Option<Duration>,
 }
 
+/// 100 tasks GETting in a loop for `run_for`, counting what they see, and
+/// when the first success came after the fault's moment (`since`, in
+/// nanoseconds from `origin`): the first to complete after it, or with
+/// `sent_after`, the first of a GET sent after it (a partition lets replies
+/// already on their way arrive).
+struct Load {
+    ok: Arc<AtomicU64>,
+    failed: Arc<AtomicU64>,
+    hung: Arc<AtomicU64>,
+    first_success_ns: Arc<AtomicU64>,
+    since_ns: Arc<AtomicU64>,
+    origin: Instant,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(client: &Client, run_for: Duration, sent_after: bool) -> Load {
+        let counter = || Arc::new(AtomicU64::new(0));
+        let (ok, failed, hung) = (counter(), counter(), counter());
+        let first_success_ns = Arc::new(AtomicU64::new(u64::MAX));
+        let since_ns = Arc::new(AtomicU64::new(u64::MAX));
+        let origin = Instant::now();
+        let end = origin + run_for;
+        let tasks = (0..100)
+            .map(|_| {
+                let mut client = client.clone();
+                let (ok, failed, hung) = (ok.clone(), failed.clone(), hung.clone());
+                let (first, since) = (first_success_ns.clone(), since_ns.clone());
+                tokio::spawn(async move {
+                    while Instant::now() < end {
+                        let sent = Instant::now();
+                        let result = client.get("load").await;
+                        if sent.elapsed() > CALL_TIMEOUT + Duration::from_millis(250) {
+                            hung.fetch_add(1, Ordering::Relaxed);
+                        }
+                        match result {
+                            Ok(()) => {
+                                ok.fetch_add(1, Ordering::Relaxed);
+                                let now = origin.elapsed().as_nanos() as u64;
+                                let at = if sent_after {
+                                    sent - origin
+                                } else {
+                                    origin.elapsed()
+                                };
+                                if at.as_nanos() as u64 > since.load(Ordering::Relaxed) {
+                                    first.fetch_min(now, Ordering::Relaxed);
+                                }
+                            }
+                            Err(_) => {
+                                failed.fetch_add(1, Ordering::Relaxed);
+                                // A failing client must not spin the CPU
+                                // away from the others.
+                                tokio::time::sleep(Duration::from_millis(1)).await;
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        Load {
+            ok,
+            failed,
+            hung,
+            first_success_ns,
+            since_ns,
+            origin,
+            tasks,
+        }
+    }
+
+    /// From now on, a success counts as the first after the fault.
+    fn mark(&self) {
+        let now = self.origin.elapsed().as_nanos() as u64;
+        self.since_ns.store(now, Ordering::Relaxed);
+    }
+
+    async fn finish(self) -> Fault {
+        for task in self.tasks {
+            task.await.unwrap();
+        }
+        let first = self.first_success_ns.load(Ordering::Relaxed);
+        let since = self.since_ns.load(Ordering::Relaxed);
+        Fault {
+            ok: self.ok.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            hung: self.hung.load(Ordering::Relaxed),
+            back_after: (first != u64::MAX).then(|| Duration::from_nanos(first - since)),
+        }
+    }
+}
+
 /// 100 tasks GET in a loop; the server is killed after 500 ms and started
 /// again 500 ms later on the same port.
 async fn fault_round(server: &mut Server, client: &Client) -> Fault {
-    let ok = Arc::new(AtomicU64::new(0));
-    let failed = Arc::new(AtomicU64::new(0));
-    let hung = Arc::new(AtomicU64::new(0));
-    let first_success_ns = Arc::new(AtomicU64::new(u64::MAX));
-    let origin = Instant::now();
-    let restarted_ns = Arc::new(AtomicU64::new(u64::MAX));
-    let end = origin + Duration::from_millis(2500);
-    let handles: Vec<_> = (0..100)
-        .map(|_| {
-            let mut client = client.clone();
-            let (ok, failed, hung) = (ok.clone(), failed.clone(), hung.clone());
-            let (first, restarted) = (first_success_ns.clone(), restarted_ns.clone());
-            tokio::spawn(async move {
-                while Instant::now() < end {
-                    let sent = Instant::now();
-                    let result = client.get("load").await;
-                    let took = sent.elapsed();
-                    if took > CALL_TIMEOUT + Duration::from_millis(250) {
-                        hung.fetch_add(1, Ordering::Relaxed);
-                    }
-                    match result {
-                        Ok(()) => {
-                            ok.fetch_add(1, Ordering::Relaxed);
-                            let now = origin.elapsed().as_nanos() as u64;
-                            if now > restarted.load(Ordering::Relaxed) {
-                                first.fetch_min(now, Ordering::Relaxed);
-                            }
-                        }
-                        Err(_) => {
-                            failed.fetch_add(1, Ordering::Relaxed);
-                            // A failing client must not spin the CPU away
-                            // from the others.
-                            tokio::time::sleep(Duration::from_millis(1)).await;
-                        }
-                    }
-                }
-            })
-        })
-        .collect();
+    let load = Load::start(client, Duration::from_millis(2500), false);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let port = server.port;
     let mut dead = std::mem::replace(server, Server::placeholder());
@@ -359,78 +412,19 @@ async fn fault_round(server: &mut Server, client: &Client) -> Fault {
     let restarted = tokio::task::spawn_blocking(move || Server::start(port))
         .await
         .unwrap();
-    restarted_ns.store(origin.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    load.mark();
     *server = restarted;
-    for handle in handles {
-        handle.await.unwrap();
-    }
-    let first = first_success_ns.load(Ordering::Relaxed);
-    let restart = restarted_ns.load(Ordering::Relaxed);
-    Fault {
-        ok: ok.load(Ordering::Relaxed),
-        failed: failed.load(Ordering::Relaxed),
-        hung: hung.load(Ordering::Relaxed),
-        back_after: (first != u64::MAX).then(|| Duration::from_nanos(first - restart)),
-    }
+    load.finish().await
 }
 
 /// 100 tasks GET in a loop for 5 s through a proxy whose open links go
 /// silent at 0.5 s.
 async fn black_hole_round(proxy: &black_hole::Proxy, client: &Client) -> Fault {
-    let ok = Arc::new(AtomicU64::new(0));
-    let failed = Arc::new(AtomicU64::new(0));
-    let hung = Arc::new(AtomicU64::new(0));
-    let first_success_ns = Arc::new(AtomicU64::new(u64::MAX));
-    let origin = Instant::now();
-    let cut_ns = Arc::new(AtomicU64::new(u64::MAX));
-    let end = origin + Duration::from_secs(5);
-    let handles: Vec<_> = (0..100)
-        .map(|_| {
-            let mut client = client.clone();
-            let (ok, failed, hung) = (ok.clone(), failed.clone(), hung.clone());
-            let (first, cut) = (first_success_ns.clone(), cut_ns.clone());
-            tokio::spawn(async move {
-                while Instant::now() < end {
-                    let sent = Instant::now();
-                    let result = client.get("load").await;
-                    if sent.elapsed() > CALL_TIMEOUT + Duration::from_millis(250) {
-                        hung.fetch_add(1, Ordering::Relaxed);
-                    }
-                    match result {
-                        Ok(()) => {
-                            ok.fetch_add(1, Ordering::Relaxed);
-                            // Sent after the cut: on a new link.
-                            let sent_ns = (sent - origin).as_nanos() as u64;
-                            if sent_ns > cut.load(Ordering::Relaxed) {
-                                first.fetch_min(
-                                    origin.elapsed().as_nanos() as u64,
-                                    Ordering::Relaxed,
-                                );
-                            }
-                        }
-                        Err(_) => {
-                            failed.fetch_add(1, Ordering::Relaxed);
-                            tokio::time::sleep(Duration::from_millis(1)).await;
-                        }
-                    }
-                }
-            })
-        })
-        .collect();
+    let load = Load::start(client, Duration::from_secs(5), true);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    cut_ns.store(origin.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    load.mark();
     proxy.black_hole_open_links();
-    for handle in handles {
-        handle.await.unwrap();
-    }
-    let first = first_success_ns.load(Ordering::Relaxed);
-    let cut = cut_ns.load(Ordering::Relaxed);
-    Fault {
-        ok: ok.load(Ordering::Relaxed),
-        failed: failed.load(Ordering::Relaxed),
-        hung: hung.load(Ordering::Relaxed),
-        back_after: (first != u64::MAX).then(|| Duration::from_nanos(first - cut)),
-    }
+    load.finish().await
 }
 
 impl Server {
