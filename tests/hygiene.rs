@@ -193,3 +193,59 @@ async fn parameters_named_like_generated_locals_compile_and_run() {
     client.note(1, 2).await.unwrap();
     assert_eq!(client.seen().await.unwrap(), [3]);
 }
+
+/// A connection whose handlers come in a `macro_rules!` argument: the
+/// generated bodies name `self` as the generated signatures do, not with
+/// the argument's hygiene.
+mod handlers_from_a_macro_argument {
+    use connection::{Attempt, Connect, Disconnect, connection};
+
+    macro_rules! counter_with {
+        ($($handlers:tt)*) => {
+            pub(crate) struct Counter {
+                pub(crate) total: u64,
+            }
+
+            #[connection]
+            impl Counter {
+                #[connect]
+                async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+                    Connect::Ok
+                }
+
+                #[disconnect]
+                async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+                    Disconnect::NoConnect
+                }
+
+                $($handlers)*
+            }
+        };
+    }
+
+    counter_with! {
+        /// Adds `n`; answers with the total.
+        #[call]
+        async fn add(&mut self, n: u64) -> u64 {
+            self.total += n;
+            self.total
+        }
+
+        /// Adds one.
+        #[cast]
+        async fn bump(&mut self) {
+            self.total += 1;
+        }
+
+        #[flush]
+        async fn flush(&mut self) {}
+    }
+}
+
+#[tokio::test]
+async fn handlers_passed_through_a_macro_compile_and_run() {
+    use handlers_from_a_macro_argument::Counter;
+    let client = Counter { total: 0 }.start().await.unwrap();
+    client.bump().await.unwrap();
+    assert_eq!(client.add(2).await.unwrap(), 3);
+}

@@ -576,6 +576,7 @@ impl<'a> Expansion<'a> {
             let deprecated = &handler.deprecated;
             let args = typed_values(handler, self.self_ty);
             let fields: Vec<_> = handler.values().map(|(_, ident)| ident).collect();
+            let receiver = receiver_at(span);
             let body = match handler.kind {
                 Kind::Call => {
                     let (field, reply) = reply_field(handler, self.self_ty);
@@ -591,7 +592,7 @@ impl<'a> Expansion<'a> {
                             );
                             quote_spanned! {span=>
                                 -> #reply {
-                                    match self.client
+                                    match #receiver.client
                                         .call(|#field| #message::#variant { #(#fields,)* #field })
                                         .await
                                     {
@@ -605,7 +606,7 @@ impl<'a> Expansion<'a> {
                         }
                         None => quote_spanned! {span=>
                             -> ::core::result::Result<#reply, #private::CallError> {
-                                self.client
+                                #receiver.client
                                     .call(|#field| #message::#variant { #(#fields,)* #field })
                                     .await
                             }
@@ -614,7 +615,7 @@ impl<'a> Expansion<'a> {
                 }
                 _ => quote_spanned! {span=>
                     -> ::core::result::Result<(), #private::CallError> {
-                        self.client.cast(#message::#variant { #(#fields,)* }).await
+                        #receiver.client.cast(#message::#variant { #(#fields,)* }).await
                     }
                 },
             };
@@ -1273,9 +1274,19 @@ impl<'a> Expansion<'a> {
         // argument, the call and the `.await`, which then share one span).
         let span = method.span();
         let private = respanned(self.private.clone(), span);
+        let receiver = receiver_at(span);
         quote_spanned! {span=>
-            #private::handler_future(Self::#method(self, #(#args),*))
+            #private::handler_future(Self::#method(#receiver, #(#args),*))
         }
+    }
+}
+
+/// `self` for the body of a generated method, reported at `span`: named as
+/// the method's signature names it (the attribute's call site), even when
+/// the handler's tokens come from elsewhere (a `macro_rules!` argument).
+fn receiver_at(span: proc_macro2::Span) -> syn::token::SelfValue {
+    syn::token::SelfValue {
+        span: proc_macro2::Span::call_site().located_at(span),
     }
 }
 
