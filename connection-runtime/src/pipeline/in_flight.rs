@@ -60,6 +60,10 @@ struct Waiting<T> {
     sent_at: Instant,
 }
 
+/// The reader's buffer of the requests a read answers with their responses:
+/// kept across reads, so that answering allocates nothing.
+pub(super) type Answered<T> = Vec<(Option<Responder<T>>, T)>;
+
 /// A place for one more request in flight, or why there is none to wait for.
 pub(super) enum Slot {
     Taken,
@@ -172,9 +176,8 @@ impl<T> InFlight<T> {
     /// Answers the oldest requests with `responses`, in order, under one
     /// lock and one release of their places; `false` when a response is
     /// left that no request waits for.
-    pub(super) fn answer(&self, responses: &mut Vec<T>) -> bool {
+    pub(super) fn answer(&self, responses: &mut Vec<T>, answered: &mut Answered<T>) -> bool {
         let count = responses.len();
-        let mut answered = Vec::with_capacity(count);
         {
             let mut queue = self.lock();
             for response in responses.drain(..) {
@@ -202,7 +205,7 @@ impl<T> InFlight<T> {
         // Outside the lock: a caller may run at once on another thread. A
         // caller that gave up is no error: its place was kept so that the
         // responses behind it still match.
-        for (responder, response) in answered {
+        for (responder, response) in answered.drain(..) {
             if let Some(responder) = responder {
                 responder.send(Ok(response));
             }

@@ -12,8 +12,15 @@ use tokio::time::{Instant, sleep_until};
 use tokio_util::bytes::BytesMut;
 use tokio_util::codec::Decoder;
 
-use super::in_flight::{Due, InFlight};
+use super::in_flight::{Answered, Due, InFlight};
 use super::{LinkError, SharedWriter};
+
+/// The frames of one read and the requests they answer: buffers kept across
+/// reads, so that answering allocates nothing.
+struct Batch<T> {
+    frames: Vec<T>,
+    answered: Answered<T>,
+}
 
 /// Room made in the read buffer before each read.
 const READ_CAPACITY: usize = 8 * 1024;
@@ -35,7 +42,10 @@ where
 {
     let mut buffer = BytesMut::with_capacity(READ_CAPACITY);
     // The frames of one read, answered together.
-    let mut frames = Vec::new();
+    let mut batch = Batch {
+        frames: Vec::new(),
+        answered: Vec::new(),
+    };
     let mut timer = pin!(sleep_until(Instant::now()));
     // Set when a deadline or the keepalive needs it; left to fire early
     // rather than reset on every response.
@@ -65,7 +75,7 @@ where
                 }
             }
         }
-        if let Err(error) = answer_whole_frames(&mut decoder, &mut buffer, &mut frames, in_flight) {
+        if let Err(error) = answer_whole_frames(&mut decoder, &mut buffer, &mut batch, in_flight) {
             return error;
         }
         if buffer.capacity() - buffer.len() < READ_CAPACITY / 2 {
@@ -85,7 +95,7 @@ where
         };
         match read {
             Some(Ok(0)) => {
-                return at_end_of_stream(&mut decoder, &mut buffer, &mut frames, in_flight);
+                return at_end_of_stream(&mut decoder, &mut buffer, &mut batch, in_flight);
             }
             Some(Ok(_)) => {}
             Some(Err(error)) => return LinkError::io(error),
@@ -134,7 +144,7 @@ async fn send_ping<T>(
 fn answer_whole_frames<D>(
     decoder: &mut D,
     buffer: &mut BytesMut,
-    frames: &mut Vec<D::Item>,
+    batch: &mut Batch<D::Item>,
     in_flight: &InFlight<D::Item>,
 ) -> Result<(), LinkError>
 where
@@ -143,13 +153,13 @@ where
 {
     let decoded = loop {
         match decoder.decode(buffer) {
-            Ok(Some(frame)) => frames.push(frame),
+            Ok(Some(frame)) => batch.frames.push(frame),
             Ok(None) => break Ok(()),
             Err(error) => break Err(LinkError::Decode(Arc::new(error))),
         }
     };
     // The frames before undecodable bytes still answer their callers.
-    answer(frames, in_flight)?;
+    answer(batch, in_flight)?;
     decoded
 }
 
@@ -158,20 +168,20 @@ where
 fn at_end_of_stream<D>(
     decoder: &mut D,
     buffer: &mut BytesMut,
-    frames: &mut Vec<D::Item>,
+    batch: &mut Batch<D::Item>,
     in_flight: &InFlight<D::Item>,
 ) -> LinkError
 where
     D: Decoder,
 {
     while let Ok(Some(frame)) = decoder.decode_eof(buffer) {
-        frames.push(frame);
+        batch.frames.push(frame);
     }
-    answer(frames, in_flight).err().unwrap_or(LinkError::Closed)
+    answer(batch, in_flight).err().unwrap_or(LinkError::Closed)
 }
 
-fn answer<T>(frames: &mut Vec<T>, in_flight: &InFlight<T>) -> Result<(), LinkError> {
-    if frames.is_empty() || in_flight.answer(frames) {
+fn answer<T>(batch: &mut Batch<T>, in_flight: &InFlight<T>) -> Result<(), LinkError> {
+    if batch.frames.is_empty() || in_flight.answer(&mut batch.frames, &mut batch.answered) {
         Ok(())
     } else {
         Err(LinkError::Unexpected)
