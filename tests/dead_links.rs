@@ -105,6 +105,25 @@ impl Peer {
             .unwrap();
     }
 
+    /// `client` asks `line`; this peer reads it and, `after` later, answers
+    /// `answer`. The answer the client got.
+    async fn answer(
+        &mut self,
+        client: &Lines2Client,
+        line: &str,
+        answer: &str,
+        after: Duration,
+    ) -> String {
+        let ask = client.ask(line.to_owned());
+        let respond = async {
+            assert_eq!(self.line().await, line);
+            tokio::time::sleep(after).await;
+            self.say(answer).await;
+        };
+        let (asked, ()) = tokio::join!(ask, respond);
+        asked.unwrap().unwrap()
+    }
+
     /// Answers every line with `echo:<line>`.
     fn echo(mut self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
@@ -211,13 +230,8 @@ async fn steady_traffic_does_not_hide_a_silent_peer() {
     let mut peer = setup.peer();
     assert_eq!(setup.event().await, "connect");
     // Answered at first; then silent while a request comes every 100 ms.
-    let first = setup.client.ask("1".to_owned());
-    let answer = async {
-        assert_eq!(peer.line().await, "1");
-        peer.say("one").await;
-    };
-    let (first, ()) = tokio::join!(first, answer);
-    assert_eq!(first.unwrap().unwrap(), "one");
+    let first = peer.answer(&setup.client, "1", "one", Duration::ZERO).await;
+    assert_eq!(first, "one");
     let oldest_sent = Instant::now();
     let mut calls = Vec::new();
     for n in 0..30 {
@@ -252,13 +266,10 @@ async fn the_keepalive_finds_a_link_that_died_while_idle() {
     assert_eq!(Instant::now() - attached, interval);
     peer.say("PONG").await;
     // A request after it gets its own answer, not the ping's.
-    let ask = setup.client.ask("a".to_owned());
-    let answer = async {
-        assert_eq!(peer.line().await, "a");
-        peer.say("echo:a").await;
-    };
-    let (ask, ()) = tokio::join!(ask, answer);
-    assert_eq!(ask.unwrap().unwrap(), "echo:a");
+    let answer = peer
+        .answer(&setup.client, "a", "echo:a", Duration::ZERO)
+        .await;
+    assert_eq!(answer, "echo:a");
     let answered = Instant::now();
     // The next ping goes unanswered: the link is dropped within the
     // interval plus the deadline.
@@ -506,14 +517,10 @@ async fn the_keepalive_counts_from_the_last_response_even_below_the_deadline() {
     let mut setup = start(lines().keepalive(interval, "PING")).await;
     let mut peer = setup.peer();
     assert_eq!(setup.event().await, "connect");
-    let ask = setup.client.ask("a".to_owned());
-    let answer = async {
-        assert_eq!(peer.line().await, "a");
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        peer.say("echo:a").await;
-    };
-    let (ask, ()) = tokio::join!(ask, answer);
-    assert_eq!(ask.unwrap().unwrap(), "echo:a");
+    let answer = peer
+        .answer(&setup.client, "a", "echo:a", Duration::from_millis(30))
+        .await;
+    assert_eq!(answer, "echo:a");
     let answered = Instant::now();
     assert_eq!(peer.line().await, "PING");
     assert_eq!(Instant::now() - answered, interval);

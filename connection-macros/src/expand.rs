@@ -1113,7 +1113,7 @@ impl<'a> Expansion<'a> {
                 (Kind::Call, None, None) => quote_spanned! {span=>
                     #message::#variant { #(#fields,)* reply_to } => {
                         let () = #call;
-                        #private::reply(#ctx_local, reply_to, ());
+                        #private::send_reply(#ctx_local, reply_to, ());
                     }
                 },
                 (Kind::Call, Some((_, field, _)), _) => quote_spanned! {span=>

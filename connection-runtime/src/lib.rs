@@ -269,12 +269,6 @@ pub mod __private {
     /// The generated client's lifecycle methods ([`crate::lifecycle`]).
     pub use crate::__client_lifecycle as client_lifecycle;
 
-    /// Sends a call's reply now, or after `terminate` when the handler
-    /// requested a stop (the original answers a stopping call last).
-    pub fn reply<C: Connection, T: Send + 'static>(ctx: &mut Context<C>, to: ReplyTo<T>, value: T) {
-        ctx.reply(to, value);
-    }
-
     pub use crate::checks::{Plain, Probe};
     pub use crate::{
         FirstConnectInfo, FromCallError, MovedToTask, RepliedAcrossTasks, SentBetweenTasks,
