@@ -196,7 +196,6 @@ impl<'a> Expansion<'a> {
     pub(crate) fn expand(&self) -> TokenStream {
         let mut item = self.block.item.clone();
         item.generics = assuming_sent(item.generics, &self.assumed());
-        self.complete_outcome_types(&mut item);
         item.attrs.extend(self.allow_private_bounds());
         let send_checks = self.send_checks();
         let parameter_checks = self.parameter_checks();
@@ -218,41 +217,6 @@ impl<'a> Expansion<'a> {
             #info_wrappers
             #send_checks
             #parameter_checks
-        }
-    }
-
-    /// A bare `-> Init` or `-> Disconnect` (reported by `validate`) gets the
-    /// connect info as its parameter, so that rustc adds no second error
-    /// for the missing parameter.
-    fn complete_outcome_types(&self, item: &mut syn::ItemImpl) {
-        let connect_info = self.connect_info();
-        for method in item.items.iter_mut().filter_map(|item| match item {
-            syn::ImplItem::Fn(method) => Some(method),
-            _ => None,
-        }) {
-            let Some(kind) = self
-                .block
-                .handlers
-                .iter()
-                .find(|handler| handler.ident() == &method.sig.ident)
-                .map(|handler| handler.kind)
-            else {
-                continue;
-            };
-            let name = match kind {
-                Kind::Init => "Init",
-                Kind::Disconnect => "Disconnect",
-                _ => continue,
-            };
-            if let syn::ReturnType::Type(_, ty) = &mut method.sig.output
-                && let Type::Path(path) = &mut **ty
-                && let Some(last) = path.path.segments.last_mut()
-                && last.ident == name
-                && last.arguments.is_none()
-            {
-                last.arguments =
-                    syn::PathArguments::AngleBracketed(syn::parse_quote!(<#connect_info>));
-            }
         }
     }
 

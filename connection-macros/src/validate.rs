@@ -445,17 +445,6 @@ fn check_output(handler: &Handler, errors: &mut Errors) {
         }
         _ => {}
     }
-    if let (Some(name @ ("Init" | "Disconnect")), ReturnType::Type(_, ty)) = (expected, &sig.output)
-        && last_segment_is(ty, name)
-        && crate::parse::single_type_argument(ty, name).is_none()
-    {
-        errors.spanned(
-            ty,
-            format!(
-                "`{name}` takes the connect info type: write `{name}<I>`, where `I` is the type the `#[connect]` handler's `Attempt<I>` names (`{name}<()>` for `Attempt<()>`)"
-            ),
-        );
-    }
     if let Some(flatten) = &handler.flatten
         && handler.flattened_error().is_none()
     {
