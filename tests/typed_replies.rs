@@ -5,9 +5,10 @@
 
 use std::time::Duration;
 
-use connection::pipeline::{LinkError, Pipeline};
+use connection::pipeline::{LinkError, Pipeline, Respond};
 use connection::{Attempt, CallError, Connect, Context, Disconnect, ReplyTo, connection};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream};
+use tokio::task::JoinSet;
 use tokio_util::codec::LinesCodec;
 
 /// What a call of the counter can fail with.
@@ -80,9 +81,43 @@ impl Counter {
         Ok(())
     }
 
+    /// The response line as it is: a plain `ReplyTo`.
+    #[call]
+    async fn raw(&mut self, what: String, reply: ReplyTo<Result<String, LinkError>>) {
+        self.link.send(format!("COUNT {what}"), reply).await;
+    }
+
+    /// Through a closure: a responder type of its own.
+    #[call(flatten)]
+    async fn doubled(&mut self, what: String, reply: ReplyTo<Result<u64, CountError>>) {
+        let doubled = reply.map(|line: Result<String, LinkError>| number(line).map(|n| n * 2));
+        self.link.send(format!("COUNT {what}"), doubled).await;
+    }
+
+    /// Through a `Respond` of the user's own.
+    #[call]
+    async fn tally(&mut self, what: String, reply: ReplyTo<String>) {
+        self.link.send(format!("COUNT {what}"), Tally(reply)).await;
+    }
+
     #[flush]
     async fn flush(&mut self) {
         self.link.flush().await;
+    }
+}
+
+/// A responder written by hand: the response, or the error's text.
+struct Tally(ReplyTo<String>);
+
+impl Respond<String> for Tally {
+    fn respond(self, response: Result<String, LinkError>) {
+        let _ = self
+            .0
+            .send(response.unwrap_or_else(|error| format!("error: {error}")));
+    }
+
+    fn is_closed(&self) -> bool {
+        self.0.is_closed()
     }
 }
 
@@ -108,9 +143,37 @@ async fn serve(server: DuplexStream) {
     }
 }
 
+/// Reads `requests` lines, answers the first `answered` of them as `serve`
+/// does, then closes with the rest unanswered.
+async fn serve_then_close(server: DuplexStream, requests: usize, answered: usize) {
+    let (reader, mut writer) = tokio::io::split(server);
+    let mut lines = BufReader::new(reader).lines();
+    let mut words = Vec::new();
+    while words.len() < requests {
+        let Ok(Some(line)) = lines.next_line().await else {
+            return;
+        };
+        words.push(line.trim_start_matches("COUNT ").len());
+    }
+    for length in &words[..answered] {
+        writer
+            .write_all(format!("{length}\n").as_bytes())
+            .await
+            .unwrap();
+    }
+}
+
 async fn counter() -> CounterClient {
-    let (link, server) = tokio::io::duplex(1024);
-    tokio::spawn(serve(server));
+    counter_serving(serve).await
+}
+
+async fn counter_serving<S, F>(server: S) -> CounterClient
+where
+    S: FnOnce(DuplexStream) -> F,
+    F: Future<Output = ()> + Send + 'static,
+{
+    let (link, server_end) = tokio::io::duplex(1024);
+    tokio::spawn(server(server_end));
     Counter {
         link: Pipeline::new(LinesCodec::new()),
         link_end: Some(link),
@@ -131,6 +194,69 @@ async fn a_typed_command_answers_with_the_converted_response() {
         Err(CountError::NotANumber(line)) => assert_eq!(line, "many"),
         other => panic!("{other:?}"),
     }
+}
+
+/// One of each kind of responder, for a word of `length` letters; each
+/// checks it got its own request's response, or the link's end.
+async fn ask_each_kind(client: CounterClient, length: usize, answered: bool) {
+    let word = "x".repeat(length);
+    let expected = length as u64;
+    let (count, raw, doubled, tally) = tokio::join!(
+        client.count(word.clone()),
+        client.raw(word.clone()),
+        client.doubled(word.clone()),
+        client.tally(word.clone()),
+    );
+    if answered {
+        assert_eq!(count.unwrap(), expected);
+        assert_eq!(raw.unwrap().unwrap(), length.to_string());
+        assert_eq!(doubled.unwrap(), 2 * expected);
+        assert_eq!(tally.unwrap(), length.to_string());
+    } else {
+        assert!(
+            matches!(count, Err(CountError::Link(LinkError::Closed))),
+            "{count:?}"
+        );
+        assert!(matches!(raw, Ok(Err(LinkError::Closed))), "{raw:?}");
+        assert!(
+            matches!(doubled, Err(CountError::Link(LinkError::Closed))),
+            "{doubled:?}"
+        );
+        assert_eq!(tally.unwrap(), format!("error: {}", LinkError::Closed));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn responders_of_many_types_in_flight_get_their_own_responses() {
+    let client = counter().await;
+    // Interleaved across the four kinds, many in flight at once: a response
+    // given to another kind's caller, or out of order, shows as a wrong
+    // length.
+    let mut callers = JoinSet::new();
+    for length in 1..=12 {
+        callers.spawn(ask_each_kind(client.clone(), length, true));
+    }
+    // A caller's failed assertion panics here.
+    callers.join_all().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_link_that_ends_fails_each_kind_of_responder_still_in_flight() {
+    // Twenty requests written, the first eight answered (two of each kind),
+    // then the peer closes: the rest get the link's end, each kind its own
+    // way, and no answered caller gets another's response.
+    let client = counter_serving(|server| serve_then_close(server, 20, 8)).await;
+    let mut callers = JoinSet::new();
+    for length in 1..=2 {
+        callers.spawn(ask_each_kind(client.clone(), length, true));
+    }
+    // The first eight written before the others are sent.
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    for length in 3..=5 {
+        callers.spawn(ask_each_kind(client.clone(), length, false));
+    }
+    // A caller's failed assertion panics here.
+    callers.join_all().await;
 }
 
 #[tokio::test(start_paused = true)]

@@ -14,7 +14,7 @@ use tokio::sync::{Notify, Semaphore, TryAcquireError};
 use tokio::time::Instant;
 
 use super::LinkError;
-use super::respond::Responder;
+use super::respond::{LaneCopies, Lanes, Respond, Waiter};
 use crate::reply::is_dropping_as_stopped;
 
 pub(super) struct InFlight<T> {
@@ -41,6 +41,8 @@ pub(super) struct InFlight<T> {
 struct Queue<T> {
     /// Oldest first: the order the requests were written in.
     waiting: VecDeque<Waiting<T>>,
+    /// Where responders other than a plain `ReplyTo` wait.
+    lanes: Lanes<T>,
     /// Why the link ended, once it has.
     ended: Option<LinkError>,
     /// Why the reader found the link lost, before it is ended.
@@ -54,15 +56,28 @@ struct Queue<T> {
 struct Waiting<T> {
     /// `None` for a request nobody waits for (its response is read and
     /// dropped).
-    responder: Option<Responder<T>>,
+    responder: Option<Waiter<T>>,
     /// When the request was buffered to be written: its deadline counts
     /// from here.
     sent_at: Instant,
 }
 
-/// The reader's buffer of the requests a read answers with their responses:
-/// kept across reads, so that answering allocates nothing.
-pub(super) type Answered<T> = Vec<(Option<Responder<T>>, T)>;
+/// The reader's buffer of the requests a read answers with their responses,
+/// and its copies of the link's lanes: kept across reads, so that answering
+/// allocates nothing.
+pub(super) struct Answered<T> {
+    responses: Vec<(Option<Waiter<T>>, T)>,
+    lanes: LaneCopies<T>,
+}
+
+impl<T> Default for Answered<T> {
+    fn default() -> Self {
+        Answered {
+            responses: Vec::new(),
+            lanes: Vec::new(),
+        }
+    }
+}
 
 /// A place for one more request in flight, or why there is none to wait for.
 pub(super) enum Slot {
@@ -92,6 +107,7 @@ impl<T> InFlight<T> {
         InFlight {
             queue: Mutex::new(Queue {
                 waiting: VecDeque::new(),
+                lanes: Lanes::default(),
                 ended: None,
                 lost: None,
                 timer: None,
@@ -144,20 +160,21 @@ impl<T> InFlight<T> {
     /// Adds the responder of a request about to be written, sent at
     /// `sent_at`, behind the others; or gives it back if the link has ended
     /// (the request is then not written).
-    pub(super) fn push(
+    pub(super) fn push<P: Respond<T>>(
         &self,
-        responder: Option<Responder<T>>,
+        responder: Option<P>,
         sent_at: Instant,
-    ) -> Result<(), Option<Responder<T>>> {
+    ) -> Result<(), Option<P>> {
         let mut queue = self.lock();
         if queue.ended.is_some() {
             return Err(responder);
         }
-        self.push_locked(&mut queue, responder, sent_at);
+        let waiter = responder.map(|responder| responder.wait_in(&mut queue.lanes));
+        self.push_locked(&mut queue, waiter, sent_at);
         Ok(())
     }
 
-    fn push_locked(&self, queue: &mut Queue<T>, responder: Option<Responder<T>>, sent_at: Instant) {
+    fn push_locked(&self, queue: &mut Queue<T>, responder: Option<Waiter<T>>, sent_at: Instant) {
         if queue.waiting.is_empty()
             && let Some(deadline) = self
                 .response_timeout
@@ -184,8 +201,9 @@ impl<T> InFlight<T> {
                 let Some(waiting) = queue.waiting.pop_front() else {
                     break;
                 };
-                answered.push((waiting.responder, response));
+                answered.responses.push((waiting.responder, response));
             }
+            queue.lanes.copy_new(&mut answered.lanes);
             if queue.waiting.is_empty()
                 && let Some(interval) = self.keepalive
             {
@@ -200,14 +218,14 @@ impl<T> InFlight<T> {
                 }
             }
         }
-        let all = answered.len() == count;
-        let freed = answered.len();
+        let freed = answered.responses.len();
+        let all = freed == count;
         // Outside the lock: a caller may run at once on another thread. A
         // caller that gave up is no error: its place was kept so that the
         // responses behind it still match.
-        for (responder, response) in answered.drain(..) {
+        for (responder, response) in answered.responses.drain(..) {
             if let Some(responder) = responder {
-                responder.send(Ok(response));
+                responder.answer(Ok(response), &answered.lanes);
             }
         }
         self.slots.add_permits(freed);
@@ -306,6 +324,7 @@ impl<T> InFlight<T> {
     /// waiting for a place and the reader are woken. Only the first reason
     /// counts.
     pub(super) fn end(&self, error: LinkError) {
+        let mut lanes = LaneCopies::new();
         let (waiting, error) = {
             let mut queue = self.lock();
             if queue.ended.is_some() {
@@ -313,20 +332,22 @@ impl<T> InFlight<T> {
             }
             let error = queue.lost.take().unwrap_or(error);
             queue.ended = Some(error.clone());
+            queue.lanes.copy_new(&mut lanes);
             (std::mem::take(&mut queue.waiting), error)
         };
         self.slots.close();
         self.is_ended.store(true, Ordering::Release);
         self.ended.notify_waiters();
         self.wake_reader.notify_one();
+        let responders = waiting.into_iter().filter_map(|waiting| waiting.responder);
         if is_dropping_as_stopped() {
             // The connection is stopping: dropped, each responder tells its
             // caller the stop's reason, which says more than a lost link.
-            drop(waiting);
+            responders.for_each(|responder| responder.drop_at_end(&lanes));
             return;
         }
-        for responder in waiting.into_iter().filter_map(|waiting| waiting.responder) {
-            responder.send(Err(error.clone()));
+        for responder in responders {
+            responder.fail_at_end(error.clone(), &lanes);
         }
     }
 

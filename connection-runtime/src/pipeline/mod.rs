@@ -156,9 +156,10 @@ use tokio_util::codec::{Decoder, Encoder};
 
 pub use self::error::LinkError;
 use self::in_flight::{InFlight, Slot};
+use self::respond::Nobody;
 pub use self::respond::Respond;
 #[doc(hidden)]
-pub use self::respond::Responder;
+pub use self::respond::{Lanes, Waiter};
 use crate::reply::Answer;
 use crate::{Connection, Context, IntoDisconnectInfo, ReplyTo};
 
@@ -481,9 +482,8 @@ impl<Codec: Decoder> Pipeline<Codec> {
         if reply.is_closed() {
             return;
         }
-        if let Err((Some(reply), error)) = self.enqueue(request, Some(reply.into_responder())).await
-        {
-            reply.send(Err(error));
+        if let Err((Some(reply), error)) = self.enqueue(request, Some(reply)).await {
+            reply.respond(Err(error));
         }
     }
 
@@ -502,18 +502,18 @@ impl<Codec: Decoder> Pipeline<Codec> {
         Codec: Encoder<R>,
         <Codec as Encoder<R>>::Error: Error + Send + Sync + 'static,
     {
-        self.enqueue(request, None)
+        self.enqueue(request, None::<Nobody>)
             .await
             .map_err(|(_, error)| error)
     }
 
     /// Encodes `request` and queues its responder; or gives the responder
     /// back with why the request was not written.
-    async fn enqueue<R>(
+    async fn enqueue<R, P: Respond<Codec::Item>>(
         &mut self,
         request: R,
-        reply: Option<Responder<Codec::Item>>,
-    ) -> Result<(), (Option<Responder<Codec::Item>>, LinkError)>
+        reply: Option<P>,
+    ) -> Result<(), (Option<P>, LinkError)>
     where
         Codec: Encoder<R>,
         <Codec as Encoder<R>>::Error: Error + Send + Sync + 'static,

@@ -44,7 +44,7 @@ where
     // The frames of one read, answered together.
     let mut batch = Batch {
         frames: Vec::new(),
-        answered: Vec::new(),
+        answered: Answered::default(),
     };
     let mut timer = pin!(sleep_until(Instant::now()));
     // Set when a deadline or the keepalive needs it; left to fire early
