@@ -44,7 +44,7 @@ use syn::{Generics, Type, Visibility};
 use crate::parse::{
     Block, Handler, Kind, Options, Param, Policy, change_in_type, is_unit, single_type_argument,
 };
-use crate::validate::unsendable;
+use crate::validate::{NotSendHint, is_borrowed, not_send_hint};
 
 pub(crate) struct Expansion<'a> {
     block: &'a Block,
@@ -121,7 +121,7 @@ impl<'a> Expansion<'a> {
             let info = block
                 .handler(Kind::Info)
                 .and_then(value_type)
-                .filter(|ty| !unsendable(ty))
+                .filter(|ty| !is_borrowed(ty))
                 .map(|ty| {
                     if is_unit(ty) {
                         quote!(Info = #ty,)
@@ -237,7 +237,7 @@ impl<'a> Expansion<'a> {
                 let asserts = match param {
                     // A type written as a standard one (`String`, `Vec<u8>`)
                     // is neither: no assertion to read in the expansion.
-                    Param::Value { arg, .. } if !unsendable(&arg.ty) && !surely_send(&arg.ty) => {
+                    Param::Value { arg, .. } if !is_borrowed(&arg.ty) && !surely_send(&arg.ty) => {
                         let ty = resolve_self(&arg.ty, self.self_ty);
                         let span = arg.ty.span();
                         let asserts = quote_spanned! {span=>
@@ -299,9 +299,17 @@ impl<'a> Expansion<'a> {
         let Some((connection, values)) = self.sent.split_first() else {
             return TokenStream::new();
         };
+        // Worded by what the type's written form suggests; the bound alone
+        // decides.
+        let checks = values.iter().map(|ty| match not_send_hint(ty) {
+            None => quote!(SentBetweenTasks),
+            Some(NotSendHint::Rc) => quote!(SentHoldingRc),
+            Some(NotSendHint::Dyn) => quote!(SentHoldingDyn),
+            Some(NotSendHint::SharedDyn) => quote!(SentHoldingSharedDyn),
+        });
         quote! {
             const _: () = <#connection as #private::MovedToTask>::CHECKED;
-            #(const _: () = <#values as #private::SentBetweenTasks>::CHECKED;)*
+            #(const _: () = <#values as #private::#checks>::CHECKED;)*
         }
     }
 
@@ -310,7 +318,7 @@ impl<'a> Expansion<'a> {
     fn disconnect_type(&self) -> Option<&'a Type> {
         self.first(Kind::Disconnect)
             .and_then(value_type)
-            .filter(|ty| !unsendable(ty))
+            .filter(|ty| !is_borrowed(ty))
     }
 
     /// The `#[disconnect]` type, when it gets a newtype (not `()`).
@@ -782,7 +790,7 @@ impl<'a> Expansion<'a> {
             (Some(ty), None) => quote!(#ty),
             (None, None) => quote!(::core::convert::Infallible),
         };
-        let init = self.init_method(&connect_info);
+        let init = self.init_method();
         let connect_handler = self.usable(Kind::Connect).next();
         let (attempt, ctx) = (
             value_param(connect_handler, "attempt"),
@@ -794,7 +802,7 @@ impl<'a> Expansion<'a> {
             quote! {
                 async fn connect(
                     &mut self,
-                    #attempt: #private::Attempt<#connect_info>,
+                    #attempt: #private::Attempt<Self::ConnectInfo>,
                     #ctx: &mut #private::Context<Self>,
                 ) -> #private::Connect
             },
@@ -818,7 +826,7 @@ impl<'a> Expansion<'a> {
                     &mut self,
                     #lost: #disconnect_info,
                     #ctx: &mut #private::Context<Self>,
-                ) -> #private::Disconnect<#connect_info>
+                ) -> #private::Disconnect<Self::ConnectInfo>
             },
         );
         // Optional handlers: without a usable one, the trait's default runs.
@@ -923,7 +931,7 @@ impl<'a> Expansion<'a> {
     fn info_type(&self) -> Option<&'a Type> {
         self.first(Kind::Info)
             .and_then(value_type)
-            .filter(|ty| !unsendable(ty))
+            .filter(|ty| !is_borrowed(ty))
     }
 
     /// A required lifecycle method: it forwards to the usable handler, or is
@@ -982,7 +990,7 @@ impl<'a> Expansion<'a> {
         }
     }
 
-    fn init_method(&self, connect_info: &TokenStream) -> TokenStream {
+    fn init_method(&self) -> TokenStream {
         let private = &self.private;
         let handler = self.usable(Kind::Init).next();
         let body = if let Some(handler) = handler {
@@ -1007,7 +1015,7 @@ impl<'a> Expansion<'a> {
         };
         let ctx = ctx_param(handler);
         quote! {
-            async fn init(&mut self, #ctx: &mut #private::Context<Self>) -> #private::Init<#connect_info> #body
+            async fn init(&mut self, #ctx: &mut #private::Context<Self>) -> #private::Init<Self::ConnectInfo> #body
         }
     }
 
@@ -1059,12 +1067,11 @@ impl<'a> Expansion<'a> {
                 (Kind::Call, None, Some(output)) => {
                     let future = self.handler_future(handler);
                     let output = resolve_self(output, self.self_ty);
-                    // The answer at the handler's name, as its future (so
-                    // that a future that is not `Send` is one error); the
-                    // reply at the user's return type, where a reply that
-                    // is not `Send` is reported.
+                    // Every check at the handler's name, as its future's:
+                    // rustc reports a bound that fails at one place once, so
+                    // a future or a reply that is not `Send` is one error.
                     let answering = respanned(quote!(#private::answering::<#output, _>), span);
-                    let reply = respanned(quote!(#private::send_reply), output.span());
+                    let reply = respanned(quote!(#private::send_reply), span);
                     let answered = quote_spanned!(span=> #answering(reply_to, future).await);
                     quote_spanned! {span=>
                         #message::#variant { #(#fields,)* reply_to } => {
@@ -1356,7 +1363,7 @@ fn with_static_borrows(ty: &Type) -> Type {
 /// the expansion names them, that a concrete block must check to be
 /// `Send`: the connection itself, always first; each request's arguments and reply; the
 /// info, connect info and disconnect info. Left out: types reported
-/// already (`unsendable`), types of a `#[cfg]`'d handler (a where clause
+/// already (`is_borrowed`), types of a `#[cfg]`'d handler (a where clause
 /// cannot be `#[cfg]`'d), and types whose written form is `Send` (`String`,
 /// `Vec<u8>`, ..), which would only lengthen the expansion.
 fn sent_types(block: &Block, usable: &[bool], self_ty: &Type) -> Vec<Type> {
@@ -1388,7 +1395,7 @@ fn sent_types(block: &Block, usable: &[bool], self_ty: &Type) -> Vec<Type> {
     let values = types
         .split_off(1)
         .into_iter()
-        .filter(|ty| !unsendable(ty) && !surely_send(ty) && seen.insert(quote!(#ty).to_string()));
+        .filter(|ty| !is_borrowed(ty) && !surely_send(ty) && seen.insert(quote!(#ty).to_string()));
     types.extend(values);
     types
 }

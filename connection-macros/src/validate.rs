@@ -238,16 +238,8 @@ fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
                     );
                 }
             }
-            Param::ReplyTo { arg, reply, .. } => {
+            Param::ReplyTo { arg, .. } => {
                 replies += 1;
-                if let Some((at, fix)) = not_send_part(reply) {
-                    errors.spanned(
-                        at,
-                        format!(
-                            "a reply is sent back to its caller's task, so it must be `Send`: {fix}"
-                        ),
-                    );
-                }
                 if kind != Kind::Call {
                     errors.spanned(
                         arg,
@@ -280,13 +272,6 @@ fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
                         );
                     }
                     errors.spanned(borrowed, message);
-                } else if let Some((at, fix)) = not_send_part(&arg.ty) {
-                    errors.spanned(
-                        at,
-                        format!(
-                            "this is sent to the connection's task, so it must be `Send`: {fix}"
-                        ),
-                    );
                 }
             }
             Param::Value { .. } => {}
@@ -310,13 +295,6 @@ fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
             errors.spanned(
                 borrowed,
                 "a `#[call]`'s return value is sent back to its caller's task: return an owned type such as `String` or `Vec<u8>` (or a `&'static` reference)",
-            );
-        } else if let Some((at, fix)) = not_send_part(ty) {
-            errors.spanned(
-                at,
-                format!(
-                    "a `#[call]`'s return value is sent back to its caller's task, so it must be `Send`: {fix}"
-                ),
             );
         } else if let Some(opaque) = opaque_part(ty) {
             errors.spanned(
@@ -648,46 +626,117 @@ const NOT_SEND_BY_THEMSELVES: &[&str] = &[
     "Write",
 ];
 
-/// Whether `ty` cannot be sent to the connection's task as written (a
-/// borrow, or a type known not to be `Send`): reported by validation, and
-/// kept out of the expansion's types so that it is reported once.
-pub(crate) fn unsendable(ty: &Type) -> bool {
-    borrowed_part(ty).is_some() || not_send_part(ty).is_some()
+/// Whether `ty` cannot be sent to the connection's task as written: it
+/// holds a borrow. Reported by validation, and kept out of the expansion's
+/// types so that it is reported once.
+pub(crate) fn is_borrowed(ty: &Type) -> bool {
+    borrowed_part(ty).is_some()
 }
 
-/// A part of `ty` that is known not to be `Send` by its written form, and
-/// what to write instead: `Rc` (and `rc::Weak`), or a `dyn` of a standard
-/// trait without `+ Send`. Other types are left to rustc.
-fn not_send_part(ty: &Type) -> Option<(proc_macro2::TokenStream, String)> {
-    find_in_type(ty, &|part| match part {
+/// Why a type sent between tasks is likely not `Send`, judged by its
+/// written form: only the wording of the type-based check that decides
+/// (a type of the user's own named `Rc`, or a trait of their own named
+/// `Error` with `Send` among its supertraits, is `Send` and passes it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NotSendHint {
+    /// It holds an `Rc` (or an `rc::Weak`).
+    Rc,
+    /// It holds a `dyn Trait` of a standard trait without `+ Send`.
+    Dyn,
+    /// It holds a shared reference to a `dyn Trait` without `+ Sync`.
+    SharedDyn,
+}
+
+/// What in `ty`'s written form is likely not `Send` (see [`NotSendHint`]).
+pub(crate) fn not_send_hint(ty: &Type) -> Option<NotSendHint> {
+    hint_within(
+        ty,
+        Needs {
+            send: true,
+            sync: false,
+        },
+    )
+}
+
+/// What a part of a sent type must be: `Send`, and `Sync` behind a shared
+/// reference or an `Arc`.
+#[derive(Clone, Copy)]
+struct Needs {
+    send: bool,
+    sync: bool,
+}
+
+fn hint_within(ty: &Type, needs: Needs) -> Option<NotSendHint> {
+    match ty {
+        Type::Reference(reference) => {
+            let needs = if reference.mutability.is_some() {
+                needs
+            } else {
+                Needs {
+                    send: false,
+                    sync: true,
+                }
+            };
+            hint_within(&reference.elem, needs)
+        }
+        Type::Array(array) => hint_within(&array.elem, needs),
+        Type::Slice(slice) => hint_within(&slice.elem, needs),
+        Type::Paren(paren) => hint_within(&paren.elem, needs),
+        Type::Group(group) => hint_within(&group.elem, needs),
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(|ty| hint_within(ty, needs)),
+        Type::TraitObject(object) => {
+            if needs.send && lacks(object, "Send") {
+                Some(NotSendHint::Dyn)
+            } else if needs.sync && lacks(object, "Sync") {
+                Some(NotSendHint::SharedDyn)
+            } else {
+                None
+            }
+        }
         Type::Path(path) => {
             let segments = &path.path.segments;
             let last = segments.last()?;
             let in_rc = segments.iter().any(|segment| segment.ident == "rc");
-            (last.ident == "Rc" || (last.ident == "Weak" && in_rc)).then(|| {
-                (
-                    quote::ToTokens::to_token_stream(path),
-                    format!("`{}` is not; use `Arc` (or `sync::Weak`)", last.ident),
-                )
-            })
-        }
-        Type::TraitObject(object) => {
-            let mut traits = object.bounds.iter().filter_map(|bound| match bound {
-                syn::TypeParamBound::Trait(bound) => bound.path.segments.last(),
-                _ => None,
-            });
-            let first = traits.next()?;
-            let sends = first.ident == "Send" || traits.any(|segment| segment.ident == "Send");
-            (!sends && NOT_SEND_BY_THEMSELVES.iter().any(|name| first.ident == name)).then(|| {
-                (
-                    quote::ToTokens::to_token_stream(object),
-                    format!(
-                        "`dyn {}` is not unless written so; add `+ Send` (and `+ Sync` to share it)",
-                        first.ident
-                    ),
-                )
-            })
+            if last.ident == "Rc" || (last.ident == "Weak" && in_rc) {
+                return Some(NotSendHint::Rc);
+            }
+            let needs = if last.ident == "Arc" {
+                Needs {
+                    send: true,
+                    sync: true,
+                }
+            } else {
+                needs
+            };
+            segments
+                .iter()
+                .filter_map(|segment| match &segment.arguments {
+                    syn::PathArguments::AngleBracketed(arguments) => Some(arguments.args.iter()),
+                    _ => None,
+                })
+                .flatten()
+                .find_map(|argument| match argument {
+                    syn::GenericArgument::Type(ty) => hint_within(ty, needs),
+                    _ => None,
+                })
         }
         _ => None,
-    })
+    }
+}
+
+/// Whether `object` is of a standard trait that is not `auto` by itself
+/// (`Send` or `Sync`) and is not written `+ auto`.
+fn lacks(object: &syn::TypeTraitObject, auto: &str) -> bool {
+    let mut traits = object.bounds.iter().filter_map(|bound| match bound {
+        syn::TypeParamBound::Trait(bound) => bound.path.segments.last(),
+        _ => None,
+    });
+    let Some(first) = traits.next() else {
+        return false;
+    };
+    let written = first.ident == auto || traits.any(|segment| segment.ident == auto);
+    !written
+        && NOT_SEND_BY_THEMSELVES
+            .iter()
+            .any(|name| first.ident == name)
 }

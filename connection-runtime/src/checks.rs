@@ -95,6 +95,50 @@ pub trait SentBetweenTasks {
 #[diagnostic::do_not_recommend]
 impl<T: Send + ?Sized> SentBetweenTasks for T {}
 
+/// [`SentBetweenTasks`] for a type that holds an `Rc` by its written form.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is sent to or from the connection's task, so it must be `Send`, and `Rc` is not",
+    label = "sent between tasks",
+    note = "use `Arc` for `Rc` (and `sync::Weak` for `rc::Weak`)"
+)]
+pub trait SentHoldingRc {
+    /// Named by the assertion; evaluating it checks the bound.
+    const CHECKED: () = ();
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Send + ?Sized> SentHoldingRc for T {}
+
+/// [`SentBetweenTasks`] for a type that holds a `dyn Trait` of a standard
+/// trait written without `+ Send`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is sent to or from the connection's task, so it must be `Send`, and a `dyn Trait` is only when written `dyn Trait + Send`",
+    label = "sent between tasks",
+    note = "add `+ Send` to the trait object (and `+ Sync` to share it, as in an `Arc`)"
+)]
+pub trait SentHoldingDyn {
+    /// Named by the assertion; evaluating it checks the bound.
+    const CHECKED: () = ();
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Send + ?Sized> SentHoldingDyn for T {}
+
+/// [`SentBetweenTasks`] for a type that holds a shared reference to a
+/// `dyn Trait` written without `+ Sync`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is sent to or from the connection's task, so it must be `Send`, and a shared reference is only when what it points to is `Sync`",
+    label = "sent between tasks",
+    note = "add `+ Sync` to the trait object behind the reference (`&'static (dyn Trait + Sync)`)"
+)]
+pub trait SentHoldingSharedDyn {
+    /// Named by the assertion; evaluating it checks the bound.
+    const CHECKED: () = ();
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Send + ?Sized> SentHoldingSharedDyn for T {}
+
 /// A call's returned reply, sent from the connection's task to its caller.
 /// `Send` itself (a supertrait), so that the runtime may rely on it; a
 /// trait of its own rather than [`SentBetweenTasks`], whose assertions read
@@ -136,8 +180,10 @@ pub fn handler_future<F: Future + Send>(future: F) -> impl Future<Output = F::Ou
 /// A call handler's `future`, with its `ReplyTo` kept inside it until the
 /// reply is ready, rather than in the dispatch's future: the dispatch's
 /// future then holds no user type across an `.await`, and a reply that is
-/// not `Send` is reported here (the expansion spans the call at the
-/// handler's name), not in the dispatch.
+/// not `Send` is reported here, not in the dispatch. The expansion spans
+/// the call at the handler's name, as [`handler_future`] and
+/// [`send_reply`]: rustc reports a bound that fails at one place once, so a
+/// future or a reply that is not `Send` is one error each.
 #[inline]
 pub fn answering<T, F>(to: ReplyTo<T>, future: F) -> Answering<T, F>
 where
@@ -178,8 +224,8 @@ impl<T, F: Future<Output = T>> Future for Answering<T, F> {
 
 /// Sends a call's returned reply now, or after `terminate` when the handler
 /// requested a stop (the original answers a stopping call last). The
-/// expansion spans this call at the user's return type, where a reply that
-/// is not `Send` is reported.
+/// expansion spans this call at the handler's name, as [`answering`], so
+/// that a reply that is not `Send` is reported once.
 pub fn send_reply<C: Connection, T: RepliedAcrossTasks + 'static>(
     ctx: &mut Context<C>,
     to: ReplyTo<T>,

@@ -289,12 +289,12 @@ where
     async fn init(
         &mut self,
         _ctx: &mut ::connection::__private::Context<Self>,
-    ) -> ::connection::__private::Init<&'static str> {
+    ) -> ::connection::__private::Init<Self::ConnectInfo> {
         ::connection::__private::handler_future(Self::init(self)).await
     }
     async fn connect(
         &mut self,
-        attempt: ::connection::__private::Attempt<&'static str>,
+        attempt: ::connection::__private::Attempt<Self::ConnectInfo>,
         ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Connect {
         ::connection::__private::handler_future(Self::connect(self, attempt, ctx)).await
@@ -303,7 +303,7 @@ where
         &mut self,
         info: __DeviceDisconnectInfo,
         _ctx: &mut ::connection::__private::Context<Self>,
-    ) -> ::connection::__private::Disconnect<&'static str> {
+    ) -> ::connection::__private::Disconnect<Self::ConnectInfo> {
         ::connection::__private::handler_future(Self::disconnect(self, info.0)).await
     }
     fn handle(

@@ -223,14 +223,14 @@ where
     async fn init(
         &mut self,
         _ctx: &mut ::connection::__private::Context<Self>,
-    ) -> ::connection::__private::Init<()> {
+    ) -> ::connection::__private::Init<Self::ConnectInfo> {
         ::connection::__private::Init::Connect(
             <_ as ::connection::__private::FirstConnectInfo>::first(),
         )
     }
     async fn connect(
         &mut self,
-        attempt: ::connection::__private::Attempt<()>,
+        attempt: ::connection::__private::Attempt<Self::ConnectInfo>,
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Connect {
         ::connection::__private::handler_future(Self::connect(self, attempt)).await
@@ -239,7 +239,7 @@ where
         &mut self,
         info: __TcpDisconnectInfo,
         _ctx: &mut ::connection::__private::Context<Self>,
-    ) -> ::connection::__private::Disconnect<()> {
+    ) -> ::connection::__private::Disconnect<Self::ConnectInfo> {
         ::connection::__private::handler_future(Self::disconnect(self, info.0)).await
     }
     fn handle(
