@@ -32,8 +32,9 @@ pub(crate) fn connection(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let item = without_repeated_attribute(item, &mut errors);
-    let block = Block::parse(item, &mut errors);
+    let mut block = Block::parse(item, &mut errors);
     let verdict = validate::check(&block, &mut errors);
+    block.resolve_self();
     let names_apart = block.self_ident().is_none_or(|self_ident| {
         validate::check_generated_names(&options, self_ident, &mut errors)
     });

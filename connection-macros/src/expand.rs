@@ -39,10 +39,12 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
 use syn::{Generics, Type, Visibility};
 
 use crate::parse::{
-    Block, Handler, Kind, Options, Param, Policy, change_in_type, is_unit, single_type_argument,
+    Block, Handler, Kind, Options, Param, Policy, change_in_type, is_unit, respanned,
+    single_type_argument,
 };
 use crate::validate::{NotSendHint, is_borrowed, not_send_hint};
 
@@ -123,10 +125,12 @@ impl<'a> Expansion<'a> {
                 .and_then(value_type)
                 .filter(|ty| !is_borrowed(ty))
                 .map(|ty| {
-                    if is_unit(ty) {
-                        quote!(Info = #ty,)
-                    } else {
+                    let type_params: Vec<_> =
+                        generics.type_params().map(|param| &param.ident).collect();
+                    if gets_newtype(ty, &type_params) {
                         quote!(Info = #info_wrapper #ty_generics,)
+                    } else {
+                        quote!(Info = #ty,)
                     }
                 });
             client_generics
@@ -195,6 +199,20 @@ impl<'a> Expansion<'a> {
 
     pub(crate) fn expand(&self) -> TokenStream {
         let mut item = self.block.item.clone();
+        // The handlers run on the connection's task, and those that take
+        // the context name `Context<Self>`, which asks `Self: Connection`:
+        // the block gets the bounds its type parameters have there.
+        let params: Vec<Ident> = item
+            .generics
+            .type_params()
+            .map(|param| param.ident.clone())
+            .collect();
+        if !params.is_empty() {
+            let predicates = &mut item.generics.make_where_clause().predicates;
+            for param in params {
+                predicates.push(syn::parse_quote!(#param: ::core::marker::Send + 'static));
+            }
+        }
         item.generics = assuming_sent(item.generics, &self.assumed());
         item.attrs.extend(self.allow_private_bounds());
         let send_checks = self.send_checks();
@@ -238,7 +256,7 @@ impl<'a> Expansion<'a> {
                     // A type written as a standard one (`String`, `Vec<u8>`)
                     // is neither: no assertion to read in the expansion.
                     Param::Value { arg, .. } if !is_borrowed(&arg.ty) && !surely_send(&arg.ty) => {
-                        let ty = resolve_self(&arg.ty, self.self_ty);
+                        let ty = &arg.ty;
                         let span = arg.ty.span();
                         let asserts = quote_spanned! {span=>
                             ::core::assert!(
@@ -253,7 +271,7 @@ impl<'a> Expansion<'a> {
                         asserts
                     }
                     Param::ReplyTo { arg, .. } => {
-                        let ty = resolve_self(&arg.ty, self.self_ty);
+                        let ty = &arg.ty;
                         let span = arg.ty.span();
                         let asserts = quote_spanned! {span=>
                             ::core::assert!(
@@ -321,14 +339,16 @@ impl<'a> Expansion<'a> {
             .filter(|ty| !is_borrowed(ty))
     }
 
-    /// The `#[disconnect]` type, when it gets a newtype (not `()`).
+    /// The `#[disconnect]` type, when it gets a newtype ([`gets_newtype`]).
     fn wrapped_disconnect_type(&self) -> Option<&'a Type> {
-        self.disconnect_type().filter(|ty| !is_unit(ty))
+        self.disconnect_type()
+            .filter(|ty| gets_newtype(ty, &self.type_params()))
     }
 
-    /// The `#[info]` type, when it gets a newtype (not `()`).
+    /// The `#[info]` type, when it gets a newtype ([`gets_newtype`]).
     fn wrapped_info_type(&self) -> Option<&'a Type> {
-        self.info_type().filter(|ty| !is_unit(ty))
+        self.info_type()
+            .filter(|ty| gets_newtype(ty, &self.type_params()))
     }
 
     /// Newtypes of the `#[info]` and `#[disconnect]` types, for the
@@ -416,9 +436,9 @@ impl<'a> Expansion<'a> {
         let variants = self.requests().map(|handler| {
             let variant = handler.variant();
             let cfgs = &handler.cfgs;
-            let fields = typed_values(handler, self_ty);
+            let fields = typed_values(handler);
             let reply = (handler.kind == Kind::Call).then(|| {
-                let (field, reply) = reply_field(handler, self_ty);
+                let (field, reply) = reply_field(handler);
                 quote!(#field: #private::ReplyTo<#reply>)
             });
             let doc = format!(
@@ -546,18 +566,17 @@ impl<'a> Expansion<'a> {
             };
             let cfgs = &handler.cfgs;
             let deprecated = &handler.deprecated;
-            let args = typed_values(handler, self.self_ty);
+            let args = typed_values(handler);
             let fields: Vec<_> = handler.values().map(|(_, ident)| ident).collect();
             let receiver = receiver_at(span);
             let body = match handler.kind {
                 Kind::Call => {
-                    let (field, reply) = reply_field(handler, self.self_ty);
+                    let (field, reply) = reply_field(handler);
                     match handler.flattened_error() {
                         // The handler's `Result<T, E>` itself; a failed
                         // call converted where `E` is written, so that a
                         // missing `From<CallError>` is reported there.
                         Some(error) => {
-                            let error = resolve_self(error, self.self_ty);
                             let from = respanned(
                                 quote!(<#error as #private::FromCallError>::from_call_error),
                                 error.span(),
@@ -1066,7 +1085,7 @@ impl<'a> Expansion<'a> {
                 // `ctx`, so it completes before the reply takes `ctx` again.
                 (Kind::Call, None, Some(output)) => {
                     let future = self.handler_future(handler);
-                    let output = resolve_self(output, self.self_ty);
+
                     // Every check at the handler's name, as its future's:
                     // rustc reports a bound that fails at one place once, so
                     // a future or a reply that is not `Send` is one error.
@@ -1161,7 +1180,7 @@ impl<'a> Expansion<'a> {
                 #message::#variant { .. } => #private::WhenDisconnected::#name,
             });
             if handler.kind == Kind::Call {
-                let (field, _) = reply_field(handler, self.self_ty);
+                let (field, _) = reply_field(handler);
                 abandoned.push(quote! {
                     #(#cfgs)*
                     #message::#variant { #field, .. } => #field.is_closed(),
@@ -1290,12 +1309,9 @@ fn value_param(handler: Option<&Handler>, name: &str) -> Ident {
 
 /// `name: Type` for each value parameter: the variant's fields and the
 /// client method's arguments.
-fn typed_values<'h>(
-    handler: &'h Handler,
-    self_ty: &'h Type,
-) -> impl Iterator<Item = TokenStream> + 'h {
-    handler.values().map(move |(arg, ident)| {
-        let ty = resolve_self(&arg.ty, self_ty);
+fn typed_values(handler: &Handler) -> impl Iterator<Item = TokenStream> + '_ {
+    handler.values().map(|(arg, ident)| {
+        let ty = &arg.ty;
         quote!(#ident: #ty)
     })
 }
@@ -1307,37 +1323,16 @@ fn value_type(handler: &Handler) -> Option<&Type> {
 
 /// The reply field of a call variant and the reply type: the `ReplyTo`
 /// parameter of a deferred call, else `reply_to` and the return type.
-fn reply_field(handler: &Handler, self_ty: &Type) -> (TokenStream, TokenStream) {
+fn reply_field(handler: &Handler) -> (TokenStream, TokenStream) {
     match handler.reply_to() {
-        Some((_, ident, reply)) => {
-            let reply = resolve_self(reply, self_ty);
-            (quote!(#ident), quote!(#reply))
-        }
+        Some((_, ident, reply)) => (quote!(#ident), quote!(#reply)),
         None => {
-            let reply = handler.output().map_or_else(
-                || quote!(()),
-                |ty| {
-                    let ty = resolve_self(ty, self_ty);
-                    quote!(#ty)
-                },
-            );
+            let reply = handler
+                .output()
+                .map_or_else(|| quote!(()), |ty| quote!(#ty));
             (quote!(reply_to), reply)
         }
     }
-}
-
-/// `ty` with `Self` written as the connection's type: in the message enum
-/// and the client, `Self` would mean those instead.
-fn resolve_self(ty: &Type, self_ty: &Type) -> Type {
-    let mut ty = ty.clone();
-    change_in_type(&mut ty, &|part| match part {
-        Type::Path(path) if path.qself.is_none() && path.path.is_ident("Self") => {
-            *part = self_ty.clone();
-            false
-        }
-        _ => true,
-    });
-    ty
 }
 
 /// How the self type reads in a generated doc comment.
@@ -1379,7 +1374,7 @@ fn sent_types(block: &Block, usable: &[bool], self_ty: &Type) -> Vec<Type> {
             Kind::Call | Kind::Cast => {
                 // A returned reply is checked where it is sent (`reply`).
                 let reply = handler.reply_to().map(|(_, _, reply)| reply);
-                types.extend(values.chain(reply).map(|ty| resolve_self(ty, self_ty)));
+                types.extend(values.chain(reply).cloned());
             }
             Kind::Connect => types.extend(
                 values
@@ -1398,6 +1393,47 @@ fn sent_types(block: &Block, usable: &[bool], self_ty: &Type) -> Vec<Type> {
         .filter(|ty| !is_borrowed(ty) && !surely_send(ty) && seen.insert(quote!(#ty).to_string()));
     types.extend(values);
     types
+}
+
+/// Whether the `#[info]` or `#[disconnect]` type `ty` becomes the
+/// connection's `Info` or `DisconnectInfo` through a newtype
+/// ([`Expansion::info_wrappers`]): not `()`, which is public and converts
+/// into nothing else, nor a type naming an associated type of one of the
+/// block's `type_params` (`C::Frame`), whose `From` impl for the newtype
+/// rustc cannot tell apart from the standard `impl<T> From<T> for T`
+/// (E0119).
+fn gets_newtype(ty: &Type, type_params: &[&Ident]) -> bool {
+    !is_unit(ty) && !names_associated_type(ty, type_params)
+}
+
+/// Whether `ty` names an associated type of a type parameter:
+/// `<C as Trait>::X` or `C::X`.
+fn names_associated_type(ty: &Type, type_params: &[&Ident]) -> bool {
+    struct Finder<'p> {
+        type_params: &'p [&'p Ident],
+        found: bool,
+    }
+    impl VisitMut for Finder<'_> {
+        fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
+            let projection = path.qself.is_some()
+                || (path.path.segments.len() > 1
+                    && self
+                        .type_params
+                        .iter()
+                        .any(|param| path.path.segments[0].ident == **param));
+            self.found |= projection;
+            syn::visit_mut::visit_type_path_mut(self, path);
+        }
+    }
+    if type_params.is_empty() {
+        return false;
+    }
+    let mut finder = Finder {
+        type_params,
+        found: false,
+    };
+    finder.visit_type_mut(&mut ty.clone());
+    finder.found
 }
 
 /// `generics` with `for<'__sent> T: Send` for each of `sent`: a bound that
@@ -1480,23 +1516,4 @@ fn surely_send(ty: &Type) -> bool {
         Type::Group(group) => surely_send(&group.elem),
         _ => false,
     }
-}
-
-/// `tokens` with every span set to `span`: a path the expansion writes
-/// inside an expression that must be reported at one user token.
-fn respanned(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut token| {
-            if let proc_macro2::TokenTree::Group(group) = &token {
-                let mut inner =
-                    proc_macro2::Group::new(group.delimiter(), respanned(group.stream(), span));
-                inner.set_span(span);
-                token = proc_macro2::TokenTree::Group(inner);
-            } else {
-                token.set_span(span);
-            }
-            token
-        })
-        .collect()
 }

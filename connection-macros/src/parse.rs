@@ -5,8 +5,10 @@
 //! `validate` decides what is wrong. Only malformed syntax is reported here.
 
 use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::Parser;
+use syn::visit_mut::VisitMut;
 use syn::{
     Attribute, FnArg, GenericArgument, Ident, ImplItem, ImplItemFn, ItemImpl, Pat, Path,
     PathArguments, ReturnType, Type,
@@ -378,6 +380,30 @@ pub(crate) struct Block {
 }
 
 impl Block {
+    /// Writes `Self` in the handlers' parameter and return types as the
+    /// connection's type, for the generated items outside the block (the
+    /// message enum, the client, the infos' newtypes, the checks), where
+    /// `Self` would mean the item itself. The block itself keeps what the
+    /// user wrote. Run after validation, which reads the written form.
+    pub(crate) fn resolve_self(&mut self) {
+        let mut resolver = SelfResolver(&self.item.self_ty);
+        for handler in &mut self.handlers {
+            for param in &mut handler.params {
+                match param {
+                    Param::Context { .. } => {}
+                    Param::ReplyTo { arg, reply, .. } => {
+                        resolver.visit_type_mut(&mut arg.ty);
+                        resolver.visit_type_mut(reply);
+                    }
+                    Param::Value { arg, .. } => resolver.visit_type_mut(&mut arg.ty),
+                }
+            }
+            if let ReturnType::Type(_, ty) = &mut handler.method.sig.output {
+                resolver.visit_type_mut(ty);
+            }
+        }
+    }
+
     /// Strips the markers from `item` and records each marked method.
     pub(crate) fn parse(mut item: ItemImpl, errors: &mut Errors) -> Block {
         let mut handlers = Vec::new();
@@ -708,6 +734,46 @@ pub(crate) fn upper_camel_case(snake: &str) -> String {
 /// A span for errors about the block as a whole: its self type.
 pub(crate) fn block_span(item: &ItemImpl) -> Span {
     syn::spanned::Spanned::span(&item.self_ty)
+}
+
+/// Replaces `Self` in a type, wherever it is (inside `<Self as Trait>::X`,
+/// a closure's or a function pointer's parameters, a trait object's
+/// arguments), by the connection's type, located at the `Self` it replaces.
+struct SelfResolver<'a>(&'a Type);
+
+impl VisitMut for SelfResolver<'_> {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::Path(path) = ty
+            && path.qself.is_none()
+            && path.path.is_ident("Self")
+        {
+            let span = syn::spanned::Spanned::span(&path.path);
+            let resolved = self.0.to_token_stream();
+            if let Ok(resolved) = syn::parse2(respanned(resolved, span)) {
+                *ty = resolved;
+            }
+            return;
+        }
+        syn::visit_mut::visit_type_mut(self, ty);
+    }
+}
+
+/// `tokens`, every one located at `span`.
+pub(crate) fn respanned(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respanned(group.stream(), span));
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ pub struct Store<T, K> {
 impl<T: Clone, K> Store<T, K>
 where
     K: PartialEq,
+    T: ::core::marker::Send + 'static,
+    K: ::core::marker::Send + 'static,
 {
     #[allow(clippy::unused_async)]
     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
