@@ -65,6 +65,7 @@ pub(crate) struct Expansion<'a> {
     /// handlers' own types (see [`Expansion::info_wrappers`]).
     info_wrapper: Ident,
     lost_wrapper: Ident,
+    connect_wrapper: Ident,
     /// The block's generics with `Send + 'static` added to each type
     /// parameter (a connection runs on its own task): for the message enum
     /// and the connection impl.
@@ -161,6 +162,7 @@ impl<'a> Expansion<'a> {
             client,
             info_wrapper,
             lost_wrapper: format_ident!("__{}DisconnectInfo", self_ident),
+            connect_wrapper: format_ident!("__{}ConnectInfo", self_ident),
             generics,
             default_policy: options.when_disconnected.unwrap_or(Policy::Run),
             client_generics,
@@ -192,6 +194,10 @@ impl<'a> Expansion<'a> {
         }
         if self.wrapped_disconnect_type().is_some() {
             let wrapper = &self.lost_wrapper;
+            assumed.push(syn::parse_quote!(#wrapper));
+        }
+        if self.wrapped_connect_info().is_some() {
+            let wrapper = &self.connect_wrapper;
             assumed.push(syn::parse_quote!(#wrapper));
         }
         assumed
@@ -345,14 +351,25 @@ impl<'a> Expansion<'a> {
             .filter(|ty| gets_newtype(ty, &self.type_params()))
     }
 
+    /// The connect info type, when it gets a newtype ([`gets_newtype`]).
+    fn wrapped_connect_info(&self) -> Option<Type> {
+        let info = self
+            .first(Kind::Connect)
+            .and_then(value_type)
+            .and_then(|ty| single_type_argument(ty, "Attempt"))?;
+        let info = with_static_borrows(info);
+        gets_newtype(&info, &self.type_params()).then_some(info)
+    }
+
     /// The `#[info]` type, when it gets a newtype ([`gets_newtype`]).
     fn wrapped_info_type(&self) -> Option<&'a Type> {
         self.info_type()
             .filter(|ty| gets_newtype(ty, &self.type_params()))
     }
 
-    /// Newtypes of the `#[info]` and `#[disconnect]` types, for the
-    /// connection's `Info` and `DisconnectInfo`: an associated type of a
+    /// Newtypes of the `#[info]`, `#[disconnect]` and connect info types,
+    /// for the connection's `Info`, `DisconnectInfo` and `ConnectInfo`: an
+    /// associated type of a
     /// public impl must be as visible as the impl (E0446), and those types
     /// are often private to their module (what the connection's own reader
     /// feeds it). A newtype is public with a private field. The runtime
@@ -366,9 +383,10 @@ impl<'a> Expansion<'a> {
         } = self;
         let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
         let type_params = self.type_params();
-        let wrap = |wrapper: &Ident, ty: &Type, what: &str| {
+        let wrap = |wrapper: &Ident, ty: &Type, what: &str, cfgs: &[syn::Attribute]| {
             let doc = format!("The connection's {what}: the handler's own type, wrapped.");
             quote! {
+                #(#cfgs)*
                 #[doc = #doc]
                 #[doc(hidden)]
                 #vis struct #wrapper #impl_generics (
@@ -376,6 +394,7 @@ impl<'a> Expansion<'a> {
                     ::core::marker::PhantomData<fn() -> (#(#type_params,)*)>,
                 ) #where_clause;
 
+                #(#cfgs)*
                 #[automatically_derived]
                 impl #impl_generics ::core::convert::From<#ty> for #wrapper #ty_generics #where_clause {
                     #[inline]
@@ -385,13 +404,18 @@ impl<'a> Expansion<'a> {
                 }
             }
         };
-        let info = self
-            .wrapped_info_type()
-            .map(|ty| wrap(info_wrapper, ty, "`Info`"));
+        let info = self.wrapped_info_type().map(|ty| {
+            // Under the handler's `#[cfg]`: its type may be too.
+            let cfgs = self.first(Kind::Info).map(|handler| &handler.cfgs[..]);
+            wrap(info_wrapper, ty, "`Info`", cfgs.unwrap_or_default())
+        });
         let lost = self
             .wrapped_disconnect_type()
-            .map(|ty| wrap(lost_wrapper, ty, "`DisconnectInfo`"));
-        quote!(#info #lost)
+            .map(|ty| wrap(lost_wrapper, ty, "`DisconnectInfo`", &[]));
+        let connect = self
+            .wrapped_connect_info()
+            .map(|ty| wrap(&self.connect_wrapper, &ty, "`ConnectInfo`", &[]));
+        quote!(#info #lost #connect)
     }
 
     /// The usable handlers of `kind`.
@@ -642,8 +666,13 @@ impl<'a> Expansion<'a> {
             info_vis,
             ..
         } = self;
+        let cfgs = self.first(Kind::Info).map(|handler| &handler.cfgs);
+        let cfgs = cfgs.into_iter().flatten();
         let info = self.info_type().map(|ty| {
+            // Each under the handler's `#[cfg]`.
+            let cfgs: Vec<_> = cfgs.collect();
             quote! {
+                #(#cfgs)*
                 /// Delivers `info` to the `#[info]` handler, waiting for mailbox space
                 /// for at most this client's timeout.
                 ///
@@ -660,11 +689,13 @@ impl<'a> Expansion<'a> {
                 /// # Errors
                 ///
                 /// When the mailbox is full, or the connection has stopped.
+                #(#cfgs)*
                 #[allow(dead_code)]
                 #info_vis fn try_info(&self, info: #ty) -> ::core::result::Result<(), #private::CallError> {
                     #private::try_info(&self.client, ::core::convert::From::from(info))
                 }
 
+                #(#cfgs)*
                 /// A sender to the `#[info]` handler that does not keep the connection alive.
                 #[must_use]
                 #[allow(dead_code)]
@@ -799,6 +830,13 @@ impl<'a> Expansion<'a> {
         let connect_info = self.connect_info();
         let lost_wrapper = &self.lost_wrapper;
         let info_wrapper = &self.info_wrapper;
+        let connect_info_type = match self.wrapped_connect_info() {
+            Some(_) => {
+                let wrapper = &self.connect_wrapper;
+                quote!(#wrapper #ty_generics)
+            }
+            None => connect_info.clone(),
+        };
         let disconnect_info = match (self.disconnect_type(), self.wrapped_disconnect_type()) {
             (_, Some(_)) => quote!(#lost_wrapper #ty_generics),
             (Some(ty), None) => quote!(#ty),
@@ -809,15 +847,35 @@ impl<'a> Expansion<'a> {
             (Some(ty), None) => quote!(#ty),
             (None, None) => quote!(::core::convert::Infallible),
         };
+        // An `#[info]` under `#[cfg]` leaves no info where it is compiled out.
+        let info_type = match self.usable(Kind::Info).next() {
+            Some(handler) if !handler.cfgs.is_empty() => {
+                let cfgs = &handler.cfgs;
+                let otherwise = handler.cfg_otherwise();
+                quote! {
+                    #(#cfgs)*
+                    type Info = #info;
+                    #otherwise
+                    type Info = ::core::convert::Infallible;
+                }
+            }
+            _ => quote!(type Info = #info;),
+        };
         let init = self.init_method();
         let connect_handler = self.usable(Kind::Connect).next();
         let (attempt, ctx) = (
             value_param(connect_handler, "attempt"),
             ctx_param(connect_handler),
         );
+        // The handler's own info out of the newtype.
+        let attempt_value = if self.wrapped_connect_info().is_some() {
+            quote!(#private::attempt_inner(attempt, |info| info.0))
+        } else {
+            quote!(attempt)
+        };
         let connect = self.lifecycle_method(
             Kind::Connect,
-            quote!(attempt),
+            attempt_value,
             quote! {
                 async fn connect(
                     &mut self,
@@ -857,10 +915,12 @@ impl<'a> Expansion<'a> {
             };
             let call = self.forward(handler, value);
             let ctx = ctx_param(Some(handler));
+            let cfgs = &handler.cfgs;
             // An `async move` block, not an `async fn`: an `async fn` keeps
             // its arguments twice in its future, and this one is part of
             // the connection's task.
             quote! {
+                #(#cfgs)*
                 fn info(
                     &mut self,
                     info: #info,
@@ -870,29 +930,38 @@ impl<'a> Expansion<'a> {
                 }
             }
         });
-        let timeout = self.usable(Kind::Timeout).next().map(|handler| {
+        // One override per handler, under its `#[cfg]`: alternatives each
+        // under their own, and a handler compiled out leaves the default.
+        let timeout = self.usable(Kind::Timeout).map(|handler| {
             let call = self.forward(handler, TokenStream::new());
             let ctx = ctx_param(Some(handler));
+            let cfgs = &handler.cfgs;
             quote! {
+                #(#cfgs)*
                 async fn timeout(&mut self, #ctx: &mut #private::Context<Self>) {
                     #call
                 }
             }
         });
-        let flush = self.usable(Kind::Flush).next().map(|handler| {
+        let flush = self.usable(Kind::Flush).map(|handler| {
             let call = self.forward(handler, TokenStream::new());
             let ctx = ctx_param(Some(handler));
+            let cfgs = &handler.cfgs;
             quote! {
+                #(#cfgs)*
                 const FLUSHES: bool = true;
 
+                #(#cfgs)*
                 async fn flush(&mut self, #ctx: &mut #private::Context<Self>) {
                     #call
                 }
             }
         });
-        let terminate = self.usable(Kind::Terminate).next().map(|handler| {
+        let terminate = self.usable(Kind::Terminate).map(|handler| {
             let call = self.forward(handler, quote!(reason));
+            let cfgs = &handler.cfgs;
             quote! {
+                #(#cfgs)*
                 async fn terminate(&mut self, reason: &#private::Stop) {
                     #call
                 }
@@ -909,9 +978,9 @@ impl<'a> Expansion<'a> {
             #allow
             impl #impl_generics #private::Connection for #self_ty #where_clause {
                 type Message = #message #ty_generics;
-                type ConnectInfo = #connect_info;
+                type ConnectInfo = #connect_info_type;
                 type DisconnectInfo = #disconnect_info;
-                type Info = #info;
+                #info_type
                 type Client = #client #ty_generics;
 
                 #init
@@ -921,9 +990,9 @@ impl<'a> Expansion<'a> {
                 #describe
                 #policies
                 #info_method
-                #timeout
-                #flush
-                #terminate
+                #(#timeout)*
+                #(#flush)*
+                #(#terminate)*
             }
         }
     }
@@ -989,15 +1058,29 @@ impl<'a> Expansion<'a> {
         outcome: &str,
         check: &str,
     ) -> TokenStream {
+        // Both named: left to inference, the one impl would fix `I = A`.
+        let connect_info = self.connect_info();
+        // What the trait's method returns: the newtype, or the type itself.
+        let wrapped = self.wrapped_connect_info().is_some();
+        let target = if wrapped {
+            quote!(Self::ConnectInfo)
+        } else {
+            connect_info.clone()
+        };
         let Some(info) = handler
             .output()
             .and_then(|ty| single_type_argument(ty, outcome))
         else {
-            return call;
+            // An outcome under another name: its info left to inference.
+            let private = &self.private;
+            let check = Ident::new(check, proc_macro2::Span::call_site());
+            return if wrapped {
+                quote!({ #private::#check::<_, #connect_info, #target>(#call) })
+            } else {
+                call
+            };
         };
-        // Both named: left to inference, the one impl would fix `I = A`.
-        let connect_info = self.connect_info();
-        if quote!(#info).to_string() == connect_info.to_string() {
+        if !wrapped && quote!(#info).to_string() == connect_info.to_string() {
             // Written alike in one module: one type, nothing to check.
             return call;
         }
@@ -1005,17 +1088,43 @@ impl<'a> Expansion<'a> {
         let private = respanned(self.private.clone(), span);
         let check = Ident::new(check, span);
         quote_spanned! {span=>
-            { #private::#check::<#info, #connect_info>(#call) }
+            { #private::#check::<#info, #connect_info, #target>(#call) }
         }
     }
 
     fn init_method(&self) -> TokenStream {
         let private = &self.private;
         let handler = self.usable(Kind::Init).next();
-        let body = if let Some(handler) = handler {
+        if let Some(handler) = handler.filter(|handler| !handler.cfgs.is_empty()) {
+            // Under its `#[cfg]`; where it is compiled out, the default.
+            let cfgs = &handler.cfgs;
+            let otherwise = handler.cfg_otherwise();
+            let default = self.init_body(None);
+            let ctx = ctx_param(None);
+            let init = self.init_body(Some(handler));
+            let handler_ctx = ctx_param(Some(handler));
+            return quote! {
+                #(#cfgs)*
+                async fn init(&mut self, #handler_ctx: &mut #private::Context<Self>) -> #private::Init<Self::ConnectInfo> #init
+
+                #otherwise
+                async fn init(&mut self, #ctx: &mut #private::Context<Self>) -> #private::Init<Self::ConnectInfo> #default
+            };
+        }
+        let body = self.init_body(handler);
+        let ctx = ctx_param(handler);
+        quote! {
+            async fn init(&mut self, #ctx: &mut #private::Context<Self>) -> #private::Init<Self::ConnectInfo> #body
+        }
+    }
+
+    /// The body of `init`: the usable `#[init]` handler's, else the default.
+    fn init_body(&self, handler: Option<&Handler>) -> TokenStream {
+        let private = &self.private;
+        if let Some(handler) = handler {
             let call = self.forward(handler, TokenStream::new());
             self.checked_connect_info(handler, call, "Init", "init_outcome")
-        } else if self.first(Kind::Init).is_some() {
+        } else if self.usable(Kind::Init).next().is_none() && self.first(Kind::Init).is_some() {
             quote!({ ::core::unreachable!("`#[connection]` reported an error for this block") })
         } else {
             // Without `#[init]`, connect at once, as the original's examples
@@ -1029,12 +1138,13 @@ impl<'a> Expansion<'a> {
                 .map_or_else(proc_macro2::Span::call_site, |ty| {
                     syn::spanned::Spanned::span(ty)
                 });
-            let default = quote_spanned!(info_span=> <_ as #private::FirstConnectInfo>::first());
+            let default = if self.wrapped_connect_info().is_some() {
+                let connect_info = respanned(self.connect_info(), info_span);
+                quote_spanned!(info_span=> ::core::convert::From::from(<#connect_info as #private::FirstConnectInfo>::first()))
+            } else {
+                quote_spanned!(info_span=> <_ as #private::FirstConnectInfo>::first())
+            };
             quote!({ #private::Init::Connect(#default) })
-        };
-        let ctx = ctx_param(handler);
-        quote! {
-            async fn init(&mut self, #ctx: &mut #private::Context<Self>) -> #private::Init<Self::ConnectInfo> #body
         }
     }
 

@@ -316,6 +316,32 @@ pub(crate) struct Handler {
 }
 
 impl Handler {
+    /// Whether this handler and `other` are alternatives: each is
+    /// `#[cfg]`-gated and their conditions are written differently, so that
+    /// (as for any two items of one name) the build keeps at most one.
+    /// Conditions are not evaluated: two that overlap are two definitions of
+    /// one method in the block, which rustc reports on the user's tokens.
+    pub(crate) fn is_alternative_to(&self, other: &Handler) -> bool {
+        let key = |handler: &Handler| {
+            let cfgs = &handler.cfgs;
+            quote::quote!(#(#cfgs)*).to_string()
+        };
+        !self.cfgs.is_empty() && !other.cfgs.is_empty() && key(self) != key(other)
+    }
+
+    /// `#[cfg(not(all(..)))]` of this handler's conditions: where it is
+    /// compiled out. `None` when it has none.
+    pub(crate) fn cfg_otherwise(&self) -> Option<Attribute> {
+        if self.cfgs.is_empty() {
+            return None;
+        }
+        let conditions = self
+            .cfgs
+            .iter()
+            .filter_map(|cfg| cfg.meta.require_list().ok().map(|list| list.tokens.clone()));
+        Some(syn::parse_quote!(#[cfg(not(all(#(#conditions),*)))]))
+    }
+
     pub(crate) fn ident(&self) -> &Ident {
         &self.method.sig.ident
     }

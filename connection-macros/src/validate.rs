@@ -150,16 +150,31 @@ fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
         let Some((_, first)) = handlers.next() else {
             continue;
         };
+        let mut kept = vec![first];
         for (index, duplicate) in handlers {
+            let alternative = kept.iter().all(|kept| duplicate.is_alternative_to(kept));
+            // Alternatives under `#[cfg]` each override the trait's method
+            // under their condition; the connection's types come from one
+            // connect, disconnect, init and info handler.
+            if alternative && matches!(kind, Kind::Timeout | Kind::Flush | Kind::Terminate) {
+                kept.push(duplicate);
+                continue;
+            }
             usable[index] = false;
-            errors.spanned(
-                &duplicate.marker,
+            let message = if alternative {
+                format!(
+                    "`#[{}]` handlers cannot be `#[cfg]` alternatives of each other: their types make the connection's; keep `{}` and put the `#[cfg]` inside it",
+                    kind.marker(),
+                    first.ident()
+                )
+            } else {
                 format!(
                     "a second `#[{}]` handler; `{}` is already the one",
                     kind.marker(),
                     first.ident()
-                ),
-            );
+                )
+            };
+            errors.spanned(&duplicate.marker, message);
         }
     }
 }
@@ -455,7 +470,7 @@ fn return_shape(name: &str) -> &'static str {
 }
 
 fn check_names(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
-    let mut variants: HashMap<String, &Handler> = HashMap::new();
+    let mut variants: HashMap<String, Vec<&Handler>> = HashMap::new();
     let requests = block
         .handlers
         .iter()
@@ -481,7 +496,12 @@ fn check_names(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
             ),
             Some(variant) => {
                 let variant = variant.to_string();
-                if let Some(first) = variants.get(&variant) {
+                let before = variants.entry(variant.clone()).or_default();
+                // `#[cfg]` alternatives become alternative variants.
+                if let Some(first) = before
+                    .iter()
+                    .find(|before| !handler.is_alternative_to(before))
+                {
                     errors.spanned(
                         handler.ident(),
                         format!(
@@ -490,7 +510,7 @@ fn check_names(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
                         ),
                     );
                 } else {
-                    variants.insert(variant, handler);
+                    before.push(handler);
                 }
             }
         }

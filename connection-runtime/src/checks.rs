@@ -15,7 +15,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{self, Poll, ready};
 
-use crate::{Connection, Context, Disconnect, Init, ReplyTo};
+use crate::{Attempt, Connection, Context, Disconnect, Init, ReplyTo};
 
 /// The connect info of the first connect of a `#[connection]` block
 /// without `#[init]`: its default.
@@ -302,24 +302,39 @@ impl<I> ConnectInfoOf<I> for I {
     }
 }
 
-/// An `#[init]`'s outcome, its connect info checked ([`ConnectInfoOf`]).
+/// An `#[init]`'s outcome, its connect info checked ([`ConnectInfoOf`])
+/// and made the connection's `W` (the info itself, or the expansion's
+/// newtype of it).
 #[inline]
-pub fn init_outcome<A: ConnectInfoOf<I>, I>(outcome: Init<A>) -> Init<I> {
+pub fn init_outcome<A: ConnectInfoOf<I>, I, W: From<I>>(outcome: Init<A>) -> Init<W> {
     match outcome {
         Init::Ok => Init::Ok,
-        Init::Connect(info) => Init::Connect(info.into_connect_info()),
+        Init::Connect(info) => Init::Connect(W::from(info.into_connect_info())),
         Init::Backoff(delay) => Init::Backoff(delay),
         Init::Stop(reason) => Init::Stop(reason),
     }
 }
 
-/// A `#[disconnect]`'s outcome, its connect info checked ([`ConnectInfoOf`]).
+/// A `#[disconnect]`'s outcome, its connect info checked ([`ConnectInfoOf`])
+/// and made the connection's `W`, as [`init_outcome`].
 #[inline]
-pub fn disconnect_outcome<A: ConnectInfoOf<I>, I>(outcome: Disconnect<A>) -> Disconnect<I> {
+pub fn disconnect_outcome<A: ConnectInfoOf<I>, I, W: From<I>>(
+    outcome: Disconnect<A>,
+) -> Disconnect<W> {
     match outcome {
-        Disconnect::Connect(info) => Disconnect::Connect(info.into_connect_info()),
+        Disconnect::Connect(info) => Disconnect::Connect(W::from(info.into_connect_info())),
         Disconnect::NoConnect => Disconnect::NoConnect,
         Disconnect::Backoff(delay) => Disconnect::Backoff(delay),
         Disconnect::Stop(reason) => Disconnect::Stop(reason),
+    }
+}
+
+/// The `#[connect]` handler's attempt, its info taken out of the
+/// expansion's newtype by `inner`.
+#[inline]
+pub fn attempt_inner<W, I>(attempt: Attempt<W>, inner: impl FnOnce(W) -> I) -> Attempt<I> {
+    match attempt {
+        Attempt::Info(info) => Attempt::Info(inner(info)),
+        Attempt::Backoff => Attempt::Backoff,
     }
 }

@@ -176,8 +176,8 @@ impl<C: Connection> Context<C> {
 
     /// Requests `connect(Attempt::Info(info))` once this callback returns.
     /// Cancels a pending backoff retry.
-    pub fn connect(&mut self, info: C::ConnectInfo) {
-        self.request = Some(Request::Connect(info));
+    pub fn connect(&mut self, info: impl Into<C::ConnectInfo>) {
+        self.request = Some(Request::Connect(info.into()));
     }
 
     /// Requests `disconnect(info)` once this callback returns. Cancels a

@@ -251,7 +251,7 @@ pub struct ReadmeDoctests;
 pub use checks::{
     ConnectInfoOf, FirstConnectInfo, FromCallError, IntoDisconnectInfo, MovedToTask,
     RepliedAcrossTasks, SentBetweenTasks, SentHoldingDyn, SentHoldingRc, SentHoldingSharedDyn,
-    answering, disconnect_outcome, handler_future, init_outcome, send_reply,
+    answering, attempt_inner, disconnect_outcome, handler_future, init_outcome, send_reply,
 };
 
 /// Items the generated code names. Not public API: no compatibility promise
@@ -272,8 +272,8 @@ pub mod __private {
     pub use crate::checks::{Plain, Probe};
     pub use crate::{
         FirstConnectInfo, FromCallError, MovedToTask, RepliedAcrossTasks, SentBetweenTasks,
-        SentHoldingDyn, SentHoldingRc, SentHoldingSharedDyn, answering, disconnect_outcome,
-        handler_future, init_outcome, send_reply,
+        SentHoldingDyn, SentHoldingRc, SentHoldingSharedDyn, answering, attempt_inner,
+        disconnect_outcome, handler_future, init_outcome, send_reply,
     };
 
     /// Answers a call with `error` without running its handler.

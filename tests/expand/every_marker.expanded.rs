@@ -12,6 +12,7 @@ where
     for<'__sent> DeviceMessage: ::core::marker::Send,
     for<'__sent> __DeviceInfo: ::core::marker::Send,
     for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
+    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
     #[allow(clippy::unused_async)]
     async fn init(&mut self) -> Init<&'static str> {
@@ -98,6 +99,7 @@ where
     for<'__sent> DeviceMessage: ::core::marker::Send,
     for<'__sent> __DeviceInfo: ::core::marker::Send,
     for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
+    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
     client: ::connection::__private::Client<Device>,
 }
@@ -112,6 +114,7 @@ where
     for<'__sent> DeviceMessage: ::core::marker::Send,
     for<'__sent> __DeviceInfo: ::core::marker::Send,
     for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
+    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
     /// The last reading.
     pub async fn read(
@@ -176,6 +179,7 @@ where
     for<'__sent> DeviceMessage: ::core::marker::Send,
     for<'__sent> __DeviceInfo: ::core::marker::Send,
     for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
+    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
     fn clone(&self) -> Self {
         Self {
@@ -191,6 +195,7 @@ where
     for<'__sent> DeviceMessage: ::core::marker::Send,
     for<'__sent> __DeviceInfo: ::core::marker::Send,
     for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
+    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.client, f)
@@ -204,6 +209,7 @@ where
     for<'__sent> DeviceMessage: ::core::marker::Send,
     for<'__sent> __DeviceInfo: ::core::marker::Send,
     for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
+    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
     fn as_ref(&self) -> &::connection::__private::Client<Device> {
         &self.client
@@ -217,6 +223,7 @@ where
     for<'__sent> DeviceMessage: ::core::marker::Send,
     for<'__sent> __DeviceInfo: ::core::marker::Send,
     for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
+    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
     fn from(client: ::connection::__private::Client<Device>) -> Self {
         Self { client }
@@ -230,6 +237,7 @@ where
     for<'__sent> DeviceMessage: ::core::marker::Send,
     for<'__sent> __DeviceInfo: ::core::marker::Send,
     for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
+    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
     fn from(client: DeviceClient) -> Self {
         client.client
@@ -242,6 +250,7 @@ where
     for<'__sent> DeviceMessage: ::core::marker::Send,
     for<'__sent> __DeviceInfo: ::core::marker::Send,
     for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
+    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
     /// Starts the connection on a new tokio task with default options, and
     /// returns its client once `init` has returned.
@@ -280,9 +289,10 @@ where
     for<'__sent> DeviceMessage: ::core::marker::Send,
     for<'__sent> __DeviceInfo: ::core::marker::Send,
     for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
+    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
     type Message = DeviceMessage;
-    type ConnectInfo = &'static str;
+    type ConnectInfo = __DeviceConnectInfo;
     type DisconnectInfo = __DeviceDisconnectInfo;
     type Info = __DeviceInfo;
     type Client = DeviceClient;
@@ -290,21 +300,38 @@ where
         &mut self,
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Init<Self::ConnectInfo> {
-        ::connection::__private::handler_future(Self::init(self)).await
+        ::connection::__private::init_outcome::<
+            &'static str,
+            &'static str,
+            Self::ConnectInfo,
+        >({ ::connection::__private::handler_future(Self::init(self)).await })
     }
     async fn connect(
         &mut self,
         attempt: ::connection::__private::Attempt<Self::ConnectInfo>,
         ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Connect {
-        ::connection::__private::handler_future(Self::connect(self, attempt, ctx)).await
+        ::connection::__private::handler_future(
+                Self::connect(
+                    self,
+                    ::connection::__private::attempt_inner(attempt, |info| info.0),
+                    ctx,
+                ),
+            )
+            .await
     }
     async fn disconnect(
         &mut self,
         info: __DeviceDisconnectInfo,
         _ctx: &mut ::connection::__private::Context<Self>,
     ) -> ::connection::__private::Disconnect<Self::ConnectInfo> {
-        ::connection::__private::handler_future(Self::disconnect(self, info.0)).await
+        ::connection::__private::disconnect_outcome::<
+            &'static str,
+            &'static str,
+            Self::ConnectInfo,
+        >({
+            ::connection::__private::handler_future(Self::disconnect(self, info.0)).await
+        })
     }
     fn handle(
         &mut self,
@@ -382,6 +409,16 @@ impl ::core::convert::From<u32> for __DeviceInfo {
 pub struct __DeviceDisconnectInfo(&'static str, ::core::marker::PhantomData<fn() -> ()>);
 #[automatically_derived]
 impl ::core::convert::From<&'static str> for __DeviceDisconnectInfo {
+    #[inline]
+    fn from(value: &'static str) -> Self {
+        Self(value, ::core::marker::PhantomData)
+    }
+}
+///The connection's `ConnectInfo`: the handler's own type, wrapped.
+#[doc(hidden)]
+pub struct __DeviceConnectInfo(&'static str, ::core::marker::PhantomData<fn() -> ()>);
+#[automatically_derived]
+impl ::core::convert::From<&'static str> for __DeviceConnectInfo {
     #[inline]
     fn from(value: &'static str) -> Self {
         Self(value, ::core::marker::PhantomData)
