@@ -188,7 +188,11 @@ impl<'a> Expansion<'a> {
         }
         let (message, self_ty) = (&self.message, self.self_ty);
         let mut assumed: Vec<Type> = vec![self_ty.clone(), syn::parse_quote!(#message)];
-        if self.wrapped_info_type().is_some() {
+        // Not a newtype under `#[cfg]`: a where clause cannot be `#[cfg]`'d.
+        let info_cfgs = self
+            .first(Kind::Info)
+            .is_some_and(|info| !info.cfgs.is_empty());
+        if self.wrapped_info_type().is_some() && !info_cfgs {
             let wrapper = &self.info_wrapper;
             assumed.push(syn::parse_quote!(#wrapper));
         }
