@@ -52,9 +52,14 @@ pub(crate) struct Expansion<'a> {
     block: &'a Block,
     /// Per handler: whether generated code may call it.
     usable: &'a [bool],
-    /// `::connection::__private`, or `<crate option>::__private`.
+    /// The generated code's name for the runtime's `__private`
+    /// (`::connection::__private`, or `<crate option>::__private`),
+    /// imported once by [`runtime_import`](Self::runtime_import).
     private: TokenStream,
+    runtime_import: TokenStream,
     vis: Visibility,
+    /// Where the block wrote `vis = ..`, if it did.
+    vis_span: Option<proc_macro2::Span>,
     /// Of the client's info methods: `pub(crate)` unless the block says
     /// `info_vis`, so that no holder of a client can forge infos.
     info_vis: Visibility,
@@ -91,7 +96,18 @@ impl<'a> Expansion<'a> {
             .krate
             .clone()
             .unwrap_or_else(|| syn::parse_quote!(::connection));
-        let private = quote!(#krate::__private);
+        // Every generated path goes through one import of the runtime: a
+        // `crate = ..` that names nothing is one error, at the option.
+        let alias = format_ident!("__{}_runtime", self_ident.to_string().to_lowercase());
+        let import_span = options
+            .krate
+            .as_ref()
+            .map_or_else(proc_macro2::Span::call_site, Spanned::span);
+        let runtime_import = quote_spanned! {import_span=>
+            #[allow(unused_imports)]
+            use #krate::__private as #alias;
+        };
+        let private = quote!(#alias);
         let self_ty = &*block.item.self_ty;
         let mut generics = block.item.generics.clone();
         for param in generics.type_params_mut() {
@@ -107,13 +123,7 @@ impl<'a> Expansion<'a> {
             .clone()
             .unwrap_or_else(|| format_ident!("{}Client", self_ident));
         let info_wrapper = format_ident!("__{}Info", self_ident);
-        let sent = if generics.params.is_empty() {
-            sent_types(block, usable, self_ty)
-        } else {
-            // A type naming a type parameter cannot be asserted in a
-            // `const`, and the block's own bounds decide it.
-            Vec::new()
-        };
+        let sent = sent_types(block, usable, self_ty);
         let mut client_generics = generics.clone();
         if !generics.params.is_empty() {
             // Written out for the generic case only: for a concrete type it
@@ -149,10 +159,12 @@ impl<'a> Expansion<'a> {
             block,
             usable,
             private,
+            runtime_import,
             vis: options
                 .vis
                 .clone()
                 .unwrap_or_else(|| syn::parse_quote!(pub)),
+            vis_span: options.vis.as_ref().map(Spanned::span),
             info_vis: options
                 .info_vis
                 .clone()
@@ -187,22 +199,24 @@ impl<'a> Expansion<'a> {
             return Vec::new();
         }
         let (message, self_ty) = (&self.message, self.self_ty);
-        let mut assumed: Vec<Type> = vec![self_ty.clone(), syn::parse_quote!(#message)];
+        let (_, ty_generics, _) = self.generics.split_for_impl();
+        let mut assumed: Vec<Type> =
+            vec![self_ty.clone(), syn::parse_quote!(#message #ty_generics)];
         // Not a newtype under `#[cfg]`: a where clause cannot be `#[cfg]`'d.
         let info_cfgs = self
             .first(Kind::Info)
             .is_some_and(|info| !info.cfgs.is_empty());
         if self.wrapped_info_type().is_some() && !info_cfgs {
             let wrapper = &self.info_wrapper;
-            assumed.push(syn::parse_quote!(#wrapper));
+            assumed.push(syn::parse_quote!(#wrapper #ty_generics));
         }
         if self.wrapped_disconnect_type().is_some() {
             let wrapper = &self.lost_wrapper;
-            assumed.push(syn::parse_quote!(#wrapper));
+            assumed.push(syn::parse_quote!(#wrapper #ty_generics));
         }
         if self.wrapped_connect_info().is_some() {
             let wrapper = &self.connect_wrapper;
-            assumed.push(syn::parse_quote!(#wrapper));
+            assumed.push(syn::parse_quote!(#wrapper #ty_generics));
         }
         assumed
     }
@@ -234,7 +248,9 @@ impl<'a> Expansion<'a> {
         let start = self.start_methods();
         let connection_impl = self.connection_impl();
         let info_wrappers = self.info_wrappers();
+        let runtime_import = &self.runtime_import;
         quote! {
+            #runtime_import
             #item
             #message_enum
             #client_struct
@@ -249,61 +265,63 @@ impl<'a> Expansion<'a> {
     }
 
     /// The macro knows a deferred reply and the context by their written
-    /// form; these assertions check by type, spanned at each request
-    /// parameter: that no plain argument is a `ReplyTo` or `Context` under
-    /// another name (the client method would ask its caller for it), and
-    /// that a `ReplyTo<T>` taken as the deferred reply is the runtime's.
-    /// Concrete blocks only: a `const` cannot name a type parameter.
+    /// form; these checks go by type, spanned at each request parameter:
+    /// that no plain argument is a `ReplyTo` or `Context` under another name
+    /// (the client method would ask its caller for it), and that a
+    /// `ReplyTo<T>` taken as the deferred reply is the runtime's. Types
+    /// written as standard ones (`String`, `Vec<u8>`) are neither: no check
+    /// to read in the expansion.
     fn parameter_checks(&self) -> TokenStream {
-        if !self.type_params().is_empty() {
-            return TokenStream::new();
-        }
         let private = &self.private;
-        let checks = self.requests().flat_map(|handler| {
-            let cfgs = &handler.cfgs;
-            handler.params.iter().filter_map(move |param| {
-                let asserts = match param {
-                    // A type written as a standard one (`String`, `Vec<u8>`)
-                    // is neither: no assertion to read in the expansion.
+        let checks = self.requests().filter_map(|handler| {
+            let checks: Vec<_> = handler
+                .params
+                .iter()
+                .filter_map(|param| match param {
+                    // Every token at the user's type: the call's span is
+                    // where rustc reports its bound.
                     Param::Value { arg, .. } if !is_borrowed(&arg.ty) && !surely_send(&arg.ty) => {
                         let ty = &arg.ty;
-                        let span = arg.ty.span();
-                        let asserts = quote_spanned! {span=>
-                            ::core::assert!(
-                                !<#private::Probe<#ty>>::IS_REPLY_TO,
-                                "this parameter is a `ReplyTo` under another name: a deferred reply is known by its written form, `reply: ReplyTo<T>` (no alias, renamed import or `Option`); as written, the client method would ask its caller for one"
-                            );
-                            ::core::assert!(
-                                !<#private::Probe<#ty>>::IS_CONTEXT,
-                                "this parameter is the connection's `Context`: take it as `ctx: &mut Context<Self>`, written so (the macro knows it by that form, not through an alias)"
-                            );
-                        };
-                        asserts
+                        let private = respanned(private.clone(), ty.span());
+                        Some(quote_spanned! {ty.span()=>
+                            #private::Probe::<#ty>::new().not_reply_to();
+                            #private::Probe::<#ty>::new().not_context();
+                        })
                     }
                     Param::ReplyTo { arg, .. } => {
                         let ty = &arg.ty;
-                        let span = arg.ty.span();
-                        let asserts = quote_spanned! {span=>
-                            ::core::assert!(
-                                <#private::Probe<#ty>>::IS_REPLY_TO,
-                                "this `ReplyTo` is not `connection::ReplyTo`, which the bare name `ReplyTo` means to `#[connection]`: write your type's path (`module::ReplyTo<T>`) to take it as an argument"
-                            );
-                        };
-                        asserts
+                        let private = respanned(private.clone(), ty.span());
+                        Some(quote_spanned! {ty.span()=>
+                            #private::Probe::<#ty>::new().runtime_reply_to();
+                        })
                     }
-                    _ => return None,
-                };
-                Some(quote! {
-                    #(#cfgs)*
-                    const _: () = {
-                        #[allow(unused_imports)]
-                        use #private::Plain as _;
-                        #asserts
-                    };
+                    _ => None,
                 })
-            })
+                .collect();
+            let body = quote! {
+                #[allow(unused_imports)]
+                use #private::Plain as _;
+                #(#checks)*
+            };
+            (!checks.is_empty()).then(|| self.checking_fn(&handler.cfgs, body))
         });
         quote!(#(#checks)*)
+    }
+
+    /// `body`, checked in a function generic like the block (never called:
+    /// rustc checks its body all the same, for every type the block's
+    /// bounds allow), under `cfgs`.
+    fn checking_fn(&self, cfgs: &[syn::Attribute], body: TokenStream) -> TokenStream {
+        let (impl_generics, _, where_clause) = self.generics.split_for_impl();
+        quote! {
+            #(#cfgs)*
+            const _: () = {
+                #[allow(dead_code, clippy::multiple_bound_locations)]
+                fn check #impl_generics () #where_clause {
+                    #body
+                }
+            };
+        }
     }
 
     /// For the items with [`assuming_sent`]'s bounds, which may name types
@@ -335,10 +353,13 @@ impl<'a> Expansion<'a> {
             Some(NotSendHint::Dyn) => quote!(SentHoldingDyn),
             Some(NotSendHint::SharedDyn) => quote!(SentHoldingSharedDyn),
         });
-        quote! {
-            const _: () = <#connection as #private::MovedToTask>::CHECKED;
-            #(const _: () = <#values as #private::#checks>::CHECKED;)*
-        }
+        self.checking_fn(
+            &[],
+            quote! {
+                let () = <#connection as #private::MovedToTask>::CHECKED;
+                #(let () = <#values as #private::#checks>::CHECKED;)*
+            },
+        )
     }
 
     /// The `#[disconnect]` type, if the handler takes one the task can
@@ -851,6 +872,15 @@ impl<'a> Expansion<'a> {
             (Some(ty), None) => quote!(#ty),
             (None, None) => quote!(::core::convert::Infallible),
         };
+        // Named by the public impl: a `vis = ..` narrower than the type's
+        // own is reported (E0446) at the option.
+        let mut message_and_client = quote! {
+            type Message = #message #ty_generics;
+            type Client = #client #ty_generics;
+        };
+        if let Some(span) = self.vis_span {
+            message_and_client = respanned(message_and_client, span);
+        }
         // An `#[info]` under `#[cfg]` leaves no info where it is compiled out.
         let info_type = match self.usable(Kind::Info).next() {
             Some(handler) if !handler.cfgs.is_empty() => {
@@ -974,30 +1004,38 @@ impl<'a> Expansion<'a> {
         let handle = self.handle_method();
         let describe = self.describe_methods();
         let policies = self.policy_methods();
+        let body = quote! {
+            #message_and_client
+            type ConnectInfo = #connect_info_type;
+            type DisconnectInfo = #disconnect_info;
+            #info_type
+
+            #init
+            #connect
+            #disconnect
+            #handle
+            #describe
+            #policies
+            #info_method
+            #(#timeout)*
+            #(#flush)*
+            #(#terminate)*
+        };
+        // The body's braces too: the impl's span runs from `impl` to `}`.
+        let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
+        body.set_span(self_ty.span());
+        // At the block's type: a hand-written impl beside this one is
+        // reported (E0119) there.
+        let header = respanned(quote!(impl #impl_generics), self_ty.span());
+        let trait_path = respanned(quote!(#private::Connection for), self_ty.span());
+        let where_clause = respanned(quote!(#where_clause), self_ty.span());
         quote! {
             #[automatically_derived]
             // The handlers are called here; a deprecated one warns its
             // client method's callers instead.
             #[allow(deprecated)]
             #allow
-            impl #impl_generics #private::Connection for #self_ty #where_clause {
-                type Message = #message #ty_generics;
-                type ConnectInfo = #connect_info_type;
-                type DisconnectInfo = #disconnect_info;
-                #info_type
-                type Client = #client #ty_generics;
-
-                #init
-                #connect
-                #disconnect
-                #handle
-                #describe
-                #policies
-                #info_method
-                #(#timeout)*
-                #(#flush)*
-                #(#terminate)*
-            }
+            #header #trait_path #self_ty #where_clause #body
         }
     }
 
@@ -1142,11 +1180,15 @@ impl<'a> Expansion<'a> {
                 .map_or_else(proc_macro2::Span::call_site, |ty| {
                     syn::spanned::Spanned::span(ty)
                 });
+            // The type named, not inferred: with a second impl of the
+            // trait (reported), `Self::ConnectInfo` would be ambiguous.
+            let connect_info = respanned(self.connect_info(), info_span);
+            let default =
+                quote_spanned!(info_span=> <#connect_info as #private::FirstConnectInfo>::first());
             let default = if self.wrapped_connect_info().is_some() {
-                let connect_info = respanned(self.connect_info(), info_span);
-                quote_spanned!(info_span=> ::core::convert::From::from(<#connect_info as #private::FirstConnectInfo>::first()))
+                quote_spanned!(info_span=> ::core::convert::From::from(#default))
             } else {
-                quote_spanned!(info_span=> <_ as #private::FirstConnectInfo>::first())
+                default
             };
             quote!({ #private::Init::Connect(#default) })
         }
@@ -1158,10 +1200,14 @@ impl<'a> Expansion<'a> {
     /// parameter has none known here).
     fn describe_methods(&self) -> TokenStream {
         let private = &self.private;
+        let (_, ty_generics, _) = self.generics.split_for_impl();
+        let (message, lost_wrapper) = (&self.message, &self.lost_wrapper);
+        // The types named, not `Self::..`: with a second impl of the trait
+        // (reported), those would be ambiguous, and `info.0` an error more.
         let disconnect = self.wrapped_disconnect_type().map(|_| {
             quote! {
                 fn describe_disconnect(
-                    info: &Self::DisconnectInfo,
+                    info: &#lost_wrapper #ty_generics,
                 ) -> ::core::option::Option<::std::string::String> {
                     #[allow(unused_imports)]
                     use #private::{DescribeByDebug as _, DescribeByNothing as _};
@@ -1170,7 +1216,7 @@ impl<'a> Expansion<'a> {
             }
         });
         quote! {
-            fn message_name(message: &Self::Message) -> &'static str {
+            fn message_name(message: &#message #ty_generics) -> &'static str {
                 message.name()
             }
 

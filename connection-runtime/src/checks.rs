@@ -234,49 +234,120 @@ pub fn send_reply<C: Connection, T: RepliedAcrossTasks + 'static>(
     ctx.reply(to, value);
 }
 
-/// What a handler's plain parameter type is, by its type rather than its
-/// written form: the macro knows a deferred reply and the context by how
-/// they are written (`ReplyTo<T>`, `&mut Context<Self>`), so one under an
-/// alias or a renamed import would be taken for a request argument, and
-/// the client method would ask its caller for it. The expansion asserts
-/// `!<Probe<Ty>>::IS_REPLY_TO` (and `IS_CONTEXT`) for each such parameter:
-/// an inherent constant, found before [`Plain`]'s, says `true` only for the
-/// runtime's own types.
+/// What a handler's parameter type is, by its type rather than its written
+/// form: the macro knows a deferred reply and the context by how they are
+/// written (`ReplyTo<T>`, `&mut Context<Self>`), so one under an alias or a
+/// renamed import would be taken for a request argument, and the client
+/// method would ask its caller for it.
+///
+/// The expansion calls `Probe::<Ty>::new().not_reply_to()` (and
+/// `not_context`, or `runtime_reply_to` for a parameter written
+/// `ReplyTo<T>`) inside a function generic like the block, spanned at the
+/// parameter's type. An inherent method, found before [`Plain`]'s, applies
+/// only to the runtime's own types, and carries a bound that cannot hold,
+/// worded for the user: a trait bound rather than a constant, so that it is
+/// checked in a generic block too, where a constant cannot be evaluated.
 pub struct Probe<T: ?Sized>(PhantomData<T>);
 
-/// [`Probe`]'s answer for every other type.
+impl<T: ?Sized> Probe<T> {
+    /// The probe of `T`.
+    #[must_use]
+    pub const fn new() -> Self {
+        Probe(PhantomData)
+    }
+}
+
+impl<T: ?Sized> Default for Probe<T> {
+    fn default() -> Self {
+        Probe::new()
+    }
+}
+
+/// [`Probe`]'s methods for every type but the runtime's own.
 pub trait Plain {
-    /// Not a [`ReplyTo`].
-    const IS_REPLY_TO: bool = false;
-    /// Not a [`Context`].
-    const IS_CONTEXT: bool = false;
+    /// Not a [`ReplyTo`]: nothing to report.
+    fn not_reply_to(&self) {}
+
+    /// Not a [`Context`]: nothing to report.
+    fn not_context(&self) {}
+
+    /// Written `ReplyTo<T>` but not the runtime's: reported.
+    fn runtime_reply_to(&self)
+    where
+        Self: NotTheRuntimesReplyTo,
+    {
+    }
 }
 
 impl<T: ?Sized> Plain for Probe<T> {}
 
+/// A plain parameter that is a [`ReplyTo`] by its type.
+#[diagnostic::on_unimplemented(
+    message = "this parameter is a `ReplyTo` under another name: a deferred reply is known by its written form, `reply: ReplyTo<T>` (no alias, renamed import or `Option`); as written, the client method would ask its caller for one",
+    label = "a `ReplyTo` under another name"
+)]
+pub trait ReplyToUnderAnotherName {}
+
+/// A plain parameter that is the [`Context`] by its type.
+#[diagnostic::on_unimplemented(
+    message = "this parameter is the connection's `Context`: take it as `ctx: &mut Context<Self>`, written so (the macro knows it by that form, not through an alias)",
+    label = "the context under another name"
+)]
+pub trait ContextUnderAnotherName {}
+
+/// A parameter written `ReplyTo<T>` that is another type of that name.
+#[diagnostic::on_unimplemented(
+    message = "this `ReplyTo` is not `connection::ReplyTo`, which the bare name `ReplyTo` means to `#[connection]`: write your type's path (`module::ReplyTo<T>`) to take it as an argument",
+    label = "not `connection::ReplyTo`"
+)]
+pub trait NotTheRuntimesReplyTo {}
+
 impl<T> Probe<ReplyTo<T>> {
-    /// A deferred reply.
-    pub const IS_REPLY_TO: bool = true;
+    /// A deferred reply: reported.
+    pub fn not_reply_to(&self)
+    where
+        Self: ReplyToUnderAnotherName,
+    {
+    }
+
+    /// The runtime's deferred reply: nothing to report.
+    pub fn runtime_reply_to(&self) {}
 }
 
 impl<T> Probe<Option<ReplyTo<T>>> {
-    /// A deferred reply, optional.
-    pub const IS_REPLY_TO: bool = true;
+    /// A deferred reply, optional: reported.
+    pub fn not_reply_to(&self)
+    where
+        Self: ReplyToUnderAnotherName,
+    {
+    }
 }
 
 impl<C: Connection> Probe<Context<C>> {
-    /// The context, by value.
-    pub const IS_CONTEXT: bool = true;
+    /// The context, by value: reported.
+    pub fn not_context(&self)
+    where
+        Self: ContextUnderAnotherName,
+    {
+    }
 }
 
 impl<C: Connection> Probe<&mut Context<C>> {
-    /// The context.
-    pub const IS_CONTEXT: bool = true;
+    /// The context: reported.
+    pub fn not_context(&self)
+    where
+        Self: ContextUnderAnotherName,
+    {
+    }
 }
 
 impl<C: Connection> Probe<&Context<C>> {
-    /// The context, shared.
-    pub const IS_CONTEXT: bool = true;
+    /// The context, shared: reported.
+    pub fn not_context(&self)
+    where
+        Self: ContextUnderAnotherName,
+    {
+    }
 }
 
 /// A connect info type named by `#[init]` (`Init<A>`) or `#[disconnect]`

@@ -249,9 +249,10 @@ pub struct ReadmeDoctests;
 
 #[doc(hidden)]
 pub use checks::{
-    ConnectInfoOf, FirstConnectInfo, FromCallError, IntoDisconnectInfo, MovedToTask,
-    RepliedAcrossTasks, SentBetweenTasks, SentHoldingDyn, SentHoldingRc, SentHoldingSharedDyn,
-    answering, attempt_inner, disconnect_outcome, handler_future, init_outcome, send_reply,
+    ConnectInfoOf, ContextUnderAnotherName, FirstConnectInfo, FromCallError, IntoDisconnectInfo,
+    MovedToTask, NotTheRuntimesReplyTo, Plain, Probe, RepliedAcrossTasks, ReplyToUnderAnotherName,
+    SentBetweenTasks, SentHoldingDyn, SentHoldingRc, SentHoldingSharedDyn, answering,
+    attempt_inner, disconnect_outcome, handler_future, init_outcome, send_reply,
 };
 
 /// Items the generated code names. Not public API: no compatibility promise
@@ -269,11 +270,10 @@ pub mod __private {
     /// The generated client's lifecycle methods ([`crate::lifecycle`]).
     pub use crate::__client_lifecycle as client_lifecycle;
 
-    pub use crate::checks::{Plain, Probe};
     pub use crate::{
-        FirstConnectInfo, FromCallError, MovedToTask, RepliedAcrossTasks, SentBetweenTasks,
-        SentHoldingDyn, SentHoldingRc, SentHoldingSharedDyn, answering, attempt_inner,
-        disconnect_outcome, handler_future, init_outcome, send_reply,
+        FirstConnectInfo, FromCallError, MovedToTask, Plain, Probe, RepliedAcrossTasks,
+        SentBetweenTasks, SentHoldingDyn, SentHoldingRc, SentHoldingSharedDyn, answering,
+        attempt_inner, disconnect_outcome, handler_future, init_outcome, send_reply,
     };
 
     /// Answers a call with `error` without running its handler.

@@ -5,6 +5,8 @@ pub struct Device {
     pending: Vec<ReplyTo<u32>>,
     reading: u32,
 }
+#[allow(unused_imports)]
+use ::connection::__private as __device_runtime;
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl Device
 where
@@ -74,9 +76,9 @@ where
 )]
 pub enum DeviceMessage {
     ///A request for `Device::read`.
-    Read { reply_to: ::connection::__private::ReplyTo<u32> },
+    Read { reply_to: __device_runtime::ReplyTo<u32> },
     ///A request for `Device::next`.
-    Next { reply: ::connection::__private::ReplyTo<u32> },
+    Next { reply: __device_runtime::ReplyTo<u32> },
     ///A request for `Device::reset`.
     Reset {},
 }
@@ -101,7 +103,7 @@ where
     for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
     for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
-    client: ::connection::__private::Client<Device>,
+    client: __device_runtime::Client<Device>,
 }
 #[allow(
     private_interfaces,
@@ -119,19 +121,19 @@ where
     /// The last reading.
     pub async fn read(
         &self,
-    ) -> ::core::result::Result<u32, ::connection::__private::CallError> {
+    ) -> ::core::result::Result<u32, __device_runtime::CallError> {
         self.client.call(|reply_to| DeviceMessage::Read { reply_to }).await
     }
     /// The next reading, when it comes.
     pub async fn next(
         &self,
-    ) -> ::core::result::Result<u32, ::connection::__private::CallError> {
+    ) -> ::core::result::Result<u32, __device_runtime::CallError> {
         self.client.call(|reply| DeviceMessage::Next { reply }).await
     }
     /// Resets the device.
     pub async fn reset(
         &self,
-    ) -> ::core::result::Result<(), ::connection::__private::CallError> {
+    ) -> ::core::result::Result<(), __device_runtime::CallError> {
         self.client.cast(DeviceMessage::Reset {}).await
     }
     /// Delivers `info` to the `#[info]` handler, waiting for mailbox space
@@ -144,9 +146,8 @@ where
     pub(crate) async fn info(
         &self,
         info: u32,
-    ) -> ::core::result::Result<(), ::connection::__private::CallError> {
-        ::connection::__private::info(&self.client, ::core::convert::From::from(info))
-            .await
+    ) -> ::core::result::Result<(), __device_runtime::CallError> {
+        __device_runtime::info(&self.client, ::core::convert::From::from(info)).await
     }
     /// Delivers `info` to the `#[info]` handler if the mailbox has room now.
     ///
@@ -157,19 +158,16 @@ where
     pub(crate) fn try_info(
         &self,
         info: u32,
-    ) -> ::core::result::Result<(), ::connection::__private::CallError> {
-        ::connection::__private::try_info(
-            &self.client,
-            ::core::convert::From::from(info),
-        )
+    ) -> ::core::result::Result<(), __device_runtime::CallError> {
+        __device_runtime::try_info(&self.client, ::core::convert::From::from(info))
     }
     /// A sender to the `#[info]` handler that does not keep the connection alive.
     #[must_use]
     #[allow(dead_code)]
-    pub(crate) fn info_sender(&self) -> ::connection::__private::InfoSender<Device> {
-        ::connection::__private::info_sender(&self.client)
+    pub(crate) fn info_sender(&self) -> __device_runtime::InfoSender<Device> {
+        __device_runtime::info_sender(&self.client)
     }
-    ::connection::__private::client_lifecycle!();
+    __device_runtime::client_lifecycle!();
 }
 #[automatically_derived]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
@@ -203,7 +201,7 @@ where
 }
 #[automatically_derived]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl ::core::convert::AsRef<::connection::__private::Client<Device>> for DeviceClient
+impl ::core::convert::AsRef<__device_runtime::Client<Device>> for DeviceClient
 where
     for<'__sent> Device: ::core::marker::Send,
     for<'__sent> DeviceMessage: ::core::marker::Send,
@@ -211,13 +209,13 @@ where
     for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
     for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
-    fn as_ref(&self) -> &::connection::__private::Client<Device> {
+    fn as_ref(&self) -> &__device_runtime::Client<Device> {
         &self.client
     }
 }
 #[automatically_derived]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl ::core::convert::From<::connection::__private::Client<Device>> for DeviceClient
+impl ::core::convert::From<__device_runtime::Client<Device>> for DeviceClient
 where
     for<'__sent> Device: ::core::marker::Send,
     for<'__sent> DeviceMessage: ::core::marker::Send,
@@ -225,13 +223,13 @@ where
     for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
     for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
-    fn from(client: ::connection::__private::Client<Device>) -> Self {
+    fn from(client: __device_runtime::Client<Device>) -> Self {
         Self { client }
     }
 }
 #[automatically_derived]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl ::core::convert::From<DeviceClient> for ::connection::__private::Client<Device>
+impl ::core::convert::From<DeviceClient> for __device_runtime::Client<Device>
 where
     for<'__sent> Device: ::core::marker::Send,
     for<'__sent> DeviceMessage: ::core::marker::Send,
@@ -260,10 +258,10 @@ where
     /// When `init` stops, panics or times out.
     pub async fn start(
         self,
-    ) -> ::core::result::Result<DeviceClient, ::connection::__private::StartError> {
-        ::connection::__private::start(
+    ) -> ::core::result::Result<DeviceClient, __device_runtime::StartError> {
+        __device_runtime::start(
                 self,
-                <::connection::__private::Options as ::core::default::Default>::default(),
+                <__device_runtime::Options as ::core::default::Default>::default(),
             )
             .await
     }
@@ -275,15 +273,15 @@ where
     /// When `init` stops, panics or times out.
     pub async fn start_with(
         self,
-        options: ::connection::__private::Options,
-    ) -> ::core::result::Result<DeviceClient, ::connection::__private::StartError> {
-        ::connection::__private::start(self, options).await
+        options: __device_runtime::Options,
+    ) -> ::core::result::Result<DeviceClient, __device_runtime::StartError> {
+        __device_runtime::start(self, options).await
     }
 }
 #[automatically_derived]
 #[allow(deprecated)]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl ::connection::__private::Connection for Device
+impl __device_runtime::Connection for Device
 where
     for<'__sent> Device: ::core::marker::Send,
     for<'__sent> DeviceMessage: ::core::marker::Send,
@@ -292,29 +290,29 @@ where
     for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
 {
     type Message = DeviceMessage;
+    type Client = DeviceClient;
     type ConnectInfo = __DeviceConnectInfo;
     type DisconnectInfo = __DeviceDisconnectInfo;
     type Info = __DeviceInfo;
-    type Client = DeviceClient;
     async fn init(
         &mut self,
-        _ctx: &mut ::connection::__private::Context<Self>,
-    ) -> ::connection::__private::Init<Self::ConnectInfo> {
-        ::connection::__private::init_outcome::<
+        _ctx: &mut __device_runtime::Context<Self>,
+    ) -> __device_runtime::Init<Self::ConnectInfo> {
+        __device_runtime::init_outcome::<
             &'static str,
             &'static str,
             Self::ConnectInfo,
-        >({ ::connection::__private::handler_future(Self::init(self)).await })
+        >({ __device_runtime::handler_future(Self::init(self)).await })
     }
     async fn connect(
         &mut self,
-        attempt: ::connection::__private::Attempt<Self::ConnectInfo>,
-        ctx: &mut ::connection::__private::Context<Self>,
-    ) -> ::connection::__private::Connect {
-        ::connection::__private::handler_future(
+        attempt: __device_runtime::Attempt<Self::ConnectInfo>,
+        ctx: &mut __device_runtime::Context<Self>,
+    ) -> __device_runtime::Connect {
+        __device_runtime::handler_future(
                 Self::connect(
                     self,
-                    ::connection::__private::attempt_inner(attempt, |info| info.0),
+                    __device_runtime::attempt_inner(attempt, |info| info.0),
                     ctx,
                 ),
             )
@@ -323,75 +321,67 @@ where
     async fn disconnect(
         &mut self,
         info: __DeviceDisconnectInfo,
-        _ctx: &mut ::connection::__private::Context<Self>,
-    ) -> ::connection::__private::Disconnect<Self::ConnectInfo> {
-        ::connection::__private::disconnect_outcome::<
+        _ctx: &mut __device_runtime::Context<Self>,
+    ) -> __device_runtime::Disconnect<Self::ConnectInfo> {
+        __device_runtime::disconnect_outcome::<
             &'static str,
             &'static str,
             Self::ConnectInfo,
-        >({
-            ::connection::__private::handler_future(Self::disconnect(self, info.0)).await
-        })
+        >({ __device_runtime::handler_future(Self::disconnect(self, info.0)).await })
     }
     fn handle(
         &mut self,
         message: Self::Message,
-        ctx: &mut ::connection::__private::Context<Self>,
+        ctx: &mut __device_runtime::Context<Self>,
     ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
         async move {
             match message {
                 DeviceMessage::Read { reply_to } => {
-                    let future = ::connection::__private::handler_future(
-                        Self::read(self),
-                    );
-                    let (reply_to, reply) = ::connection::__private::answering::<
+                    let future = __device_runtime::handler_future(Self::read(self));
+                    let (reply_to, reply) = __device_runtime::answering::<
                         u32,
                         _,
                     >(reply_to, future)
                         .await;
-                    ::connection::__private::send_reply(ctx, reply_to, reply);
+                    __device_runtime::send_reply(ctx, reply_to, reply);
                 }
                 DeviceMessage::Next { reply } => {
-                    ::connection::__private::handler_future(Self::next(self, reply))
-                        .await
+                    __device_runtime::handler_future(Self::next(self, reply)).await
                 }
                 DeviceMessage::Reset {} => {
-                    ::connection::__private::handler_future(Self::reset(self, ctx)).await
+                    __device_runtime::handler_future(Self::reset(self, ctx)).await
                 }
             }
         }
     }
-    fn message_name(message: &Self::Message) -> &'static str {
+    fn message_name(message: &DeviceMessage) -> &'static str {
         message.name()
     }
     fn describe_disconnect(
-        info: &Self::DisconnectInfo,
+        info: &__DeviceDisconnectInfo,
     ) -> ::core::option::Option<::std::string::String> {
         #[allow(unused_imports)]
-        use ::connection::__private::{DescribeByDebug as _, DescribeByNothing as _};
-        (&::connection::__private::Describe(&info.0)).describe()
+        use __device_runtime::{DescribeByDebug as _, DescribeByNothing as _};
+        (&__device_runtime::Describe(&info.0)).describe()
     }
     fn info(
         &mut self,
         info: __DeviceInfo,
-        _ctx: &mut ::connection::__private::Context<Self>,
+        _ctx: &mut __device_runtime::Context<Self>,
     ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
         async move {
-            {
-                ::connection::__private::handler_future(Self::on_reading(self, info.0))
-                    .await
-            }
+            { __device_runtime::handler_future(Self::on_reading(self, info.0)).await }
         }
     }
-    async fn timeout(&mut self, ctx: &mut ::connection::__private::Context<Self>) {
-        { ::connection::__private::handler_future(Self::on_idle(self, ctx)).await }
+    async fn timeout(&mut self, ctx: &mut __device_runtime::Context<Self>) {
+        { __device_runtime::handler_future(Self::on_idle(self, ctx)).await }
     }
     const FLUSHES: bool = true;
-    async fn flush(&mut self, _ctx: &mut ::connection::__private::Context<Self>) {
-        { ::connection::__private::handler_future(Self::flush(self)).await }
+    async fn flush(&mut self, _ctx: &mut __device_runtime::Context<Self>) {
+        { __device_runtime::handler_future(Self::flush(self)).await }
     }
-    async fn terminate(&mut self, reason: &::connection::__private::Stop) {
-        { ::connection::__private::handler_future(Self::terminate(self, reason)).await }
+    async fn terminate(&mut self, reason: &__device_runtime::Stop) {
+        { __device_runtime::handler_future(Self::terminate(self, reason)).await }
     }
 }
 ///The connection's `Info`: the handler's own type, wrapped.
@@ -424,13 +414,18 @@ impl ::core::convert::From<&'static str> for __DeviceConnectInfo {
         Self(value, ::core::marker::PhantomData)
     }
 }
-const _: () = <Device as ::connection::__private::MovedToTask>::CHECKED;
-const _: () = <&'static str as ::connection::__private::SentBetweenTasks>::CHECKED;
 const _: () = {
-    #[allow(unused_imports)]
-    use ::connection::__private::Plain as _;
-    ::core::assert!(
-        < ::connection::__private::Probe < ReplyTo < u32 > >> ::IS_REPLY_TO,
-        "this `ReplyTo` is not `connection::ReplyTo`, which the bare name `ReplyTo` means to `#[connection]`: write your type's path (`module::ReplyTo<T>`) to take it as an argument"
-    );
+    #[allow(dead_code, clippy::multiple_bound_locations)]
+    fn check() {
+        let () = <Device as __device_runtime::MovedToTask>::CHECKED;
+        let () = <&'static str as __device_runtime::SentBetweenTasks>::CHECKED;
+    }
+};
+const _: () = {
+    #[allow(dead_code, clippy::multiple_bound_locations)]
+    fn check() {
+        #[allow(unused_imports)]
+        use __device_runtime::Plain as _;
+        __device_runtime::Probe::<ReplyTo<u32>>::new().runtime_reply_to();
+    }
 };

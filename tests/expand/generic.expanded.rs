@@ -3,11 +3,16 @@ use connection::{connection, Attempt, Connect, Disconnect};
 pub struct Store<T, K> {
     items: Vec<(K, T)>,
 }
+#[allow(unused_imports)]
+use ::connection::__private as __store_runtime;
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl<T: Clone, K> Store<T, K>
 where
     K: PartialEq,
     T: ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
+    for<'__sent> Store<T, K>: ::core::marker::Send,
+    for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
     #[allow(clippy::unused_async)]
     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
@@ -44,7 +49,7 @@ where
     ///A request for `Store<T,K>::put`.
     Put { key: K, value: T },
     ///A request for `Store<T,K>::get`.
-    Get { key: K, reply_to: ::connection::__private::ReplyTo<Option<T>> },
+    Get { key: K, reply_to: __store_runtime::ReplyTo<Option<T>> },
     #[doc(hidden)]
     __Phantom(::core::convert::Infallible, ::core::marker::PhantomData<fn() -> (T, K)>),
 }
@@ -66,6 +71,7 @@ where
     }
 }
 ///A handle to a running `Store<T,K>` connection, returned by `Store<T,K>::start`. Cloning is cheap; the connection stops once every clone is dropped. Besides one method per request it has the lifecycle methods every client has (below), and converts to and from the generic `connection::Client`.
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 pub(crate) struct StoreHandle<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
@@ -75,17 +81,20 @@ where
     Store<
         T,
         K,
-    >: ::connection::__private::Connection<
+    >: __store_runtime::Connection<
         Message = StoreRequest<T, K>,
         Client = StoreHandle<T, K>,
     >,
+    for<'__sent> Store<T, K>: ::core::marker::Send,
+    for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
-    client: ::connection::__private::Client<Store<T, K>>,
+    client: __store_runtime::Client<Store<T, K>>,
 }
 #[allow(
     private_interfaces,
     reason = "a handler's own parameter types may rightly be less visible than the generated client"
 )]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
@@ -95,29 +104,32 @@ where
     Store<
         T,
         K,
-    >: ::connection::__private::Connection<
+    >: __store_runtime::Connection<
         Message = StoreRequest<T, K>,
         Client = StoreHandle<T, K>,
     >,
+    for<'__sent> Store<T, K>: ::core::marker::Send,
+    for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
     /// Stores `value` under `key`.
     pub async fn put(
         &self,
         key: K,
         value: T,
-    ) -> ::core::result::Result<(), ::connection::__private::CallError> {
+    ) -> ::core::result::Result<(), __store_runtime::CallError> {
         self.client.cast(StoreRequest::Put { key, value }).await
     }
     /// The value under `key`.
     pub async fn get(
         &self,
         key: K,
-    ) -> ::core::result::Result<Option<T>, ::connection::__private::CallError> {
+    ) -> ::core::result::Result<Option<T>, __store_runtime::CallError> {
         self.client.call(|reply_to| StoreRequest::Get { key, reply_to }).await
     }
-    ::connection::__private::client_lifecycle!();
+    __store_runtime::client_lifecycle!();
 }
 #[automatically_derived]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
@@ -127,10 +139,12 @@ where
     Store<
         T,
         K,
-    >: ::connection::__private::Connection<
+    >: __store_runtime::Connection<
         Message = StoreRequest<T, K>,
         Client = StoreHandle<T, K>,
     >,
+    for<'__sent> Store<T, K>: ::core::marker::Send,
+    for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
     fn clone(&self) -> Self {
         Self {
@@ -139,6 +153,7 @@ where
     }
 }
 #[automatically_derived]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
@@ -148,75 +163,84 @@ where
     Store<
         T,
         K,
-    >: ::connection::__private::Connection<
+    >: __store_runtime::Connection<
         Message = StoreRequest<T, K>,
         Client = StoreHandle<T, K>,
     >,
+    for<'__sent> Store<T, K>: ::core::marker::Send,
+    for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         ::core::fmt::Debug::fmt(&self.client, f)
     }
 }
 #[automatically_derived]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
-> ::core::convert::AsRef<::connection::__private::Client<Store<T, K>>>
-for StoreHandle<T, K>
+> ::core::convert::AsRef<__store_runtime::Client<Store<T, K>>> for StoreHandle<T, K>
 where
     K: PartialEq,
     Store<
         T,
         K,
-    >: ::connection::__private::Connection<
+    >: __store_runtime::Connection<
         Message = StoreRequest<T, K>,
         Client = StoreHandle<T, K>,
     >,
+    for<'__sent> Store<T, K>: ::core::marker::Send,
+    for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
-    fn as_ref(&self) -> &::connection::__private::Client<Store<T, K>> {
+    fn as_ref(&self) -> &__store_runtime::Client<Store<T, K>> {
         &self.client
     }
 }
 #[automatically_derived]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
-> ::core::convert::From<::connection::__private::Client<Store<T, K>>>
-for StoreHandle<T, K>
+> ::core::convert::From<__store_runtime::Client<Store<T, K>>> for StoreHandle<T, K>
 where
     K: PartialEq,
     Store<
         T,
         K,
-    >: ::connection::__private::Connection<
+    >: __store_runtime::Connection<
         Message = StoreRequest<T, K>,
         Client = StoreHandle<T, K>,
     >,
+    for<'__sent> Store<T, K>: ::core::marker::Send,
+    for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
-    fn from(client: ::connection::__private::Client<Store<T, K>>) -> Self {
+    fn from(client: __store_runtime::Client<Store<T, K>>) -> Self {
         Self { client }
     }
 }
 #[automatically_derived]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
-> ::core::convert::From<StoreHandle<T, K>>
-for ::connection::__private::Client<Store<T, K>>
+> ::core::convert::From<StoreHandle<T, K>> for __store_runtime::Client<Store<T, K>>
 where
     K: PartialEq,
     Store<
         T,
         K,
-    >: ::connection::__private::Connection<
+    >: __store_runtime::Connection<
         Message = StoreRequest<T, K>,
         Client = StoreHandle<T, K>,
     >,
+    for<'__sent> Store<T, K>: ::core::marker::Send,
+    for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
     fn from(client: StoreHandle<T, K>) -> Self {
         client.client
     }
 }
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
@@ -226,10 +250,12 @@ where
     Store<
         T,
         K,
-    >: ::connection::__private::Connection<
+    >: __store_runtime::Connection<
         Message = StoreRequest<T, K>,
         Client = StoreHandle<T, K>,
     >,
+    for<'__sent> Store<T, K>: ::core::marker::Send,
+    for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
     /// Starts the connection on a new tokio task with default options, and
     /// returns its client once `init` has returned.
@@ -239,10 +265,10 @@ where
     /// When `init` stops, panics or times out.
     pub(crate) async fn start(
         self,
-    ) -> ::core::result::Result<StoreHandle<T, K>, ::connection::__private::StartError> {
-        ::connection::__private::start(
+    ) -> ::core::result::Result<StoreHandle<T, K>, __store_runtime::StartError> {
+        __store_runtime::start(
                 self,
-                <::connection::__private::Options as ::core::default::Default>::default(),
+                <__store_runtime::Options as ::core::default::Default>::default(),
             )
             .await
     }
@@ -254,74 +280,120 @@ where
     /// When `init` stops, panics or times out.
     pub(crate) async fn start_with(
         self,
-        options: ::connection::__private::Options,
-    ) -> ::core::result::Result<StoreHandle<T, K>, ::connection::__private::StartError> {
-        ::connection::__private::start(self, options).await
+        options: __store_runtime::Options,
+    ) -> ::core::result::Result<StoreHandle<T, K>, __store_runtime::StartError> {
+        __store_runtime::start(self, options).await
     }
 }
 #[automatically_derived]
 #[allow(deprecated)]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
-> ::connection::__private::Connection for Store<T, K>
+> __store_runtime::Connection for Store<T, K>
 where
     K: PartialEq,
+    for<'__sent> Store<T, K>: ::core::marker::Send,
+    for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
     type Message = StoreRequest<T, K>;
+    type Client = StoreHandle<T, K>;
     type ConnectInfo = ();
     type DisconnectInfo = ();
     type Info = ::core::convert::Infallible;
-    type Client = StoreHandle<T, K>;
     async fn init(
         &mut self,
-        _ctx: &mut ::connection::__private::Context<Self>,
-    ) -> ::connection::__private::Init<Self::ConnectInfo> {
-        ::connection::__private::Init::Connect(
-            <_ as ::connection::__private::FirstConnectInfo>::first(),
+        _ctx: &mut __store_runtime::Context<Self>,
+    ) -> __store_runtime::Init<Self::ConnectInfo> {
+        __store_runtime::Init::Connect(
+            <() as __store_runtime::FirstConnectInfo>::first(),
         )
     }
     async fn connect(
         &mut self,
-        attempt: ::connection::__private::Attempt<Self::ConnectInfo>,
-        _ctx: &mut ::connection::__private::Context<Self>,
-    ) -> ::connection::__private::Connect {
-        ::connection::__private::handler_future(Self::connect(self, attempt)).await
+        attempt: __store_runtime::Attempt<Self::ConnectInfo>,
+        _ctx: &mut __store_runtime::Context<Self>,
+    ) -> __store_runtime::Connect {
+        __store_runtime::handler_future(Self::connect(self, attempt)).await
     }
     async fn disconnect(
         &mut self,
         info: (),
-        _ctx: &mut ::connection::__private::Context<Self>,
-    ) -> ::connection::__private::Disconnect<Self::ConnectInfo> {
-        ::connection::__private::handler_future(Self::disconnect(self, info)).await
+        _ctx: &mut __store_runtime::Context<Self>,
+    ) -> __store_runtime::Disconnect<Self::ConnectInfo> {
+        __store_runtime::handler_future(Self::disconnect(self, info)).await
     }
     fn handle(
         &mut self,
         message: Self::Message,
-        ctx: &mut ::connection::__private::Context<Self>,
+        ctx: &mut __store_runtime::Context<Self>,
     ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
         async move {
             match message {
                 StoreRequest::Put { key, value } => {
-                    ::connection::__private::handler_future(Self::put(self, key, value))
-                        .await
+                    __store_runtime::handler_future(Self::put(self, key, value)).await
                 }
                 StoreRequest::Get { key, reply_to } => {
-                    let future = ::connection::__private::handler_future(
-                        Self::get(self, key),
-                    );
-                    let (reply_to, reply) = ::connection::__private::answering::<
+                    let future = __store_runtime::handler_future(Self::get(self, key));
+                    let (reply_to, reply) = __store_runtime::answering::<
                         Option<T>,
                         _,
                     >(reply_to, future)
                         .await;
-                    ::connection::__private::send_reply(ctx, reply_to, reply);
+                    __store_runtime::send_reply(ctx, reply_to, reply);
                 }
                 StoreRequest::__Phantom(never, _) => match never {}
             }
         }
     }
-    fn message_name(message: &Self::Message) -> &'static str {
+    fn message_name(message: &StoreRequest<T, K>) -> &'static str {
         message.name()
     }
 }
+const _: () = {
+    #[allow(dead_code, clippy::multiple_bound_locations)]
+    fn check<
+        T: Clone + ::core::marker::Send + 'static,
+        K: ::core::marker::Send + 'static,
+    >()
+    where
+        K: PartialEq,
+    {
+        let () = <Store<T, K> as __store_runtime::MovedToTask>::CHECKED;
+        let () = <K as __store_runtime::SentBetweenTasks>::CHECKED;
+        let () = <T as __store_runtime::SentBetweenTasks>::CHECKED;
+    }
+};
+const _: () = {
+    #[allow(dead_code, clippy::multiple_bound_locations)]
+    fn check<
+        T: Clone + ::core::marker::Send + 'static,
+        K: ::core::marker::Send + 'static,
+    >()
+    where
+        K: PartialEq,
+    {
+        #[allow(unused_imports)]
+        use __store_runtime::Plain as _;
+        __store_runtime::Probe::<K>::new().not_reply_to();
+        __store_runtime::Probe::<K>::new().not_context();
+        __store_runtime::Probe::<T>::new().not_reply_to();
+        __store_runtime::Probe::<T>::new().not_context();
+    }
+};
+const _: () = {
+    #[allow(dead_code, clippy::multiple_bound_locations)]
+    fn check<
+        T: Clone + ::core::marker::Send + 'static,
+        K: ::core::marker::Send + 'static,
+    >()
+    where
+        K: PartialEq,
+    {
+        #[allow(unused_imports)]
+        use __store_runtime::Plain as _;
+        __store_runtime::Probe::<K>::new().not_reply_to();
+        __store_runtime::Probe::<K>::new().not_context();
+    }
+};

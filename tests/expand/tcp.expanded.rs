@@ -10,6 +10,8 @@ pub enum Why {
     Io(io::Error),
     Close(ReplyTo<()>),
 }
+#[allow(unused_imports)]
+use ::connection::__private as __tcp_runtime;
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl Tcp
 where
@@ -59,9 +61,9 @@ where
 )]
 pub enum TcpMessage {
     ///A request for `Tcp::send`.
-    Send { data: Vec<u8>, reply_to: ::connection::__private::ReplyTo<io::Result<()>> },
+    Send { data: Vec<u8>, reply_to: __tcp_runtime::ReplyTo<io::Result<()>> },
     ///A request for `Tcp::close`.
-    Close { reply: ::connection::__private::ReplyTo<()> },
+    Close { reply: __tcp_runtime::ReplyTo<()> },
 }
 impl TcpMessage {
     /// The request's variant name, as the runtime's trace events show it.
@@ -81,7 +83,7 @@ where
     for<'__sent> TcpMessage: ::core::marker::Send,
     for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
-    client: ::connection::__private::Client<Tcp>,
+    client: __tcp_runtime::Client<Tcp>,
 }
 #[allow(
     private_interfaces,
@@ -98,16 +100,14 @@ where
     pub async fn send(
         &self,
         data: Vec<u8>,
-    ) -> ::core::result::Result<io::Result<()>, ::connection::__private::CallError> {
+    ) -> ::core::result::Result<io::Result<()>, __tcp_runtime::CallError> {
         self.client.call(|reply_to| TcpMessage::Send { data, reply_to }).await
     }
     /// Closes the socket; answers once it is closed.
-    pub async fn close(
-        &self,
-    ) -> ::core::result::Result<(), ::connection::__private::CallError> {
+    pub async fn close(&self) -> ::core::result::Result<(), __tcp_runtime::CallError> {
         self.client.call(|reply| TcpMessage::Close { reply }).await
     }
-    ::connection::__private::client_lifecycle!();
+    __tcp_runtime::client_lifecycle!();
 }
 #[automatically_derived]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
@@ -137,31 +137,31 @@ where
 }
 #[automatically_derived]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl ::core::convert::AsRef<::connection::__private::Client<Tcp>> for TcpClient
+impl ::core::convert::AsRef<__tcp_runtime::Client<Tcp>> for TcpClient
 where
     for<'__sent> Tcp: ::core::marker::Send,
     for<'__sent> TcpMessage: ::core::marker::Send,
     for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
-    fn as_ref(&self) -> &::connection::__private::Client<Tcp> {
+    fn as_ref(&self) -> &__tcp_runtime::Client<Tcp> {
         &self.client
     }
 }
 #[automatically_derived]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl ::core::convert::From<::connection::__private::Client<Tcp>> for TcpClient
+impl ::core::convert::From<__tcp_runtime::Client<Tcp>> for TcpClient
 where
     for<'__sent> Tcp: ::core::marker::Send,
     for<'__sent> TcpMessage: ::core::marker::Send,
     for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
-    fn from(client: ::connection::__private::Client<Tcp>) -> Self {
+    fn from(client: __tcp_runtime::Client<Tcp>) -> Self {
         Self { client }
     }
 }
 #[automatically_derived]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl ::core::convert::From<TcpClient> for ::connection::__private::Client<Tcp>
+impl ::core::convert::From<TcpClient> for __tcp_runtime::Client<Tcp>
 where
     for<'__sent> Tcp: ::core::marker::Send,
     for<'__sent> TcpMessage: ::core::marker::Send,
@@ -186,10 +186,10 @@ where
     /// When `init` stops, panics or times out.
     pub async fn start(
         self,
-    ) -> ::core::result::Result<TcpClient, ::connection::__private::StartError> {
-        ::connection::__private::start(
+    ) -> ::core::result::Result<TcpClient, __tcp_runtime::StartError> {
+        __tcp_runtime::start(
                 self,
-                <::connection::__private::Options as ::core::default::Default>::default(),
+                <__tcp_runtime::Options as ::core::default::Default>::default(),
             )
             .await
     }
@@ -201,83 +201,78 @@ where
     /// When `init` stops, panics or times out.
     pub async fn start_with(
         self,
-        options: ::connection::__private::Options,
-    ) -> ::core::result::Result<TcpClient, ::connection::__private::StartError> {
-        ::connection::__private::start(self, options).await
+        options: __tcp_runtime::Options,
+    ) -> ::core::result::Result<TcpClient, __tcp_runtime::StartError> {
+        __tcp_runtime::start(self, options).await
     }
 }
 #[automatically_derived]
 #[allow(deprecated)]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl ::connection::__private::Connection for Tcp
+impl __tcp_runtime::Connection for Tcp
 where
     for<'__sent> Tcp: ::core::marker::Send,
     for<'__sent> TcpMessage: ::core::marker::Send,
     for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
 {
     type Message = TcpMessage;
+    type Client = TcpClient;
     type ConnectInfo = ();
     type DisconnectInfo = __TcpDisconnectInfo;
     type Info = ::core::convert::Infallible;
-    type Client = TcpClient;
     async fn init(
         &mut self,
-        _ctx: &mut ::connection::__private::Context<Self>,
-    ) -> ::connection::__private::Init<Self::ConnectInfo> {
-        ::connection::__private::Init::Connect(
-            <_ as ::connection::__private::FirstConnectInfo>::first(),
-        )
+        _ctx: &mut __tcp_runtime::Context<Self>,
+    ) -> __tcp_runtime::Init<Self::ConnectInfo> {
+        __tcp_runtime::Init::Connect(<() as __tcp_runtime::FirstConnectInfo>::first())
     }
     async fn connect(
         &mut self,
-        attempt: ::connection::__private::Attempt<Self::ConnectInfo>,
-        _ctx: &mut ::connection::__private::Context<Self>,
-    ) -> ::connection::__private::Connect {
-        ::connection::__private::handler_future(Self::connect(self, attempt)).await
+        attempt: __tcp_runtime::Attempt<Self::ConnectInfo>,
+        _ctx: &mut __tcp_runtime::Context<Self>,
+    ) -> __tcp_runtime::Connect {
+        __tcp_runtime::handler_future(Self::connect(self, attempt)).await
     }
     async fn disconnect(
         &mut self,
         info: __TcpDisconnectInfo,
-        _ctx: &mut ::connection::__private::Context<Self>,
-    ) -> ::connection::__private::Disconnect<Self::ConnectInfo> {
-        ::connection::__private::handler_future(Self::disconnect(self, info.0)).await
+        _ctx: &mut __tcp_runtime::Context<Self>,
+    ) -> __tcp_runtime::Disconnect<Self::ConnectInfo> {
+        __tcp_runtime::handler_future(Self::disconnect(self, info.0)).await
     }
     fn handle(
         &mut self,
         message: Self::Message,
-        ctx: &mut ::connection::__private::Context<Self>,
+        ctx: &mut __tcp_runtime::Context<Self>,
     ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
         async move {
             match message {
                 TcpMessage::Send { data, reply_to } => {
-                    let future = ::connection::__private::handler_future(
+                    let future = __tcp_runtime::handler_future(
                         Self::send(self, data, ctx),
                     );
-                    let (reply_to, reply) = ::connection::__private::answering::<
+                    let (reply_to, reply) = __tcp_runtime::answering::<
                         io::Result<()>,
                         _,
                     >(reply_to, future)
                         .await;
-                    ::connection::__private::send_reply(ctx, reply_to, reply);
+                    __tcp_runtime::send_reply(ctx, reply_to, reply);
                 }
                 TcpMessage::Close { reply } => {
-                    ::connection::__private::handler_future(
-                            Self::close(self, reply, ctx),
-                        )
-                        .await
+                    __tcp_runtime::handler_future(Self::close(self, reply, ctx)).await
                 }
             }
         }
     }
-    fn message_name(message: &Self::Message) -> &'static str {
+    fn message_name(message: &TcpMessage) -> &'static str {
         message.name()
     }
     fn describe_disconnect(
-        info: &Self::DisconnectInfo,
+        info: &__TcpDisconnectInfo,
     ) -> ::core::option::Option<::std::string::String> {
         #[allow(unused_imports)]
-        use ::connection::__private::{DescribeByDebug as _, DescribeByNothing as _};
-        (&::connection::__private::Describe(&info.0)).describe()
+        use __tcp_runtime::{DescribeByDebug as _, DescribeByNothing as _};
+        (&__tcp_runtime::Describe(&info.0)).describe()
     }
 }
 ///The connection's `DisconnectInfo`: the handler's own type, wrapped.
@@ -290,13 +285,18 @@ impl ::core::convert::From<Why> for __TcpDisconnectInfo {
         Self(value, ::core::marker::PhantomData)
     }
 }
-const _: () = <Tcp as ::connection::__private::MovedToTask>::CHECKED;
-const _: () = <Why as ::connection::__private::SentBetweenTasks>::CHECKED;
 const _: () = {
-    #[allow(unused_imports)]
-    use ::connection::__private::Plain as _;
-    ::core::assert!(
-        < ::connection::__private::Probe < ReplyTo < () > >> ::IS_REPLY_TO,
-        "this `ReplyTo` is not `connection::ReplyTo`, which the bare name `ReplyTo` means to `#[connection]`: write your type's path (`module::ReplyTo<T>`) to take it as an argument"
-    );
+    #[allow(dead_code, clippy::multiple_bound_locations)]
+    fn check() {
+        let () = <Tcp as __tcp_runtime::MovedToTask>::CHECKED;
+        let () = <Why as __tcp_runtime::SentBetweenTasks>::CHECKED;
+    }
+};
+const _: () = {
+    #[allow(dead_code, clippy::multiple_bound_locations)]
+    fn check() {
+        #[allow(unused_imports)]
+        use __tcp_runtime::Plain as _;
+        __tcp_runtime::Probe::<ReplyTo<()>>::new().runtime_reply_to();
+    }
 };
