@@ -3,12 +3,13 @@
 //! so that a failed check reads `SentBetweenTasks`, not a path through
 //! `__private`.
 //!
-//! The Send checks work with the expansion: `#[connection]` asserts each
-//! type it sends once, spanned on the user's token
-//! (`<Shared as SentBetweenTasks>::CHECKED`), and writes `for<'a> Shared:
-//! Send` on the items it generates, so that a type that is not `Send` is
-//! one error on that type rather than one in every generated item that
-//! needs it.
+//! The Send checks work with the expansion (the macros crate's
+//! `expand/checks.rs` says how): `#[connection]` checks each type it sends
+//! once, spanned on the user's token, in a function generic like the block
+//! (`let () = <Shared as SentBetweenTasks>::CHECKED;`), and writes `for<'a> T:
+//! Send` on the items it generates for the types it makes (the message enum,
+//! the info newtypes), so that a type that is not `Send` is one error on that
+//! type rather than one in every generated item that needs it.
 
 use std::future::Future;
 use std::marker::PhantomData;

@@ -1,0 +1,256 @@
+//! What the expansion checks by type, where validation cannot tell by the
+//! written form. Every check is a bound that either holds or is one error
+//! on the user's token, worded by a trait of the runtime's `checks.rs`
+//! (`#[diagnostic::on_unimplemented]`); none rejects a type that works.
+//!
+//! - `Send`. Each type that crosses between tasks ([`sent_types`]: the
+//!   connection itself, request arguments and replies, the info, the connect
+//!   and disconnect infos) is checked once, in a function generic like the
+//!   block (so that a generic block is checked too), spanned at the user's
+//!   type. The trait is chosen by what the written form suggests (an `Rc`,
+//!   a `dyn Trait` without `+ Send`) to word the error; the bound alone
+//!   decides. The generated items carry `for<'__sent> T: Send` for the types
+//!   the expansion makes to hold the user's (the message enum, the info
+//!   newtypes, the connection): rustc takes such a bound as an assumption
+//!   inside the item, so a type that is not `Send` is reported once, here,
+//!   not again in every item on the attribute ([`assuming_sent`]). Never a
+//!   user's own type: rustc would prefer the assumption to the built-in
+//!   impl and reject a type with a higher-ranked binder. A handler's future
+//!   is checked at its name (`handler_future`), a returned reply where it is
+//!   sent (`answering`, `send_reply`, one span, so one error).
+//! - A `ReplyTo` or `Context` under another name (an alias, a renamed
+//!   import) taken for a request argument, and a `ReplyTo<T>` that is not the
+//!   runtime's: `Probe` methods whose inherent versions, found before the
+//!   `Plain` trait's, carry a bound that cannot hold ([`Expansion::parameter_checks`]).
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Generics, Type};
+
+use super::Expansion;
+use crate::parse::{Block, Kind, Param, respanned, single_type_argument};
+use crate::validate::{NotSendHint, is_borrowed, not_send_hint};
+
+impl Expansion<'_> {
+    /// The macro knows a deferred reply and the context by their written
+    /// form; these checks go by type, spanned at each request parameter:
+    /// that no plain argument is a `ReplyTo` or `Context` under another name
+    /// (the client method would ask its caller for it), and that a
+    /// `ReplyTo<T>` taken as the deferred reply is the runtime's. Types
+    /// written as standard ones (`String`, `Vec<u8>`) are neither: no check
+    /// to read in the expansion.
+    pub(super) fn parameter_checks(&self) -> TokenStream {
+        let private = &self.private;
+        let checks = self.requests().filter_map(|handler| {
+            let checks: Vec<_> = handler
+                .params
+                .iter()
+                .filter_map(|param| match param {
+                    // Every token at the user's type: the call's span is
+                    // where rustc reports its bound.
+                    Param::Value { arg, .. } if !is_borrowed(&arg.ty) && !surely_send(&arg.ty) => {
+                        let ty = &arg.ty;
+                        let private = respanned(private.clone(), ty.span());
+                        Some(quote_spanned! {ty.span()=>
+                            #private::Probe::<#ty>::new().not_reply_to();
+                            #private::Probe::<#ty>::new().not_context();
+                        })
+                    }
+                    Param::ReplyTo { arg, .. } => {
+                        let ty = &arg.ty;
+                        let private = respanned(private.clone(), ty.span());
+                        Some(quote_spanned! {ty.span()=>
+                            #private::Probe::<#ty>::new().runtime_reply_to();
+                        })
+                    }
+                    _ => None,
+                })
+                .collect();
+            let body = quote! {
+                #[allow(unused_imports)]
+                use #private::Plain as _;
+                #(#checks)*
+            };
+            (!checks.is_empty()).then(|| self.checking_fn(&handler.cfgs, body))
+        });
+        quote!(#(#checks)*)
+    }
+
+    /// `body`, checked in a function generic like the block (never called:
+    /// rustc checks its body all the same, for every type the block's
+    /// bounds allow), under `cfgs`.
+    pub(super) fn checking_fn(&self, cfgs: &[syn::Attribute], body: TokenStream) -> TokenStream {
+        let (impl_generics, _, where_clause) = self.generics.split_for_impl();
+        quote! {
+            #(#cfgs)*
+            const _: () = {
+                #[allow(dead_code, clippy::multiple_bound_locations)]
+                fn check #impl_generics () #where_clause {
+                    #body
+                }
+            };
+        }
+    }
+
+    /// For the items with [`assuming_sent`]'s bounds, which may name types
+    /// less visible than the item.
+    pub(super) fn allow_private_bounds(&self) -> Option<syn::Attribute> {
+        (!self.sent.is_empty()).then(|| {
+            syn::parse_quote! {
+                #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+            }
+        })
+    }
+
+    /// One assertion per type that crosses between tasks, spanned at the
+    /// user's type, so that one that is not `Send` is reported there with
+    /// the reason. The generated items (and the block) assume these types
+    /// are `Send` ([`assuming_sent`]): without that, rustc would report the
+    /// same fault again in every item that needs it, on the attribute.
+    pub(super) fn send_checks(&self) -> TokenStream {
+        let private = &self.private;
+        // The connection's own type comes first (`sent_types`).
+        let Some((connection, values)) = self.sent.split_first() else {
+            return TokenStream::new();
+        };
+        // Worded by what the type's written form suggests; the bound alone
+        // decides.
+        let checks = values.iter().map(|ty| match not_send_hint(ty) {
+            None => quote!(SentBetweenTasks),
+            Some(NotSendHint::Rc) => quote!(SentHoldingRc),
+            Some(NotSendHint::Dyn) => quote!(SentHoldingDyn),
+            Some(NotSendHint::SharedDyn) => quote!(SentHoldingSharedDyn),
+        });
+        self.checking_fn(
+            &[],
+            quote! {
+                let () = <#connection as #private::MovedToTask>::CHECKED;
+                #(let () = <#values as #private::#checks>::CHECKED;)*
+            },
+        )
+    }
+}
+
+/// The types the connection's task and its callers send each other, as
+/// the expansion names them, that a concrete block must check to be
+/// `Send`: the connection itself, always first; each request's arguments and reply; the
+/// info, connect info and disconnect info. Left out: types reported
+/// already (`is_borrowed`), types of a `#[cfg]`'d handler (a where clause
+/// cannot be `#[cfg]`'d), and types whose written form is `Send` (`String`,
+/// `Vec<u8>`, ..), which would only lengthen the expansion.
+pub(super) fn sent_types(block: &Block, usable: &[bool], self_ty: &Type) -> Vec<Type> {
+    let mut types = vec![self_ty.clone()];
+    for (handler, _) in block
+        .handlers
+        .iter()
+        .zip(usable)
+        .filter(|(handler, usable)| **usable && handler.cfgs.is_empty())
+    {
+        let values = handler.values().map(|(arg, _)| &*arg.ty);
+        match handler.kind {
+            Kind::Call | Kind::Cast => {
+                // A returned reply is checked where it is sent (`reply`).
+                let reply = handler.reply_to().map(|(_, _, reply)| reply);
+                types.extend(values.chain(reply).cloned());
+            }
+            Kind::Connect => types.extend(
+                values
+                    .filter_map(|ty| single_type_argument(ty, "Attempt"))
+                    .cloned(),
+            ),
+            Kind::Info | Kind::Disconnect => types.extend(values.cloned()),
+            _ => {}
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    seen.insert(quote!(#self_ty).to_string());
+    let values = types
+        .split_off(1)
+        .into_iter()
+        .filter(|ty| !is_borrowed(ty) && !surely_send(ty) && seen.insert(quote!(#ty).to_string()));
+    types.extend(values);
+    types
+}
+
+/// `generics` with `for<'__sent> T: Send` for each of `sent`: a bound that
+/// holds whenever the block compiles (each is asserted by
+/// [`Expansion::send_checks`]), and that, being higher-ranked, rustc takes
+/// as an assumption inside the item instead of a fact to check there.
+pub(super) fn assuming_sent(mut generics: Generics, sent: &[Type]) -> Generics {
+    if !sent.is_empty() {
+        let predicates = &mut generics.make_where_clause().predicates;
+        for ty in sent {
+            predicates.push(syn::parse_quote!(for<'__sent> #ty: ::core::marker::Send));
+        }
+    }
+    generics
+}
+
+/// Whether `ty`'s written form is `Send` whatever its path resolves to:
+/// primitives, and the standard owned containers of such types. A user type
+/// of the same name only loses the early check, and gets rustc's.
+pub(super) fn surely_send(ty: &Type) -> bool {
+    const SEND: &[&str] = &[
+        "bool",
+        "char",
+        "str",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "usize",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "isize",
+        "f32",
+        "f64",
+        "String",
+        "Vec",
+        "VecDeque",
+        "Option",
+        "Result",
+        "Box",
+        "HashMap",
+        "HashSet",
+        "BTreeMap",
+        "BTreeSet",
+        "Duration",
+        "Instant",
+        "SystemTime",
+        "SocketAddr",
+        "IpAddr",
+        "Ipv4Addr",
+        "Ipv6Addr",
+        "PathBuf",
+        "OsString",
+        "Bytes",
+        "BytesMut",
+    ];
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last().is_some_and(|last| {
+            SEND.iter().any(|name| last.ident == name)
+                && match &last.arguments {
+                    syn::PathArguments::None => true,
+                    syn::PathArguments::AngleBracketed(arguments) => {
+                        arguments.args.iter().all(|argument| match argument {
+                            syn::GenericArgument::Type(ty) => surely_send(ty),
+                            syn::GenericArgument::Lifetime(_) => true,
+                            _ => false,
+                        })
+                    }
+                    syn::PathArguments::Parenthesized(_) => false,
+                }
+        }),
+        Type::Tuple(tuple) => tuple.elems.iter().all(surely_send),
+        Type::Array(array) => surely_send(&array.elem),
+        Type::Slice(slice) => surely_send(&slice.elem),
+        Type::Paren(paren) => surely_send(&paren.elem),
+        Type::Group(group) => surely_send(&group.elem),
+        _ => false,
+    }
+}

@@ -1,0 +1,299 @@
+//! The client: its struct, one method per request, the lifecycle methods,
+//! its trait impls, and the connection's `start` methods.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{Expansion, receiver_at, reply_field, type_name, typed_values};
+use crate::parse::{Handler, Kind, respanned};
+
+impl Expansion<'_> {
+    pub(super) fn client_struct(&self) -> TokenStream {
+        let allow = self.allow_private_bounds();
+        let Self {
+            private,
+            vis,
+            self_ty,
+            client,
+            ..
+        } = self;
+        let (impl_generics, _, where_clause) = self.client_generics.split_for_impl();
+        let doc = format!(
+            "A handle to a running `{0}` connection, returned by `{0}::start`. \
+             Cloning is cheap; the connection stops once every clone is dropped. \
+             Besides one method per request it has the lifecycle methods every client has \
+             (below), and converts to and from the generic `connection::Client`.",
+            type_name(self_ty),
+        );
+        quote! {
+            #[doc = #doc]
+            #allow
+            #vis struct #client #impl_generics #where_clause {
+                client: #private::Client<#self_ty>,
+            }
+        }
+    }
+
+    pub(super) fn client_methods(&self) -> TokenStream {
+        let client = &self.client;
+        let (impl_generics, ty_generics, where_clause) = self.client_generics.split_for_impl();
+        let methods = self.requests().map(|handler| self.client_method(handler));
+        let lifecycle = self.client_lifecycle_methods();
+        let allow = self.allow_private_bounds();
+        quote! {
+            #[allow(
+                private_interfaces,
+                reason = "a handler's own parameter types may rightly be less visible than the generated client"
+            )]
+            #allow
+            impl #impl_generics #client #ty_generics #where_clause {
+                #(#methods)*
+                #lifecycle
+            }
+        }
+    }
+
+    /// The client method of one request: its handler's docs, `#[cfg]` and
+    /// `#[deprecated]`, and its value parameters.
+    fn client_method(&self, handler: &Handler) -> TokenStream {
+        let method = handler.ident();
+        let docs = if handler.docs.is_empty() {
+            // Generated public items are documented even when the handler
+            // is not, so `#![deny(missing_docs)]` crates compile.
+            let doc = match handler.kind {
+                Kind::Call => format!(
+                    "Calls `{}::{method}` and waits for its reply.",
+                    type_name(self.self_ty)
+                ),
+                _ => format!(
+                    "Queues a request for `{}::{method}`.",
+                    type_name(self.self_ty)
+                ),
+            };
+            quote!(#[doc = #doc])
+        } else {
+            let docs = &handler.docs;
+            quote!(#(#docs)*)
+        };
+        let cfgs = &handler.cfgs;
+        let deprecated = &handler.deprecated;
+        let args = typed_values(handler);
+        let body = self.client_method_body(handler);
+        quote! {
+            #docs
+            #(#cfgs)*
+            #(#deprecated)*
+            pub async fn #method(&self, #(#args),*) #body
+        }
+    }
+
+    /// A client method's return type and body: the call's reply (or the
+    /// handler's own `Result` with `flatten`), or the cast's queueing.
+    fn client_method_body(&self, handler: &Handler) -> TokenStream {
+        let Self {
+            private, message, ..
+        } = self;
+        let span = handler.ident().span();
+        let variant = handler.variant();
+        let fields: Vec<_> = handler.values().map(|(_, ident)| ident).collect();
+        let receiver = receiver_at(span);
+        if handler.kind != Kind::Call {
+            return quote_spanned! {span=>
+                -> ::core::result::Result<(), #private::CallError> {
+                    #receiver.client.cast(#message::#variant { #(#fields,)* }).await
+                }
+            };
+        }
+        let (field, reply) = reply_field(handler);
+        let Some(error) = handler.flattened_error() else {
+            return quote_spanned! {span=>
+                -> ::core::result::Result<#reply, #private::CallError> {
+                    #receiver.client
+                        .call(|#field| #message::#variant { #(#fields,)* #field })
+                        .await
+                }
+            };
+        };
+        // The handler's `Result<T, E>` itself; a failed call converted where
+        // `E` is written, so that a missing `From<CallError>` is reported
+        // there.
+        let from = respanned(
+            quote!(<#error as #private::FromCallError>::from_call_error),
+            error.span(),
+        );
+        quote_spanned! {span=>
+            -> #reply {
+                match #receiver.client
+                    .call(|#field| #message::#variant { #(#fields,)* #field })
+                    .await
+                {
+                    ::core::result::Result::Ok(reply) => reply,
+                    ::core::result::Result::Err(error) => {
+                        ::core::result::Result::Err(#from(error))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The runtime's generic client methods, forwarded. (A `Deref` to
+    /// `Client<Self>` would be shorter, but its associated type would leak a
+    /// private connection type through a public client: E0446.)
+    pub(super) fn client_lifecycle_methods(&self) -> TokenStream {
+        let Self {
+            private,
+            self_ty,
+            info_vis,
+            ..
+        } = self;
+        let cfgs = self.first(Kind::Info).map(|handler| &handler.cfgs);
+        let cfgs = cfgs.into_iter().flatten();
+        let info = self.info_type().map(|ty| {
+            // Each under the handler's `#[cfg]`.
+            let cfgs: Vec<_> = cfgs.collect();
+            quote! {
+                #(#cfgs)*
+                /// Delivers `info` to the `#[info]` handler, waiting for mailbox space
+                /// for at most this client's timeout.
+                ///
+                /// # Errors
+                ///
+                /// When the mailbox stays full, or the connection has stopped.
+                #[allow(dead_code)] // crate-visible, and maybe unused there
+                #info_vis async fn info(&self, info: #ty) -> ::core::result::Result<(), #private::CallError> {
+                    #private::info(&self.client, ::core::convert::From::from(info)).await
+                }
+
+                /// Delivers `info` to the `#[info]` handler if the mailbox has room now.
+                ///
+                /// # Errors
+                ///
+                /// When the mailbox is full, or the connection has stopped.
+                #(#cfgs)*
+                #[allow(dead_code)]
+                #info_vis fn try_info(&self, info: #ty) -> ::core::result::Result<(), #private::CallError> {
+                    #private::try_info(&self.client, ::core::convert::From::from(info))
+                }
+
+                #(#cfgs)*
+                /// A sender to the `#[info]` handler that does not keep the connection alive.
+                #[must_use]
+                #[allow(dead_code)]
+                #info_vis fn info_sender(&self) -> #private::InfoSender<#self_ty> {
+                    #private::info_sender(&self.client)
+                }
+            }
+        });
+        quote! {
+            #info
+
+            // `stop`, `stopped`, `is_alive`, `is_connected` and the timeouts,
+            // written once in the runtime.
+            #private::client_lifecycle!();
+        }
+    }
+
+    pub(super) fn client_trait_impls(&self) -> TokenStream {
+        let allow = self.allow_private_bounds();
+        let Self {
+            private,
+            self_ty,
+            client,
+            ..
+        } = self;
+        let (impl_generics, ty_generics, where_clause) = self.client_generics.split_for_impl();
+        let client = quote!(#client #ty_generics);
+        // Written out rather than derived: a derive would require every type
+        // parameter to be `Clone` and `Debug`.
+        quote! {
+            #[automatically_derived]
+            #allow
+            impl #impl_generics ::core::clone::Clone for #client #where_clause {
+                fn clone(&self) -> Self {
+                    Self { client: ::core::clone::Clone::clone(&self.client) }
+                }
+            }
+
+            #[automatically_derived]
+            #allow
+            impl #impl_generics ::core::fmt::Debug for #client #where_clause {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    ::core::fmt::Debug::fmt(&self.client, f)
+                }
+            }
+
+            #[automatically_derived]
+            #allow
+            impl #impl_generics ::core::convert::AsRef<#private::Client<#self_ty>> for #client #where_clause {
+                fn as_ref(&self) -> &#private::Client<#self_ty> {
+                    &self.client
+                }
+            }
+
+            #[automatically_derived]
+            #allow
+            impl #impl_generics ::core::convert::From<#private::Client<#self_ty>> for #client #where_clause {
+                fn from(client: #private::Client<#self_ty>) -> Self {
+                    Self { client }
+                }
+            }
+
+            #[automatically_derived]
+            #allow
+            impl #impl_generics ::core::convert::From<#client> for #private::Client<#self_ty> #where_clause {
+                fn from(client: #client) -> Self {
+                    client.client
+                }
+            }
+        }
+    }
+
+    pub(super) fn start_methods(&self) -> TokenStream {
+        // A method of the same name was reported by `validate`; generating
+        // ours too would only add rustc's duplicate-definition error.
+        let taken = self.block.item.items.iter().any(|item| {
+            matches!(item, syn::ImplItem::Fn(method)
+                if method.sig.ident == "start" || method.sig.ident == "start_with")
+        });
+        if taken {
+            return TokenStream::new();
+        }
+        let allow = self.allow_private_bounds();
+        let Self {
+            private,
+            vis,
+            self_ty,
+            client,
+            ..
+        } = self;
+        let (impl_generics, ty_generics, where_clause) = self.client_generics.split_for_impl();
+        quote! {
+            #allow
+            impl #impl_generics #self_ty #where_clause {
+                /// Starts the connection on a new tokio task with default options, and
+                /// returns its client once `init` has returned.
+                ///
+                /// # Errors
+                ///
+                /// When `init` stops, panics or times out.
+                #vis async fn start(self) -> ::core::result::Result<#client #ty_generics, #private::StartError> {
+                    #private::start(self, <#private::Options as ::core::default::Default>::default()).await
+                }
+
+                /// Starts the connection with `options`, and returns its client once
+                /// `init` has returned.
+                ///
+                /// # Errors
+                ///
+                /// When `init` stops, panics or times out.
+                #vis async fn start_with(
+                    self,
+                    options: #private::Options,
+                ) -> ::core::result::Result<#client #ty_generics, #private::StartError> {
+                    #private::start(self, options).await
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,662 @@
+//! `impl Connection`: the associated types (and the newtypes of the
+//! handlers' info types), the lifecycle methods forwarding to the handlers,
+//! and the dispatch of a request to its handler.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::Type;
+use syn::spanned::Spanned;
+
+use super::{
+    Expansion, assuming_sent, ctx_param, local, receiver_at, reply_field, value_param, value_type,
+};
+use crate::parse::{Handler, Kind, Param, Policy, respanned, single_type_argument};
+
+impl Expansion<'_> {
+    pub(super) fn connection_impl(&self) -> TokenStream {
+        let allow = self.allow_private_bounds();
+        let Self {
+            private, self_ty, ..
+        } = self;
+        let generics = assuming_sent(self.generics.clone(), &self.assumed());
+        let (impl_generics, _, where_clause) = generics.split_for_impl();
+        let associated_types = self.associated_types();
+        let init = self.init_method();
+        let (connect, disconnect) = (self.connect_method(), self.disconnect_method());
+        let optional = self.optional_methods();
+        let handle = self.handle_method();
+        let describe = self.describe_methods();
+        let policies = self.policy_methods();
+        let body = quote! {
+            #associated_types
+            #init
+            #connect
+            #disconnect
+            #handle
+            #describe
+            #policies
+            #optional
+        };
+        // The body's braces too: the impl's span runs from `impl` to `}`.
+        let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
+        body.set_span(self_ty.span());
+        // At the block's type: a hand-written impl beside this one is
+        // reported (E0119) there.
+        let header = respanned(quote!(impl #impl_generics), self_ty.span());
+        let trait_path = respanned(quote!(#private::Connection for), self_ty.span());
+        let where_clause = respanned(quote!(#where_clause), self_ty.span());
+        quote! {
+            #[automatically_derived]
+            // The handlers are called here; a deprecated one warns its
+            // client method's callers instead.
+            #[allow(deprecated)]
+            #allow
+            #header #trait_path #self_ty #where_clause #body
+        }
+    }
+
+    /// `type Message`, `Client`, `ConnectInfo`, `DisconnectInfo`, `Info`:
+    /// the generated types, the infos' newtypes, or the handlers' own types.
+    fn associated_types(&self) -> TokenStream {
+        let Self {
+            message, client, ..
+        } = self;
+        let (_, ty_generics, _) = self.generics.split_for_impl();
+        let connect_info = match self.wrapped_connect_info() {
+            Some(_) => {
+                let wrapper = &self.connect_wrapper;
+                quote!(#wrapper #ty_generics)
+            }
+            None => self.connect_info(),
+        };
+        let lost_wrapper = &self.lost_wrapper;
+        let disconnect_info = match (self.disconnect_type(), self.wrapped_disconnect_type()) {
+            (_, Some(_)) => quote!(#lost_wrapper #ty_generics),
+            (Some(ty), None) => quote!(#ty),
+            (None, None) => quote!(()),
+        };
+        let info = self.info_type_of_impl();
+        // Named by the public impl: a `vis = ..` narrower than the type's
+        // own is reported (E0446) at the option.
+        let mut message_and_client = quote! {
+            type Message = #message #ty_generics;
+            type Client = #client #ty_generics;
+        };
+        if let Some(span) = self.vis_span {
+            message_and_client = respanned(message_and_client, span);
+        }
+        // An `#[info]` under `#[cfg]` leaves no info where it is compiled out.
+        let info_type = match self.usable(Kind::Info).next() {
+            Some(handler) if !handler.cfgs.is_empty() => {
+                let cfgs = &handler.cfgs;
+                let otherwise = handler.cfg_otherwise();
+                quote! {
+                    #(#cfgs)*
+                    type Info = #info;
+                    #otherwise
+                    type Info = ::core::convert::Infallible;
+                }
+            }
+            _ => quote!(type Info = #info;),
+        };
+        quote! {
+            #message_and_client
+            type ConnectInfo = #connect_info;
+            type DisconnectInfo = #disconnect_info;
+            #info_type
+        }
+    }
+
+    /// The connection's `Info`: the `#[info]` type's newtype, the type
+    /// itself, or `Infallible` without one.
+    pub(super) fn info_type_of_impl(&self) -> TokenStream {
+        let (_, ty_generics, _) = self.generics.split_for_impl();
+        let info_wrapper = &self.info_wrapper;
+        match (self.info_type(), self.wrapped_info_type()) {
+            (_, Some(_)) => quote!(#info_wrapper #ty_generics),
+            (Some(ty), None) => quote!(#ty),
+            (None, None) => quote!(::core::convert::Infallible),
+        }
+    }
+
+    /// `connect`, forwarding to the `#[connect]` handler.
+    fn connect_method(&self) -> TokenStream {
+        let private = &self.private;
+        let handler = self.usable(Kind::Connect).next();
+        let (attempt, ctx) = (value_param(handler, "attempt"), ctx_param(handler));
+        // The handler's own info out of the newtype.
+        let attempt_value = if self.wrapped_connect_info().is_some() {
+            quote!(#private::attempt_inner(attempt, |info| info.0))
+        } else {
+            quote!(attempt)
+        };
+        self.lifecycle_method(
+            Kind::Connect,
+            attempt_value,
+            quote! {
+                async fn connect(
+                    &mut self,
+                    #attempt: #private::Attempt<Self::ConnectInfo>,
+                    #ctx: &mut #private::Context<Self>,
+                ) -> #private::Connect
+            },
+        )
+    }
+
+    /// `disconnect`, forwarding to the `#[disconnect]` handler.
+    fn disconnect_method(&self) -> TokenStream {
+        let private = &self.private;
+        let (_, ty_generics, _) = self.generics.split_for_impl();
+        let lost_wrapper = &self.lost_wrapper;
+        let (disconnect_info, lost_value) =
+            match (self.disconnect_type(), self.wrapped_disconnect_type()) {
+                // The handler's own value out of the newtype.
+                (_, Some(_)) => (quote!(#lost_wrapper #ty_generics), quote!(info.0)),
+                (Some(ty), None) => (quote!(#ty), quote!(info)),
+                (None, None) => (quote!(()), quote!(info)),
+            };
+        let handler = self.usable(Kind::Disconnect).next();
+        let (lost, ctx) = (value_param(handler, "info"), ctx_param(handler));
+        self.lifecycle_method(
+            Kind::Disconnect,
+            lost_value,
+            quote! {
+                async fn disconnect(
+                    &mut self,
+                    #lost: #disconnect_info,
+                    #ctx: &mut #private::Context<Self>,
+                ) -> #private::Disconnect<Self::ConnectInfo>
+            },
+        )
+    }
+
+    /// `info`, `timeout`, `flush` and `terminate`, each overriding the
+    /// trait's default where its handler is: one override per handler,
+    /// under its `#[cfg]` (alternatives each under their own; a handler
+    /// compiled out leaves the default).
+    fn optional_methods(&self) -> TokenStream {
+        let private = &self.private;
+        let info = self.info_type_of_impl();
+        let info_method = self.usable(Kind::Info).next().map(|handler| {
+            let value = if self.wrapped_info_type().is_some() {
+                quote!(info.0)
+            } else {
+                quote!(info)
+            };
+            let call = self.forward(handler, value);
+            let ctx = ctx_param(Some(handler));
+            let cfgs = &handler.cfgs;
+            // An `async move` block, not an `async fn`: an `async fn` keeps
+            // its arguments twice in its future, and this one is part of
+            // the connection's task.
+            quote! {
+                #(#cfgs)*
+                fn info(
+                    &mut self,
+                    info: #info,
+                    #ctx: &mut #private::Context<Self>,
+                ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+                    async move { #call }
+                }
+            }
+        });
+        let timeout = self.usable(Kind::Timeout).map(|handler| {
+            let call = self.forward(handler, TokenStream::new());
+            let ctx = ctx_param(Some(handler));
+            let cfgs = &handler.cfgs;
+            quote! {
+                #(#cfgs)*
+                async fn timeout(&mut self, #ctx: &mut #private::Context<Self>) {
+                    #call
+                }
+            }
+        });
+        let flush = self.usable(Kind::Flush).map(|handler| {
+            let call = self.forward(handler, TokenStream::new());
+            let ctx = ctx_param(Some(handler));
+            let cfgs = &handler.cfgs;
+            quote! {
+                #(#cfgs)*
+                const FLUSHES: bool = true;
+
+                #(#cfgs)*
+                async fn flush(&mut self, #ctx: &mut #private::Context<Self>) {
+                    #call
+                }
+            }
+        });
+        let terminate = self.usable(Kind::Terminate).map(|handler| {
+            let call = self.forward(handler, quote!(reason));
+            let cfgs = &handler.cfgs;
+            quote! {
+                #(#cfgs)*
+                async fn terminate(&mut self, reason: &#private::Stop) {
+                    #call
+                }
+            }
+        });
+        quote! {
+            #info_method
+            #(#timeout)*
+            #(#flush)*
+            #(#terminate)*
+        }
+    }
+
+    /// Newtypes of the `#[info]`, `#[disconnect]` and connect info types,
+    /// for the connection's `Info`, `DisconnectInfo` and `ConnectInfo`: an
+    /// associated type of a
+    /// public impl must be as visible as the impl (E0446), and those types
+    /// are often private to their module (what the connection's own reader
+    /// feeds it). A newtype is public with a private field. The runtime
+    /// takes `impl Into<..>` wherever a user hands it one of them.
+    pub(super) fn info_wrappers(&self) -> TokenStream {
+        let Self {
+            vis,
+            info_wrapper,
+            lost_wrapper,
+            ..
+        } = self;
+        let (impl_generics, ty_generics, where_clause) = self.generics.split_for_impl();
+        let type_params = self.type_params();
+        let wrap = |wrapper: &Ident, ty: &Type, what: &str, cfgs: &[syn::Attribute]| {
+            let doc = format!("The connection's {what}: the handler's own type, wrapped.");
+            quote! {
+                #(#cfgs)*
+                #[doc = #doc]
+                #[doc(hidden)]
+                #vis struct #wrapper #impl_generics (
+                    #ty,
+                    ::core::marker::PhantomData<fn() -> (#(#type_params,)*)>,
+                ) #where_clause;
+
+                #(#cfgs)*
+                #[automatically_derived]
+                impl #impl_generics ::core::convert::From<#ty> for #wrapper #ty_generics #where_clause {
+                    #[inline]
+                    fn from(value: #ty) -> Self {
+                        Self(value, ::core::marker::PhantomData)
+                    }
+                }
+            }
+        };
+        let info = self.wrapped_info_type().map(|ty| {
+            // Under the handler's `#[cfg]`: its type may be too.
+            let cfgs = self.first(Kind::Info).map(|handler| &handler.cfgs[..]);
+            wrap(info_wrapper, ty, "`Info`", cfgs.unwrap_or_default())
+        });
+        let lost = self
+            .wrapped_disconnect_type()
+            .map(|ty| wrap(lost_wrapper, ty, "`DisconnectInfo`", &[]));
+        let connect = self
+            .wrapped_connect_info()
+            .map(|ty| wrap(&self.connect_wrapper, &ty, "`ConnectInfo`", &[]));
+        quote!(#info #lost #connect)
+    }
+
+    /// A required lifecycle method: it forwards to the usable handler, or is
+    /// a stub when the handler is missing or broken (the block then has a
+    /// compile error already, so the stub never runs).
+    pub(super) fn lifecycle_method(
+        &self,
+        kind: Kind,
+        value: TokenStream,
+        signature: TokenStream,
+    ) -> TokenStream {
+        let body = match self.usable(kind).next() {
+            Some(handler) if kind == Kind::Disconnect => {
+                let call = self.forward(handler, value);
+                self.checked_connect_info(handler, call, "Disconnect", "disconnect_outcome")
+            }
+            Some(handler) => self.forward(handler, value),
+            None => quote! {
+                {
+                    ::core::unreachable!("`#[connection]` reported an error for this block")
+                }
+            },
+        };
+        quote!(#signature #body)
+    }
+
+    /// `call`, the `#[init]` or `#[disconnect]` handler's outcome, through
+    /// the runtime's `init_outcome`/`disconnect_outcome` with the connect
+    /// info type the handler names (`A` of `Init<A>`), spelled from its
+    /// token: a type other than the `#[connect]` handler's is reported
+    /// there, saying which handler fixed it.
+    pub(super) fn checked_connect_info(
+        &self,
+        handler: &Handler,
+        call: TokenStream,
+        outcome: &str,
+        check: &str,
+    ) -> TokenStream {
+        // Both named: left to inference, the one impl would fix `I = A`.
+        let connect_info = self.connect_info();
+        // What the trait's method returns: the newtype, or the type itself.
+        let wrapped = self.wrapped_connect_info().is_some();
+        let target = if wrapped {
+            quote!(Self::ConnectInfo)
+        } else {
+            connect_info.clone()
+        };
+        let Some(info) = handler
+            .output()
+            .and_then(|ty| single_type_argument(ty, outcome))
+        else {
+            // An outcome under another name: its info left to inference.
+            let private = &self.private;
+            let check = Ident::new(check, proc_macro2::Span::call_site());
+            return if wrapped {
+                quote!({ #private::#check::<_, #connect_info, #target>(#call) })
+            } else {
+                call
+            };
+        };
+        if !wrapped && quote!(#info).to_string() == connect_info.to_string() {
+            // Written alike in one module: one type, nothing to check.
+            return call;
+        }
+        let span = info.span();
+        let private = respanned(self.private.clone(), span);
+        let check = Ident::new(check, span);
+        quote_spanned! {span=>
+            { #private::#check::<#info, #connect_info, #target>(#call) }
+        }
+    }
+
+    pub(super) fn init_method(&self) -> TokenStream {
+        let private = &self.private;
+        let handler = self.usable(Kind::Init).next();
+        if let Some(handler) = handler.filter(|handler| !handler.cfgs.is_empty()) {
+            // Under its `#[cfg]`; where it is compiled out, the default.
+            let cfgs = &handler.cfgs;
+            let otherwise = handler.cfg_otherwise();
+            let default = self.init_body(None);
+            let ctx = ctx_param(None);
+            let init = self.init_body(Some(handler));
+            let handler_ctx = ctx_param(Some(handler));
+            return quote! {
+                #(#cfgs)*
+                async fn init(&mut self, #handler_ctx: &mut #private::Context<Self>) -> #private::Init<Self::ConnectInfo> #init
+
+                #otherwise
+                async fn init(&mut self, #ctx: &mut #private::Context<Self>) -> #private::Init<Self::ConnectInfo> #default
+            };
+        }
+        let body = self.init_body(handler);
+        let ctx = ctx_param(handler);
+        quote! {
+            async fn init(&mut self, #ctx: &mut #private::Context<Self>) -> #private::Init<Self::ConnectInfo> #body
+        }
+    }
+
+    /// The body of `init`: the usable `#[init]` handler's, else the default.
+    pub(super) fn init_body(&self, handler: Option<&Handler>) -> TokenStream {
+        let private = &self.private;
+        if let Some(handler) = handler {
+            let call = self.forward(handler, TokenStream::new());
+            self.checked_connect_info(handler, call, "Init", "init_outcome")
+        } else if self.usable(Kind::Init).next().is_none() && self.first(Kind::Init).is_some() {
+            quote!({ ::core::unreachable!("`#[connection]` reported an error for this block") })
+        } else {
+            // Without `#[init]`, connect at once, as the original's examples
+            // do, with the connect info's default: spanned on the `I` of the
+            // connect handler's `Attempt<I>`, so that a type without one is
+            // reported there.
+            let info_span = self
+                .first(Kind::Connect)
+                .and_then(value_type)
+                .and_then(|ty| single_type_argument(ty, "Attempt"))
+                .map_or_else(proc_macro2::Span::call_site, |ty| {
+                    syn::spanned::Spanned::span(ty)
+                });
+            // The type named, not inferred: with a second impl of the
+            // trait (reported), `Self::ConnectInfo` would be ambiguous.
+            let connect_info = respanned(self.connect_info(), info_span);
+            let default =
+                quote_spanned!(info_span=> <#connect_info as #private::FirstConnectInfo>::first());
+            let default = if self.wrapped_connect_info().is_some() {
+                quote_spanned!(info_span=> ::core::convert::From::from(#default))
+            } else {
+                default
+            };
+            quote!({ #private::Init::Connect(#default) })
+        }
+    }
+
+    /// What the runtime's trace events say of a request and of a
+    /// disconnect's info: the variant's name, and the info's `Debug` when
+    /// its type has one (found by autoref on the concrete type; a type
+    /// parameter has none known here).
+    pub(super) fn describe_methods(&self) -> TokenStream {
+        let private = &self.private;
+        let (_, ty_generics, _) = self.generics.split_for_impl();
+        let (message, lost_wrapper) = (&self.message, &self.lost_wrapper);
+        // The types named, not `Self::..`: with a second impl of the trait
+        // (reported), those would be ambiguous, and `info.0` an error more.
+        let disconnect = self.wrapped_disconnect_type().map(|_| {
+            quote! {
+                fn describe_disconnect(
+                    info: &#lost_wrapper #ty_generics,
+                ) -> ::core::option::Option<::std::string::String> {
+                    #[allow(unused_imports)]
+                    use #private::{DescribeByDebug as _, DescribeByNothing as _};
+                    (&#private::Describe(&info.0)).describe()
+                }
+            }
+        });
+        quote! {
+            fn message_name(message: &#message #ty_generics) -> &'static str {
+                message.name()
+            }
+
+            #disconnect
+        }
+    }
+
+    /// The dispatch `match`: each variant calls its handler and, for a plain
+    /// call, sends the handler's return value as the reply.
+    pub(super) fn handle_method(&self) -> TokenStream {
+        let Self {
+            private, message, ..
+        } = self;
+        let ctx_local = local("ctx");
+        let arms = self.requests().map(|handler| {
+            let variant = handler.variant();
+            let cfgs = &handler.cfgs;
+            let fields: Vec<_> = handler.values().map(|(_, ident)| ident).collect();
+            let span = handler.ident().span();
+            let call = self.forward(handler, TokenStream::new());
+            let arm = match (handler.kind, handler.reply_to(), handler.output()) {
+                // The `ReplyTo` waits inside the handler's future (checked
+                // `Send` at the handler's name), never in the dispatch's;
+                // the reply's type is checked where it is sent, spanned at
+                // the user's return type. The handler's future borrows
+                // `ctx`, so it completes before the reply takes `ctx` again.
+                (Kind::Call, None, Some(output)) => {
+                    let future = self.handler_future(handler);
+
+                    // Every check at the handler's name, as its future's:
+                    // rustc reports a bound that fails at one place once, so
+                    // a future or a reply that is not `Send` is one error.
+                    let answering = respanned(quote!(#private::answering::<#output, _>), span);
+                    let reply = respanned(quote!(#private::send_reply), span);
+                    let answered = quote_spanned!(span=> #answering(reply_to, future).await);
+                    quote_spanned! {span=>
+                        #message::#variant { #(#fields,)* reply_to } => {
+                            let future = #future;
+                            let (reply_to, reply) = #answered;
+                            #reply(#ctx_local, reply_to, reply);
+                        }
+                    }
+                }
+                (Kind::Call, None, None) => quote_spanned! {span=>
+                    #message::#variant { #(#fields,)* reply_to } => {
+                        let () = #call;
+                        #private::send_reply(#ctx_local, reply_to, ());
+                    }
+                },
+                (Kind::Call, Some((_, field, _)), _) => quote_spanned! {span=>
+                    #message::#variant { #(#fields,)* #field } => #call,
+                },
+                _ => quote_spanned! {span=>
+                    #message::#variant { #(#fields,)* } => #call,
+                },
+            };
+            quote! {
+                #(#cfgs)*
+                #arm
+            }
+        });
+        let phantom = (!self.type_params().is_empty())
+            .then(|| quote!(#message::__Phantom(never, _) => match never {},));
+        // The context is used by a handler that takes it, and by every plain
+        // call, whose reply goes through it.
+        let ctx = local(
+            if self.requests().any(|handler| {
+                handler.takes_context()
+                    || (handler.kind == Kind::Call && handler.reply_to().is_none())
+            }) {
+                "ctx"
+            } else {
+                "_ctx"
+            },
+        );
+        // As for `info`, an `async move` block keeps the message once.
+        quote! {
+            fn handle(
+                &mut self,
+                message: Self::Message,
+                #ctx: &mut #private::Context<Self>,
+            ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+                async move {
+                    match message {
+                        #(#arms)*
+                        #phantom
+                    }
+                }
+            }
+        }
+    }
+
+    /// The `when_disconnected` hooks, when some request does not simply run:
+    /// which policy each variant has, whether its caller gave up, and how
+    /// to answer it without running the handler.
+    pub(super) fn policy_methods(&self) -> TokenStream {
+        let Self {
+            private, message, ..
+        } = self;
+        let error = local("error");
+        let policy = |handler: &Handler| handler.when_disconnected.unwrap_or(self.default_policy);
+        if self
+            .requests()
+            .all(|handler| policy(handler) == Policy::Run)
+        {
+            return TokenStream::new();
+        }
+        let mut policies = Vec::new();
+        let mut abandoned = Vec::new();
+        let mut refusals = Vec::new();
+        for handler in self.requests() {
+            let variant = handler.variant();
+            let cfgs = &handler.cfgs;
+            let name = match policy(handler) {
+                Policy::Run => quote!(Run),
+                Policy::Queue => quote!(Queue),
+                Policy::Reject => quote!(Reject),
+            };
+            policies.push(quote! {
+                #(#cfgs)*
+                #message::#variant { .. } => #private::WhenDisconnected::#name,
+            });
+            if handler.kind == Kind::Call {
+                let (field, _) = reply_field(handler);
+                abandoned.push(quote! {
+                    #(#cfgs)*
+                    #message::#variant { #field, .. } => #field.is_closed(),
+                });
+                refusals.push(quote! {
+                    #(#cfgs)*
+                    #message::#variant { #field, .. } => #private::refuse(#field, #error),
+                });
+            } else {
+                abandoned.push(quote! {
+                    #(#cfgs)*
+                    #message::#variant { .. } => false,
+                });
+                refusals.push(quote! {
+                    #(#cfgs)*
+                    #message::#variant { .. } => { let _ = #error; }
+                });
+            }
+        }
+        let phantom = (!self.type_params().is_empty())
+            .then(|| quote!(#message::__Phantom(never, _) => match *never {},));
+        let phantom_owned = (!self.type_params().is_empty())
+            .then(|| quote!(#message::__Phantom(never, _) => match never {},));
+        quote! {
+            fn when_disconnected(message: &Self::Message) -> #private::WhenDisconnected {
+                match message {
+                    #(#policies)*
+                    #phantom
+                }
+            }
+
+            fn is_abandoned(message: &Self::Message) -> bool {
+                match message {
+                    #(#abandoned)*
+                    #phantom
+                }
+            }
+
+            fn refuse(message: Self::Message, #error: #private::CallError) {
+                match message {
+                    #(#refusals)*
+                    #phantom_owned
+                }
+            }
+        }
+    }
+
+    /// `Self::handler(self, <args in declared order>).await`, spanned at the
+    /// handler so a type mismatch points at the user's method. `value` is
+    /// what the single value parameter of a lifecycle handler receives;
+    /// request handlers receive their fields by name.
+    pub(super) fn forward(&self, handler: &Handler, value: TokenStream) -> TokenStream {
+        let future = self.handler_future_with(handler, value);
+        let span = handler.ident().span();
+        quote_spanned! {span=>
+            {
+                #future.await
+            }
+        }
+    }
+
+    /// `handler_future(Self::handler(self, <fields>))`, a request handler's
+    /// future, not awaited.
+    pub(super) fn handler_future(&self, handler: &Handler) -> TokenStream {
+        self.handler_future_with(handler, TokenStream::new())
+    }
+
+    pub(super) fn handler_future_with(&self, handler: &Handler, value: TokenStream) -> TokenStream {
+        let method = handler.ident();
+        let args = handler.params.iter().map(|param| match param {
+            Param::Context { .. } => {
+                let ctx = local("ctx");
+                quote!(#ctx)
+            }
+            Param::ReplyTo { ident, .. } => quote!(#ident),
+            Param::Value { ident, .. } if handler.kind.is_request() => quote!(#ident),
+            Param::Value { .. } => value.clone(),
+        });
+        // Every token at the handler's name: a future that is not `Send`
+        // is reported there, once (`handler_future` is checked at the
+        // argument, the call and the `.await`, which then share one span).
+        let span = method.span();
+        let private = respanned(self.private.clone(), span);
+        let receiver = receiver_at(span);
+        quote_spanned! {span=>
+            #private::handler_future(Self::#method(#receiver, #(#args),*))
+        }
+    }
+}
