@@ -35,6 +35,7 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Generics, Type, Visibility};
@@ -101,7 +102,10 @@ impl<'a> Expansion<'a> {
             .unwrap_or_else(|| syn::parse_quote!(::connection));
         // Every generated path goes through one import of the runtime: a
         // `crate = ..` that names nothing is one error, at the option.
-        let alias = format_ident!("__{}_runtime", self_ident.to_string().to_lowercase());
+        let alias = format_ident!(
+            "__{}_runtime",
+            self_ident.unraw().to_string().to_lowercase()
+        );
         let import_span = options
             .krate
             .as_ref()

@@ -1,6 +1,7 @@
 //! Raw identifiers as handler, parameter and type names (`r#type`,
 //! `r#match`, `r#async`), and parameters named like the generated code's
-//! own locals (`reply_to`, `message`, `ctx`, `client`, `future`).
+//! own locals (`reply_to`, `message`, `ctx`, `client`, `future`), and a
+//! connection type named by a raw identifier.
 #![deny(warnings)]
 use connection::{connection, Attempt, Connect, Context, Disconnect, ReplyTo, Stop};
 
@@ -48,6 +49,26 @@ impl Conn {
     }
 }
 
+struct r#Link;
+
+#[connection]
+impl r#Link {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    #[call]
+    async fn r#ref(&mut self) -> &'static str {
+        "ref"
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let client = Conn { seen: Vec::new() }.start().await.unwrap();
@@ -56,4 +77,6 @@ async fn main() {
     client.info(r#struct(6)).await.unwrap();
     assert_eq!(client.r#loop(7).await.unwrap(), [5, 6, 7]);
     client.stop(Stop::Normal).await.unwrap();
+    let link: LinkClient = r#Link.start().await.unwrap();
+    assert_eq!(link.r#ref().await.unwrap(), "ref");
 }
