@@ -30,7 +30,8 @@ pub enum Init<I> {
     /// Run `connect` with [`Attempt::Info`] before any message is handled,
     /// including calls sent just after `start` returned.
     Connect(I),
-    /// Run `connect` with [`Attempt::Backoff`] after this delay.    ///
+    /// Run `connect` with [`Attempt::Backoff`] after this delay.
+    ///
     /// A delay of 30 years or more, such as `Duration::MAX`, is the
     /// original's `:infinity`: no timer; only a requested connect ends the
     /// wait.
@@ -49,7 +50,8 @@ pub enum Connect {
     Ok,
     /// Not connected; try again after this delay (`connect` then runs with
     /// [`Attempt::Backoff`]). Any connect or disconnect before then cancels
-    /// the retry.    ///
+    /// the retry.
+    ///
     /// A delay of 30 years or more, such as `Duration::MAX`, is the
     /// original's `:infinity`: no timer; only a requested connect ends the
     /// wait.
@@ -67,7 +69,8 @@ pub enum Disconnect<I> {
     Connect(I),
     /// Stay disconnected until something requests a connect.
     NoConnect,
-    /// Run `connect` with [`Attempt::Backoff`] after this delay.    ///
+    /// Run `connect` with [`Attempt::Backoff`] after this delay.
+    ///
     /// A delay of 30 years or more, such as `Duration::MAX`, is the
     /// original's `:infinity`: no timer; only a requested connect ends the
     /// wait.

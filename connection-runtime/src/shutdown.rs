@@ -2,7 +2,7 @@
 //! outside (a client's `stop`, the last client gone), a callback that does
 //! not finish within `Options::shutdown_timeout` is cancelled, so that a
 //! stop never waits for ever on a `connect` to an address that never
-//! answers. Panics are caught as by [`catch_panic`].
+//! answers. Panics are caught as by [`poll_catching`](crate::panic::poll_catching).
 
 use std::future::Future;
 use std::pin::Pin;

@@ -1,5 +1,7 @@
-//! The original's semantics (`connection-semantics.md` §3 to §7), one test per
-//! rule, on tokio's paused clock.
+//! The original's semantics, one test per rule, on tokio's paused clock:
+//! §3 to §7 of `connection-semantics.md`, the original's behaviour as
+//! checked by running it (reference material kept beside this repository,
+//! not in it).
 
 mod probe;
 
