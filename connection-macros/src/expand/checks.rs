@@ -29,7 +29,7 @@ use syn::spanned::Spanned;
 use syn::{Generics, Type};
 
 use super::Expansion;
-use crate::parse::{Block, Kind, Param, respanned, single_type_argument};
+use crate::parse::{Param, respanned};
 use crate::validate::{NotSendHint, is_borrowed, not_send_hint};
 
 impl Expansion<'_> {
@@ -130,47 +130,6 @@ impl Expansion<'_> {
             },
         )
     }
-}
-
-/// The types the connection's task and its callers send each other, as
-/// the expansion names them, that a concrete block must check to be
-/// `Send`: the connection itself, always first; each request's arguments and reply; the
-/// info, connect info and disconnect info. Left out: types reported
-/// already (`is_borrowed`), types of a `#[cfg]`'d handler (a where clause
-/// cannot be `#[cfg]`'d), and types whose written form is `Send` (`String`,
-/// `Vec<u8>`, ..), which would only lengthen the expansion.
-pub(super) fn sent_types(block: &Block, usable: &[bool], self_ty: &Type) -> Vec<Type> {
-    let mut types = vec![self_ty.clone()];
-    for (handler, _) in block
-        .handlers
-        .iter()
-        .zip(usable)
-        .filter(|(handler, usable)| **usable && handler.cfgs.is_empty())
-    {
-        let values = handler.values().map(|(arg, _)| &*arg.ty);
-        match handler.kind {
-            Kind::Call | Kind::Cast => {
-                // A returned reply is checked where it is sent (`reply`).
-                let reply = handler.reply_to().map(|(_, _, reply)| reply);
-                types.extend(values.chain(reply).cloned());
-            }
-            Kind::Connect => types.extend(
-                values
-                    .filter_map(|ty| single_type_argument(ty, "Attempt"))
-                    .cloned(),
-            ),
-            Kind::Info | Kind::Disconnect => types.extend(values.cloned()),
-            _ => {}
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    seen.insert(quote!(#self_ty).to_string());
-    let values = types
-        .split_off(1)
-        .into_iter()
-        .filter(|ty| !is_borrowed(ty) && !surely_send(ty) && seen.insert(quote!(#ty).to_string()));
-    types.extend(values);
-    types
 }
 
 /// `generics` with `for<'__sent> T: Send` for each of `sent`: a bound that

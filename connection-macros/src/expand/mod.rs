@@ -37,20 +37,18 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::visit_mut::VisitMut;
 use syn::{Generics, Type, Visibility};
 
-use crate::parse::{
-    Block, Handler, Kind, Options, Policy, change_in_type, is_unit, single_type_argument,
-};
-use crate::validate::is_borrowed;
+use crate::parse::{Block, Handler, Kind, Options, Policy, change_in_type};
 
 mod checks;
 mod client;
 mod connection_impl;
 mod message;
+mod model;
 
-use checks::{assuming_sent, sent_types};
+use checks::assuming_sent;
+use model::{Infos, sent_types};
 
 pub(crate) struct Expansion<'a> {
     block: &'a Block,
@@ -87,6 +85,8 @@ pub(crate) struct Expansion<'a> {
     /// The types that cross between tasks and that rustc must check to be
     /// `Send` (see [`Expansion::send_checks`]).
     sent: Vec<Type>,
+    /// The connection's connect, disconnect and info types.
+    infos: Infos,
 }
 
 impl<'a> Expansion<'a> {
@@ -131,6 +131,8 @@ impl<'a> Expansion<'a> {
             .unwrap_or_else(|| format_ident!("{}Client", self_ident));
         let info_wrapper = format_ident!("__{}Info", self_ident);
         let sent = sent_types(block, usable, self_ty);
+        let type_params: Vec<_> = generics.type_params().map(|param| &param.ident).collect();
+        let infos = Infos::resolve(block, &type_params);
         let mut expansion = Expansion {
             block,
             usable,
@@ -155,6 +157,7 @@ impl<'a> Expansion<'a> {
             default_policy: options.when_disconnected.unwrap_or(Policy::Run),
             client_generics: Generics::default(),
             sent,
+            infos,
         };
         expansion.client_generics = expansion.client_generics();
         expansion
@@ -275,32 +278,24 @@ impl<'a> Expansion<'a> {
 
     /// The `#[disconnect]` type, if the handler takes one the task can
     /// hold (a borrowed one was reported; `()` stands in for it).
-    fn disconnect_type(&self) -> Option<&'a Type> {
-        self.first(Kind::Disconnect)
-            .and_then(value_type)
-            .filter(|ty| !is_borrowed(ty))
+    fn disconnect_type(&self) -> Option<&Type> {
+        self.infos.disconnect.as_ref()
     }
 
-    /// The `#[disconnect]` type, when it gets a newtype ([`gets_newtype`]).
-    fn wrapped_disconnect_type(&self) -> Option<&'a Type> {
+    /// The `#[disconnect]` type, when it gets a newtype.
+    fn wrapped_disconnect_type(&self) -> Option<&Type> {
         self.disconnect_type()
-            .filter(|ty| gets_newtype(ty, &self.type_params()))
+            .filter(|_| self.infos.disconnect_newtype)
     }
 
-    /// The connect info type, when it gets a newtype ([`gets_newtype`]).
-    fn wrapped_connect_info(&self) -> Option<Type> {
-        let info = self
-            .first(Kind::Connect)
-            .and_then(value_type)
-            .and_then(|ty| single_type_argument(ty, "Attempt"))?;
-        let info = with_static_borrows(info);
-        gets_newtype(&info, &self.type_params()).then_some(info)
+    /// The connect info type, when it gets a newtype.
+    fn wrapped_connect_info(&self) -> Option<&Type> {
+        self.infos.connect_newtype.then_some(&self.infos.connect)
     }
 
-    /// The `#[info]` type, when it gets a newtype ([`gets_newtype`]).
-    fn wrapped_info_type(&self) -> Option<&'a Type> {
-        self.info_type()
-            .filter(|ty| gets_newtype(ty, &self.type_params()))
+    /// The `#[info]` type, when it gets a newtype.
+    fn wrapped_info_type(&self) -> Option<&Type> {
+        self.info_type().filter(|_| self.infos.info_newtype)
     }
 
     /// The usable handlers of `kind`.
@@ -341,21 +336,14 @@ impl<'a> Expansion<'a> {
 
     /// The connect info type: `I` in the connect handler's `Attempt<I>`.
     fn connect_info(&self) -> TokenStream {
-        self.first(Kind::Connect)
-            .and_then(value_type)
-            .and_then(|ty| single_type_argument(ty, "Attempt"))
-            // A borrow was reported; `'static` keeps the rest of the block
-            // (an `Init<&'static str>`, say) from a second error.
-            .map(with_static_borrows)
-            .map_or_else(|| quote!(()), |ty| quote!(#ty))
+        let info = &self.infos.connect;
+        quote!(#info)
     }
 
     /// The `#[info]` handler's message type, if there is such a handler
     /// and the task can hold it (a borrowed one was reported).
-    fn info_type(&self) -> Option<&'a Type> {
-        self.first(Kind::Info)
-            .and_then(value_type)
-            .filter(|ty| !is_borrowed(ty))
+    fn info_type(&self) -> Option<&Type> {
+        self.infos.info.as_ref()
     }
 }
 /// `self` for the body of a generated method, reported at `span`: named as
@@ -439,45 +427,4 @@ fn with_static_borrows(ty: &Type) -> Type {
         true
     });
     ty
-}
-
-/// Whether the `#[info]` or `#[disconnect]` type `ty` becomes the
-/// connection's `Info` or `DisconnectInfo` through a newtype
-/// ([`Expansion::info_wrappers`]): not `()`, which is public and converts
-/// into nothing else, nor a type naming an associated type of one of the
-/// block's `type_params` (`C::Frame`), whose `From` impl for the newtype
-/// rustc cannot tell apart from the standard `impl<T> From<T> for T`
-/// (E0119).
-fn gets_newtype(ty: &Type, type_params: &[&Ident]) -> bool {
-    !is_unit(ty) && !names_associated_type(ty, type_params)
-}
-
-/// Whether `ty` names an associated type of a type parameter:
-/// `<C as Trait>::X` or `C::X`.
-fn names_associated_type(ty: &Type, type_params: &[&Ident]) -> bool {
-    struct Finder<'p> {
-        type_params: &'p [&'p Ident],
-        found: bool,
-    }
-    impl VisitMut for Finder<'_> {
-        fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
-            let projection = path.qself.is_some()
-                || (path.path.segments.len() > 1
-                    && self
-                        .type_params
-                        .iter()
-                        .any(|param| path.path.segments[0].ident == **param));
-            self.found |= projection;
-            syn::visit_mut::visit_type_path_mut(self, path);
-        }
-    }
-    if type_params.is_empty() {
-        return false;
-    }
-    let mut finder = Finder {
-        type_params,
-        found: false,
-    };
-    finder.visit_type_mut(&mut ty.clone());
-    finder.found
 }
