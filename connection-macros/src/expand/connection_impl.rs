@@ -290,7 +290,7 @@ impl Expansion<'_> {
             .map(|ty| wrap(lost_wrapper, ty, "`DisconnectInfo`", &[]));
         let connect = self
             .wrapped_connect_info()
-            .map(|ty| wrap(&self.connect_wrapper, &ty, "`ConnectInfo`", &[]));
+            .map(|ty| wrap(&self.connect_wrapper, ty, "`ConnectInfo`", &[]));
         quote!(#info #lost #connect)
     }
 
