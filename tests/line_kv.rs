@@ -59,7 +59,7 @@ async fn set_get_and_nil() {
     assert!(error.is_ok(), "the key is `two`, the value `words v`");
     let error = client.request("NONSENSE".into()).await.unwrap_err();
     assert!(
-        matches!(&error, KvError::Server(line) if line.starts_with("ERR")),
+        matches!(&error, KvError::Reply(line) if line.starts_with("ERR")),
         "{error}"
     );
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use connection::pipeline::{LinkError, Pipeline};
 use connection::{
-    Attempt, CallError, Connect, Context, Disconnect, Options, ReplyTo, Stop, connection,
+    Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, ReplyTo, Stop, connection,
 };
 use tokio::io::{
     AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadBuf,
@@ -546,4 +546,108 @@ async fn connect_can_wait_for_a_handshake_on_the_new_link() {
     );
     drop(setup);
     echo.await.unwrap();
+}
+
+/// A line client over TCP, its `#[connect]` all `connect_tcp`; counts its
+/// connect attempts.
+struct TcpLines {
+    addr: std::net::SocketAddr,
+    link: Pipeline<LinesCodec>,
+    attempts: Arc<AtomicUsize>,
+}
+
+#[connection]
+impl TcpLines {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+        self.attempts.fetch_add(1, Ordering::Relaxed);
+        self.link.connect_tcp(self.addr, ctx, |lost| lost).await
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _lost: LinkError) -> Disconnect<()> {
+        self.link.detach();
+        Disconnect::NoConnect
+    }
+
+    #[call]
+    async fn ask(&mut self, line: String, reply: ReplyTo<Result<String, LinkError>>) {
+        self.link.send(line, reply).await;
+    }
+
+    #[flush]
+    async fn flush(&mut self) {
+        self.link.flush().await;
+    }
+}
+
+/// A loopback address nobody listens on (a port just freed).
+async fn closed_port() -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap()
+}
+
+/// Waits (without asserting how long it takes) until `done`.
+async fn until(mut done: impl FnMut() -> bool) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await
+    .expect("the condition never held");
+}
+
+#[tokio::test]
+async fn connect_tcp_backs_off_until_the_server_listens_then_attaches() {
+    let addr = closed_port().await;
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let every_5_ms = || Backoff::from_fn(|| std::iter::repeat(Duration::from_millis(5)));
+    let client = TcpLines {
+        addr,
+        link: Pipeline::new(LinesCodec::new()),
+        attempts: attempts.clone(),
+    }
+    .start_with(Options::default().backoff(every_5_ms))
+    .await
+    .unwrap();
+    // Refused, and tried again after the backoff's delay.
+    until(|| attempts.load(Ordering::Relaxed) >= 2).await;
+    assert!(!client.is_connected());
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let (reader, mut writer) = socket.into_split();
+        let mut lines = BufReader::new(reader).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            writer
+                .write_all(format!("{line}!\n").as_bytes())
+                .await
+                .unwrap();
+        }
+    });
+    until(|| client.is_connected()).await;
+    assert_eq!(client.ask("hi".to_owned()).await.unwrap().unwrap(), "hi!");
+}
+
+#[tokio::test]
+async fn connect_tcp_stops_with_the_error_once_the_backoff_gives_up() {
+    let never_again = || Backoff::from_fn(std::iter::empty);
+    let client = TcpLines {
+        addr: closed_port().await,
+        link: Pipeline::new(LinesCodec::new()),
+        attempts: Arc::default(),
+    }
+    .start_with(Options::default().backoff(never_again))
+    .await
+    .unwrap();
+    match client.stopped().await {
+        Stop::Error(error) => {
+            let io = error
+                .downcast_ref::<io::Error>()
+                .expect("the connect's error");
+            assert_eq!(io.kind(), io::ErrorKind::ConnectionRefused);
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -20,6 +20,7 @@ use connection::{Backoff, CallError, Options};
 
 use crate::black_hole::Proxy;
 use crate::redis::{Redis, RedisClient, RedisError};
+use crate::resp::Value;
 
 /// A `redis-server` child process, killed on drop.
 struct Server {
@@ -105,7 +106,7 @@ async fn round_trips() {
         .unwrap();
     let error = client.incr("text".into()).await.unwrap_err();
     assert!(
-        matches!(&error, RedisError::Server(message) if message.starts_with("ERR")),
+        matches!(&error, RedisError::Reply(Value::Error(message)) if message.starts_with("ERR")),
         "{error:?}"
     );
     client

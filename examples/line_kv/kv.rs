@@ -4,15 +4,11 @@
 //! while the link is down, a keepalive ping when the link is idle, and a
 //! link that stops answering found within the response deadline.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use connection::pipeline::{LinkError, Pipeline};
-use connection::{
-    Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, ReplyTo, Stop, connection,
-};
-use tokio::net::TcpStream;
+use connection::pipeline::{LinkError, Pipeline, RequestError};
+use connection::{Attempt, Backoff, Connect, Context, Disconnect, Options, ReplyTo, connection};
 use tokio_util::codec::LinesCodec;
 
 /// A connection to one key-value server.
@@ -25,17 +21,7 @@ pub(crate) struct Kv {
 impl Kv {
     #[connect]
     async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
-        match TcpStream::connect(self.addr).await {
-            Ok(socket) => {
-                let _ = socket.set_nodelay(true);
-                let (reader, writer) = socket.into_split();
-                self.link.attach_split(reader, writer, ctx, |lost| lost);
-                Connect::Ok
-            }
-            Err(error) => ctx
-                .backoff()
-                .map_or_else(|| Connect::Stop(Stop::error(error)), Connect::Backoff),
-        }
+        self.link.connect_tcp(self.addr, ctx, |lost| lost).await
     }
 
     #[disconnect]
@@ -56,7 +42,7 @@ impl Kv {
     async fn set(&mut self, key: String, value: String, reply: ReplyTo<Result<(), KvError>>) {
         let ok = |line| match answer(line)?.as_str() {
             "OK" => Ok(()),
-            other => Err(KvError::Server(other.to_owned())),
+            other => Err(KvError::Reply(other.to_owned())),
         };
         self.link
             .send(format!("SET {key} {value}"), reply.map(ok))
@@ -70,7 +56,7 @@ impl Kv {
             nil if nil == "NIL" => Ok(None),
             line => match line.strip_prefix("VALUE ") {
                 Some(value) => Ok(Some(value.to_owned())),
-                None => Err(KvError::Server(line)),
+                None => Err(KvError::Reply(line)),
             },
         };
         self.link.send(format!("GET {key}"), reply.map(value)).await;
@@ -101,39 +87,14 @@ impl Kv {
     }
 }
 
-/// What a request can fail with.
-#[derive(Clone, Debug)]
-pub(crate) enum KvError {
-    /// The server answered with an error line.
-    Server(String),
-    /// The link failed before the answer came.
-    Link(LinkError),
-    /// The request did not get through the connection (timeout, stop..).
-    Call(CallError),
-}
+/// What a request can fail with: an error line of the server's is a
+/// [`RequestError::Reply`].
+pub(crate) type KvError = RequestError<String>;
 
-impl From<CallError> for KvError {
-    fn from(error: CallError) -> Self {
-        KvError::Call(error)
-    }
-}
-
-impl fmt::Display for KvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KvError::Server(line) => write!(f, "server error: {line}"),
-            KvError::Link(error) => write!(f, "{error}"),
-            KvError::Call(error) => write!(f, "{error}"),
-        }
-    }
-}
-
-impl std::error::Error for KvError {}
-
-/// A reply line; an `ERR` line as [`KvError::Server`].
+/// A reply line; an `ERR` line as [`RequestError::Reply`].
 fn answer(line: Result<String, LinkError>) -> Result<String, KvError> {
-    match line.map_err(KvError::Link)? {
-        error if error.starts_with("ERR") => Err(KvError::Server(error)),
+    match line? {
+        error if error.starts_with("ERR") => Err(RequestError::Reply(error)),
         line => Ok(line),
     }
 }

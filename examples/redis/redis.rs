@@ -13,16 +13,13 @@
 //! (`when_disconnected = queue`), each within its caller's timeout: a blip
 //! costs latency, not errors.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use connection::pipeline::{LinkError, Pipeline};
+use connection::pipeline::{LinkError, Pipeline, RequestError};
 use connection::{
-    Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, ReplyTo, StartError, Stop,
-    connection,
+    Attempt, Backoff, Connect, Context, Disconnect, Options, ReplyTo, StartError, connection,
 };
-use tokio::net::TcpStream;
 
 use crate::resp::{Arg, Command, FromValue, Request, Resp, Value};
 
@@ -36,17 +33,7 @@ pub struct Redis {
 impl Redis {
     #[connect]
     async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
-        match TcpStream::connect(self.addr).await {
-            Ok(socket) => {
-                let _ = socket.set_nodelay(true);
-                let (reader, writer) = socket.into_split();
-                self.link.attach_split(reader, writer, ctx, |lost| lost);
-                Connect::Ok
-            }
-            Err(error) => ctx
-                .backoff()
-                .map_or_else(|| Connect::Stop(Stop::error(error)), Connect::Backoff),
-        }
+        self.link.connect_tcp(self.addr, ctx, |lost| lost).await
     }
 
     #[disconnect]
@@ -65,13 +52,17 @@ impl Redis {
     /// `PING`: `PONG`.
     #[call(flatten)]
     async fn ping(&mut self, reply: ReplyTo<Result<String, RedisError>>) {
-        self.send(b"PING", &[], reply).await;
+        self.link
+            .send(Request(b"PING", &[]), reply.map(typed))
+            .await;
     }
 
     /// `GET key`.
     #[call(flatten)]
     async fn get(&mut self, key: Arg, reply: ReplyTo<Result<Option<Vec<u8>>, RedisError>>) {
-        self.send(b"GET", &[&key], reply).await;
+        self.link
+            .send(Request(b"GET", &[&key]), reply.map(typed))
+            .await;
     }
 
     /// `SET key value [PX ms]`.
@@ -86,19 +77,25 @@ impl Redis {
         let expiry = expiry.map(|expiry| [Arg::from("PX"), expiry.as_millis().to_string().into()]);
         let mut args = vec![&key, &value];
         args.extend(expiry.iter().flatten());
-        self.send(b"SET", &args, reply).await;
+        self.link
+            .send(Request(b"SET", &args), reply.map(typed))
+            .await;
     }
 
     /// `DEL key`: how many keys were removed.
     #[call(flatten)]
     async fn del(&mut self, key: Arg, reply: ReplyTo<Result<i64, RedisError>>) {
-        self.send(b"DEL", &[&key], reply).await;
+        self.link
+            .send(Request(b"DEL", &[&key]), reply.map(typed))
+            .await;
     }
 
     /// `INCR key`: the new value.
     #[call(flatten)]
     async fn incr(&mut self, key: Arg, reply: ReplyTo<Result<i64, RedisError>>) {
-        self.send(b"INCR", &[&key], reply).await;
+        self.link
+            .send(Request(b"INCR", &[&key]), reply.map(typed))
+            .await;
     }
 
     #[flush]
@@ -108,17 +105,6 @@ impl Redis {
 }
 
 impl Redis {
-    /// Writes the command `name` with `args` (encoded by the callers) into
-    /// the write buffer; the caller gets the reply as a `T`.
-    async fn send<T: FromValue>(
-        &mut self,
-        name: &'static [u8],
-        args: &[&Arg],
-        reply: ReplyTo<Result<T, RedisError>>,
-    ) {
-        self.link.send(Request(name, args), reply.map(typed)).await;
-    }
-
     /// A client of the server at `addr`: a link that does not answer within
     /// 3 s is dropped, and an idle one is pinged every 15 s.
     pub fn new(addr: SocketAddr) -> Self {
@@ -141,44 +127,16 @@ impl Redis {
     }
 }
 
-/// What a command can fail with.
-#[derive(Clone, Debug)]
-pub enum RedisError {
-    /// The server refused the command (`-ERR ...`).
-    Server(String),
-    /// The link failed before the reply came: the command may or may not
-    /// have run (unless [`LinkError::is_unsent`]).
-    Link(LinkError),
-    /// The reply was not of the type the command returns.
-    UnexpectedReply(Value),
-    /// The request did not get through the connection (timeout, stopped..).
-    Call(CallError),
-}
+/// What a command can fail with: a reply of the server's that is not the
+/// command's, such as an error reply (`Value::Error`), is a
+/// [`RequestError::Reply`].
+pub(crate) type RedisError = RequestError<Value>;
 
-impl From<CallError> for RedisError {
-    fn from(error: CallError) -> Self {
-        RedisError::Call(error)
-    }
-}
-
-impl fmt::Display for RedisError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RedisError::Server(message) => write!(f, "server error: {message}"),
-            RedisError::Link(error) => write!(f, "{error}"),
-            RedisError::UnexpectedReply(value) => write!(f, "unexpected reply: {value:?}"),
-            RedisError::Call(error) => write!(f, "{error}"),
-        }
-    }
-}
-
-impl std::error::Error for RedisError {}
-
-/// A reply as a `T`: a server error as [`RedisError::Server`], any other
-/// kind of reply as [`RedisError::UnexpectedReply`].
+/// A reply as a `T`: an error reply, or any other kind of reply than a `T`,
+/// as [`RequestError::Reply`].
 fn typed<T: FromValue>(reply: Result<Value, LinkError>) -> Result<T, RedisError> {
-    match reply.map_err(RedisError::Link)? {
-        Value::Error(message) => Err(RedisError::Server(message)),
-        value => T::from_value(value).map_err(RedisError::UnexpectedReply),
+    match reply? {
+        error @ Value::Error(_) => Err(RequestError::Reply(error)),
+        value => T::from_value(value).map_err(RequestError::Reply),
     }
 }

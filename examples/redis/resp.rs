@@ -22,6 +22,17 @@ pub enum Value {
     Array(Option<Vec<Value>>),
 }
 
+/// A reply as the server's words: an error reply's message, any other
+/// reply as it was read.
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Error(message) => f.write_str(message),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
 /// A reply as the Rust type a command returns; any other reply is given
 /// back.
 pub(crate) trait FromValue: Sized + Send + 'static {

@@ -91,3 +91,122 @@ impl Error for LinkError {
         }
     }
 }
+
+/// What a typed request through a pipeline can fail with: the call did not
+/// get through the connection ([`CallError`](crate::CallError): a timeout, a stop, ..), the
+/// link failed before the response came ([`LinkError`]), or the response
+/// was an error of the protocol's (`E`, the client's own: a server's error
+/// reply, a reply of the wrong kind).
+///
+/// The error type of a `#[call(flatten)]` handler whose reply is converted
+/// from the pipeline's response, so that a client needs no error enum of
+/// its own for the two ways every request can fail:
+///
+/// ```
+/// use connection::pipeline::{LinkError, RequestError};
+///
+/// /// A line that must be a number; the server's other lines are its errors.
+/// fn number(line: Result<String, LinkError>) -> Result<u64, RequestError<String>> {
+///     let line = line?;
+///     line.parse().map_err(|_| RequestError::Reply(line))
+/// }
+///
+/// assert_eq!(number(Ok("7".to_owned())).unwrap(), 7);
+/// assert!(matches!(number(Ok("ERR".to_owned())), Err(RequestError::Reply(line)) if line == "ERR"));
+/// assert!(matches!(number(Err(LinkError::Closed)), Err(RequestError::Link(LinkError::Closed))));
+/// ```
+#[derive(Clone, Debug)]
+pub enum RequestError<E> {
+    /// The request did not get through the connection, or its reply did
+    /// not come back in time.
+    Call(crate::CallError),
+    /// The link failed before the response came: the request may have run
+    /// unless [`LinkError::is_unsent`].
+    Link(LinkError),
+    /// The response was the protocol's error.
+    Reply(E),
+}
+
+impl<E> RequestError<E> {
+    /// Whether the request certainly did not reach the peer, so that
+    /// sending it again cannot run it twice: a link error that says so
+    /// ([`LinkError::is_unsent`]), or a call refused before it was handled.
+    #[must_use]
+    pub fn is_unsent(&self) -> bool {
+        match self {
+            RequestError::Link(error) => error.is_unsent(),
+            RequestError::Call(error) => matches!(
+                error,
+                crate::CallError::NotConnected | crate::CallError::Full
+            ),
+            RequestError::Reply(_) => false,
+        }
+    }
+}
+
+impl<E> From<crate::CallError> for RequestError<E> {
+    fn from(error: crate::CallError) -> Self {
+        RequestError::Call(error)
+    }
+}
+
+impl<E> From<LinkError> for RequestError<E> {
+    fn from(error: LinkError) -> Self {
+        RequestError::Link(error)
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for RequestError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestError::Call(error) => error.fmt(f),
+            RequestError::Link(error) => error.fmt(f),
+            RequestError::Reply(error) => write!(f, "error reply: {error}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> Error for RequestError<E> {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            RequestError::Call(error) => Some(error),
+            RequestError::Link(error) => Some(error),
+            RequestError::Reply(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CallError;
+
+    #[test]
+    fn a_request_error_says_whether_the_request_was_unsent() {
+        let unsent: [RequestError<String>; 3] = [
+            RequestError::Link(LinkError::NotConnected),
+            RequestError::Call(CallError::NotConnected),
+            RequestError::Call(CallError::Full),
+        ];
+        assert!(unsent.iter().all(RequestError::is_unsent));
+        let maybe_sent: [RequestError<String>; 3] = [
+            RequestError::Link(LinkError::Closed),
+            RequestError::Call(CallError::Timeout),
+            RequestError::Reply("ERR".to_owned()),
+        ];
+        assert!(!maybe_sent.iter().any(RequestError::is_unsent));
+    }
+
+    #[test]
+    fn a_request_error_shows_and_chains_its_cause() {
+        let reply: RequestError<String> = RequestError::Reply("ERR no such key".to_owned());
+        assert_eq!(reply.to_string(), "error reply: ERR no such key");
+        assert!(reply.source().is_none());
+        let link: RequestError<String> = LinkError::Closed.into();
+        assert_eq!(link.to_string(), LinkError::Closed.to_string());
+        assert!(link.source().is_some());
+        let call: RequestError<String> = CallError::Timeout.into();
+        assert_eq!(call.to_string(), CallError::Timeout.to_string());
+        assert!(call.source().is_some());
+    }
+}

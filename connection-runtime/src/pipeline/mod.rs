@@ -37,7 +37,9 @@
 //! 2. **Connect and attach.** `#[connect]` opens the link and hands it to
 //!    [`attach`](Pipeline::attach) (or [`attach_split`](Pipeline::attach_split)
 //!    for `TcpStream::into_split`) with how to make the disconnect info from
-//!    a [`LinkError`] (`|lost| lost` when the info *is* the `LinkError`). A
+//!    a [`LinkError`] (`|lost| lost` when the info *is* the `LinkError`);
+//!    over TCP, [`connect_tcp`](Pipeline::connect_tcp) does all of it and
+//!    returns what `connect` returns (backing off on a refused connect). A
 //!    handshake (`AUTH`, `HELLO`, `SELECT`) is [`request`](Pipeline::request)
 //!    there. `#[disconnect]` calls [`detach`](Pipeline::detach).
 //! 3. **Flush.** A `#[flush]` handler that calls [`flush`](Pipeline::flush)
@@ -54,7 +56,9 @@
 //! 6. **Typed replies.** A `#[call(flatten)]` whose `ReplyTo<Result<T, E>>`
 //!    is [mapped](crate::ReplyTo::map) from the response makes each command
 //!    one handler, and its client method return `Result<T, E>` (see
-//!    [`Respond`]).
+//!    [`Respond`]). [`RequestError<E>`](RequestError) is such an `E` for
+//!    every client: the call's failure, the link's, or the protocol's error
+//!    reply `E`.
 //!
 //! What each [`LinkError`] means for the request: [`NotConnected`] and
 //! [`Encode`] were never written ([`is_unsent`](LinkError::is_unsent): safe
@@ -154,7 +158,7 @@ use tokio::time::Instant;
 use tokio_util::bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
-pub use self::error::LinkError;
+pub use self::error::{LinkError, RequestError};
 use self::in_flight::{InFlight, Slot};
 use self::respond::Nobody;
 pub use self::respond::Respond;
@@ -390,6 +394,69 @@ impl<Codec: Decoder> Pipeline<Codec> {
     {
         let (reader, writer) = tokio::io::split(link);
         self.attach_split(reader, writer, ctx, lost);
+    }
+
+    /// Connects to `addr` over TCP and attaches the socket (Nagle's delay
+    /// off: the pipeline writes whole batches), as a `#[connect]` handler of
+    /// a TCP client does; `lost` as for [`attach`](Self::attach). Returns
+    /// what the handler returns: [`Connect::Ok`](crate::Connect::Ok); or, when the connect
+    /// fails, the connection's next backoff step ([`Context::backoff`]), or
+    /// a stop with the error once its policy gives up.
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    ///
+    /// use connection::pipeline::{LinkError, Pipeline};
+    /// use connection::{Attempt, Connect, Context, Disconnect, connection};
+    /// use tokio_util::codec::LinesCodec;
+    ///
+    /// struct Lines {
+    ///     addr: SocketAddr,
+    ///     link: Pipeline<LinesCodec>,
+    /// }
+    ///
+    /// #[connection]
+    /// impl Lines {
+    ///     #[connect]
+    ///     async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+    ///         self.link.connect_tcp(self.addr, ctx, |lost| lost).await
+    ///     }
+    ///
+    ///     #[disconnect]
+    ///     async fn disconnect(&mut self, _lost: LinkError) -> Disconnect<()> {
+    ///         self.link.detach();
+    ///         Disconnect::Connect(())
+    ///     }
+    /// }
+    /// ```
+    pub async fn connect_tcp<C, A, F, D>(
+        &mut self,
+        addr: A,
+        ctx: &mut Context<C>,
+        lost: F,
+    ) -> crate::Connect
+    where
+        C: Connection,
+        A: tokio::net::ToSocketAddrs,
+        F: FnOnce(LinkError) -> D + Send + 'static,
+        D: IntoDisconnectInfo<C>,
+        Codec: Clone + Send + 'static,
+        Codec::Item: Send + 'static,
+        Codec::Error: Error + Send + Sync + 'static,
+    {
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(socket) => {
+                // Only a latency matter: a socket that refuses it still works.
+                let _ = socket.set_nodelay(true);
+                let (reader, writer) = socket.into_split();
+                self.attach_split(reader, writer, ctx, lost);
+                crate::Connect::Ok
+            }
+            Err(error) => ctx.backoff().map_or_else(
+                || crate::Connect::Stop(crate::Stop::error(error)),
+                crate::Connect::Backoff,
+            ),
+        }
     }
 
     /// As [`attach`](Self::attach), for a link already split in two.
