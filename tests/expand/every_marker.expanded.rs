@@ -419,11 +419,6 @@ const _: () = {
     fn check() {
         let () = <Device as __device_runtime::MovedToTask>::CHECKED;
         let () = <&'static str as __device_runtime::SentBetweenTasks>::CHECKED;
-    }
-};
-const _: () = {
-    #[allow(dead_code, clippy::multiple_bound_locations)]
-    fn check() {
         #[allow(unused_imports)]
         use __device_runtime::Plain as _;
         __device_runtime::Probe::<ReplyTo<u32>>::new().runtime_reply_to();

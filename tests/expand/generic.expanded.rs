@@ -363,36 +363,12 @@ const _: () = {
         let () = <Store<T, K> as __store_runtime::MovedToTask>::CHECKED;
         let () = <K as __store_runtime::SentBetweenTasks>::CHECKED;
         let () = <T as __store_runtime::SentBetweenTasks>::CHECKED;
-    }
-};
-const _: () = {
-    #[allow(dead_code, clippy::multiple_bound_locations)]
-    fn check<
-        T: Clone + ::core::marker::Send + 'static,
-        K: ::core::marker::Send + 'static,
-    >()
-    where
-        K: PartialEq,
-    {
         #[allow(unused_imports)]
         use __store_runtime::Plain as _;
         __store_runtime::Probe::<K>::new().not_reply_to();
         __store_runtime::Probe::<K>::new().not_context();
         __store_runtime::Probe::<T>::new().not_reply_to();
         __store_runtime::Probe::<T>::new().not_context();
-    }
-};
-const _: () = {
-    #[allow(dead_code, clippy::multiple_bound_locations)]
-    fn check<
-        T: Clone + ::core::marker::Send + 'static,
-        K: ::core::marker::Send + 'static,
-    >()
-    where
-        K: PartialEq,
-    {
-        #[allow(unused_imports)]
-        use __store_runtime::Plain as _;
         __store_runtime::Probe::<K>::new().not_reply_to();
         __store_runtime::Probe::<K>::new().not_context();
     }

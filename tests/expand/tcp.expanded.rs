@@ -290,11 +290,6 @@ const _: () = {
     fn check() {
         let () = <Tcp as __tcp_runtime::MovedToTask>::CHECKED;
         let () = <Why as __tcp_runtime::SentBetweenTasks>::CHECKED;
-    }
-};
-const _: () = {
-    #[allow(dead_code, clippy::multiple_bound_locations)]
-    fn check() {
         #[allow(unused_imports)]
         use __tcp_runtime::Plain as _;
         __tcp_runtime::Probe::<ReplyTo<()>>::new().runtime_reply_to();

@@ -3,9 +3,10 @@
 //! on the user's token, worded by a trait of the runtime's `checks.rs`
 //! (`#[diagnostic::on_unimplemented]`); none rejects a type that works.
 //!
-//! - `Send`. Each type that crosses between tasks ([`sent_types`]: the
-//!   connection itself, request arguments and replies, the info, the connect
-//!   and disconnect infos) is checked once, in a function generic like the
+//! - `Send`. Each type that crosses between tasks
+//!   ([`sent_types`](super::model::sent_types): the connection itself,
+//!   request arguments and replies, the info, the connect and disconnect
+//!   infos) is checked once, in a function generic like the
 //!   block (so that a generic block is checked too), spanned at the user's
 //!   type. The trait is chosen by what the written form suggests (an `Rc`,
 //!   a `dyn Trait` without `+ Send`) to word the error; the bound alone
@@ -21,7 +22,7 @@
 //! - A `ReplyTo` or `Context` under another name (an alias, a renamed
 //!   import) taken for a request argument, and a `ReplyTo<T>` that is not the
 //!   runtime's: `Probe` methods whose inherent versions, found before the
-//!   `Plain` trait's, carry a bound that cannot hold ([`Expansion::parameter_checks`]).
+//!   `Plain` trait's, carry a bound that cannot hold ([`Expansion::checks`]).
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -29,52 +30,69 @@ use syn::spanned::Spanned;
 use syn::{Generics, Type};
 
 use super::Expansion;
-use crate::parse::{Param, respanned};
+use crate::parse::{Handler, Param, respanned};
 use crate::validate::{NotSendHint, is_borrowed, not_send_hint};
 
 impl Expansion<'_> {
-    /// The macro knows a deferred reply and the context by their written
-    /// form; these checks go by type, spanned at each request parameter:
-    /// that no plain argument is a `ReplyTo` or `Context` under another name
-    /// (the client method would ask its caller for it), and that a
-    /// `ReplyTo<T>` taken as the deferred reply is the runtime's. Types
-    /// written as standard ones (`String`, `Vec<u8>`) are neither: no check
-    /// to read in the expansion.
-    pub(super) fn parameter_checks(&self) -> TokenStream {
+    /// Every check of the block: the `Send` checks and the probes of the
+    /// requests in one function, and the probes of each `#[cfg]`'d request
+    /// in one of its own, under its conditions.
+    pub(super) fn checks(&self) -> TokenStream {
         let private = &self.private;
-        let checks = self.requests().filter_map(|handler| {
-            let checks: Vec<_> = handler
-                .params
-                .iter()
-                .filter_map(|param| match param {
-                    // Every token at the user's type: the call's span is
-                    // where rustc reports its bound.
-                    Param::Value { arg, .. } if !is_borrowed(&arg.ty) && !surely_send(&arg.ty) => {
-                        let ty = &arg.ty;
-                        let private = respanned(private.clone(), ty.span());
-                        Some(quote_spanned! {ty.span()=>
-                            #private::Probe::<#ty>::new().not_reply_to();
-                            #private::Probe::<#ty>::new().not_context();
-                        })
-                    }
-                    Param::ReplyTo { arg, .. } => {
-                        let ty = &arg.ty;
-                        let private = respanned(private.clone(), ty.span());
-                        Some(quote_spanned! {ty.span()=>
-                            #private::Probe::<#ty>::new().runtime_reply_to();
-                        })
-                    }
-                    _ => None,
-                })
-                .collect();
-            let body = quote! {
-                #[allow(unused_imports)]
-                use #private::Plain as _;
-                #(#checks)*
-            };
-            (!checks.is_empty()).then(|| self.checking_fn(&handler.cfgs, body))
-        });
-        quote!(#(#checks)*)
+        let plain = quote! {
+            #[allow(unused_imports)]
+            use #private::Plain as _;
+        };
+        let (mut always, mut gated) = (Vec::new(), Vec::new());
+        for handler in self.requests() {
+            if let Some(probes) = self.probes(handler) {
+                if handler.cfgs.is_empty() {
+                    always.push(probes);
+                } else {
+                    gated.push(self.checking_fn(&handler.cfgs, quote!(#plain #probes)));
+                }
+            }
+        }
+        let plain = (!always.is_empty()).then_some(plain);
+        let sent = self.send_checks();
+        let checks = self.checking_fn(&[], quote!(#sent #plain #(#always)*));
+        quote!(#checks #(#gated)*)
+    }
+
+    /// The macro knows a deferred reply and the context by their written
+    /// form; these probes go by type, spanned at each request parameter:
+    /// that no plain argument is a `ReplyTo` or `Context` under another
+    /// name (the client method would ask its caller for it), and that a
+    /// `ReplyTo<T>` taken as the deferred reply is the runtime's. Types
+    /// written as standard ones (`String`, `Vec<u8>`) are neither: no probe
+    /// to read in the expansion.
+    fn probes(&self, handler: &Handler) -> Option<TokenStream> {
+        let private = &self.private;
+        let probes: Vec<_> = handler
+            .params
+            .iter()
+            .filter_map(|param| match param {
+                // Every token at the user's type: the call's span is where
+                // rustc reports its bound.
+                Param::Value { arg, .. } if !is_borrowed(&arg.ty) && !surely_send(&arg.ty) => {
+                    let ty = &arg.ty;
+                    let private = respanned(private.clone(), ty.span());
+                    Some(quote_spanned! {ty.span()=>
+                        #private::Probe::<#ty>::new().not_reply_to();
+                        #private::Probe::<#ty>::new().not_context();
+                    })
+                }
+                Param::ReplyTo { arg, .. } => {
+                    let ty = &arg.ty;
+                    let private = respanned(private.clone(), ty.span());
+                    Some(quote_spanned! {ty.span()=>
+                        #private::Probe::<#ty>::new().runtime_reply_to();
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        (!probes.is_empty()).then(|| quote!(#(#probes)*))
     }
 
     /// `body`, checked in a function generic like the block (never called:
@@ -103,14 +121,14 @@ impl Expansion<'_> {
         })
     }
 
-    /// One assertion per type that crosses between tasks, spanned at the
-    /// user's type, so that one that is not `Send` is reported there with
-    /// the reason. The generated items (and the block) assume these types
-    /// are `Send` ([`assuming_sent`]): without that, rustc would report the
-    /// same fault again in every item that needs it, on the attribute.
-    pub(super) fn send_checks(&self) -> TokenStream {
+    /// The `Send` checks: one per type that crosses between tasks
+    /// ([`sent_types`](super::model::sent_types)), the connection's own
+    /// first, spanned at the user's type, so that one that is not `Send` is reported there with the
+    /// reason. The generated items (and the block) assume these types are
+    /// `Send` ([`assuming_sent`]): without that, rustc would report the same
+    /// fault again in every item that needs it, on the attribute.
+    fn send_checks(&self) -> TokenStream {
         let private = &self.private;
-        // The connection's own type comes first (`sent_types`).
         let Some((connection, values)) = self.sent.split_first() else {
             return TokenStream::new();
         };
@@ -122,13 +140,10 @@ impl Expansion<'_> {
             Some(NotSendHint::Dyn) => quote!(SentHoldingDyn),
             Some(NotSendHint::SharedDyn) => quote!(SentHoldingSharedDyn),
         });
-        self.checking_fn(
-            &[],
-            quote! {
-                let () = <#connection as #private::MovedToTask>::CHECKED;
-                #(let () = <#values as #private::#checks>::CHECKED;)*
-            },
-        )
+        quote! {
+            let () = <#connection as #private::MovedToTask>::CHECKED;
+            #(let () = <#values as #private::#checks>::CHECKED;)*
+        }
     }
 }
 

@@ -83,7 +83,7 @@ pub(crate) struct Expansion<'a> {
     /// requires: for the client and the `start` methods.
     client_generics: Generics,
     /// The types that cross between tasks and that rustc must check to be
-    /// `Send` (see [`Expansion::send_checks`]).
+    /// `Send` (see [`Expansion::checks`]).
     sent: Vec<Type>,
     /// The connection's connect, disconnect and info types.
     infos: Infos,
@@ -251,8 +251,7 @@ impl<'a> Expansion<'a> {
         }
         item.generics = assuming_sent(item.generics, &self.assumed());
         item.attrs.extend(self.allow_private_bounds());
-        let send_checks = self.send_checks();
-        let parameter_checks = self.parameter_checks();
+        let checks = self.checks();
         let message_enum = self.message_enum();
         let client_struct = self.client_struct();
         let client_methods = self.client_methods();
@@ -271,8 +270,7 @@ impl<'a> Expansion<'a> {
             #start
             #connection_impl
             #info_wrappers
-            #send_checks
-            #parameter_checks
+            #checks
         }
     }
 

@@ -60,7 +60,7 @@ impl Infos {
 
 /// Whether the `#[info]` or `#[disconnect]` type `ty` becomes the
 /// connection's `Info` or `DisconnectInfo` through a newtype
-/// ([`Expansion::info_wrappers`]): not `()`, which is public and converts
+/// ([`super::Expansion::info_wrappers`]): not `()`, which is public and converts
 /// into nothing else, nor a type naming an associated type of one of the
 /// block's `type_params` (`C::Frame`), whose `From` impl for the newtype
 /// rustc cannot tell apart from the standard `impl<T> From<T> for T`
