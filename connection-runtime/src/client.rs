@@ -229,6 +229,39 @@ impl<C: Connection> Client<C> {
         self.status.is_connected()
     }
 
+    /// How many requests and infos wait in the connection's mailbox, not
+    /// yet taken by the connection (a snapshot, from the mailbox's free
+    /// room: no count is kept for it). The connection takes them out a
+    /// batch at a time, so those of the batch it is handling are not
+    /// counted. A measure of load: a connection busy with a slow request
+    /// has a queue; a pipelined one that keeps up has none (its requests
+    /// in flight are [`Pipeline::in_flight`](crate::pipeline::Pipeline::in_flight)).
+    ///
+    /// The generated client has no method of this name (a request may
+    /// have it): reach it through `AsRef<Client<C>>`.
+    ///
+    /// ```
+    /// # use connection::{connection, Attempt, Client, Connect, Disconnect};
+    /// # struct Conn;
+    /// # #[connection]
+    /// # impl Conn {
+    /// #     #[connect]
+    /// #     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect { Connect::Ok }
+    /// #     #[disconnect]
+    /// #     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> { Disconnect::NoConnect }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = Conn.start().await.unwrap();
+    /// let generic: &Client<Conn> = client.as_ref();
+    /// assert_eq!(generic.queued(), 0);
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn queued(&self) -> usize {
+        self.mailbox.max_capacity() - self.mailbox.capacity()
+    }
+
     /// The timeout that bounds each request of this client; `None` after
     /// [`without_timeout`](Client::without_timeout).
     #[must_use]

@@ -133,3 +133,19 @@ async fn a_batch_takes_at_most_an_eighth_of_the_capacity_ahead() {
     // 1024 slots: batches of 32; both were taken.
     assert_eq!(room_while_busy(1024).await, 1024);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_client_sees_how_many_requests_wait_in_the_mailbox() {
+    let log = Log::default();
+    let client = Probe::new(&log).with_init(Init::Ok).start().await.unwrap();
+    let mailbox: &connection::Client<Probe> = client.as_ref();
+    assert_eq!(mailbox.queued(), 0);
+    // Sent before the connection runs: all of them wait.
+    for tag in ["a", "b", "c"] {
+        client.note(tag, Action::Nothing).await.unwrap();
+    }
+    assert_eq!(mailbox.queued(), 3);
+    barrier(&client, "end").await.unwrap();
+    assert_eq!(mailbox.queued(), 0);
+    assert_eq!(log.entries(), ["init", "cast:a", "cast:b", "cast:c", "call:end"]);
+}
