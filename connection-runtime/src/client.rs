@@ -229,6 +229,16 @@ impl<C: Connection> Client<C> {
         self.status.is_connected()
     }
 
+    /// Waits until the connection is connected (at once if it is): `start`
+    /// returns once `init` has, and the first connect may take longer.
+    ///
+    /// # Errors
+    ///
+    /// Why the connection stopped for good before it was connected.
+    pub async fn until_connected(&self) -> Result<(), Stop> {
+        self.status.until_connected().await
+    }
+
     /// How many requests and infos wait in the connection's mailbox, not
     /// yet taken by the connection (a snapshot, from the mailbox's free
     /// room: no count is kept for it). The connection takes them out a

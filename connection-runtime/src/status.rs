@@ -164,10 +164,32 @@ impl Status {
     }
 
     pub(crate) fn set_connected(&self, connected: bool) {
-        if connected {
-            self.state.fetch_or(CONNECTED, Ordering::AcqRel);
+        let before = if connected {
+            self.state.fetch_or(CONNECTED, Ordering::AcqRel)
         } else {
-            self.state.fetch_and(!CONNECTED, Ordering::AcqRel);
+            self.state.fetch_and(!CONNECTED, Ordering::AcqRel)
+        };
+        // Only a change wakes whoever waits for one (`until_connected`).
+        if (before & CONNECTED != 0) != connected {
+            self.changed.notify_waiters();
+        }
+    }
+
+    /// Waits until the connection is connected; or, when it stops for good
+    /// first, returns why.
+    pub(crate) async fn until_connected(&self) -> Result<(), Stop> {
+        loop {
+            // Registered before the check, as in `wait_for`.
+            let changed = self.changed.notified();
+            let mut changed = std::pin::pin!(changed);
+            changed.as_mut().enable();
+            if self.is_connected() {
+                return Ok(());
+            }
+            if let Some(reason) = self.stop_reason() {
+                return Err(reason);
+            }
+            changed.await;
         }
     }
 

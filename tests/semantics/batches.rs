@@ -147,5 +147,8 @@ async fn a_client_sees_how_many_requests_wait_in_the_mailbox() {
     assert_eq!(mailbox.queued(), 3);
     barrier(&client, "end").await.unwrap();
     assert_eq!(mailbox.queued(), 0);
-    assert_eq!(log.entries(), ["init", "cast:a", "cast:b", "cast:c", "call:end"]);
+    assert_eq!(
+        log.entries(),
+        ["init", "cast:a", "cast:b", "cast:c", "call:end"]
+    );
 }

@@ -243,3 +243,49 @@ async fn a_call_waiting_behind_a_panicking_connect_gets_stopped_not_a_hang() {
     );
     assert!(!log.contains("call:queued"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_client_waits_until_the_first_connect_succeeds() {
+    let log = Log::default();
+    let delay = Duration::from_secs(1);
+    let client = Probe::new(&log)
+        .with_connects([
+            Connect::Backoff(delay),
+            Connect::Backoff(delay),
+            Connect::Ok,
+        ])
+        .start()
+        .await
+        .unwrap();
+    let generic: &connection::Client<Probe> = client.as_ref();
+    let started = tokio::time::Instant::now();
+    // Bounded (on the paused clock), so that a wait nobody wakes fails.
+    tokio::time::timeout(Duration::from_secs(60), generic.until_connected())
+        .await
+        .expect("woken when connected")
+        .unwrap();
+    // Two backoff steps, then connected.
+    assert_eq!(started.elapsed(), 2 * delay);
+    assert!(client.is_connected());
+    // Connected already: at once.
+    generic.until_connected().await.unwrap();
+    assert_eq!(started.elapsed(), 2 * delay);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_waiting_for_a_connect_learns_why_the_connection_stopped_instead() {
+    let log = Log::default();
+    let client = Probe::new(&log)
+        .with_connects([
+            Connect::Backoff(Duration::from_secs(1)),
+            Connect::Stop(Stop::shutdown("gave up")),
+        ])
+        .start()
+        .await
+        .unwrap();
+    let generic: &connection::Client<Probe> = client.as_ref();
+    match generic.until_connected().await {
+        Err(Stop::Shutdown(Some(why))) => assert_eq!(why, "gave up"),
+        other => panic!("{other:?}"),
+    }
+}
