@@ -1,6 +1,7 @@
 //! The connect info named through an alias in one handler and directly in
 //! another is one type: the check that `#[init]` and `#[disconnect]` name
 //! the `#[connect]` handler's type goes by type, not by spelling.
+#![deny(warnings)]
 use connection::{connection, Attempt, Connect, Disconnect, Init};
 
 type Target = String;

@@ -1,6 +1,7 @@
 //! Two connections whose states hold each other's clients (and one its own
 //! weak client), with a user type sent both ways: the `Send` assumptions on
 //! the generated items (`for<'__sent> A: Send`) hold through the cycle.
+#![deny(warnings)]
 use connection::{connection, Attempt, Connect, Disconnect, WeakClient};
 
 pub struct Note(pub String);

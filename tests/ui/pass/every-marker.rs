@@ -1,4 +1,5 @@
 //! One handler of every kind, every optional context taken.
+#![deny(warnings)]
 use connection::{connection, Attempt, Connect, Context, Disconnect, Init, ReplyTo, Stop};
 use std::time::Duration;
 

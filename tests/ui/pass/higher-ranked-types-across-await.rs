@@ -2,6 +2,7 @@
 //! held across an `.await` (issue 20's regression: the `Send` assumptions
 //! once named these types with a `'static` object lifetime where the
 //! handler's future asks for any, and rejected the block).
+#![deny(warnings)]
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,4 +1,5 @@
 //! `info_vis = pub` publishes the client's info methods.
+#![deny(warnings)]
 use connection::{connection, Attempt, Connect, Disconnect};
 
 pub struct Conn {

@@ -1,4 +1,5 @@
 //! Markers named through the runtime crate work as the bare ones.
+#![deny(warnings)]
 use connection::{connection, Attempt, Connect, Disconnect};
 
 struct Conn;

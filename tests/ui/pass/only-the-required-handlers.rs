@@ -1,4 +1,5 @@
 //! The smallest block: `#[connect]` and `#[disconnect]`, nothing else.
+#![deny(warnings)]
 use connection::{connection, Attempt, Connect, Disconnect, Stop};
 
 struct Minimal;

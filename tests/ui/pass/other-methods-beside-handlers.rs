@@ -1,5 +1,6 @@
 //! Unmarked methods, constants and types stay in the block untouched and can
 //! be used by the handlers.
+#![deny(warnings)]
 use connection::{connection, Attempt, Connect, Disconnect};
 
 struct Counter {

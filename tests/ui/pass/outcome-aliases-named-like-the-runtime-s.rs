@@ -1,5 +1,6 @@
 //! A non-generic alias named like the runtime's `Disconnect` (or `Init`) is
 //! the user's to write: `-> Disconnect` without parameters is valid here.
+#![deny(warnings)]
 use connection::{connection, Attempt, Connect};
 
 type Disconnect = connection::Disconnect<u8>;

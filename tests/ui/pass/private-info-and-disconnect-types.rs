@@ -1,6 +1,7 @@
 //! A public connection whose `#[info]` and `#[disconnect]` types are
 //! private to its module: the connection's `Info` and `DisconnectInfo` are
 //! generated newtypes of them, so nothing forces them to be `pub` (E0446).
+#![deny(warnings)]
 
 mod link {
     use connection::{connection, Attempt, Connect, Context, Disconnect};

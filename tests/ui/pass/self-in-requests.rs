@@ -1,5 +1,6 @@
 //! `Self` in a request's arguments or reply means the connection's type,
 //! as it does in the handler: the message enum and the client spell it out.
+#![deny(warnings)]
 use connection::{connection, Attempt, Connect, Disconnect, ReplyTo};
 
 #[derive(Clone, Debug, PartialEq)]

@@ -1,4 +1,5 @@
 //! Trait objects written `+ Send` and `Arc` cross to the task.
+#![deny(warnings)]
 use std::sync::Arc;
 
 use connection::{connection, Attempt, Connect, Disconnect};

@@ -1,4 +1,5 @@
 //! `&'static` references are owned enough: they may cross to the task.
+#![deny(warnings)]
 use connection::{connection, Attempt, Connect, Disconnect};
 
 struct Conn;

@@ -1,4 +1,5 @@
 //! `self: &mut Self` is the same receiver as `&mut self`.
+#![deny(warnings)]
 use connection::{connection, Attempt, Connect, Disconnect};
 
 struct Conn {

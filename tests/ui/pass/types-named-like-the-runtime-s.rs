@@ -1,5 +1,6 @@
 //! Types of the user's own that share a name with the runtime's
 //! (`ReplyTo`, `Context`), written by their path, are plain arguments.
+#![deny(warnings)]
 use connection::{connection, Attempt, Connect, Disconnect};
 
 mod mine {

@@ -3,6 +3,7 @@
 //! client and a lock, user types as arguments, replies, deferred replies,
 //! infos and disconnect infos, a type named twice, and user code elsewhere
 //! that names the connection's `Context` and client.
+#![deny(warnings)]
 use std::sync::{Arc, Mutex};
 
 use connection::{connection, Attempt, Connect, Context, Disconnect, ReplyTo, WeakClient};
