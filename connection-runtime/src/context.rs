@@ -176,6 +176,11 @@ impl<C: Connection> Context<C> {
 
     /// Requests `connect(Attempt::Info(info))` once this callback returns.
     /// Cancels a pending backoff retry.
+    ///
+    /// `info` is the `#[connect]` handler's `I` of `Attempt<I>` (the
+    /// connection's `ConnectInfo` is a newtype of it, so that `I` may stay
+    /// private to its module): name its type where it would be inferred,
+    /// as in `ctx.connect(Target::default())`.
     pub fn connect(&mut self, info: impl Into<C::ConnectInfo>) {
         self.request = Some(Request::Connect(info.into()));
     }
