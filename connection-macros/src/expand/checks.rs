@@ -6,9 +6,8 @@
 //! - `Send`. Each type that crosses between tasks
 //!   ([`sent_types`](super::model::sent_types): the connection itself,
 //!   request arguments and replies, the info, the connect and disconnect
-//!   infos) is checked once, in a function generic like the
-//!   block (so that a generic block is checked too), spanned at the user's
-//!   type. The trait is chosen by what the written form suggests (an `Rc`,
+//!   infos) is checked once, in a function generic like the block (so
+//!   that a generic block is checked too), spanned at the user's type. The trait is chosen by what the written form suggests (an `Rc`,
 //!   a `dyn Trait` without `+ Send`) to word the error; the bound alone
 //!   decides. The generated items carry `for<'__sent> T: Send` for the types
 //!   the expansion makes to hold the user's (the message enum, the info
@@ -123,10 +122,11 @@ impl Expansion<'_> {
 
     /// The `Send` checks: one per type that crosses between tasks
     /// ([`sent_types`](super::model::sent_types)), the connection's own
-    /// first, spanned at the user's type, so that one that is not `Send` is reported there with the
-    /// reason. The generated items (and the block) assume these types are
-    /// `Send` ([`assuming_sent`]): without that, rustc would report the same
-    /// fault again in every item that needs it, on the attribute.
+    /// first, spanned at the user's type, so that one that is not `Send` is
+    /// reported there with the reason. The generated items (and the block)
+    /// assume these types are `Send` ([`assuming_sent`]): without that,
+    /// rustc would report the same fault again in every item that needs it,
+    /// on the attribute.
     fn send_checks(&self) -> TokenStream {
         let private = &self.private;
         let Some((connection, values)) = self.sent.split_first() else {
@@ -148,8 +148,8 @@ impl Expansion<'_> {
 }
 
 /// `generics` with `for<'__sent> T: Send` for each of `sent`: a bound that
-/// holds whenever the block compiles (each is asserted by
-/// [`Expansion::send_checks`]), and that, being higher-ranked, rustc takes
+/// holds whenever the block compiles (each is checked by
+/// [`Expansion::checks`]), and that, being higher-ranked, rustc takes
 /// as an assumption inside the item instead of a fact to check there.
 pub(super) fn assuming_sent(mut generics: Generics, sent: &[Type]) -> Generics {
     if !sent.is_empty() {

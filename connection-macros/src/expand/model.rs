@@ -1,7 +1,8 @@
 //! What the expansion generates from, resolved once from the handlers
 //! `validate` left usable: the connection's connect, disconnect and info
 //! types (and which of them get a newtype), and the types that cross
-//! between tasks. The generating files read these, not the handlers.
+//! between tasks. The generating files read these instead of walking the
+//! handlers again (each request's own parts they still read from it).
 
 use proc_macro2::Ident;
 use quote::quote;
@@ -60,8 +61,8 @@ impl Infos {
 
 /// Whether the `#[info]` or `#[disconnect]` type `ty` becomes the
 /// connection's `Info` or `DisconnectInfo` through a newtype
-/// ([`super::Expansion::info_wrappers`]): not `()`, which is public and converts
-/// into nothing else, nor a type naming an associated type of one of the
+/// ([`super::Expansion::info_wrappers`]): not `()`, which is public and
+/// converts into nothing else, nor a type naming an associated type of one of the
 /// block's `type_params` (`C::Frame`), whose `From` impl for the newtype
 /// rustc cannot tell apart from the standard `impl<T> From<T> for T`
 /// (E0119).
@@ -95,13 +96,15 @@ fn names_associated_type(ty: &Type, type_params: &[&Ident]) -> bool {
         type_params,
         found: false,
     };
+    // `visit-mut` is the walker the crate already has (for `Self`); a
+    // clone of one type costs nothing next to the expansion.
     finder.visit_type_mut(&mut ty.clone());
     finder.found
 }
 
 /// The types the connection's task and its callers send each other, as
-/// the expansion names them, that a concrete block must check to be
-/// `Send`: the connection itself, always first; each request's arguments and reply; the
+/// the expansion names them, that the block must check to be `Send`: the
+/// connection itself, always first; each request's arguments and reply; the
 /// info, connect info and disconnect info. Left out: types reported
 /// already (`is_borrowed`), types of a `#[cfg]`'d handler (a where clause
 /// cannot be `#[cfg]`'d), and types whose written form is `Send` (`String`,
