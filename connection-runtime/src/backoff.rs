@@ -252,16 +252,16 @@ fn check(min: Duration, max: Duration) -> Result<(), InvalidBackoff> {
 /// A small, fast generator (Steele, Lea and Flood's SplitMix64): jitter needs
 /// spread, not cryptographic strength, and this keeps the crate free of a
 /// random-number dependency.
-struct SplitMix64(u64);
+pub(crate) struct SplitMix64(pub(crate) u64);
 
 impl SplitMix64 {
-    fn from_entropy() -> Self {
+    pub(crate) fn from_entropy() -> Self {
         // `RandomState` is seeded by the OS once per process and varied per
         // instance: enough to decorrelate connections.
         SplitMix64(RandomState::new().build_hasher().finish())
     }
 
-    fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

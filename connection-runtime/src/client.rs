@@ -272,6 +272,37 @@ impl<C: Connection> Client<C> {
         self.mailbox.max_capacity() - self.mailbox.capacity()
     }
 
+    /// How many requests the connection holds (a snapshot): those
+    /// [`queued`](Self::queued) in its mailbox, those it took out and has
+    /// not finished handling, and those its [pipeline](crate::pipeline) has
+    /// written (or buffered to be) and not had answered. What a
+    /// [pool](crate::pool) balances on; like `queued`, reached through
+    /// `AsRef<Client<C>>` from the generated client.
+    ///
+    /// The connection publishes the last two (a store per request) only
+    /// once someone has asked: the first call counts the mailbox alone.
+    #[must_use]
+    pub fn load(&self) -> usize {
+        self.status.watch_load();
+        self.queued() + self.status.taken_and_in_flight()
+    }
+
+    /// Why the link went down last, while it is down: what the connection
+    /// recorded with [`Context::record_failure`](crate::Context::record_failure)
+    /// (a pipeline records its link's error and a refused connect), or else
+    /// its last disconnect's info written with `Debug`; for a connection
+    /// whose incarnation ended (stopped, or crashed and restarted), why it
+    /// ended. `None` once a connect succeeds again.
+    #[must_use]
+    pub fn last_failure(&self) -> Option<Arc<dyn std::error::Error + Send + Sync>> {
+        self.status.last_failure()
+    }
+
+    /// The status this client reads, for the pool's watchers.
+    pub(crate) fn status(&self) -> &Arc<Status> {
+        &self.status
+    }
+
     /// The timeout that bounds each request of this client; `None` after
     /// [`without_timeout`](Client::without_timeout).
     #[must_use]

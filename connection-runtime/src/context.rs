@@ -206,6 +206,47 @@ impl<C: Connection> Context<C> {
         });
     }
 
+    /// Records why the link is down: a connect that failed, a link that
+    /// was lost. It stays until the next connect succeeds, and is what
+    /// [`Client::last_failure`](crate::Client::last_failure) reads and what
+    /// a [pool](crate::pool) reports when it finds no member connected, so
+    /// that a caller learns "connection refused" or the server's
+    /// "password authentication failed", not a bare timeout. A disconnect
+    /// records its info already (written with its `Debug`, when it has
+    /// one); [`Pipeline::connect_tcp`](crate::pipeline::Pipeline::connect_tcp)
+    /// records a failed connect, and a pipeline the error its link ended
+    /// with.
+    ///
+    /// ```
+    /// # use connection::{connection, Attempt, Connect, Context, Disconnect};
+    /// # struct Db { addr: String }
+    /// # #[connection]
+    /// # impl Db {
+    /// #[connect]
+    /// async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+    ///     match tokio::net::TcpStream::connect(&self.addr).await {
+    ///         Ok(_socket) => Connect::Ok,
+    ///         Err(error) => {
+    ///             ctx.record_failure(error);
+    ///             ctx.backoff().map_or(Connect::Stop(connection::Stop::Normal), Connect::Backoff)
+    ///         }
+    ///     }
+    /// }
+    /// #     #[disconnect]
+    /// #     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> { Disconnect::NoConnect }
+    /// # }
+    /// ```
+    pub fn record_failure(&mut self, failure: impl Into<Box<dyn std::error::Error + Send + Sync>>) {
+        self.status.record_failure(Arc::from(failure.into()));
+    }
+
+    /// The status the connection publishes, for the pipeline's load gauge
+    /// and failures.
+    #[cfg(feature = "pipeline")]
+    pub(crate) fn status(&self) -> &Arc<Status> {
+        &self.status
+    }
+
     /// Arms the idle timeout: if no event (a message, the backoff firing)
     /// arrives within `after`, the `#[timeout]` handler runs. Any event
     /// disarms it; a callback arms it again by calling this again. 30 years

@@ -102,6 +102,7 @@ mod outcome;
 mod panic;
 #[cfg(feature = "pipeline")]
 pub mod pipeline;
+pub mod pool;
 mod reply;
 mod restart;
 mod shutdown;

@@ -96,6 +96,7 @@ impl<C: Connection> Shared<C> {
             if limit > 1 {
                 self.batch.reserve_exact(limit);
                 ready!(self.inbox.poll_recv_many(cx, &mut self.batch, limit));
+                self.status.set_taken(self.batch.len());
                 self.batch.reverse();
                 return Poll::Ready(self.batch.pop());
             }
@@ -103,7 +104,11 @@ impl<C: Connection> Shared<C> {
         if self.batch.capacity() != 0 {
             self.batch = Vec::new();
         }
-        self.inbox.poll_recv(cx)
+        let received = self.inbox.poll_recv(cx);
+        // The one taken, being handled; none once the mailbox is dry.
+        self.status
+            .set_taken(usize::from(matches!(received, Poll::Ready(Some(_)))));
+        received
     }
 }
 

@@ -9,6 +9,7 @@
 //! is what the original needs a generation check and a mailbox flush for.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{self, Poll, ready};
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ use crate::deadline::instant_after;
 use crate::mailbox::{Envelope, Shared};
 use crate::reply::dropping_as_stopped;
 use crate::shutdown::{Interrupted, bounded};
+use crate::status::Described;
 use crate::{Attempt, CallError, Connect, Connection, Context, Disconnect, Init, Stop};
 
 pin_project_lite::pin_project! {
@@ -368,6 +370,8 @@ impl<C: Connection> Machine<'_, C> {
                 continue;
             }
             if let Some(envelope) = self.shared.batch.pop() {
+                // This one and those behind it.
+                self.shared.status.set_taken(self.shared.batch.len() + 1);
                 return Poll::Ready(Event::Envelope(envelope));
             }
             if self.flush_due() {
@@ -484,9 +488,15 @@ impl<C: Connection> Machine<'_, C> {
     async fn disconnect(&mut self, info: C::DisconnectInfo) -> Step<C> {
         self.cancel_backoff();
         self.idle_at = None;
-        if tracing::enabled!(tracing::Level::INFO) {
-            let reason = C::describe_disconnect(&info);
-            tracing::info!(reason = reason.as_deref(), "disconnect");
+        // Written once for both: why the link went down is what a pool
+        // that finds no member connected reports, unless the connection
+        // recorded a better reason (a pipeline records its link's error).
+        let reason = C::describe_disconnect(&info);
+        tracing::info!(reason = reason.as_deref(), "disconnect");
+        if let Some(reason) = reason {
+            self.shared.status.record_failure_unless_told(|| {
+                Arc::new(Described(format!("disconnected: {reason}")))
+            });
         }
         self.ctx.end_link();
         let outcome = bounded(

@@ -6,8 +6,10 @@
 //! atomic, the reasons sit behind a mutex only the slow paths take, and the
 //! whole costs about a third of a `watch` channel's memory per connection.
 
+use std::error::Error;
+use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
@@ -31,8 +33,12 @@ const ENDS: u64 = 0xffff_fff8;
 /// [`Status::state`]: one more client (the count is kept in the top 32 bits).
 const ONE_CLIENT: u64 = 1 << 32;
 
-/// Kept small: this is part of every connection's memory (72 bytes, so that
-/// with its `Arc` it takes one 88-byte allocation).
+/// [`Status::taken`] until someone asks for the connection's load: nothing
+/// is published, so a connection nobody balances on pays nothing for it.
+const UNWATCHED: u32 = u32::MAX;
+
+/// Kept small: this is part of every connection's memory (80 bytes, so that
+/// with its `Arc` it takes one 96-byte allocation).
 pub(crate) struct Status {
     /// Whether connected, whether stopped for good, and how many
     /// incarnations have ended (one, unless supervised): one word, read by
@@ -49,7 +55,18 @@ pub(crate) struct Status {
     /// only a callback found waiting reads it, and every byte of the task's
     /// future is part of every connection's memory.
     shutdown_timeout: Timeout,
+    /// The load a pool balances on, besides the mailbox's depth: requests
+    /// the connection took out of its mailbox and has not finished
+    /// handling ([`UNWATCHED`] until someone asks), and requests its
+    /// pipeline holds written (or buffered to be) and not answered. Stored,
+    /// not counted up and down: each has one writer at a time (the
+    /// connection's task; the pipeline, under its lock).
+    taken: AtomicU32,
+    in_flight: AtomicU32,
 }
+
+/// Why a link is down, as the connection recorded it.
+pub(crate) type LinkFailure = Arc<dyn Error + Send + Sync>;
 
 #[derive(Default)]
 struct Reasons {
@@ -59,6 +76,9 @@ struct Reasons {
     last_end: Option<Stop>,
     /// The first stop a client asked for.
     asked: Option<Stop>,
+    /// Why the link went down last (a failed connect, a lost link), until
+    /// the next connect succeeds.
+    failure: Option<LinkFailure>,
 }
 
 impl Status {
@@ -69,6 +89,8 @@ impl Status {
             changed: Notify::new(),
             task: AtomicU64::new(0),
             shutdown_timeout,
+            taken: AtomicU32::new(UNWATCHED),
+            in_flight: AtomicU32::new(0),
         })
     }
 
@@ -171,7 +193,107 @@ impl Status {
         };
         // Only a change wakes whoever waits for one (`until_connected`).
         if (before & CONNECTED != 0) != connected {
+            if connected {
+                // Up again: an old failure no longer says why it is down.
+                if let Some(reasons) = self.reasons().as_mut() {
+                    reasons.failure = None;
+                }
+            }
             self.changed.notify_waiters();
+        }
+    }
+
+    /// Waits until the connection is no longer connected; or, when it stops
+    /// for good, returns why.
+    pub(crate) async fn until_disconnected(&self) -> Result<(), Stop> {
+        loop {
+            let changed = self.changed.notified();
+            let mut changed = std::pin::pin!(changed);
+            changed.as_mut().enable();
+            if let Some(reason) = self.stop_reason() {
+                return Err(reason);
+            }
+            if !self.is_connected() {
+                return Ok(());
+            }
+            changed.await;
+        }
+    }
+
+    /// Records why the link is down: what a pool that finds no member
+    /// connected reports.
+    pub(crate) fn record_failure(&self, failure: LinkFailure) {
+        self.reasons().get_or_insert_default().failure = Some(failure);
+    }
+
+    /// Records `failure()` unless a failure was recorded since the last
+    /// connect.
+    pub(crate) fn record_failure_unless_told(&self, failure: impl FnOnce() -> LinkFailure) {
+        self.reasons()
+            .get_or_insert_default()
+            .failure
+            .get_or_insert_with(failure);
+    }
+
+    /// Why the link went down last, until the next connect succeeds; or,
+    /// for a connection whose last incarnation ended (stopped, or crashed
+    /// and restarted), why it ended.
+    pub(crate) fn last_failure(&self) -> Option<LinkFailure> {
+        let reasons = self.reasons();
+        let reasons = reasons.as_ref()?;
+        reasons.failure.clone().or_else(|| {
+            let ended = match &reasons.stop {
+                Some(stop) => stop,
+                None if self.is_connected() => return None,
+                None => reasons.last_end.as_ref()?,
+            };
+            match ended {
+                Stop::Error(error) => Some(error.clone()),
+                other => Some(Arc::new(Described(other.to_string()))),
+            }
+        })
+    }
+
+    /// From now on, the connection publishes its load (a pool holds it, or
+    /// a client asked for its load).
+    pub(crate) fn watch_load(&self) {
+        let _ = self
+            .taken
+            .compare_exchange(UNWATCHED, 0, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    fn is_load_watched(&self) -> bool {
+        self.taken.load(Ordering::Relaxed) != UNWATCHED
+    }
+
+    /// Publishes how many requests the connection took out of its mailbox
+    /// and has not finished handling, if anyone looks.
+    #[inline]
+    pub(crate) fn set_taken(&self, requests: usize) {
+        if self.is_load_watched() {
+            self.taken.store(saturate(requests), Ordering::Relaxed);
+        }
+    }
+
+    /// Publishes how many requests the pipeline holds in flight, if anyone
+    /// looks.
+    pub(crate) fn set_in_flight(&self, requests: usize) {
+        if self.is_load_watched() {
+            self.in_flight.store(saturate(requests), Ordering::Relaxed);
+        }
+    }
+
+    /// The pipeline's requests in flight, as last published.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed) as usize
+    }
+
+    /// The requests taken and in flight, as last published (0 until
+    /// [`watch_load`](Self::watch_load)).
+    pub(crate) fn taken_and_in_flight(&self) -> usize {
+        match self.taken.load(Ordering::Relaxed) {
+            UNWATCHED => 0,
+            taken => taken as usize + self.in_flight(),
         }
     }
 
@@ -267,6 +389,24 @@ impl Status {
     }
 }
 
+/// A count as the status keeps it: below [`UNWATCHED`].
+fn saturate(count: usize) -> u32 {
+    u32::try_from(count).map_or(UNWATCHED - 1, |count| count.min(UNWATCHED - 1))
+}
+
+/// A failure told as a string: an ended incarnation's reason, or a
+/// disconnect info written with its `Debug`.
+#[derive(Debug)]
+pub(crate) struct Described(pub(crate) String);
+
+impl fmt::Display for Described {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Error for Described {}
+
 /// Publishes a stop if the connection's task is dropped without one (its
 /// tokio runtime shut down, or it was aborted), so no waiter hangs.
 pub(crate) struct StopOnDrop(pub(crate) Arc<Status>);
@@ -327,7 +467,7 @@ pub(crate) fn task_dropped() -> Stop {
 }
 
 // What every connection keeps: see `Status`.
-const _: () = assert!(std::mem::size_of::<Status>() <= 72);
+const _: () = assert!(std::mem::size_of::<Status>() <= 80);
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore, TryAcquireError};
@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use super::LinkError;
 use super::respond::{LaneCopies, Lanes, Respond, Waiter};
 use crate::reply::is_dropping_as_stopped;
+use crate::status::Status;
 
 pub(super) struct InFlight<T> {
     queue: Mutex<Queue<T>>,
@@ -36,6 +37,9 @@ pub(super) struct InFlight<T> {
     response_timeout: Option<Duration>,
     /// After this long with nothing in flight, the reader sends a ping.
     keepalive: Option<Duration>,
+    /// Where the connection publishes how many requests are in flight (its
+    /// load, with the mailbox's depth) and why its link ended.
+    status: Arc<Status>,
 }
 
 struct Queue<T> {
@@ -103,6 +107,7 @@ impl<T> InFlight<T> {
         max: usize,
         response_timeout: Option<Duration>,
         keepalive: Option<Duration>,
+        status: Arc<Status>,
     ) -> Self {
         InFlight {
             queue: Mutex::new(Queue {
@@ -119,6 +124,7 @@ impl<T> InFlight<T> {
             wake_reader: Notify::new(),
             response_timeout,
             keepalive,
+            status,
         }
     }
 
@@ -188,6 +194,7 @@ impl<T> InFlight<T> {
             self.wake_reader.notify_one();
         }
         queue.waiting.push_back(Waiting { responder, sent_at });
+        self.status.set_in_flight(queue.waiting.len());
     }
 
     /// Answers the oldest requests with `responses`, in order, under one
@@ -204,6 +211,7 @@ impl<T> InFlight<T> {
                 answered.responses.push((waiting.responder, response));
             }
             queue.lanes.copy_new(&mut answered.lanes);
+            self.status.set_in_flight(queue.waiting.len());
             if queue.waiting.is_empty()
                 && let Some(interval) = self.keepalive
             {
@@ -332,6 +340,11 @@ impl<T> InFlight<T> {
             }
             let error = queue.lost.take().unwrap_or(error);
             queue.ended = Some(error.clone());
+            self.status.set_in_flight(0);
+            // A detach is the connection's own doing, not why it is down.
+            if !matches!(error, LinkError::Detached) {
+                self.status.record_failure(Arc::new(error.clone()));
+            }
             queue.lanes.copy_new(&mut lanes);
             (std::mem::take(&mut queue.waiting), error)
         };

@@ -452,10 +452,13 @@ impl<Codec: Decoder> Pipeline<Codec> {
                 self.attach_split(reader, writer, ctx, lost);
                 crate::Connect::Ok
             }
-            Err(error) => ctx.backoff().map_or_else(
-                || crate::Connect::Stop(crate::Stop::error(error)),
-                crate::Connect::Backoff,
-            ),
+            Err(error) => match ctx.backoff() {
+                Some(delay) => {
+                    ctx.record_failure(error);
+                    crate::Connect::Backoff(delay)
+                }
+                None => crate::Connect::Stop(crate::Stop::error(error)),
+            },
         }
     }
 
@@ -484,6 +487,7 @@ impl<Codec: Decoder> Pipeline<Codec> {
             self.max_in_flight,
             self.response_timeout,
             self.keepalive.as_ref().map(|(interval, _)| *interval),
+            ctx.status().clone(),
         ));
         let writer: Arc<SharedWriter> = Arc::new(tokio::sync::Mutex::new(Some(Box::pin(writer))));
         let ping = match &self.keepalive {

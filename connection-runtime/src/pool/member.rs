@@ -1,0 +1,194 @@
+//! One connection of a pool, how the pool chooses among them, and the task
+//! that tells the pool when one goes up or down.
+
+use std::cell::Cell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::backoff::SplitMix64;
+use crate::status::{LinkFailure, Status};
+use crate::{Client, Connection, Stop};
+
+/// A started, supervised connection of the pool.
+pub(super) struct Member<C: Connection> {
+    /// For stats and trace events; never reused within a pool.
+    pub(super) id: usize,
+    pub(super) client: C::Client,
+    /// Out of rotation: a lease holds it.
+    leased: AtomicBool,
+    /// Removed from the pool (by `resize` or `stop`) while leased: stopped
+    /// when the lease returns it.
+    retired: AtomicBool,
+}
+
+impl<C: Connection> Member<C>
+where
+    C::Client: AsRef<Client<C>>,
+{
+    pub(super) fn new(id: usize, client: C::Client) -> Self {
+        Member {
+            id,
+            client,
+            leased: AtomicBool::new(false),
+            retired: AtomicBool::new(false),
+        }
+    }
+
+    pub(super) fn generic(&self) -> &Client<C> {
+        self.client.as_ref()
+    }
+
+    pub(super) fn status(&self) -> &Arc<Status> {
+        self.generic().status()
+    }
+
+    pub(super) fn is_connected(&self) -> bool {
+        self.status().is_connected()
+    }
+
+    pub(super) fn load(&self) -> usize {
+        self.generic().load()
+    }
+
+    pub(super) fn is_leased(&self) -> bool {
+        self.leased.load(Ordering::Acquire)
+    }
+
+    /// Whether a request may be routed here: connected, and not leased.
+    fn takes_requests(&self) -> bool {
+        !self.is_leased() && self.is_connected()
+    }
+
+    /// Takes the member out of rotation for a lease; `false` if another
+    /// lease got it first.
+    pub(super) fn try_lease(&self) -> bool {
+        self.leased
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Puts a leased member back in rotation.
+    pub(super) fn end_lease(&self) {
+        self.leased.store(false, Ordering::Release);
+    }
+
+    pub(super) fn retire(&self) {
+        self.retired.store(true, Ordering::Release);
+    }
+
+    pub(super) fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Acquire)
+    }
+
+    /// Lets the member answer what it holds (its mailbox and its pipeline,
+    /// for at most `within`: nothing new is routed to it by now), then
+    /// stops it and waits for `terminate`.
+    pub(super) async fn drain_and_stop(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        // Polled rather than signalled: a signal would cost every request,
+        // and draining is rare.
+        while self.load() > 0 && self.generic().is_alive() && Instant::now() < deadline {
+            tokio::time::sleep(DRAIN_POLL).await;
+        }
+        let _ = self.generic().stop(Stop::Normal).await;
+    }
+}
+
+/// How often a draining member's load is looked at.
+const DRAIN_POLL: Duration = Duration::from_millis(1);
+
+/// Power of two choices: of two members drawn at random, the one with the
+/// lower load, among those that take requests; when neither does, the
+/// first that does after a random place, so that a member that is up is
+/// always found while one is.
+pub(super) fn choose<C: Connection>(members: &[Arc<Member<C>>]) -> Option<&Arc<Member<C>>>
+where
+    C::Client: AsRef<Client<C>>,
+{
+    let count = members.len();
+    if count <= 1 {
+        return members.first().filter(|member| member.takes_requests());
+    }
+    let draw = random();
+    // Two distinct places: the second is the first moved on by 1..count.
+    let first = (draw % count as u64) as usize;
+    let second = (first + 1 + ((draw >> 32) % (count as u64 - 1)) as usize) % count;
+    let (a, b) = (&members[first], &members[second]);
+    match (a.takes_requests(), b.takes_requests()) {
+        (true, true) => Some(if b.load() < a.load() { b } else { a }),
+        (true, false) => Some(a),
+        (false, true) => Some(b),
+        (false, false) => (0..count)
+            .map(|offset| &members[(first + offset) % count])
+            .find(|member| member.takes_requests()),
+    }
+}
+
+/// For a lease: the least loaded member that is connected and not leased,
+/// taken out of rotation.
+pub(super) fn lease_one<C: Connection>(members: &[Arc<Member<C>>]) -> Option<&Arc<Member<C>>>
+where
+    C::Client: AsRef<Client<C>>,
+{
+    let mut free: Vec<&Arc<Member<C>>> = members
+        .iter()
+        .filter(|member| member.takes_requests())
+        .collect();
+    free.sort_by_key(|member| member.load());
+    free.into_iter().find(|member| member.try_lease())
+}
+
+/// Why a member went down last, from the first that says.
+pub(super) fn last_failure<C: Connection>(members: &[Arc<Member<C>>]) -> Option<LinkFailure>
+where
+    C::Client: AsRef<Client<C>>,
+{
+    members
+        .iter()
+        .filter(|member| !member.is_connected())
+        .find_map(|member| member.status().last_failure())
+}
+
+fn random() -> u64 {
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(SplitMix64::from_entropy().0);
+    }
+    STATE.with(|state| {
+        let mut generator = SplitMix64(state.get());
+        let drawn = generator.next_u64();
+        state.set(generator.0);
+        drawn
+    })
+}
+
+/// Follows one member's status for the pool: wakes whoever waits for a
+/// member (a call, a lease) when it connects or stops, and traces each
+/// change. Holds the status only, so it keeps nothing alive; it ends when
+/// the member stops for good.
+pub(super) async fn watch(id: usize, status: Arc<Status>, changed: Arc<Notify>) {
+    loop {
+        if let Err(reason) = status.until_connected().await {
+            tracing::debug!(member = id, %reason, "pool member stopped");
+            changed.notify_waiters();
+            return;
+        }
+        tracing::debug!(member = id, "pool member connected");
+        changed.notify_waiters();
+        if let Err(reason) = status.until_disconnected().await {
+            tracing::debug!(member = id, %reason, "pool member stopped");
+            changed.notify_waiters();
+            return;
+        }
+        let failure = status.last_failure().map(|failure| failure.to_string());
+        tracing::warn!(
+            member = id,
+            failure = failure.as_deref(),
+            "pool member disconnected"
+        );
+        changed.notify_waiters();
+    }
+}

@@ -1,0 +1,761 @@
+//! Many connections behind one handle: each request goes to a connected
+//! member chosen by its load, and [`Pool::lease`] gives one member to a
+//! caller alone.
+//!
+//! A [`Pool`] starts `size` members of one `#[connection]` type from a
+//! factory, each [supervised](crate::supervise) (restarted after a crash
+//! under the pool's [`RestartPolicy`]) and reconnecting on its own with its
+//! backoff. Nothing is checked out for a request: [`Pool::client`] gives
+//! the generated client of the member that has the least load of two drawn
+//! at random (power of two choices; the load is
+//! [`Client::load`](crate::Client::load): its mailbox's depth plus its
+//! pipeline's requests in flight, read from two atomics), among the
+//! members that are connected and not leased. A member that is down is
+//! never chosen while another is up, and nothing is sent to find out: each
+//! member's own task sees its link fail.
+//!
+//! When no member is connected, a request waits for one up to the pool's
+//! [wait](PoolBuilder::wait) (or fails at once, [`fail_fast`](PoolBuilder::fail_fast)),
+//! and the error says why the members went down
+//! ([`PoolError::NoneConnected`], with the last
+//! [failure](crate::Context::record_failure) a member recorded).
+//!
+//! ```
+//! use connection::pool::Pool;
+//! use connection::{connection, Attempt, Connect, Disconnect};
+//!
+//! struct Echo;
+//!
+//! #[connection]
+//! impl Echo {
+//!     #[connect]
+//!     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+//!         Connect::Ok
+//!     }
+//!
+//!     #[disconnect]
+//!     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+//!         Disconnect::Connect(())
+//!     }
+//!
+//!     #[call]
+//!     async fn echo(&mut self, text: String) -> String {
+//!         text
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let pool = Pool::builder(4, || Echo).start().await?;
+//! // A request: a member's own client, every generated method unchanged.
+//! assert_eq!(pool.client().await?.echo("hi".into()).await?, "hi");
+//! // A member for this caller alone (a transaction, a blocking command).
+//! let lease = pool.lease().await?;
+//! assert_eq!(lease.echo("mine".into()).await?, "mine");
+//! drop(lease);
+//! pool.resize(2).await?;
+//! assert_eq!(pool.stats().members, 2);
+//! pool.stop().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # A pool, a lease, or one connection
+//!
+//! - One pipelined connection ([`pipeline`](crate::pipeline)) carries many
+//!   callers' requests at once: for Redis-like protocols, it is often all
+//!   a service needs; a pool of a few spreads the encoding and the socket
+//!   work over more tasks (and cores).
+//! - A pool is for a protocol that serves one request at a time per
+//!   connection (PostgreSQL runs a backend per connection), or for more
+//!   load than one link takes.
+//! - A lease is for what must run on one link with nothing else between:
+//!   a transaction, `WATCH`/`MULTI`, a blocking pop, a subscription.
+
+mod error;
+mod lease;
+mod member;
+mod stats;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::time::Duration;
+
+use tokio::sync::{Mutex, Notify, Semaphore};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+pub use self::error::PoolError;
+pub use self::lease::Lease;
+use self::member::{Member, choose, last_failure, lease_one, watch};
+pub use self::stats::{MemberStats, PoolStats};
+use crate::status::LinkFailure;
+use crate::{Client, Connection, Options, Restart, RestartPolicy, StartError, Stop, supervise};
+
+/// Makes each member's connection value (on start, on a restart, on a
+/// resize).
+type Factory<C> = Arc<dyn Fn() -> C + Send + Sync>;
+/// Runs on a leased member's client before the member is given back.
+type ReturnHook<C> = Arc<
+    dyn Fn(<C as Connection>::Client) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync,
+>;
+
+/// A pool of connections of one type: see the [module docs](self).
+///
+/// Cloning is cheap (one handle to the same members). The members stop
+/// once every handle is dropped (each after its last client, as any
+/// connection) or at [`stop`](Pool::stop), which lets them answer what
+/// they hold first.
+pub struct Pool<C: Connection>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    shared: Arc<Shared<C>>,
+}
+
+/// What every handle of a pool shares.
+struct Shared<C: Connection>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    /// Read for each request, written only by `resize` and `stop`.
+    members: RwLock<Vec<Arc<Member<C>>>>,
+    factory: Factory<C>,
+    options: Options,
+    restart: RestartPolicy,
+    /// How long a request waits for a connected member; `None`: not at all.
+    wait: Option<Duration>,
+    lease_timeout: Duration,
+    /// A lease that waited longer is traced.
+    slow_lease: Duration,
+    on_return: Option<ReturnHook<C>>,
+    /// Wakes whoever waits for a member: one connected, stopped, given back.
+    changed: Arc<Notify>,
+    stopped: AtomicBool,
+    /// One place per member: leases wait here in order (tokio's semaphore
+    /// is fair, and gives a cancelled waiter's place to the next).
+    leases: Arc<Semaphore>,
+    /// Places still held by leases when the pool shrank: dropped, not given
+    /// back, when those leases end.
+    leases_owed: AtomicUsize,
+    waiting_leases: AtomicUsize,
+    next_id: AtomicUsize,
+    /// One `resize` or `stop` at a time.
+    resizing: Mutex<()>,
+}
+
+/// How to build a [`Pool`]: from [`Pool::builder`].
+#[must_use = "a builder does nothing until `start`"]
+pub struct PoolBuilder<C: Connection>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    size: usize,
+    factory: Factory<C>,
+    min_connected: usize,
+    options: Options,
+    restart: RestartPolicy,
+    wait: Option<Duration>,
+    fail_fast: bool,
+    lease_timeout: Option<Duration>,
+    slow_lease: Duration,
+    on_return: Option<ReturnHook<C>>,
+}
+
+impl<C: Connection> Pool<C>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    /// A pool of `size` members, each made by `factory` (called again for
+    /// each restart and each member a [`resize`](Self::resize) adds).
+    pub fn builder(size: usize, factory: impl Fn() -> C + Send + Sync + 'static) -> PoolBuilder<C> {
+        PoolBuilder {
+            size,
+            factory: Arc::new(factory),
+            min_connected: 1,
+            options: Options::default(),
+            restart: RestartPolicy::new(Restart::Permanent),
+            wait: None,
+            fail_fast: false,
+            lease_timeout: None,
+            slow_lease: Duration::from_millis(50),
+            on_return: None,
+        }
+    }
+
+    /// The client of a member to send one request through: of two members
+    /// drawn at random among those connected and not leased, the one with
+    /// the lower load. Take one per request (or per burst of requests) and
+    /// let it go: a client kept reaches its member even once the member is
+    /// leased or down.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::NoneConnected`] when no member was connected (and free)
+    /// within the pool's wait, or at once for a pool that
+    /// [fails fast](PoolBuilder::fail_fast); [`PoolError::Stopped`] after
+    /// [`stop`](Self::stop).
+    pub async fn client(&self) -> Result<C::Client, PoolError> {
+        if let Some(client) = self.pick()? {
+            return Ok(client);
+        }
+        tracing::warn!("no pool member connected and free: waiting");
+        let started = Instant::now();
+        let deadline = self.shared.wait.map(|wait| started + wait);
+        self.wait_for(started, deadline, |members| {
+            choose(members).map(|member| member.client.clone())
+        })
+        .await
+        .map_err(|unavailable| unavailable.into_error(PoolError::none_connected))
+    }
+
+    /// As [`client`](Self::client), without waiting: a member connected and
+    /// free now, or an error.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::NoneConnected`] (with a zero wait) when none is;
+    /// [`PoolError::Stopped`] after [`stop`](Self::stop).
+    pub fn try_client(&self) -> Result<C::Client, PoolError> {
+        self.pick()?.ok_or_else(|| PoolError::NoneConnected {
+            waited: Duration::ZERO,
+            cause: last_failure(&self.members()),
+        })
+    }
+
+    fn pick(&self) -> Result<Option<C::Client>, PoolError> {
+        if self.shared.stopped.load(Ordering::Acquire) {
+            return Err(PoolError::Stopped);
+        }
+        Ok(choose(&self.members()).map(|member| member.client.clone()))
+    }
+
+    /// One member for the caller alone, out of the rotation until the
+    /// [`Lease`] is dropped: the least loaded of those connected and not
+    /// leased. Callers waiting for a lease are served in the order they
+    /// came, each for at most the pool's [lease timeout](PoolBuilder::lease_timeout);
+    /// a `lease()` dropped while it waits takes nothing with it.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::LeaseTimeout`] when no member became free in time (with
+    /// why the members are down, when that is why);
+    /// [`PoolError::Stopped`] after [`stop`](Self::stop).
+    pub async fn lease(&self) -> Result<Lease<C>, PoolError> {
+        let shared = &self.shared;
+        if shared.stopped.load(Ordering::Acquire) {
+            return Err(PoolError::Stopped);
+        }
+        let started = Instant::now();
+        let deadline = started + shared.lease_timeout;
+        let _waiting = Waiting::count(&shared.waiting_leases);
+        let place =
+            match tokio::time::timeout_at(deadline, shared.leases.clone().acquire_owned()).await {
+                Ok(Ok(place)) => place,
+                Ok(Err(_closed)) => return Err(PoolError::Stopped),
+                Err(_elapsed) => {
+                    return Err(PoolError::LeaseTimeout {
+                        waited: started.elapsed(),
+                        cause: None,
+                    });
+                }
+            };
+        // A place is ours: now a member that is connected and free. Taking
+        // it out of rotation and making the guard happen with no await
+        // between, so a cancelled lease cannot keep a member.
+        let member = self
+            .wait_for(started, Some(deadline), |members| {
+                lease_one(members).cloned()
+            })
+            .await
+            .map_err(|unavailable| unavailable.into_error(PoolError::lease_timeout))?;
+        let waited = started.elapsed();
+        if waited > shared.slow_lease {
+            tracing::warn!(member = member.id, ?waited, "slow pool lease");
+        }
+        Ok(Lease::new(member, shared.clone(), place))
+    }
+
+    /// Changes the number of members to `size`. New members are started
+    /// (their `init` run) before this returns; they take requests once
+    /// connected. A member removed takes no new request, answers what it
+    /// holds (within the shutdown timeout), then stops; a leased one is
+    /// removed first only if every member is leased, and stops when its
+    /// lease ends.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Start`] when a new member's `init` failed (the members
+    /// that started are kept); [`PoolError::Stopped`] after
+    /// [`stop`](Self::stop).
+    pub async fn resize(&self, size: usize) -> Result<(), PoolError> {
+        let _one_at_a_time = self.shared.resizing.lock().await;
+        if self.shared.stopped.load(Ordering::Acquire) {
+            return Err(PoolError::Stopped);
+        }
+        let current = self.members().len();
+        if size > current {
+            self.grow(size - current).await
+        } else {
+            self.shrink(current - size).await;
+            Ok(())
+        }
+    }
+
+    /// Stops the pool: requests and leases asked for from now on fail with
+    /// [`PoolError::Stopped`], waiting ones too; each member answers what it
+    /// holds (within the shutdown timeout of its options), then stops.
+    /// Returns once every member has stopped; a leased member is stopped
+    /// too (its holder's requests then fail as with any stopped connection).
+    pub async fn stop(&self) {
+        let _one_at_a_time = self.shared.resizing.lock().await;
+        if self.shared.stopped.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.shared.leases.close();
+        self.shared.changed.notify_waiters();
+        let members = std::mem::take(
+            &mut *self
+                .shared
+                .members
+                .write()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        tracing::debug!(members = members.len(), "stopping the pool");
+        self.shared.stop_all(members).await;
+    }
+
+    /// Whether [`stop`](Self::stop) was called.
+    #[must_use]
+    pub fn is_stopped(&self) -> bool {
+        self.shared.stopped.load(Ordering::Acquire)
+    }
+
+    /// A snapshot of the members: how many, connected, leased, and each
+    /// one's load.
+    #[must_use]
+    pub fn stats(&self) -> PoolStats {
+        let members = self.members();
+        let each: Vec<MemberStats> = members
+            .iter()
+            .map(|member| {
+                let client = member.generic();
+                MemberStats {
+                    id: member.id,
+                    connected: member.is_connected(),
+                    leased: member.is_leased(),
+                    alive: client.is_alive(),
+                    load: client.load(),
+                    queued: client.queued(),
+                    in_flight: member.status().in_flight(),
+                    restarts: member.status().ends(),
+                }
+            })
+            .collect();
+        PoolStats {
+            members: each.len(),
+            connected: each.iter().filter(|member| member.connected).count(),
+            leased: each.iter().filter(|member| member.leased).count(),
+            waiting_leases: self.shared.waiting_leases.load(Ordering::Acquire),
+            each,
+        }
+    }
+
+    fn members(&self) -> RwLockReadGuard<'_, Vec<Arc<Member<C>>>> {
+        self.shared.members()
+    }
+
+    /// Starts `count` members at once and adds those that started.
+    async fn grow(&self, count: usize) -> Result<(), PoolError> {
+        let mut starting = JoinSet::new();
+        for _ in 0..count {
+            let shared = self.shared.clone();
+            starting.spawn(async move { shared.start_member().await });
+        }
+        let mut first_error = None;
+        while let Some(started) = starting.join_next().await {
+            let started = started.unwrap_or_else(|_panicked| {
+                Err(StartError::Stopped(Stop::Panic(
+                    "the pool's factory panicked".to_owned(),
+                )))
+            });
+            match started {
+                Ok(member) => {
+                    self.shared
+                        .members
+                        .write()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(member);
+                    self.shared.leases.add_permits(1);
+                }
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        self.shared.changed.notify_waiters();
+        first_error.map_or(Ok(()), |error| Err(PoolError::Start(error)))
+    }
+
+    /// Removes `count` members (free ones first, the newest first), lets
+    /// each answer what it holds, and stops it.
+    async fn shrink(&self, count: usize) {
+        let removed: Vec<Arc<Member<C>>> = {
+            let mut members = self
+                .shared
+                .members
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            let mut removed = Vec::with_capacity(count);
+            for leased in [false, true] {
+                let mut index = members.len();
+                while index > 0 && removed.len() < count {
+                    index -= 1;
+                    if members[index].is_leased() == leased {
+                        removed.push(members.remove(index));
+                    }
+                }
+            }
+            removed
+        };
+        let forgotten = self.shared.leases.forget_permits(removed.len());
+        self.shared
+            .leases_owed
+            .fetch_add(removed.len() - forgotten, Ordering::AcqRel);
+        self.shared.stop_all(removed).await;
+    }
+
+    /// Waits until `find` finds something in the members, or `deadline`
+    /// passes (at once for none), or the pool stops.
+    async fn wait_for<T>(
+        &self,
+        started: Instant,
+        deadline: Option<Instant>,
+        mut find: impl FnMut(&[Arc<Member<C>>]) -> Option<T>,
+    ) -> Result<T, Unavailable> {
+        loop {
+            // Registered before the look, so that a change between the two
+            // is not missed.
+            let changed = self.shared.changed.notified();
+            let mut changed = pin!(changed);
+            changed.as_mut().enable();
+            if self.shared.stopped.load(Ordering::Acquire) {
+                return Err(Unavailable::Stopped);
+            }
+            let cause = {
+                let members = self.members();
+                if let Some(found) = find(&members) {
+                    return Ok(found);
+                }
+                last_failure(&members)
+            };
+            let in_time = match deadline {
+                Some(deadline) if Instant::now() < deadline => {
+                    tokio::time::timeout_at(deadline, changed).await.is_ok()
+                }
+                _ => false,
+            };
+            if !in_time {
+                return Err(Unavailable::TimedOut {
+                    waited: started.elapsed(),
+                    cause,
+                });
+            }
+        }
+    }
+}
+
+/// Why [`Pool::wait_for`] found nothing.
+enum Unavailable {
+    Stopped,
+    TimedOut {
+        waited: Duration,
+        cause: Option<LinkFailure>,
+    },
+}
+
+impl Unavailable {
+    fn into_error(self, timed_out: fn(Duration, Option<LinkFailure>) -> PoolError) -> PoolError {
+        match self {
+            Unavailable::Stopped => PoolError::Stopped,
+            Unavailable::TimedOut { waited, cause } => timed_out(waited, cause),
+        }
+    }
+}
+
+impl PoolError {
+    fn none_connected(waited: Duration, cause: Option<LinkFailure>) -> Self {
+        PoolError::NoneConnected { waited, cause }
+    }
+
+    fn lease_timeout(waited: Duration, cause: Option<LinkFailure>) -> Self {
+        PoolError::LeaseTimeout { waited, cause }
+    }
+}
+
+/// Counts a `lease()` waiting, for [`PoolStats::waiting_leases`], until it
+/// returns or is dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn count(waiting: &'a AtomicUsize) -> Self {
+        waiting.fetch_add(1, Ordering::AcqRel);
+        Waiting(waiting)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl<C: Connection> Shared<C>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    fn members(&self) -> RwLockReadGuard<'_, Vec<Arc<Member<C>>>> {
+        // Nothing panics while holding it: a poisoned lock is still whole.
+        self.members.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts one member, supervised, with a task that follows its status.
+    async fn start_member(&self) -> Result<Arc<Member<C>>, StartError> {
+        let factory = self.factory.clone();
+        let client = supervise(
+            move || factory(),
+            self.restart.clone(),
+            self.options.clone(),
+        )
+        .await?;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let member = Arc::new(Member::new(id, client));
+        member.status().watch_load();
+        tokio::spawn(watch(id, member.status().clone(), self.changed.clone()));
+        Ok(member)
+    }
+
+    /// Lets each of `members` (out of the pool now) answer what it holds,
+    /// then stops it, all at once; a leased one is stopped when its lease
+    /// ends, unless the pool is stopping.
+    async fn stop_all(&self, members: Vec<Arc<Member<C>>>) {
+        let within = self.options.get_shutdown_timeout();
+        let stopping = self.stopped.load(Ordering::Acquire);
+        let mut stops = JoinSet::new();
+        for member in members {
+            member.retire();
+            if member.is_leased() && !stopping {
+                continue;
+            }
+            stops.spawn(async move { member.drain_and_stop(within).await });
+        }
+        while stops.join_next().await.is_some() {}
+        self.changed.notify_waiters();
+    }
+
+    /// Stops a member given back after it was removed.
+    fn stop_in_background(&self, member: Arc<Member<C>>) {
+        let within = self.options.get_shutdown_timeout();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { member.drain_and_stop(within).await });
+        }
+        // Outside a runtime the member stops when its last client goes.
+    }
+}
+
+impl<C: Connection> PoolBuilder<C>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    /// How many members must be connected before [`start`](Self::start)
+    /// returns (1 by default; at most the size). 0 returns once every
+    /// member's `init` has: members connect in the background.
+    pub fn min_connected(mut self, members: usize) -> Self {
+        self.min_connected = members;
+        self
+    }
+
+    /// The options each member is started with (mailbox, call timeout,
+    /// backoff, shutdown timeout).
+    pub fn options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// How each member is restarted after it stops on its own (by default
+    /// [`Restart::Permanent`], with the policy's default limit).
+    pub fn restart(mut self, policy: RestartPolicy) -> Self {
+        self.restart = policy;
+        self
+    }
+
+    /// How long a request (and `start`, for
+    /// [`min_connected`](Self::min_connected)) waits for a connected
+    /// member; by default the members' call timeout.
+    pub fn wait(mut self, wait: Duration) -> Self {
+        self.wait = Some(wait);
+        self
+    }
+
+    /// Requests fail at once when no member is connected, rather than
+    /// wait for one.
+    pub fn fail_fast(mut self) -> Self {
+        self.fail_fast = true;
+        self
+    }
+
+    /// How long [`Pool::lease`] waits for a free, connected member; by
+    /// default the members' call timeout.
+    pub fn lease_timeout(mut self, timeout: Duration) -> Self {
+        self.lease_timeout = Some(timeout);
+        self
+    }
+
+    /// A lease that waits longer than this is traced (a `warn` event):
+    /// a sign the pool is too small. 50 ms by default.
+    pub fn slow_lease(mut self, threshold: Duration) -> Self {
+        self.slow_lease = threshold;
+        self
+    }
+
+    /// Runs `hook` on a leased member's client each time a lease ends,
+    /// before the member takes requests again: a `ROLLBACK` for a
+    /// transaction the holder left open, a `DISCARD`, an `UNWATCH`.
+    ///
+    /// ```
+    /// # use connection::pool::Pool;
+    /// # use connection::{connection, Attempt, Connect, Disconnect};
+    /// # struct Db;
+    /// # #[connection]
+    /// # impl Db {
+    /// #     #[connect]
+    /// #     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect { Connect::Ok }
+    /// #     #[disconnect]
+    /// #     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> { Disconnect::NoConnect }
+    /// #     #[call]
+    /// #     async fn execute(&mut self, _sql: &'static str) {}
+    /// # }
+    /// # async fn run() -> Result<(), connection::pool::PoolError> {
+    /// let pool = Pool::builder(4, || Db)
+    ///     .on_return(|db| async move {
+    ///         let _ = db.execute("ROLLBACK").await;
+    ///     })
+    ///     .start()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn on_return<F>(mut self, hook: impl Fn(C::Client) -> F + Send + Sync + 'static) -> Self
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.on_return = Some(Arc::new(move |client| Box::pin(hook(client))));
+        self
+    }
+
+    /// Starts every member (their `init` at once) and returns once
+    /// [`min_connected`](Self::min_connected) of them are connected.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Start`] with the first member's `init` error;
+    /// [`PoolError::NoneConnected`] when fewer than `min_connected` members
+    /// connected within the [wait](Self::wait), with why. Either way the
+    /// members that started are stopped.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime.
+    pub async fn start(self) -> Result<Pool<C>, PoolError> {
+        let call_timeout = self.options.get_call_timeout();
+        let wait = self.wait.unwrap_or(call_timeout);
+        let pool = Pool {
+            shared: Arc::new(Shared {
+                members: RwLock::new(Vec::with_capacity(self.size)),
+                factory: self.factory,
+                options: self.options,
+                restart: self.restart,
+                wait: (!self.fail_fast).then_some(wait),
+                lease_timeout: self.lease_timeout.unwrap_or(call_timeout),
+                slow_lease: self.slow_lease,
+                on_return: self.on_return,
+                changed: Arc::new(Notify::new()),
+                stopped: AtomicBool::new(false),
+                leases: Arc::new(Semaphore::new(0)),
+                leases_owed: AtomicUsize::new(0),
+                waiting_leases: AtomicUsize::new(0),
+                next_id: AtomicUsize::new(0),
+                resizing: Mutex::new(()),
+            }),
+        };
+        let needed = self.min_connected.min(self.size);
+        let started = Instant::now();
+        let ready = match pool.grow(self.size).await {
+            Ok(()) if needed == 0 => Ok(()),
+            Ok(()) => pool
+                .wait_for(started, Some(started + wait), |members| {
+                    let connected = members.iter().filter(|member| member.is_connected());
+                    (connected.count() >= needed).then_some(())
+                })
+                .await
+                .map_err(|unavailable| unavailable.into_error(PoolError::none_connected)),
+            Err(error) => Err(error),
+        };
+        match ready {
+            Ok(()) => Ok(pool),
+            Err(error) => {
+                pool.stop().await;
+                Err(error)
+            }
+        }
+    }
+}
+
+impl<C: Connection> Clone for Pool<C>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    fn clone(&self) -> Self {
+        Pool {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<C: Connection> fmt::Debug for Pool<C>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stats = self.stats();
+        f.debug_struct("Pool")
+            .field("type", &std::any::type_name::<C>())
+            .field("members", &stats.members)
+            .field("connected", &stats.connected)
+            .field("leased", &stats.leased)
+            .field("stopped", &self.is_stopped())
+            .finish()
+    }
+}
+
+impl<C: Connection> fmt::Debug for PoolBuilder<C>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolBuilder")
+            .field("size", &self.size)
+            .field("min_connected", &self.min_connected)
+            .field("options", &self.options)
+            .field("restart", &self.restart)
+            .field("wait", &self.wait)
+            .field("fail_fast", &self.fail_fast)
+            .field("lease_timeout", &self.lease_timeout)
+            .field("slow_lease", &self.slow_lease)
+            .field("on_return", &self.on_return.is_some())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,523 @@
+//! `connection::pool`: routing to connected members by load, leases (their
+//! exclusivity, order, timeout and cancellation), resize, the draining stop,
+//! `min_connected`, and the error that says why no member is up. On tokio's
+//! paused clock: every wait below is virtual time.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use connection::pool::{Pool, PoolError};
+use connection::{Attempt, Backoff, Connect, Context, Disconnect, Options, connection};
+use tokio::time::Instant;
+
+/// What the test controls from outside: which members may connect, and
+/// which are slow.
+#[derive(Default)]
+struct Backends {
+    next: AtomicUsize,
+    /// Members (by their number) whose connects are refused.
+    down: Mutex<Vec<usize>>,
+    /// Members whose every call takes this long.
+    slow: Mutex<HashMap<usize, Duration>>,
+    /// Connects refused so far.
+    refused: AtomicUsize,
+}
+
+impl Backends {
+    fn is_down(&self, member: usize) -> bool {
+        self.down.lock().unwrap().contains(&member)
+    }
+
+    fn set_down(&self, members: &[usize]) {
+        *self.down.lock().unwrap() = members.to_vec();
+    }
+}
+
+/// A member: knows its number, and connects unless told it is down.
+struct Backend {
+    id: usize,
+    backends: Arc<Backends>,
+}
+
+impl Backend {
+    fn factory(backends: &Arc<Backends>) -> impl Fn() -> Backend + Send + Sync + 'static {
+        let backends = backends.clone();
+        move || Backend {
+            id: backends.next.fetch_add(1, Ordering::Relaxed),
+            backends: backends.clone(),
+        }
+    }
+}
+
+#[connection]
+impl Backend {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+        if self.backends.is_down(self.id) {
+            self.backends.refused.fetch_add(1, Ordering::Relaxed);
+            ctx.record_failure(format!("backend {} refused the connection", self.id));
+            return Connect::Backoff(Duration::from_millis(100));
+        }
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::Connect(())
+    }
+
+    /// Which member answered.
+    #[call]
+    async fn who(&mut self) -> usize {
+        let slow = self.backends.slow.lock().unwrap().get(&self.id).copied();
+        if let Some(slow) = slow {
+            tokio::time::sleep(slow).await;
+        }
+        self.id
+    }
+
+    /// Answers after `after`.
+    #[call]
+    async fn after(&mut self, after: Duration) -> usize {
+        tokio::time::sleep(after).await;
+        self.id
+    }
+
+    /// Drops the link (it reconnects unless the member is down).
+    #[cast]
+    async fn drop_link(&mut self, ctx: &mut Context<Self>) {
+        ctx.disconnect(());
+    }
+}
+
+fn options() -> Options {
+    Options::default()
+        .call_timeout(Duration::from_secs(5))
+        .backoff(|| Backoff::from_fn(|| std::iter::repeat(Duration::from_millis(100))))
+}
+
+async fn pool_of(size: usize, backends: &Arc<Backends>) -> Pool<Backend> {
+    Pool::builder(size, Backend::factory(backends))
+        .options(options())
+        .min_connected(size)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// Takes `member` down: its connects are refused and its link dropped.
+async fn take_down(pool: &Pool<Backend>, backends: &Backends, members: &[usize]) {
+    backends.set_down(members);
+    // Any member's client reaches it through a lease of each in turn.
+    let mut leases = Vec::new();
+    for _ in 0..pool.stats().members {
+        let lease = pool.lease().await.unwrap();
+        if members.contains(&lease.member()) {
+            lease.drop_link().await.unwrap();
+        }
+        leases.push(lease);
+    }
+    drop(leases);
+    // Let each dropped link's disconnect run.
+    tokio::time::sleep(Duration::from_millis(1)).await;
+}
+
+async fn answers(pool: &Pool<Backend>, requests: usize) -> HashMap<usize, usize> {
+    let mut by_member = HashMap::new();
+    for _ in 0..requests {
+        let member = pool.client().await.unwrap().who().await.unwrap();
+        *by_member.entry(member).or_default() += 1;
+    }
+    by_member
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_go_only_to_connected_members_as_they_go_down_and_come_back() {
+    let backends = Arc::new(Backends::default());
+    let pool = pool_of(4, &backends).await;
+    let all = answers(&pool, 400).await;
+    assert_eq!(all.len(), 4, "every member takes requests: {all:?}");
+
+    take_down(&pool, &backends, &[0, 1]).await;
+    assert_eq!(pool.stats().connected, 2);
+    let two = answers(&pool, 400).await;
+    assert!(
+        two.keys().all(|member| *member >= 2),
+        "a member that is down was chosen: {two:?}"
+    );
+    assert_eq!(two.values().sum::<usize>(), 400);
+
+    // Member 1 may connect again: after its backoff it takes requests.
+    backends.set_down(&[0]);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(pool.stats().connected, 3);
+    let three = answers(&pool, 400).await;
+    assert!(
+        three.contains_key(&1) && !three.contains_key(&0),
+        "{three:?}"
+    );
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_member_gets_fewer_requests_than_a_fast_one() {
+    let backends = Arc::new(Backends::default());
+    let pool = pool_of(2, &backends).await;
+    backends
+        .slow
+        .lock()
+        .unwrap()
+        .insert(0, Duration::from_millis(10));
+
+    let mut callers = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let pool = pool.clone();
+        callers.spawn(async move {
+            let mut served = [0usize; 2];
+            for _ in 0..20 {
+                served[pool.client().await.unwrap().who().await.unwrap()] += 1;
+            }
+            served
+        });
+    }
+    let mut served = [0usize; 2];
+    while let Some(caller) = callers.join_next().await {
+        let caller = caller.unwrap();
+        served[0] += caller[0];
+        served[1] += caller[1];
+    }
+    assert_eq!(served[0] + served[1], 400);
+    // Round robin would give each 200.
+    assert!(
+        served[0] * 4 < served[1],
+        "the slow member got {} requests, the fast one {}",
+        served[0],
+        served[1]
+    );
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_leased_member_takes_no_routed_request_until_the_lease_ends() {
+    let backends = Arc::new(Backends::default());
+    let pool = pool_of(2, &backends).await;
+    let lease = pool.lease().await.unwrap();
+    let leased = lease.member();
+    assert_eq!(lease.who().await.unwrap(), leased);
+    assert_eq!(pool.stats().leased, 1);
+
+    let while_leased = answers(&pool, 200).await;
+    assert!(!while_leased.contains_key(&leased), "{while_leased:?}");
+
+    drop(lease);
+    assert_eq!(pool.stats().leased, 0);
+    let after = answers(&pool, 200).await;
+    assert!(after.contains_key(&leased), "{after:?}");
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn leases_wait_in_the_order_they_came_and_time_out() {
+    let backends = Arc::new(Backends::default());
+    let pool = Pool::builder(1, Backend::factory(&backends))
+        .options(options())
+        .lease_timeout(Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let held = pool.lease().await.unwrap();
+
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let mut waiters = Vec::new();
+    for waiter in 0..3 {
+        let (pool, order) = (pool.clone(), order.clone());
+        waiters.push(tokio::spawn(async move {
+            let lease = pool.lease().await.unwrap();
+            order.lock().unwrap().push(waiter);
+            // Held a while, so that the next one waits for it.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            drop(lease);
+        }));
+        // Each waiter queues before the next is spawned.
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(pool.stats().waiting_leases, 3);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(held);
+    for waiter in waiters {
+        waiter.await.unwrap();
+    }
+    assert_eq!(*order.lock().unwrap(), [0, 1, 2]);
+
+    // A lease that finds every member leased for the whole timeout.
+    let held = pool.lease().await.unwrap();
+    let started = Instant::now();
+    let error = pool.lease().await.unwrap_err();
+    assert!(
+        matches!(error, PoolError::LeaseTimeout { waited, .. } if waited == Duration::from_secs(1)),
+        "{error:?}"
+    );
+    assert_eq!(started.elapsed(), Duration::from_secs(1));
+    drop(held);
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lease_dropped_while_it_waits_loses_no_capacity() {
+    let backends = Arc::new(Backends::default());
+    let pool = pool_of(2, &backends).await;
+    let first = pool.lease().await.unwrap();
+    let second = pool.lease().await.unwrap();
+
+    // A hundred leases given up while they wait, at every point of it.
+    for wait in 0..100 {
+        let given_up = tokio::time::timeout(Duration::from_micros(wait * 10), pool.lease()).await;
+        assert!(given_up.is_err(), "no member was free");
+    }
+    assert_eq!(pool.stats().waiting_leases, 0);
+    drop((first, second));
+
+    let stats = pool.stats();
+    assert_eq!((stats.leased, stats.waiting_leases), (0, 0));
+    // Both members can still be leased, and requests still reach both.
+    let first = pool.lease().await.unwrap();
+    let second = pool.lease().await.unwrap();
+    assert_ne!(first.member(), second.member());
+    drop((first, second));
+    assert_eq!(answers(&pool, 100).await.len(), 2);
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_return_hook_runs_before_the_member_takes_requests_again() {
+    let backends = Arc::new(Backends::default());
+    let returned = Arc::new(AtomicBool::new(false));
+    let pool = Pool::builder(1, Backend::factory(&backends))
+        .options(options())
+        .on_return({
+            let returned = returned.clone();
+            move |member| {
+                let returned = returned.clone();
+                async move {
+                    // A `ROLLBACK`: a request on the member itself.
+                    member.after(Duration::from_millis(50)).await.unwrap();
+                    returned.store(true, Ordering::SeqCst);
+                }
+            }
+        })
+        .start()
+        .await
+        .unwrap();
+    drop(pool.lease().await.unwrap());
+    assert_eq!(
+        pool.stats().leased,
+        1,
+        "out of rotation while the hook runs"
+    );
+    let started = Instant::now();
+    pool.client().await.unwrap();
+    assert!(returned.load(Ordering::SeqCst));
+    assert_eq!(started.elapsed(), Duration::from_millis(50));
+    assert_eq!(pool.stats().leased, 0);
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_every_member_down_a_request_waits_then_says_why() {
+    let backends = Arc::new(Backends::default());
+    let pool = Pool::builder(2, Backend::factory(&backends))
+        .options(options())
+        .wait(Duration::from_secs(1))
+        .min_connected(2)
+        .start()
+        .await
+        .unwrap();
+    take_down(&pool, &backends, &[0, 1]).await;
+
+    let started = Instant::now();
+    let error = pool.client().await.unwrap_err();
+    assert_eq!(started.elapsed(), Duration::from_secs(1), "{error:?}");
+    let PoolError::NoneConnected { waited, cause } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*waited, Duration::from_secs(1));
+    let cause = cause.as_ref().expect("a member said why").to_string();
+    assert!(cause.contains("refused the connection"), "{cause}");
+    assert!(
+        error.to_string().contains("refused the connection"),
+        "{error}"
+    );
+    assert!(std::error::Error::source(&error).is_some());
+
+    // One member comes back while a request waits: it gets it.
+    let waiting = tokio::spawn({
+        let pool = pool.clone();
+        async move { pool.client().await.map(|_| Instant::now()) }
+    });
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    backends.set_down(&[0]);
+    let served_at = waiting.await.unwrap().expect("served once member 1 is up");
+    assert!(served_at.duration_since(started) < Duration::from_secs(2));
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fail_fast_pool_errs_at_once_with_the_cause() {
+    let backends = Arc::new(Backends::default());
+    backends.set_down(&[0]);
+    let pool = Pool::builder(1, Backend::factory(&backends))
+        .options(options())
+        .min_connected(0)
+        .fail_fast()
+        .start()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let started = Instant::now();
+    let error = pool.client().await.unwrap_err();
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    assert!(
+        matches!(&error, PoolError::NoneConnected { waited, cause: Some(_) } if waited.is_zero()),
+        "{error:?}"
+    );
+    assert!(matches!(
+        pool.try_client(),
+        Err(PoolError::NoneConnected { .. })
+    ));
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn start_waits_for_min_connected_members_or_fails_with_why() {
+    let backends = Arc::new(Backends::default());
+    backends.set_down(&[2]);
+    let pool = Pool::builder(3, Backend::factory(&backends))
+        .options(options())
+        .min_connected(2)
+        .start()
+        .await
+        .unwrap();
+    let stats = pool.stats();
+    assert_eq!((stats.members, stats.connected), (3, 2));
+    pool.stop().await;
+
+    let backends = Arc::new(Backends::default());
+    backends.set_down(&[2]);
+    let started = Instant::now();
+    let error = Pool::builder(3, Backend::factory(&backends))
+        .options(options())
+        .min_connected(3)
+        .wait(Duration::from_secs(2))
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(started.elapsed(), Duration::from_secs(2));
+    assert!(
+        error
+            .to_string()
+            .contains("backend 2 refused the connection"),
+        "{error}"
+    );
+    // The members that started were stopped: nothing connects any more.
+    let refused = backends.refused.load(Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(backends.refused.load(Ordering::Relaxed), refused);
+}
+
+#[tokio::test(start_paused = true)]
+async fn resize_adds_members_and_removes_them_after_they_answer() {
+    let backends = Arc::new(Backends::default());
+    let pool = pool_of(2, &backends).await;
+    pool.resize(4).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(pool.stats().connected, 4);
+    assert_eq!(answers(&pool, 400).await.len(), 4);
+
+    // Requests in flight on every member, then the pool shrinks to one.
+    let mut leases = Vec::new();
+    for _ in 0..4 {
+        leases.push(pool.lease().await.unwrap());
+    }
+    let mut pending = Vec::new();
+    for lease in leases {
+        let client = lease.client().clone();
+        pending.push(tokio::spawn(async move {
+            client.after(Duration::from_millis(200)).await
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    pool.resize(1).await.unwrap();
+    assert_eq!(pool.stats().members, 1);
+    for request in pending {
+        assert!(request.await.unwrap().is_ok(), "a removed member answered");
+    }
+    let left = answers(&pool, 50).await;
+    assert_eq!(left.len(), 1);
+    // The lease places went with the members: one lease, not four.
+    let only = pool.lease().await.unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(10), pool.lease())
+            .await
+            .is_err()
+    );
+    drop(only);
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_answers_what_members_hold_then_refuses() {
+    let backends = Arc::new(Backends::default());
+    let pool = pool_of(3, &backends).await;
+    let mut pending = Vec::new();
+    for _ in 0..30 {
+        let client = pool.client().await.unwrap();
+        pending.push(tokio::spawn(async move {
+            client.after(Duration::from_millis(20)).await
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let clients: Vec<_> = (0..3).map(|_| pool.try_client().unwrap()).collect();
+    pool.stop().await;
+    for request in pending {
+        assert!(
+            request.await.unwrap().is_ok(),
+            "a request held was answered"
+        );
+    }
+    assert!(clients.iter().all(|client| !client.is_alive()));
+    assert!(matches!(pool.client().await, Err(PoolError::Stopped)));
+    assert!(matches!(pool.lease().await, Err(PoolError::Stopped)));
+    assert!(matches!(pool.resize(3).await, Err(PoolError::Stopped)));
+    assert_eq!(pool.stats().members, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stats_count_members_and_their_load() {
+    let backends = Arc::new(Backends::default());
+    let pool = pool_of(2, &backends).await;
+    let lease = pool.lease().await.unwrap();
+    let busy = lease.client().clone();
+    let mut pending = Vec::new();
+    for _ in 0..3 {
+        let busy = busy.clone();
+        pending.push(tokio::spawn(async move {
+            busy.after(Duration::from_millis(10)).await
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let stats = pool.stats();
+    assert_eq!((stats.members, stats.connected, stats.leased), (2, 2, 1));
+    let leased = stats.each.iter().find(|member| member.leased).unwrap();
+    // One being handled, two waiting behind it (taken out of the mailbox
+    // with it, or still in it).
+    assert_eq!(leased.load, 3, "{stats:?}");
+    let free = stats.each.iter().find(|member| !member.leased).unwrap();
+    assert_eq!(free.load, 0, "{stats:?}");
+    for request in pending {
+        request.await.unwrap().unwrap();
+    }
+    drop(lease);
+    pool.stop().await;
+}
