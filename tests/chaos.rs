@@ -1,5 +1,6 @@
 //! Chaos on loopback: 1,000 concurrent callers make 100,000 calls through a
-//! connection whose every socket passes a fault proxy. Under a seeded
+//! connection (and through a pool of four) whose every socket passes a
+//! fault proxy. Under a seeded
 //! schedule the proxy refuses connects, drops links, stalls reads and delays
 //! writes, until at least 100 links were forced down; then faults stop.
 //!
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use connection::pool::{Pool, PoolError};
 use connection::{
     Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, ReplyTo, Stop, connection,
 };
@@ -57,7 +59,9 @@ struct Counters {
     /// Echoes whose request id is not pending: would mean an old link's
     /// bytes reached the handler after a reconnect.
     strays: AtomicU64,
-    dropped: AtomicBool,
+    /// `Echo` values made and dropped: equal once every connection ended.
+    made: AtomicU64,
+    dropped: AtomicU64,
 }
 
 /// What a caller waits for: its own `(caller, seq)` echoed, or why not.
@@ -72,9 +76,82 @@ struct Echo {
     counters: Arc<Counters>,
 }
 
+impl Echo {
+    fn new(addr: SocketAddr, counters: &Arc<Counters>) -> Self {
+        counters.made.fetch_add(1, Ordering::SeqCst);
+        Echo {
+            addr,
+            writer: None,
+            buffer: Vec::new(),
+            pending: HashMap::new(),
+            next_id: 0,
+            counters: counters.clone(),
+        }
+    }
+}
+
 impl Drop for Echo {
     fn drop(&mut self) {
-        self.counters.dropped.store(true, Ordering::SeqCst);
+        self.counters.dropped.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// What the callers call through: one connection, or a pool of them.
+#[derive(Clone)]
+enum Front {
+    One(EchoClient),
+    Pool(Pool<Echo>),
+}
+
+impl Front {
+    async fn start(
+        members: usize,
+        addr: SocketAddr,
+        counters: &Arc<Counters>,
+        options: Options,
+    ) -> Self {
+        if members == 0 {
+            return Front::One(Echo::new(addr, counters).start_with(options).await.unwrap());
+        }
+        let counters = counters.clone();
+        let wait = options.get_call_timeout();
+        Front::Pool(
+            Pool::builder(members, move || Echo::new(addr, &counters))
+                .options(options)
+                .wait(wait)
+                .min_connected(members)
+                .start()
+                .await
+                .unwrap(),
+        )
+    }
+
+    /// One call, and how long the pool waited for a member before it.
+    async fn echo(&self, caller: u64, seq: u64) -> (Result<Echoed, CallError>, Duration) {
+        match self {
+            Front::One(client) => (client.echo(caller, seq).await, Duration::ZERO),
+            Front::Pool(pool) => {
+                let waiting = Instant::now();
+                match pool.client().await {
+                    Ok(client) => {
+                        let waited = waiting.elapsed();
+                        (client.echo(caller, seq).await, waited)
+                    }
+                    // Counted as a failed call: no member was up in time.
+                    Err(PoolError::NoneConnected { .. }) => {
+                        (Ok(Err("no member connected".into())), waiting.elapsed())
+                    }
+                    Err(other) => panic!("caller {caller}: unexpected {other:?}"),
+                }
+            }
+        }
+    }
+
+    fn is_connected(&self) -> bool {
+        match self {
+            Front::One(client) => client.is_connected(),
+            Front::Pool(pool) => pool.stats().connected == pool.stats().members,
+        }
     }
 }
 
@@ -326,7 +403,13 @@ struct Outcome {
     forced_down: u64,
 }
 
-async fn chaos(seed: u64, callers: u64, calls: u64, fault_phase: Duration) -> Outcome {
+async fn chaos(
+    members: usize,
+    seed: u64,
+    callers: u64,
+    calls: u64,
+    fault_phase: Duration,
+) -> Outcome {
     let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let upstream = server.local_addr().unwrap();
     let front = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -344,15 +427,7 @@ async fn chaos(seed: u64, callers: u64, calls: u64, fault_phase: Duration) -> Ou
     let options = Options::default()
         .call_timeout(timeout)
         .backoff(|| Backoff::exp(Duration::from_millis(1), Duration::from_millis(20)).unwrap());
-    let echo = Echo {
-        addr: front_addr,
-        writer: None,
-        buffer: Vec::new(),
-        pending: HashMap::new(),
-        next_id: 0,
-        counters: counters.clone(),
-    };
-    let client = echo.start_with(options).await.unwrap();
+    let client = Front::start(members, front_addr, &counters, options).await;
 
     // How late this runtime runs a task whose timer fired, measured while the
     // callers run: a timed-out call can end no later than its timeout plus
@@ -386,8 +461,11 @@ async fn chaos(seed: u64, callers: u64, calls: u64, fault_phase: Duration) -> Ou
             while started.fetch_add(1, Ordering::Relaxed) < calls {
                 seq += 1;
                 let sent = Instant::now();
-                let result = client.echo(caller, seq).await;
-                longest = longest.max(sent.elapsed());
+                // A pool's wait for a member is bounded on its own, by the
+                // same timeout as the call.
+                let (result, waited_for_member) = client.echo(caller, seq).await;
+                longest = longest.max(sent.elapsed() - waited_for_member);
+                longest = longest.max(waited_for_member);
                 match result {
                     Ok(Ok(answer)) => {
                         assert_eq!(
@@ -436,7 +514,7 @@ async fn chaos(seed: u64, callers: u64, calls: u64, fault_phase: Duration) -> Ou
     // may fail, so allow a few tries).
     let mut recovered = false;
     for _ in 0..50 {
-        if let Ok(Ok(answer)) = client.echo(u64::MAX, 1).await {
+        if let (Ok(Ok(answer)), _) = client.echo(u64::MAX, 1).await {
             assert_eq!(answer, (u64::MAX, 1));
             recovered = true;
             break;
@@ -447,7 +525,12 @@ async fn chaos(seed: u64, callers: u64, calls: u64, fault_phase: Duration) -> Ou
         recovered,
         "the connection did not recover once faults stopped"
     );
-    assert!(client.is_connected());
+    // Every member reconnects (each within its backoff's longest step).
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while !client.is_connected() {
+        assert!(Instant::now() < deadline, "not every member reconnected");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     assert_eq!(
         counters.strays.load(Ordering::SeqCst),
         0,
@@ -460,7 +543,9 @@ async fn chaos(seed: u64, callers: u64, calls: u64, fault_phase: Duration) -> Ou
     infrastructure.shutdown().await;
     let deadline = Instant::now() + Duration::from_secs(5);
     let metrics = tokio::runtime::Handle::current().metrics();
-    while metrics.num_alive_tasks() > 0 || !counters.dropped.load(Ordering::SeqCst) {
+    while metrics.num_alive_tasks() > 0
+        || counters.dropped.load(Ordering::SeqCst) < counters.made.load(Ordering::SeqCst)
+    {
         assert!(
             Instant::now() < deadline,
             "{} tasks still alive after every client was dropped",
@@ -487,9 +572,25 @@ fn seed() -> u64 {
 async fn a_hundred_thousand_calls_through_a_hundred_forced_disconnects() {
     let seed = seed();
     let started = Instant::now();
-    let outcome = chaos(seed, 1_000, 100_000, Duration::from_secs(3)).await;
+    let outcome = chaos(0, seed, 1_000, 100_000, Duration::from_secs(3)).await;
     println!(
         "seed {seed}: {} ok, {} failed, {} links forced down, in {:?}",
+        outcome.ok,
+        outcome.failed,
+        outcome.forced_down,
+        started.elapsed()
+    );
+    assert!(outcome.forced_down >= 100);
+    assert!(outcome.ok > outcome.failed, "most calls get through");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_of_four_through_a_hundred_forced_disconnects() {
+    let seed = seed();
+    let started = Instant::now();
+    let outcome = chaos(4, seed, 1_000, 100_000, Duration::from_secs(3)).await;
+    println!(
+        "pool of 4, seed {seed}: {} ok, {} failed, {} links forced down, in {:?}",
         outcome.ok,
         outcome.failed,
         outcome.forced_down,
@@ -506,7 +607,14 @@ async fn soak() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(300);
-    let outcome = chaos(seed(), 1_000, 100 * secs * 1_000, Duration::from_secs(secs)).await;
+    let outcome = chaos(
+        0,
+        seed(),
+        1_000,
+        100 * secs * 1_000,
+        Duration::from_secs(secs),
+    )
+    .await;
     assert!(outcome.forced_down >= 100);
 }
 
@@ -517,17 +625,7 @@ async fn stopping_under_load_answers_every_caller() {
     let upstream = server.local_addr().unwrap();
     let server = tokio::spawn(echo_server(server));
     let counters = Arc::new(Counters::default());
-    let client = Echo {
-        addr: upstream,
-        writer: None,
-        buffer: Vec::new(),
-        pending: HashMap::new(),
-        next_id: 0,
-        counters,
-    }
-    .start()
-    .await
-    .unwrap();
+    let client = Echo::new(upstream, &counters).start().await.unwrap();
     let callers: Vec<_> = (0..200)
         .map(|caller| {
             let client = client.clone();
