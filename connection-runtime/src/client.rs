@@ -93,17 +93,34 @@ impl<C: Connection> Client<C> {
                 Box::pin(within(self.timeout, self.send_then_await(envelope, answer))).await
             }
         };
-        match answer {
-            Ok(Ok(Answer::Reply(value))) => Ok(value),
-            Ok(Ok(Answer::NoReply)) => Err(CallError::NoReply),
-            Ok(Ok(Answer::Refused(error))) => Err(*error),
-            Ok(Ok(Answer::Stopped(reason))) => Err(CallError::Stopped(*reason)),
-            // A panic is unwinding: the reason is published right after.
-            Ok(Ok(Answer::Panicked) | Err(_)) => Err(CallError::Stopped(
+        match settle(answer) {
+            Ok(value) => Ok(value),
+            Err(Some(error)) => Err(error),
+            Err(None) => Err(CallError::Stopped(
                 Box::pin(self.status.lost_since(ends)).await,
             )),
-            Err(Elapsed) => Err(CallError::Timeout),
         }
+    }
+
+    /// Waits (within this client's timeout) for the answer to a request
+    /// already in the mailbox, sent when `ends` incarnations had ended.
+    #[cfg(feature = "tower")]
+    pub(crate) async fn answer<R>(
+        &self,
+        answer: oneshot::Receiver<Answer<R>>,
+        ends: u64,
+    ) -> Result<R, CallError> {
+        match settle(within(self.timeout, answer).await) {
+            Ok(value) => Ok(value),
+            Err(Some(error)) => Err(error),
+            Err(None) => Err(CallError::Stopped(self.status.lost_since(ends).await)),
+        }
+    }
+
+    /// The mailbox, for a service that reserves room in it.
+    #[cfg(feature = "tower")]
+    pub(crate) fn mailbox(&self) -> &mpsc::Sender<Envelope<C>> {
+        &self.mailbox
     }
 
     /// A call that found the mailbox full: waits for room, then for the
@@ -355,6 +372,22 @@ impl<C: Connection> Client<C> {
         Box::pin(within(self.timeout, send))
             .await
             .unwrap_or(Err(CallError::Timeout))
+    }
+}
+
+/// What a request's answer (or its absence) tells its caller; `Err(None)`:
+/// the request was lost with an incarnation, whose reason is published
+/// right after (a panic is unwinding).
+fn settle<R>(
+    answer: Result<Result<Answer<R>, oneshot::error::RecvError>, Elapsed>,
+) -> Result<R, Option<CallError>> {
+    match answer {
+        Ok(Ok(Answer::Reply(value))) => Ok(value),
+        Ok(Ok(Answer::NoReply)) => Err(Some(CallError::NoReply)),
+        Ok(Ok(Answer::Refused(error))) => Err(Some(*error)),
+        Ok(Ok(Answer::Stopped(reason))) => Err(Some(CallError::Stopped(*reason))),
+        Ok(Ok(Answer::Panicked) | Err(_)) => Err(None),
+        Err(Elapsed) => Err(Some(CallError::Timeout)),
     }
 }
 

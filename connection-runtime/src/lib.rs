@@ -105,6 +105,8 @@ pub mod pipeline;
 pub mod pool;
 mod reply;
 mod restart;
+#[cfg(feature = "tower")]
+pub mod service;
 mod shutdown;
 mod start;
 mod state_machine;

@@ -364,6 +364,13 @@ where
         }
     }
 
+    /// The members' [load](crate::Client::load), summed: every request
+    /// the pool's members hold.
+    #[must_use]
+    pub fn load(&self) -> usize {
+        self.members().iter().map(|member| member.load()).sum()
+    }
+
     fn members(&self) -> RwLockReadGuard<'_, Vec<Arc<Member<C>>>> {
         self.shared.members()
     }
