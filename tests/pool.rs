@@ -433,7 +433,9 @@ async fn resize_adds_members_and_removes_them_after_they_answer() {
     pool.resize(4).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1)).await;
     assert_eq!(pool.stats().connected, 4);
+    // A handle made before the resize, and one made after it.
     assert_eq!(answers(&pool, 400).await.len(), 4);
+    assert_eq!(answers(&pool.clone(), 400).await.len(), 4);
 
     // Requests in flight on every member, then the pool shrinks to one.
     let mut leases = Vec::new();
@@ -455,6 +457,7 @@ async fn resize_adds_members_and_removes_them_after_they_answer() {
     }
     let left = answers(&pool, 50).await;
     assert_eq!(left.len(), 1);
+    assert_eq!(answers(&pool.clone(), 50).await, left);
     // The lease places went with the members: one lease, not four.
     let only = pool.lease().await.unwrap();
     assert!(
@@ -472,7 +475,7 @@ async fn stop_answers_what_members_hold_then_refuses() {
     let pool = pool_of(3, &backends).await;
     let mut pending = Vec::new();
     for _ in 0..30 {
-        let client = pool.client().await.unwrap();
+        let client = pool.client().await.unwrap().client();
         pending.push(tokio::spawn(async move {
             client.after(Duration::from_millis(20)).await
         }));

@@ -2,7 +2,9 @@
 //! `valgrind --tool=callgrind`: 100,000 calls on a current-thread runtime,
 //! to see where a call's instructions go. The argument picks what runs:
 //! `calls` (the default), `untimed` (calls without a timeout),
-//! `handwritten` (the baseline's calls), `casts`, `handwritten-casts`.
+//! `handwritten` (the baseline's calls), `casts`, `handwritten-casts`,
+//! `pool` and `pool-4` (calls through a `connection::pool` of 1 and 4
+//! members, a member chosen per call).
 
 use connection_benches::Subject;
 use connection_benches::generated::CounterClient;
@@ -31,6 +33,18 @@ async fn casts<S: Subject>() {
     subject.call(0).await;
 }
 
+async fn pool_calls(members: usize) {
+    let pool =
+        connection::pool::Pool::builder(members, connection_benches::generated::Counter::new)
+            .min_connected(members)
+            .start()
+            .await
+            .unwrap();
+    for _ in 0..iterations() {
+        pool.client().await.unwrap().add(1).await.unwrap();
+    }
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -41,6 +55,8 @@ fn main() {
         Some("untimed") => rt.block_on(calls::<connection_benches::Untimed>()),
         Some("casts") => rt.block_on(casts::<CounterClient>()),
         Some("handwritten-casts") => rt.block_on(casts::<CounterHandle>()),
+        Some("pool") => rt.block_on(pool_calls(1)),
+        Some("pool-4") => rt.block_on(pool_calls(4)),
         _ => rt.block_on(calls::<CounterClient>()),
     }
 }

@@ -33,6 +33,20 @@ pub mod generated {
         total: u64,
     }
 
+    impl Counter {
+        /// A counter at zero.
+        #[must_use]
+        pub fn new() -> Self {
+            Counter { total: 0 }
+        }
+    }
+
+    impl Default for Counter {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
     #[connection]
     impl Counter {
         #[init]

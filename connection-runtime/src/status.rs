@@ -277,6 +277,7 @@ impl Status {
 
     /// Publishes how many requests the pipeline holds in flight, if anyone
     /// looks.
+    #[cfg(feature = "pipeline")]
     pub(crate) fn set_in_flight(&self, requests: usize) {
         if self.is_load_watched() {
             self.in_flight.store(saturate(requests), Ordering::Relaxed);

@@ -80,8 +80,9 @@ mod stats;
 use std::fmt;
 use std::future::Future;
 use std::pin::{Pin, pin};
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::sync::{Mutex, Notify, Semaphore};
@@ -114,6 +115,20 @@ where
     C::Client: AsRef<Client<C>> + Clone + Send + Sync,
 {
     shared: Arc<Shared<C>>,
+    /// The members when this handle was made: while no `resize` or `stop`
+    /// has changed them since, a request is routed from here with no lock
+    /// and no reference count (nothing written to memory other handles
+    /// read); after one, from the pool's current members.
+    members: Arc<Members<C>>,
+}
+
+/// The pool's members, as one `resize` (or `start`, or `stop`) left them.
+struct Members<C: Connection>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    generation: u64,
+    list: Vec<Arc<Member<C>>>,
 }
 
 /// What every handle of a pool shares.
@@ -121,8 +136,12 @@ struct Shared<C: Connection>
 where
     C::Client: AsRef<Client<C>> + Clone + Send + Sync,
 {
-    /// Read for each request, written only by `resize` and `stop`.
-    members: RwLock<Vec<Arc<Member<C>>>>,
+    /// The current members, replaced (never changed in place) by `resize`
+    /// and `stop`; read by a request only through a handle made before the
+    /// last change.
+    members: RwLock<Arc<Members<C>>>,
+    /// The current members' `generation`.
+    generation: AtomicU64,
     factory: Factory<C>,
     options: Options,
     restart: RestartPolicy,
@@ -198,15 +217,20 @@ where
     /// within the pool's wait, or at once for a pool that
     /// [fails fast](PoolBuilder::fail_fast); [`PoolError::Stopped`] after
     /// [`stop`](Self::stop).
-    pub async fn client(&self) -> Result<C::Client, PoolError> {
-        if let Some(client) = self.pick()? {
-            return Ok(client);
+    pub async fn client(&self) -> Result<Chosen<'_, C>, PoolError> {
+        match self.pick()? {
+            Some(client) => Ok(client),
+            // Boxed: rare, and it would make every request's future larger.
+            None => Box::pin(self.wait_for_client()).await,
         }
+    }
+
+    async fn wait_for_client(&self) -> Result<Chosen<'_, C>, PoolError> {
         tracing::warn!("no pool member connected and free: waiting");
         let started = Instant::now();
         let deadline = self.shared.wait.map(|wait| started + wait);
         self.wait_for(started, deadline, |members| {
-            choose(members).map(|member| member.client.clone())
+            choose(members).map(|member| Chosen(Held::Owned(member.clone())))
         })
         .await
         .map_err(|unavailable| unavailable.into_error(PoolError::none_connected))
@@ -219,18 +243,21 @@ where
     ///
     /// [`PoolError::NoneConnected`] (with a zero wait) when none is;
     /// [`PoolError::Stopped`] after [`stop`](Self::stop).
-    pub fn try_client(&self) -> Result<C::Client, PoolError> {
+    pub fn try_client(&self) -> Result<Chosen<'_, C>, PoolError> {
         self.pick()?.ok_or_else(|| PoolError::NoneConnected {
             waited: Duration::ZERO,
-            cause: last_failure(&self.members()),
+            cause: last_failure(&self.shared.members().list),
         })
     }
 
-    fn pick(&self) -> Result<Option<C::Client>, PoolError> {
+    fn pick(&self) -> Result<Option<Chosen<'_, C>>, PoolError> {
         if self.shared.stopped.load(Ordering::Acquire) {
             return Err(PoolError::Stopped);
         }
-        Ok(choose(&self.members()).map(|member| member.client.clone()))
+        if self.members.generation == self.shared.generation.load(Ordering::Acquire) {
+            return Ok(choose(&self.members.list).map(|member| Chosen(Held::Borrowed(member))));
+        }
+        Ok(choose(&self.shared.members().list).map(|member| Chosen(Held::Owned(member.clone()))))
     }
 
     /// One member for the caller alone, out of the rotation until the
@@ -296,7 +323,7 @@ where
         if self.shared.stopped.load(Ordering::Acquire) {
             return Err(PoolError::Stopped);
         }
-        let current = self.members().len();
+        let current = self.shared.members().list.len();
         if size > current {
             self.grow(size - current).await
         } else {
@@ -317,13 +344,7 @@ where
         }
         self.shared.leases.close();
         self.shared.changed.notify_waiters();
-        let members = std::mem::take(
-            &mut *self
-                .shared
-                .members
-                .write()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
+        let members = self.shared.replace_members(|_| Vec::new());
         tracing::debug!(members = members.len(), "stopping the pool");
         self.shared.stop_all(members).await;
     }
@@ -338,8 +359,9 @@ where
     /// one's load.
     #[must_use]
     pub fn stats(&self) -> PoolStats {
-        let members = self.members();
+        let members = self.shared.members();
         let each: Vec<MemberStats> = members
+            .list
             .iter()
             .map(|member| {
                 let client = member.generic();
@@ -368,11 +390,12 @@ where
     /// the pool's members hold.
     #[must_use]
     pub fn load(&self) -> usize {
-        self.members().iter().map(|member| member.load()).sum()
-    }
-
-    fn members(&self) -> RwLockReadGuard<'_, Vec<Arc<Member<C>>>> {
-        self.shared.members()
+        let members = if self.members.generation == self.shared.generation.load(Ordering::Acquire) {
+            self.members.clone()
+        } else {
+            self.shared.members()
+        };
+        members.list.iter().map(|member| member.load()).sum()
     }
 
     /// Starts `count` members at once and adds those that started.
@@ -391,11 +414,11 @@ where
             });
             match started {
                 Ok(member) => {
-                    self.shared
-                        .members
-                        .write()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(member);
+                    self.shared.replace_members(|members| {
+                        let mut grown = members.to_vec();
+                        grown.push(member);
+                        grown
+                    });
                     self.shared.leases.add_permits(1);
                 }
                 Err(error) => {
@@ -410,24 +433,20 @@ where
     /// Removes `count` members (free ones first, the newest first), lets
     /// each answer what it holds, and stops it.
     async fn shrink(&self, count: usize) {
-        let removed: Vec<Arc<Member<C>>> = {
-            let mut members = self
-                .shared
-                .members
-                .write()
-                .unwrap_or_else(PoisonError::into_inner);
-            let mut removed = Vec::with_capacity(count);
+        let mut removed = Vec::with_capacity(count);
+        self.shared.replace_members(|members| {
+            let mut kept = members.to_vec();
             for leased in [false, true] {
-                let mut index = members.len();
+                let mut index = kept.len();
                 while index > 0 && removed.len() < count {
                     index -= 1;
-                    if members[index].is_leased() == leased {
-                        removed.push(members.remove(index));
+                    if kept[index].is_leased() == leased {
+                        removed.push(kept.remove(index));
                     }
                 }
             }
-            removed
-        };
+            kept
+        });
         let forgotten = self.shared.leases.forget_permits(removed.len());
         self.shared
             .leases_owed
@@ -453,11 +472,11 @@ where
                 return Err(Unavailable::Stopped);
             }
             let cause = {
-                let members = self.members();
-                if let Some(found) = find(&members) {
+                let members = self.shared.members();
+                if let Some(found) = find(&members.list) {
                     return Ok(found);
                 }
-                last_failure(&members)
+                last_failure(&members.list)
             };
             let in_time = match deadline {
                 Some(deadline) if Instant::now() < deadline => {
@@ -472,6 +491,69 @@ where
                 });
             }
         }
+    }
+}
+
+/// A member chosen for a request by [`Pool::client`]: derefs to its
+/// generated client, so `pool.client().await?.get("k")` calls it.
+/// Borrowed from the pool's handle (nothing to count); [`client`](Self::client)
+/// clones the client out, for a caller that keeps it.
+pub struct Chosen<'pool, C: Connection>(Held<'pool, C>)
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync;
+
+/// A member borrowed from a handle's members, or, for a handle made before
+/// the last `resize`, held from the current ones.
+enum Held<'pool, C: Connection>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    Borrowed(&'pool Arc<Member<C>>),
+    Owned(Arc<Member<C>>),
+}
+
+impl<C: Connection> Chosen<'_, C>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    fn member_ref(&self) -> &Member<C> {
+        match &self.0 {
+            Held::Borrowed(member) => member,
+            Held::Owned(member) => member,
+        }
+    }
+
+    /// The member's client, to keep (it reaches that member even once the
+    /// member is leased or down).
+    #[must_use]
+    pub fn client(&self) -> C::Client {
+        self.member_ref().client.clone()
+    }
+
+    /// The member's number, as [`MemberStats::id`] gives it.
+    #[must_use]
+    pub fn member(&self) -> usize {
+        self.member_ref().id
+    }
+}
+
+impl<C: Connection> std::ops::Deref for Chosen<'_, C>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    type Target = C::Client;
+
+    fn deref(&self) -> &C::Client {
+        &self.member_ref().client
+    }
+}
+
+impl<C: Connection> fmt::Debug for Chosen<'_, C>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Chosen").field(&self.member()).finish()
     }
 }
 
@@ -524,9 +606,27 @@ impl<C: Connection> Shared<C>
 where
     C::Client: AsRef<Client<C>> + Clone + Send + Sync,
 {
-    fn members(&self) -> RwLockReadGuard<'_, Vec<Arc<Member<C>>>> {
+    /// The current members.
+    fn members(&self) -> Arc<Members<C>> {
         // Nothing panics while holding it: a poisoned lock is still whole.
-        self.members.read().unwrap_or_else(PoisonError::into_inner)
+        self.members
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the members with `change(current)`, as a new generation;
+    /// returns the members replaced.
+    fn replace_members(
+        &self,
+        change: impl FnOnce(&[Arc<Member<C>>]) -> Vec<Arc<Member<C>>>,
+    ) -> Vec<Arc<Member<C>>> {
+        let mut members = self.members.write().unwrap_or_else(PoisonError::into_inner);
+        let list = change(&members.list);
+        let generation = members.generation + 1;
+        let old = std::mem::replace(&mut *members, Arc::new(Members { generation, list }));
+        self.generation.store(generation, Ordering::Release);
+        old.list.clone()
     }
 
     /// Starts one member, supervised, with a task that follows its status.
@@ -679,9 +779,15 @@ where
     pub async fn start(self) -> Result<Pool<C>, PoolError> {
         let call_timeout = self.options.get_call_timeout();
         let wait = self.wait.unwrap_or(call_timeout);
-        let pool = Pool {
+        let members = Arc::new(Members {
+            generation: 0,
+            list: Vec::new(),
+        });
+        let mut pool = Pool {
+            members: members.clone(),
             shared: Arc::new(Shared {
-                members: RwLock::new(Vec::with_capacity(self.size)),
+                members: RwLock::new(members),
+                generation: AtomicU64::new(0),
                 factory: self.factory,
                 options: self.options,
                 restart: self.restart,
@@ -712,7 +818,11 @@ where
             Err(error) => Err(error),
         };
         match ready {
-            Ok(()) => Ok(pool),
+            Ok(()) => {
+                // This handle, and those cloned from it, route from here.
+                pool.members = pool.shared.members();
+                Ok(pool)
+            }
             Err(error) => {
                 pool.stop().await;
                 Err(error)
@@ -728,6 +838,7 @@ where
     fn clone(&self) -> Self {
         Pool {
             shared: self.shared.clone(),
+            members: self.shared.members(),
         }
     }
 }
