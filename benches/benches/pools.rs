@@ -45,7 +45,7 @@ fn runtimes() -> [(&'static str, Runtime); 2] {
 async fn counters(size: usize) -> Pool<Counter> {
     let options = connection::Options::default()
         .mailbox_capacity(std::num::NonZeroUsize::new(connection_benches::CAPACITY).unwrap());
-    Pool::builder(size, || Counter::new())
+    Pool::builder(size, Counter::new)
         .options(options)
         .min_connected(size)
         .start()
