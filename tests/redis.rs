@@ -16,6 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use connection::pipeline::LinkError;
+use connection::pool::{Pool, PoolError};
 use connection::{Backoff, CallError, Options};
 
 use crate::black_hole::Proxy;
@@ -369,4 +370,143 @@ async fn a_peer_that_closes_mid_frame_gives_a_connection_lost_error() {
         matches!(&error, RedisError::Link(LinkError::Closed)),
         "{error:?}"
     );
+}
+
+async fn pool_of_four(server: &Server) -> Pool<Redis> {
+    let ms = Duration::from_millis;
+    let options = Options::default()
+        .call_timeout(Duration::from_secs(1))
+        .backoff(move || Backoff::exp(ms(20), ms(200)).unwrap());
+    let addr = server.addr;
+    Pool::builder(4, move || Redis::new(addr))
+        .options(options)
+        .min_connected(4)
+        .wait(Duration::from_secs(1))
+        .on_return(|redis| async move {
+            // A lease that left a transaction open: nothing of it stays.
+            let _ = redis.command(resp::Command::new(&[b"DISCARD"])).await;
+        })
+        .start()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server"]
+async fn a_pool_of_four_rides_out_a_server_restart() {
+    let server = Server::start();
+    let pool = pool_of_four(&server).await;
+    // The pool's wait for a connected member, then the call's timeout.
+    let bound = Duration::from_secs(2) + Duration::from_millis(250);
+    let run_until = Instant::now() + Duration::from_secs(3);
+    let callers: Vec<_> = (0..50)
+        .map(|caller| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let key = format!("pooled-{caller}");
+                let (mut ok, mut failed) = (0u32, 0u32);
+                while Instant::now() < run_until {
+                    let sent = Instant::now();
+                    let result = match pool.client().await {
+                        Ok(member) => member.incr(key.as_str().into()).await.map_err(Some),
+                        Err(PoolError::NoneConnected { cause, .. }) => {
+                            assert!(cause.is_some(), "no member said why it is down");
+                            Err(None)
+                        }
+                        Err(error) => panic!("{error:?}"),
+                    };
+                    let took = sent.elapsed();
+                    assert!(took <= bound, "a call took {took:?}");
+                    match result {
+                        Ok(_) => ok += 1,
+                        // Lost on a link that died, or no member up in time.
+                        Err(Some(RedisError::Link(error))) if !error.is_unsent() => failed += 1,
+                        Err(None) => failed += 1,
+                        Err(Some(error)) => panic!("{error:?}"),
+                    }
+                }
+                (ok, failed)
+            })
+        })
+        .collect();
+
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let port = tokio::task::spawn_blocking(move || server.kill())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let server = tokio::task::spawn_blocking(move || Server::start_on(port))
+        .await
+        .unwrap();
+
+    let (mut ok, mut failed) = (0, 0);
+    for caller in callers {
+        let (caller_ok, caller_failed) = caller.await.unwrap();
+        ok += caller_ok;
+        failed += caller_failed;
+    }
+    assert!(ok > failed, "ok {ok}, failed {failed}");
+    // Every member back (the backoff's longest step is 200 ms), each one
+    // serving.
+    let stats = pool.stats();
+    assert_eq!(stats.connected, 4, "{stats:?}");
+    for _ in 0..4 {
+        let lease = pool.lease().await.unwrap();
+        assert_eq!(lease.ping().await.unwrap(), "PONG");
+    }
+    pool.stop().await;
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server"]
+async fn a_transaction_on_a_leased_member_and_the_cause_when_the_server_is_gone() {
+    let server = Server::start();
+    let pool = pool_of_four(&server).await;
+    let command = |args: &[&[u8]]| resp::Command::new(args);
+
+    let lease = pool.lease().await.unwrap();
+    lease.command(command(&[b"MULTI"])).await.unwrap();
+    lease.command(command(&[b"INCR", b"tx"])).await.unwrap();
+    lease.command(command(&[b"INCR", b"tx"])).await.unwrap();
+    let executed = lease.command(command(&[b"EXEC"])).await.unwrap();
+    assert_eq!(
+        executed,
+        Value::Array(Some(vec![Value::Integer(1), Value::Integer(2)]))
+    );
+    // A transaction left open is discarded when the lease ends.
+    lease.command(command(&[b"MULTI"])).await.unwrap();
+    lease.command(command(&[b"INCR", b"tx"])).await.unwrap();
+    let member = lease.member();
+    drop(lease);
+    let lease = loop {
+        let lease = pool.lease().await.unwrap();
+        if lease.member() == member {
+            break lease;
+        }
+        // Held until the one we want comes back.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        drop(lease);
+    };
+    assert_eq!(lease.get("tx".into()).await.unwrap(), Some(b"2".to_vec()));
+    drop(lease);
+
+    // The server gone: a request fails with why, not a bare timeout.
+    drop(server);
+    let started = Instant::now();
+    let error = loop {
+        match pool.client().await {
+            Ok(member) => {
+                let _ = member.ping().await;
+            }
+            Err(error) => break error,
+        }
+    };
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let cause = error.cause().expect("why the members are down").to_string();
+    assert!(
+        cause.to_lowercase().contains("refused"),
+        "the error says the connection was refused: {error}"
+    );
+    pool.stop().await;
 }
