@@ -327,3 +327,69 @@ async fn a_callback_that_waits_is_told_with_its_whole_duration() {
     assert_eq!(waited(&after), 1, "{after:?}");
     assert!(after.iter().any(|e| e.contains("waited_us=")), "{after:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_pool_traces_members_down_slow_leases_and_exhaustion() {
+    use connection::pool::Pool;
+    use std::time::Duration;
+
+    let (capture, _guard) = capture();
+    let log = Log::default();
+    let pool = Pool::builder(1, {
+        let log = log.clone();
+        move || Probe::new(&log).with_init(connection::Init::Ok)
+    })
+    .slow_lease(Duration::from_millis(50))
+    .start()
+    .await
+    .unwrap();
+
+    // Exhaustion: the only member leased, a request waits.
+    let held = pool.lease().await.unwrap();
+    let waiting = tokio::time::timeout(Duration::from_millis(10), pool.client()).await;
+    assert!(waiting.is_err());
+    // A lease that waits 100 ms for the member.
+    let slow = tokio::spawn({
+        let pool = pool.clone();
+        async move { pool.lease().await.map(|lease| lease.member()) }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(held);
+    assert_eq!(slow.await.unwrap().unwrap(), 0);
+
+    // The member goes down: the reason is its disconnect's info.
+    let member = pool.client().await.unwrap().client();
+    member
+        .ask("drop", Action::Disconnect("peer closed"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    pool.stop().await;
+
+    let events = events(&capture);
+    let has = |needle: &str| events.iter().any(|event| event.contains(needle));
+    assert!(
+        has("WARN message=no pool member connected and free: waiting"),
+        "{events:?}"
+    );
+    let slow = events
+        .iter()
+        .find(|event| event.contains("message=slow pool lease"))
+        .unwrap_or_else(|| panic!("no slow-lease event: {events:?}"));
+    assert!(
+        slow.starts_with("WARN") && slow.contains("waited=100"),
+        "{slow}"
+    );
+    let down = events
+        .iter()
+        .find(|event| event.contains("message=pool member disconnected"))
+        .unwrap_or_else(|| panic!("no member-down event: {events:?}"));
+    assert!(
+        down.starts_with("WARN") && down.contains("peer closed"),
+        "{down}"
+    );
+    assert!(
+        has("DEBUG message=pool member connected member=0"),
+        "{events:?}"
+    );
+}
