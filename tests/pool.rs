@@ -85,6 +85,12 @@ impl Backend {
         self.id
     }
 
+    /// Stops the member with an error (restarted or not, by the policy).
+    #[cast]
+    async fn fail(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop(connection::Stop::error("failed on purpose"));
+    }
+
     /// Drops the link (it reconnects unless the member is down).
     #[cast]
     async fn drop_link(&mut self, ctx: &mut Context<Self>) {
@@ -522,5 +528,54 @@ async fn stats_count_members_and_their_load() {
         request.await.unwrap().unwrap();
     }
     drop(lease);
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_member_stopped_for_good_is_skipped_then_replaced_by_resize() {
+    let backends = Arc::new(Backends::default());
+    let pool = Pool::builder(2, Backend::factory(&backends))
+        .options(options())
+        .restart(connection::RestartPolicy::new(
+            connection::Restart::Temporary,
+        ))
+        .min_connected(2)
+        .start()
+        .await
+        .unwrap();
+    let lease = pool.lease().await.unwrap();
+    let failed = lease.member();
+    lease.fail().await.unwrap();
+    drop(lease);
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let stats = pool.stats();
+    assert_eq!((stats.members, stats.connected), (2, 1), "{stats:?}");
+    assert!(
+        stats
+            .each
+            .iter()
+            .any(|member| member.id == failed && !member.alive)
+    );
+    assert!(!answers(&pool, 50).await.contains_key(&failed));
+
+    // Same size: the stopped member is replaced by a new one.
+    pool.resize(2).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let stats = pool.stats();
+    assert_eq!((stats.members, stats.connected), (2, 2), "{stats:?}");
+    assert!(
+        stats
+            .each
+            .iter()
+            .all(|member| member.alive && member.id != failed)
+    );
+    // Two places for leases, not three.
+    let (first, second) = (pool.lease().await.unwrap(), pool.lease().await.unwrap());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(10), pool.lease())
+            .await
+            .is_err()
+    );
+    drop((first, second));
     pool.stop().await;
 }

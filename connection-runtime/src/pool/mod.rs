@@ -306,7 +306,8 @@ where
         Ok(Lease::new(member, shared.clone(), place))
     }
 
-    /// Changes the number of members to `size`. New members are started
+    /// Changes the number of members to `size`; members that stopped for
+    /// good (past their restart policy's limit) are replaced. New members are started
     /// (their `init` run) before this returns; they take requests once
     /// connected. A member removed takes no new request, answers what it
     /// holds (within the shutdown timeout), then stops; a leased one is
@@ -322,6 +323,21 @@ where
         let _one_at_a_time = self.shared.resizing.lock().await;
         if self.shared.stopped.load(Ordering::Acquire) {
             return Err(PoolError::Stopped);
+        }
+        // A member that stopped for good (past its restart policy's limit)
+        // is replaced, not counted.
+        let mut stopped = Vec::new();
+        self.shared.replace_members(|members| {
+            let (alive, dead): (Vec<_>, Vec<_>) = members
+                .iter()
+                .cloned()
+                .partition(|member| member.generic().is_alive());
+            stopped = dead;
+            alive
+        });
+        if !stopped.is_empty() {
+            tracing::info!(members = stopped.len(), "replacing stopped pool members");
+            self.shared.forget_lease_places(stopped.len());
         }
         let current = self.shared.members().list.len();
         if size > current {
@@ -447,10 +463,7 @@ where
             }
             kept
         });
-        let forgotten = self.shared.leases.forget_permits(removed.len());
-        self.shared
-            .leases_owed
-            .fetch_add(removed.len() - forgotten, Ordering::AcqRel);
+        self.shared.forget_lease_places(removed.len());
         self.shared.stop_all(removed).await;
     }
 
@@ -661,6 +674,14 @@ where
         }
         while stops.join_next().await.is_some() {}
         self.changed.notify_waiters();
+    }
+
+    /// `count` members left: as many places for leases go (those held by
+    /// leases when they end).
+    fn forget_lease_places(&self, count: usize) {
+        let forgotten = self.leases.forget_permits(count);
+        self.leases_owed
+            .fetch_add(count - forgotten, Ordering::AcqRel);
     }
 
     /// Stops a member given back after it was removed.
