@@ -484,14 +484,22 @@ where
             if self.shared.stopped.load(Ordering::Acquire) {
                 return Err(Unavailable::Stopped);
             }
-            let cause = {
+            let (cause, all_stopped) = {
                 let members = self.shared.members();
                 if let Some(found) = find(&members.list) {
                     return Ok(found);
                 }
-                last_failure(&members.list)
+                // Every member stopped for good (a wrong password, past the
+                // restart limit): no wait will help, and the cause says why.
+                let all_stopped = !members.list.is_empty()
+                    && members
+                        .list
+                        .iter()
+                        .all(|member| !member.generic().is_alive());
+                (last_failure(&members.list), all_stopped)
             };
             let in_time = match deadline {
+                _ if all_stopped => false,
                 Some(deadline) if Instant::now() < deadline => {
                     tokio::time::timeout_at(deadline, changed).await.is_ok()
                 }

@@ -1,0 +1,288 @@
+//! A PostgreSQL connection on `tokio-postgres`, made to be pooled.
+//!
+//! One connection is one backend: a request runs on it at a time, and the
+//! others wait in its mailbox (where a pool sees them as its load). The
+//! driver's own task is tied to the link (`disconnect_when`): a backend that
+//! dies is a disconnect at once, not a failed query later; requests that
+//! come meanwhile wait for the next link (`when_disconnected = queue`).
+//! Statements are prepared once per link, on first use, and prepared again
+//! on the next link without the caller knowing.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+use connection::{
+    Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, Stop, connection,
+};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Config, NoTls, Row, Statement};
+
+/// A row of `users`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct User {
+    pub(crate) id: i32,
+    pub(crate) name: String,
+    pub(crate) email: Option<String>,
+}
+
+impl User {
+    fn from_row(row: &Row) -> Self {
+        User {
+            id: row.get(0),
+            name: row.get(1),
+            email: row.get(2),
+        }
+    }
+}
+
+/// A query's parameter, owned so that it can travel to the connection.
+pub(crate) type Param = Box<dyn ToSql + Send + Sync>;
+
+const USER_BY_ID: &str = "SELECT id, name, email FROM users WHERE id = $1";
+const INSERT_USER: &str = "INSERT INTO users (name, email) VALUES ($1, $2) RETURNING id";
+
+pub(crate) struct Postgres {
+    config: Config,
+    client: Option<Client>,
+    /// Prepared on this link, keyed by their SQL; cleared with the link.
+    statements: HashMap<String, Statement>,
+    query_timeout: Duration,
+}
+
+/// Why a link ended: the driver's task finished (the server closed it) or
+/// failed.
+#[derive(Debug)]
+pub(crate) enum Lost {
+    Closed,
+    Failed(tokio_postgres::Error),
+}
+
+#[connection(when_disconnected = queue)]
+impl Postgres {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+        match self.config.connect(NoTls).await {
+            Ok((client, driver)) => {
+                ctx.disconnect_when(async move {
+                    match driver.await {
+                        Ok(()) => Lost::Closed,
+                        Err(error) => Lost::Failed(error),
+                    }
+                });
+                self.client = Some(client);
+                Connect::Ok
+            }
+            // A wrong password or database will not be right on the next
+            // try: stop with the server's own message.
+            Err(error) if is_fatal(&error) => Connect::Stop(Stop::error(explained(&error))),
+            Err(error) => {
+                ctx.record_failure(explained(&error));
+                ctx.backoff()
+                    .map_or(Connect::Stop(Stop::shutdown("gave up")), Connect::Backoff)
+            }
+        }
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, lost: Lost, ctx: &mut Context<Self>) -> Disconnect<()> {
+        if let Lost::Failed(error) = lost {
+            // What a pool that finds no member connected reports.
+            ctx.record_failure(explained(&error));
+        }
+        self.client = None;
+        self.statements.clear();
+        Disconnect::Connect(())
+    }
+
+    /// The user `id`, if there is one.
+    #[call(flatten)]
+    async fn user(&mut self, id: i32) -> Result<Option<User>, DbError> {
+        let row = self.query_opt(USER_BY_ID, &[&id]).await?;
+        Ok(row.as_ref().map(User::from_row))
+    }
+
+    /// Adds a user; returns its id.
+    #[call(flatten)]
+    async fn insert_user(&mut self, name: String, email: Option<String>) -> Result<i32, DbError> {
+        let row = self.query_opt(INSERT_USER, &[&name, &email]).await?;
+        Ok(row.expect("INSERT .. RETURNING returns a row").get(0))
+    }
+
+    /// Any statement with parameters, prepared once per link.
+    #[call(flatten)]
+    async fn query(&mut self, sql: String, params: Vec<Param>) -> Result<Vec<Row>, DbError> {
+        let params: Vec<&(dyn ToSql + Sync)> = params
+            .iter()
+            .map(|param| &**param as &(dyn ToSql + Sync))
+            .collect();
+        let timeout = self.query_timeout;
+        let (client, statement) = self.prepared(&sql).await?;
+        within(timeout, client, client.query(&statement, &params)).await
+    }
+
+    /// Statements without parameters or results (`BEGIN`, `COMMIT`, DDL).
+    #[call(flatten)]
+    async fn execute(&mut self, sql: String) -> Result<(), DbError> {
+        let client = self.client.as_ref().ok_or(DbError::NotConnected)?;
+        within(self.query_timeout, client, client.batch_execute(&sql)).await
+    }
+}
+
+impl Postgres {
+    /// A connection to the server `config` names; each query may take
+    /// `query_timeout` (the server is asked to cancel it past that).
+    pub(crate) fn new(config: Config, query_timeout: Duration) -> Self {
+        Postgres {
+            config,
+            client: None,
+            statements: HashMap::new(),
+            query_timeout,
+        }
+    }
+
+    /// Back within tens of milliseconds of a server that restarts, never
+    /// more than a second behind it.
+    pub(crate) fn options() -> Options {
+        let ms = Duration::from_millis;
+        Options::default().backoff(move || Backoff::exp(ms(10), ms(1000)).expect("10 ms <= 1 s"))
+    }
+
+    /// The link's client and the statement for `sql`, prepared on this link
+    /// once.
+    async fn prepared(&mut self, sql: &str) -> Result<(&Client, Statement), DbError> {
+        let client = self.client.as_ref().ok_or(DbError::NotConnected)?;
+        let statement = match self.statements.get(sql) {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = within(self.query_timeout, client, client.prepare(sql)).await?;
+                self.statements.insert(sql.to_owned(), statement.clone());
+                statement
+            }
+        };
+        Ok((client, statement))
+    }
+
+    async fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, DbError> {
+        let timeout = self.query_timeout;
+        let (client, statement) = self.prepared(sql).await?;
+        within(timeout, client, client.query_opt(&statement, params)).await
+    }
+}
+
+/// Runs `query` for at most `timeout`; past it, asks the server to cancel
+/// the query (it may have run by then).
+async fn within<T>(
+    timeout: Duration,
+    client: &Client,
+    query: impl Future<Output = Result<T, tokio_postgres::Error>>,
+) -> Result<T, DbError> {
+    match tokio::time::timeout(timeout, query).await {
+        Ok(result) => result.map_err(DbError::from),
+        Err(_elapsed) => {
+            let cancel = client.cancel_token();
+            tokio::spawn(async move {
+                let _ = cancel.cancel_query(NoTls).await;
+            });
+            Err(DbError::Timeout(timeout))
+        }
+    }
+}
+
+/// The error as the server wrote it (`tokio-postgres` says only "db error"
+/// for the server's errors, and keeps the message in its source).
+fn explained(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => db.to_string(),
+        None => error.to_string(),
+    }
+}
+
+/// Errors a connect cannot recover from by trying again.
+fn is_fatal(error: &tokio_postgres::Error) -> bool {
+    error.code().is_some_and(|code| {
+        *code == SqlState::INVALID_PASSWORD
+            || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+            || *code == SqlState::INVALID_CATALOG_NAME
+    })
+}
+
+/// What a request can fail with, and whether its statement may have run.
+#[derive(Debug)]
+pub(crate) enum DbError {
+    /// The server refused or failed the statement: it did not take effect
+    /// (outside a transaction).
+    Db(tokio_postgres::Error),
+    /// The link was lost while the statement was out: it may have run.
+    Lost(tokio_postgres::Error),
+    /// No answer within the query timeout (the server was asked to cancel
+    /// it): it may have run.
+    Timeout(Duration),
+    /// Not sent: no link.
+    NotConnected,
+    /// The request itself failed (timed out waiting, the connection stopped).
+    Call(CallError),
+}
+
+impl DbError {
+    /// Whether the statement may have taken effect: `false` only when it
+    /// surely did not, so that sending it again is safe.
+    pub(crate) fn may_have_run(&self) -> bool {
+        match self {
+            DbError::Db(_) | DbError::NotConnected => false,
+            DbError::Lost(_) | DbError::Timeout(_) => true,
+            DbError::Call(error) => !matches!(error, CallError::Full | CallError::CallingSelf),
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for DbError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        match error.as_db_error() {
+            // A statement's own error: the session goes on.
+            Some(db) if !matches!(db.severity(), "FATAL" | "PANIC") => DbError::Db(error),
+            // The session ends (`pg_terminate_backend`, a shutdown), or the
+            // link failed: the statement may have run.
+            _ => DbError::Lost(error),
+        }
+    }
+}
+
+impl From<CallError> for DbError {
+    fn from(error: CallError) -> Self {
+        DbError::Call(error)
+    }
+}
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DbError::Db(error) => f.write_str(&explained(error)),
+            DbError::Lost(error) => write!(
+                f,
+                "link lost, the statement may have run: {}",
+                explained(error)
+            ),
+            DbError::Timeout(after) => {
+                write!(f, "no answer within {after:?}, the statement may have run")
+            }
+            DbError::NotConnected => f.write_str("not connected"),
+            DbError::Call(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for DbError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DbError::Db(error) | DbError::Lost(error) => Some(error),
+            DbError::Call(error) => Some(error),
+            DbError::Timeout(_) | DbError::NotConnected => None,
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! The PostgreSQL example against a real server: a private cluster per test
+//! (`initdb` into a temporary directory, a free loopback port, `fsync=off`),
+//! stopped at the end. Ignored by default (they need PostgreSQL); `.ci/run`
+//! installs the Debian package and runs them with `--include-ignored`.
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/postgres/postgres.rs"]
+mod postgres;
+#[allow(dead_code, unreachable_pub)]
+#[path = "support/postgres_server.rs"]
+mod postgres_server;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use connection::pool::{Pool, PoolError};
+use tokio::task::JoinSet;
+
+use crate::postgres::{DbError, Param, Postgres, User};
+use crate::postgres_server::PgServer;
+
+const CALL_TIMEOUT: Duration = Duration::from_secs(3);
+
+fn config(url: &str) -> tokio_postgres::Config {
+    url.parse().unwrap()
+}
+
+/// A pool of `size` over `url`, rolling back what a lease leaves open.
+async fn pool(url: &str, size: usize) -> Result<Pool<Postgres>, PoolError> {
+    let config = config(url);
+    let options = Postgres::options().call_timeout(CALL_TIMEOUT);
+    Pool::builder(size, move || {
+        Postgres::new(config.clone(), Duration::from_secs(2))
+    })
+    .options(options)
+    .min_connected(size)
+    .wait(CALL_TIMEOUT)
+    .on_return(|db| async move {
+        let _ = db.execute("ROLLBACK".into()).await;
+    })
+    .start()
+    .await
+}
+
+async fn with_users(server: &PgServer, size: usize) -> Pool<Postgres> {
+    let pool = pool(&server.url(), size).await.unwrap();
+    pool.client()
+        .await
+        .unwrap()
+        .execute(
+            "CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, email text);
+             INSERT INTO users (name, email)
+                 SELECT 'user ' || n, 'user' || n || '@example.com' FROM generate_series(1, 1000) AS n;"
+                .into(),
+        )
+        .await
+        .unwrap();
+    pool
+}
+
+fn expected(id: i32) -> User {
+    User {
+        id,
+        name: format!("user {id}"),
+        email: Some(format!("user{id}@example.com")),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL"]
+async fn every_typed_call_round_trips() {
+    let server = PgServer::start();
+    let pool = with_users(&server, 2).await;
+    let db = pool.client().await.unwrap();
+    assert_eq!(db.user(7).await.unwrap(), Some(expected(7)));
+    assert_eq!(db.user(-1).await.unwrap(), None);
+    let id = db
+        .insert_user("ada".into(), Some("ada@example.com".into()))
+        .await
+        .unwrap();
+    assert_eq!(id, 1001);
+    assert_eq!(db.user(id).await.unwrap().unwrap().name, "ada");
+    let rows = db
+        .query(
+            "SELECT count(*) FROM users WHERE id <= $1".into(),
+            vec![Box::new(10i32) as Param],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows[0].get::<_, i64>(0), 10);
+
+    // The server's error, not sent again blindly: it did not run.
+    let error = db.execute("SELEC 1".into()).await.unwrap_err();
+    assert!(matches!(error, DbError::Db(_)), "{error:?}");
+    assert!(!error.may_have_run());
+    assert!(error.to_string().contains("syntax error"), "{error}");
+    pool.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL"]
+async fn a_transaction_commits_on_a_lease_and_rolls_back_when_dropped() {
+    let server = PgServer::start();
+    let pool = with_users(&server, 2).await;
+
+    let tx = pool.lease().await.unwrap();
+    tx.execute("BEGIN".into()).await.unwrap();
+    let kept = tx.insert_user("kept".into(), None).await.unwrap();
+    tx.execute("COMMIT".into()).await.unwrap();
+    drop(tx);
+
+    let tx = pool.lease().await.unwrap();
+    let member = tx.member();
+    tx.execute("BEGIN".into()).await.unwrap();
+    let dropped = tx.insert_user("dropped".into(), None).await.unwrap();
+    drop(tx);
+
+    // Every member, the one that held the transaction included, sees the
+    // first and not the second.
+    for _ in 0..2 {
+        let lease = pool.lease().await.unwrap();
+        assert!(lease.user(kept).await.unwrap().is_some());
+        assert_eq!(lease.user(dropped).await.unwrap(), None, "member {member}");
+    }
+    pool.stop().await;
+}
+
+/// 1,000 callers through a pool of 4, each result checked; returns how many
+/// calls failed (with an error that is not a timeout) and the longest call.
+async fn thousand_callers(
+    pool: &Pool<Postgres>,
+    rounds: usize,
+    failed: Arc<AtomicU64>,
+) -> Duration {
+    let mut callers = JoinSet::new();
+    for caller in 0..1000i32 {
+        let pool = pool.clone();
+        let failed = failed.clone();
+        callers.spawn(async move {
+            let mut longest = Duration::ZERO;
+            for round in 0..rounds {
+                let id = (caller * 7 + round as i32) % 1000 + 1;
+                let started = Instant::now();
+                let result = match pool.client().await {
+                    Ok(db) => db.user(id).await,
+                    Err(error) => panic!("caller {caller}: no member: {error}"),
+                };
+                longest = longest.max(started.elapsed());
+                match result {
+                    Ok(user) => assert_eq!(user, Some(expected(id)), "caller {caller}"),
+                    Err(DbError::Lost(_)) => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(error) => panic!("caller {caller}: {error:?}"),
+                }
+            }
+            longest
+        });
+    }
+    let mut longest = Duration::ZERO;
+    while let Some(caller) = callers.join_next().await {
+        longest = longest.max(caller.unwrap());
+    }
+    longest
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL"]
+async fn a_thousand_callers_through_a_pool_of_four() {
+    let server = PgServer::start();
+    let pool = with_users(&server, 4).await;
+    let failed = Arc::new(AtomicU64::new(0));
+    thousand_callers(&pool, 5, failed.clone()).await;
+    assert_eq!(failed.load(Ordering::Relaxed), 0);
+    let stats = pool.stats();
+    assert_eq!(stats.connected, 4);
+    pool.stop().await;
+}
+
+/// Ends every backend of the pool's from another session.
+async fn terminate_backends(server: &PgServer) -> u64 {
+    let (client, driver) = tokio_postgres::connect(&server.url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(driver);
+    let rows = client
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap();
+    rows.len() as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL"]
+async fn every_backend_terminated_mid_run_costs_no_hang_and_no_stale_statement() {
+    let server = Arc::new(PgServer::start());
+    let pool = with_users(&server, 4).await;
+    let failed = Arc::new(AtomicU64::new(0));
+    let run = {
+        let (pool, failed) = (pool.clone(), failed.clone());
+        tokio::spawn(async move { thousand_callers(&pool, 20, failed).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let terminated = terminate_backends(&server).await;
+    assert!(terminated >= 4, "terminated {terminated}");
+    let longest = run.await.unwrap();
+    // Every caller answered within its timeout (plus scheduling).
+    assert!(longest < CALL_TIMEOUT * 2, "a call took {longest:?}");
+    // Later calls succeed, their statements prepared again on the new links.
+    for id in 1..=20 {
+        assert_eq!(
+            pool.client().await.unwrap().user(id).await.unwrap(),
+            Some(expected(id))
+        );
+    }
+    assert_eq!(pool.stats().connected, 4);
+    pool.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL"]
+async fn a_server_restart_and_two_seconds_down_are_ridden_out() {
+    let server = Arc::new(PgServer::start());
+    let pool = with_users(&server, 4).await;
+
+    // Restarted at once (as a crash): every member reconnects.
+    tokio::task::spawn_blocking({
+        let server = server.clone();
+        move || server.restart()
+    })
+    .await
+    .unwrap();
+    for id in 1..=8 {
+        let answer = pool.client().await.unwrap().user(id).await;
+        // A member may learn of the restart from this very call.
+        assert!(
+            matches!(&answer, Ok(Some(user)) if *user == expected(id))
+                || matches!(&answer, Err(DbError::Lost(_))),
+            "{answer:?}"
+        );
+    }
+
+    // Down for 2 s: requests made meanwhile are held, not failed.
+    tokio::task::spawn_blocking({
+        let server = server.clone();
+        move || server.stop()
+    })
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let waiting: Vec<_> = (1..=20)
+        .map(|id| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                // Wait for the members to see the server gone.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let db = pool.client().await?;
+                Ok::<_, PoolError>(db.user(id).await)
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::task::spawn_blocking({
+        let server = server.clone();
+        move || server.start_again()
+    })
+    .await
+    .unwrap();
+    for (id, request) in (1..=20).zip(waiting) {
+        match request.await.unwrap() {
+            Ok(Ok(user)) => assert_eq!(user, Some(expected(id))),
+            // Sent just as the server went down.
+            Ok(Err(DbError::Lost(_))) => {}
+            other => panic!("request {id}: {other:?}"),
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(2) + CALL_TIMEOUT);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while pool.stats().connected < 4 {
+        assert!(Instant::now() < deadline, "{:?}", pool.stats());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        pool.client().await.unwrap().user(3).await.unwrap(),
+        Some(expected(3))
+    );
+    pool.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL"]
+async fn a_wrong_password_fails_fast_with_the_servers_message() {
+    let server = PgServer::start();
+    let started = Instant::now();
+    let error = pool(&server.url_with_password("wrong"), 2)
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < CALL_TIMEOUT,
+        "took {:?}: the wait, not the server's answer",
+        started.elapsed()
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("password authentication failed"),
+        "{message}"
+    );
+}
