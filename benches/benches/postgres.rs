@@ -1,0 +1,495 @@
+//! The PostgreSQL example's pool (`examples/postgres` on `connection::pool`)
+//! against deadpool-postgres and bb8-postgres, all over tokio-postgres, on
+//! one private PostgreSQL cluster started here (`fsync=off`, loopback). A
+//! table of 10,000 rows and a prepared `SELECT .. WHERE id = $1`; the pools
+//! measured in interleaved rounds (median of the rounds), on a 2-worker
+//! runtime:
+//!
+//! - throughput and p50/p99 with 100 and 1,000 tasks, pool sizes 1, 2, 4, 8;
+//! - a mixed load: one query in 100 is `pg_sleep(0.02)`; p50/p99 of the
+//!   others;
+//! - fault rounds, pool of 4, 100 tasks: every backend terminated, the
+//!   server restarted, the server down for 2 s. Calls failed, calls past
+//!   their timeout, calls issued after the server was back that still
+//!   failed, the time from then to the first success, and the CPU the
+//!   process burned while the server was down.
+//!
+//! deadpool-postgres and bb8-postgres run as their documentation shows:
+//! deadpool with `RecyclingMethod::Fast` and `prepare_cached`; bb8 with its
+//! default `test_on_check_out` and a `prepare` per checkout (bb8-postgres
+//! keeps no statement cache). Prints Markdown tables. `cargo bench --bench
+//! postgres` (needs PostgreSQL: see `tests/support/postgres_server.rs`).
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../examples/postgres/postgres.rs"]
+mod example;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../tests/support/postgres_server.rs"]
+mod postgres_server;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bb8_postgres::PostgresConnectionManager;
+use connection::pool::Pool;
+use tokio_postgres::NoTls;
+
+use crate::example::Postgres;
+use crate::postgres_server::PgServer;
+
+const ROUNDS: usize = 3;
+const LOAD_TIME: Duration = Duration::from_secs(1);
+const CALL_TIMEOUT: Duration = Duration::from_secs(2);
+const ROWS: i32 = 10_000;
+const SELECT: &str = "SELECT id, name, email FROM users WHERE id = $1";
+
+#[derive(Clone)]
+enum Subject {
+    Ours(Pool<Postgres>),
+    Deadpool(deadpool_postgres::Pool),
+    Bb8(bb8::Pool<PostgresConnectionManager<NoTls>>),
+}
+
+const NAMES: [&str; 3] = ["connection::pool", "deadpool-postgres", "bb8-postgres"];
+
+impl Subject {
+    async fn start(which: usize, url: &str, size: usize) -> Subject {
+        let config: tokio_postgres::Config = url.parse().unwrap();
+        match which {
+            0 => Subject::Ours(
+                Pool::builder(size, move || Postgres::new(config.clone(), CALL_TIMEOUT))
+                    .options(Postgres::options().call_timeout(CALL_TIMEOUT))
+                    .min_connected(size)
+                    .start()
+                    .await
+                    .unwrap(),
+            ),
+            1 => {
+                let manager = deadpool_postgres::Manager::from_config(
+                    config,
+                    NoTls,
+                    deadpool_postgres::ManagerConfig {
+                        recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+                    },
+                );
+                Subject::Deadpool(
+                    deadpool_postgres::Pool::builder(manager)
+                        .max_size(size)
+                        .build()
+                        .unwrap(),
+                )
+            }
+            _ => Subject::Bb8(
+                bb8::Pool::builder()
+                    .max_size(size as u32)
+                    .connection_timeout(CALL_TIMEOUT)
+                    .build(PostgresConnectionManager::new(config, NoTls))
+                    .await
+                    .unwrap(),
+            ),
+        }
+    }
+
+    /// One lookup (or, `slow`, a 20 ms sleep), bounded by the call timeout.
+    async fn call(&self, id: i32, slow: bool) -> Outcome {
+        let work = async {
+            match self {
+                Subject::Ours(pool) => {
+                    let db = pool.client().await.map_err(|_| ())?;
+                    if slow {
+                        db.query("SELECT pg_sleep(0.02)".into(), Vec::new())
+                            .await
+                            .map(|_| ())
+                            .map_err(|_| ())
+                    } else {
+                        match db.user(id).await {
+                            Ok(Some(user)) if user.id == id => Ok(()),
+                            _ => Err(()),
+                        }
+                    }
+                }
+                Subject::Deadpool(pool) => {
+                    let client = pool.get().await.map_err(|_| ())?;
+                    let sql = if slow { "SELECT pg_sleep(0.02)" } else { SELECT };
+                    let statement = client.prepare_cached(sql).await.map_err(|_| ())?;
+                    lookup(&client, &statement, id, slow).await
+                }
+                Subject::Bb8(pool) => {
+                    let client = pool.get().await.map_err(|_| ())?;
+                    let sql = if slow { "SELECT pg_sleep(0.02)" } else { SELECT };
+                    let statement = client.prepare(sql).await.map_err(|_| ())?;
+                    lookup(&client, &statement, id, slow).await
+                }
+            }
+        };
+        match tokio::time::timeout(CALL_TIMEOUT + Duration::from_millis(500), work).await {
+            Ok(Ok(())) => Outcome::Ok,
+            Ok(Err(())) => Outcome::Failed,
+            Err(_) => Outcome::Hung,
+        }
+    }
+
+    async fn stop(self) {
+        if let Subject::Ours(pool) = self {
+            pool.stop().await;
+        }
+    }
+}
+
+async fn lookup(
+    client: &tokio_postgres::Client,
+    statement: &tokio_postgres::Statement,
+    id: i32,
+    slow: bool,
+) -> Result<(), ()> {
+    if slow {
+        return client.query(statement, &[]).await.map(|_| ()).map_err(|_| ());
+    }
+    match client.query_opt(statement, &[&id]).await {
+        Ok(Some(row)) if row.get::<_, i32>(0) == id => Ok(()),
+        _ => Err(()),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Ok,
+    Failed,
+    Hung,
+}
+
+/// A small generator per task: ids spread over the table.
+struct Ids(u64);
+
+impl Ids {
+    fn next(&mut self) -> i32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % ROWS as u64) as i32 + 1
+    }
+}
+
+struct Load {
+    ops_per_sec: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// `tasks` callers for `LOAD_TIME`; with `mixed`, one call in 100 sleeps
+/// 20 ms (its latency is not counted).
+async fn load(subject: &Subject, tasks: usize, mixed: bool) -> Load {
+    let until = Instant::now() + LOAD_TIME;
+    let callers: Vec<_> = (0..tasks)
+        .map(|task| {
+            let subject = subject.clone();
+            tokio::spawn(async move {
+                let mut ids = Ids(0x9E37_79B9_7F4A_7C15 ^ (task as u64 + 1));
+                let mut latencies = Vec::new();
+                let mut n = 0u64;
+                while Instant::now() < until {
+                    n += 1;
+                    let slow = mixed && n % 100 == (task as u64 % 100);
+                    let started = Instant::now();
+                    let outcome = subject.call(ids.next(), slow).await;
+                    assert!(outcome == Outcome::Ok, "a call failed under plain load");
+                    if !slow {
+                        latencies.push(started.elapsed());
+                    }
+                }
+                latencies
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let mut latencies = Vec::new();
+    for caller in callers {
+        latencies.extend(caller.await.unwrap());
+    }
+    let elapsed = started.elapsed().max(LOAD_TIME);
+    latencies.sort_unstable();
+    Load {
+        ops_per_sec: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+#[derive(Default)]
+struct Fault {
+    failed: u64,
+    hung: u64,
+    /// Calls issued at least 100 ms after the server was back, that failed.
+    failed_after: u64,
+    first_success_after: Option<Duration>,
+    /// CPU the whole process used while the server was down.
+    cpu_while_down: Option<Duration>,
+}
+
+/// The process's CPU time (user + system), from `/proc/self/stat`.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command's closing parenthesis; utime and stime are
+    // the 14th and 15th of the line.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = fields.get(11).and_then(|t| t.parse().ok()).unwrap_or(0)
+        + fields.get(12).and_then(|t| t.parse().ok()).unwrap_or(0);
+    // Linux's USER_HZ is 100 everywhere it runs.
+    Duration::from_millis(ticks * 10)
+}
+
+#[derive(Clone, Copy)]
+enum FaultKind {
+    Terminate,
+    Restart,
+    Down2s,
+}
+
+/// 100 callers for 3 s; the fault at 1 s.
+async fn fault_round(server: &Arc<PgServer>, subject: &Subject, kind: FaultKind) -> Fault {
+    let until = Instant::now() + Duration::from_secs(3);
+    let back_at = Arc::new(std::sync::Mutex::new(None::<Instant>));
+    let first_success = Arc::new(AtomicU64::new(u64::MAX));
+    let failed = Arc::new(AtomicU64::new(0));
+    let hung = Arc::new(AtomicU64::new(0));
+    let failed_after = Arc::new(AtomicU64::new(0));
+    let origin = Instant::now();
+    let callers: Vec<_> = (0..100)
+        .map(|task| {
+            let subject = subject.clone();
+            let (back_at, first_success) = (back_at.clone(), first_success.clone());
+            let (failed, hung, failed_after) = (failed.clone(), hung.clone(), failed_after.clone());
+            tokio::spawn(async move {
+                let mut ids = Ids(task + 7);
+                while Instant::now() < until {
+                    let issued = Instant::now();
+                    let outcome = subject.call(ids.next(), false).await;
+                    let back = *back_at.lock().unwrap();
+                    match outcome {
+                        Outcome::Ok => {
+                            if let Some(back) = back
+                                && issued >= back
+                            {
+                                let at = issued.duration_since(origin).as_micros() as u64;
+                                first_success.fetch_min(at, Ordering::Relaxed);
+                            }
+                        }
+                        Outcome::Failed | Outcome::Hung => {
+                            if outcome == Outcome::Hung {
+                                hung.fetch_add(1, Ordering::Relaxed);
+                            }
+                            failed.fetch_add(1, Ordering::Relaxed);
+                            if back.is_some_and(|back| issued >= back + Duration::from_millis(100)) {
+                                failed_after.fetch_add(1, Ordering::Relaxed);
+                            }
+                            // A caller does not spin on an error.
+                            tokio::time::sleep(Duration::from_millis(1)).await;
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut cpu_while_down = None;
+    match kind {
+        FaultKind::Terminate => {
+            terminate_backends(server).await;
+        }
+        FaultKind::Restart => {
+            let server = server.clone();
+            tokio::task::spawn_blocking(move || server.restart())
+                .await
+                .unwrap();
+        }
+        FaultKind::Down2s => {
+            let stopping = server.clone();
+            tokio::task::spawn_blocking(move || stopping.stop())
+                .await
+                .unwrap();
+            let cpu = cpu_time();
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            cpu_while_down = Some(cpu_time().saturating_sub(cpu));
+            let starting = server.clone();
+            tokio::task::spawn_blocking(move || starting.start_again())
+                .await
+                .unwrap();
+        }
+    }
+    let back = Instant::now();
+    *back_at.lock().unwrap() = Some(back);
+    for caller in callers {
+        caller.await.unwrap();
+    }
+    let first = first_success.load(Ordering::Relaxed);
+    Fault {
+        failed: failed.load(Ordering::Relaxed),
+        hung: hung.load(Ordering::Relaxed),
+        failed_after: failed_after.load(Ordering::Relaxed),
+        first_success_after: (first != u64::MAX).then(|| {
+            (origin + Duration::from_micros(first)).saturating_duration_since(back)
+        }),
+        cpu_while_down,
+    }
+}
+
+async fn terminate_backends(server: &PgServer) {
+    let (client, driver) = tokio_postgres::connect(&server.url(), NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(driver);
+    client
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap();
+}
+
+async fn create_table(server: &PgServer) {
+    let (client, driver) = tokio_postgres::connect(&server.url(), NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(driver);
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, email text);
+             INSERT INTO users (name, email)
+                 SELECT 'user ' || n, 'user' || n || '@example.com' FROM generate_series(1, {ROWS}) AS n;
+             ANALYZE users;"
+        ))
+        .await
+        .unwrap();
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}
+
+async fn run() {
+    let server = Arc::new(PgServer::start());
+    create_table(&server).await;
+    let url = server.url();
+
+    // (tasks, size) -> per subject: ops/s, p50, p99 of each round.
+    let mut plain: BTreeMap<(usize, usize), Vec<Vec<(f64, f64, f64)>>> = BTreeMap::new();
+    let mut mixed: BTreeMap<usize, Vec<Vec<(f64, f64, f64)>>> = BTreeMap::new();
+    for round in 0..ROUNDS {
+        eprintln!("round {}/{ROUNDS}", round + 1);
+        for tasks in [100, 1_000] {
+            for size in [1, 2, 4, 8] {
+                let entry = plain
+                    .entry((tasks, size))
+                    .or_insert_with(|| vec![Vec::new(); NAMES.len()]);
+                for (which, results) in entry.iter_mut().enumerate() {
+                    let subject = Subject::start(which, &url, size).await;
+                    let measured = load(&subject, tasks, false).await;
+                    results.push((measured.ops_per_sec, micros(measured.p50), micros(measured.p99)));
+                    subject.stop().await;
+                }
+            }
+        }
+        for size in [4, 8] {
+            let entry = mixed
+                .entry(size)
+                .or_insert_with(|| vec![Vec::new(); NAMES.len()]);
+            for (which, results) in entry.iter_mut().enumerate() {
+                let subject = Subject::start(which, &url, size).await;
+                let measured = load(&subject, 100, true).await;
+                results.push((measured.ops_per_sec, micros(measured.p50), micros(measured.p99)));
+                subject.stop().await;
+            }
+        }
+    }
+
+    println!("### Lookups: throughput and latency (median of {ROUNDS} rounds)\n");
+    println!("| tasks | pool size | pool | lookups/s | ratio to the faster peer | p50 | p99 |");
+    println!("|---|---|---|---|---|---|---|");
+    for ((tasks, size), subjects) in &plain {
+        print_rows(&format!("{tasks} | {size}"), subjects);
+    }
+    println!("\n### Mixed load: 1 query in 100 sleeps 20 ms; 100 tasks (latency of the others)\n");
+    println!("| tasks | pool size | pool | lookups/s | ratio to the faster peer | p50 | p99 |");
+    println!("|---|---|---|---|---|---|---|");
+    for (size, subjects) in &mixed {
+        print_rows(&format!("100 | {size}"), subjects);
+    }
+
+    println!("\n### Faults: pool of 4, 100 tasks, 3 s, the fault at 1 s\n");
+    println!(
+        "| fault | pool | calls failed | past their timeout | failed after the server was back | first success after | CPU while down |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (label, kind) in [
+        ("every backend terminated", FaultKind::Terminate),
+        ("server restarted", FaultKind::Restart),
+        ("server down 2 s", FaultKind::Down2s),
+    ] {
+        for (which, name) in NAMES.iter().enumerate() {
+            let subject = Subject::start(which, &url, 4).await;
+            let fault = fault_round(&server, &subject, kind).await;
+            subject.stop().await;
+            println!(
+                "| {label} | {name} | {} | {} | {} | {} | {} |",
+                fault.failed,
+                fault.hung,
+                fault.failed_after,
+                fault
+                    .first_success_after
+                    .map_or("none".to_owned(), |after| format!("{:.0} ms", after.as_secs_f64() * 1e3)),
+                fault
+                    .cpu_while_down
+                    .map_or("".to_owned(), |cpu| format!("{} ms", cpu.as_millis())),
+            );
+        }
+    }
+}
+
+fn print_rows(key: &str, subjects: &[Vec<(f64, f64, f64)>]) {
+    let medians: Vec<(f64, f64, f64)> = subjects
+        .iter()
+        .map(|rounds| {
+            (
+                median(rounds.iter().map(|r| r.0).collect()),
+                median(rounds.iter().map(|r| r.1).collect()),
+                median(rounds.iter().map(|r| r.2).collect()),
+            )
+        })
+        .collect();
+    let best_peer = medians[1].0.max(medians[2].0);
+    for (name, (ops, p50, p99)) in NAMES.iter().zip(&medians) {
+        println!(
+            "| {key} | {name} | {:.0} | {:.2}x | {:.0} µs | {:.0} µs |",
+            ops,
+            ops / best_peer,
+            p50,
+            p99
+        );
+    }
+}
+
+fn main() {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(run());
+}
