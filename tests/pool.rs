@@ -579,3 +579,59 @@ async fn a_member_stopped_for_good_is_skipped_then_replaced_by_resize() {
     drop((first, second));
     pool.stop().await;
 }
+
+/// A connection that answers on a task of its own, counting the request in
+/// its load meanwhile (`Context::hand_off`).
+struct Offloader;
+
+#[connection]
+impl Offloader {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    #[call]
+    async fn later(
+        &mut self,
+        after: Duration,
+        reply: connection::ReplyTo<()>,
+        ctx: &mut Context<Self>,
+    ) {
+        let held = ctx.hand_off();
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            drop(held);
+            let _ = reply.send(());
+        });
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_handed_off_count_in_the_load_until_answered() {
+    let client = Offloader.start().await.unwrap();
+    let generic: &connection::Client<Offloader> = client.as_ref();
+    // Before anyone asks, nothing is counted.
+    client.later(Duration::ZERO).await.unwrap();
+    assert_eq!(generic.load(), 0);
+
+    let pending: Vec<_> = (1..=3)
+        .map(|n| {
+            let client = client.clone();
+            tokio::spawn(async move { client.later(Duration::from_millis(10 * n)).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(generic.load(), 3, "handed off, not answered");
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(generic.load(), 2);
+    for request in pending {
+        request.await.unwrap().unwrap();
+    }
+    assert_eq!(generic.load(), 0);
+}

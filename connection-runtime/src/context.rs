@@ -240,6 +240,39 @@ impl<C: Connection> Context<C> {
         self.status.record_failure(Arc::from(failure.into()));
     }
 
+    /// Counts one request in the connection's [load](crate::Client::load)
+    /// until the returned guard is dropped: for a request the connection
+    /// hands off (to a task of its own, to a driver that pipelines
+    /// requests) and answers later, so that a [pool](crate::pool) sees it
+    /// as held. Move the guard with the request's `ReplyTo`. Costs nothing
+    /// while nobody asks for the load.
+    ///
+    /// ```
+    /// # use connection::{connection, Attempt, Connect, Context, Disconnect, ReplyTo};
+    /// # struct Worker;
+    /// # #[connection]
+    /// # impl Worker {
+    /// #     #[connect]
+    /// #     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect { Connect::Ok }
+    /// #     #[disconnect]
+    /// #     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> { Disconnect::NoConnect }
+    /// /// Answered by a task of its own: the connection takes the next request.
+    /// #[call]
+    /// async fn slow(&mut self, n: u64, reply: ReplyTo<u64>, ctx: &mut Context<Self>) {
+    ///     let held = ctx.hand_off();
+    ///     tokio::spawn(async move {
+    ///         let _held = held;
+    ///         let _ = reply.send(n * 2);
+    ///     });
+    /// }
+    /// # }
+    /// ```
+    pub fn hand_off(&self) -> HandedOff {
+        HandedOff {
+            status: self.status.add_handed_off().then(|| self.status.clone()),
+        }
+    }
+
     /// The status the connection publishes, for the pipeline's load gauge
     /// and failures.
     #[cfg(feature = "pipeline")]
@@ -541,5 +574,29 @@ impl<C: Connection> fmt::Debug for Context<C> {
             .field("stopping", &self.stop.as_ref().map(|stop| &stop.reason))
             .field("idle_timeout", &self.idle.asked())
             .finish_non_exhaustive()
+    }
+}
+
+/// A request a connection handed off, counted in its load until dropped:
+/// from [`Context::hand_off`].
+#[must_use = "the request counts as held only while this lives"]
+pub struct HandedOff {
+    /// `None` when nobody watched the load at the hand-off.
+    status: Option<Arc<Status>>,
+}
+
+impl Drop for HandedOff {
+    fn drop(&mut self) {
+        if let Some(status) = &self.status {
+            status.remove_handed_off();
+        }
+    }
+}
+
+impl fmt::Debug for HandedOff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandedOff")
+            .field("counted", &self.status.is_some())
+            .finish()
     }
 }

@@ -115,7 +115,7 @@ mod status;
 pub use crate::backoff::{Backoff, InvalidBackoff};
 pub use crate::client::{Client, InfoSender, WeakClient};
 pub use crate::connection::{Connection, WhenDisconnected};
-pub use crate::context::Context;
+pub use crate::context::{Context, HandedOff};
 pub use crate::error::{CallError, StartError, Stop};
 pub use crate::feeds::{Attachment, Timer};
 pub use crate::outcome::{Attempt, Connect, Disconnect, Init};
@@ -264,7 +264,7 @@ pub use checks::{
 pub mod __private {
     pub use crate::client::{Client, InfoSender, WeakClient};
     pub use crate::connection::{Connection, WhenDisconnected};
-    pub use crate::context::Context;
+    pub use crate::context::{Context, HandedOff};
     pub use crate::error::{CallError, StartError, Stop};
     pub use crate::outcome::{Attempt, Connect, Disconnect, Init};
     pub use crate::reply::ReplyTo;

@@ -284,6 +284,24 @@ impl Status {
         }
     }
 
+    /// Counts one more request handed off and not answered, if anyone
+    /// looks; whether it was counted (and must be uncounted).
+    pub(crate) fn add_handed_off(&self) -> bool {
+        let counted = self.is_load_watched();
+        if counted {
+            self.in_flight.fetch_add(1, Ordering::Relaxed);
+        }
+        counted
+    }
+
+    /// One request counted by [`add_handed_off`](Self::add_handed_off) was
+    /// answered.
+    pub(crate) fn remove_handed_off(&self) {
+        let _ = self
+            .in_flight
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    }
+
     /// The pipeline's requests in flight, as last published.
     pub(crate) fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::Relaxed) as usize

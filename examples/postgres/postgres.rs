@@ -1,19 +1,23 @@
 //! A PostgreSQL connection on `tokio-postgres`, made to be pooled.
 //!
-//! One connection is one backend: a request runs on it at a time, and the
-//! others wait in its mailbox (where a pool sees them as its load). The
-//! driver's own task is tied to the link (`disconnect_when`): a backend that
-//! dies is a disconnect at once, not a failed query later; requests that
-//! come meanwhile wait for the next link (`when_disconnected = queue`).
-//! Statements are prepared once per link, on first use, and prepared again
-//! on the next link without the caller knowing.
+//! One connection is one backend. Its handlers prepare a statement (once
+//! per link) and hand the statement's run to a task of its own, so the
+//! connection takes the next request at once and the driver pipelines the
+//! link's statements; each counts in the connection's load until answered
+//! (`Context::hand_off`), which is what a pool balances on. The driver's
+//! task is tied to the link (`disconnect_when`): a backend that dies is a
+//! disconnect at once, not a failed query later; requests that come
+//! meanwhile wait for the next link (`when_disconnected = queue`).
+//! Statements are prepared again on the next link without the caller
+//! knowing.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use connection::{
-    Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, Stop, connection,
+    Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, ReplyTo, Stop, connection,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
@@ -45,7 +49,8 @@ const INSERT_USER: &str = "INSERT INTO users (name, email) VALUES ($1, $2) RETUR
 
 pub(crate) struct Postgres {
     config: Config,
-    client: Option<Client>,
+    /// Shared with the tasks that run this link's statements.
+    client: Option<Arc<Client>>,
     /// Prepared on this link, keyed by their SQL; cleared with the link.
     statements: HashMap<String, Statement>,
     query_timeout: Duration,
@@ -71,7 +76,7 @@ impl Postgres {
                         Err(error) => Lost::Failed(error),
                     }
                 });
-                self.client = Some(client);
+                self.client = Some(Arc::new(client));
                 Connect::Ok
             }
             // A wrong password or database will not be right on the next
@@ -98,35 +103,76 @@ impl Postgres {
 
     /// The user `id`, if there is one.
     #[call(flatten)]
-    async fn user(&mut self, id: i32) -> Result<Option<User>, DbError> {
-        let row = self.query_opt(USER_BY_ID, &[&id]).await?;
-        Ok(row.as_ref().map(User::from_row))
+    async fn user(
+        &mut self,
+        id: i32,
+        reply: ReplyTo<Result<Option<User>, DbError>>,
+        ctx: &mut Context<Self>,
+    ) {
+        let Some((statement, reply)) = self.prepared(USER_BY_ID, reply).await else {
+            return;
+        };
+        self.run(ctx, reply, move |client, timeout| async move {
+            let row = within(timeout, &client, client.query_opt(&statement, &[&id])).await?;
+            Ok(row.as_ref().map(User::from_row))
+        });
     }
 
     /// Adds a user; returns its id.
     #[call(flatten)]
-    async fn insert_user(&mut self, name: String, email: Option<String>) -> Result<i32, DbError> {
-        let row = self.query_opt(INSERT_USER, &[&name, &email]).await?;
-        Ok(row.expect("INSERT .. RETURNING returns a row").get(0))
+    async fn insert_user(
+        &mut self,
+        name: String,
+        email: Option<String>,
+        reply: ReplyTo<Result<i32, DbError>>,
+        ctx: &mut Context<Self>,
+    ) {
+        let Some((statement, reply)) = self.prepared(INSERT_USER, reply).await else {
+            return;
+        };
+        self.run(ctx, reply, move |client, timeout| async move {
+            let row = within(
+                timeout,
+                &client,
+                client.query_one(&statement, &[&name, &email]),
+            )
+            .await?;
+            Ok(row.get(0))
+        });
     }
 
     /// Any statement with parameters, prepared once per link.
     #[call(flatten)]
-    async fn query(&mut self, sql: String, params: Vec<Param>) -> Result<Vec<Row>, DbError> {
-        let params: Vec<&(dyn ToSql + Sync)> = params
-            .iter()
-            .map(|param| &**param as &(dyn ToSql + Sync))
-            .collect();
-        let timeout = self.query_timeout;
-        let (client, statement) = self.prepared(&sql).await?;
-        within(timeout, client, client.query(&statement, &params)).await
+    async fn query(
+        &mut self,
+        sql: String,
+        params: Vec<Param>,
+        reply: ReplyTo<Result<Vec<Row>, DbError>>,
+        ctx: &mut Context<Self>,
+    ) {
+        let Some((statement, reply)) = self.prepared(&sql, reply).await else {
+            return;
+        };
+        self.run(ctx, reply, move |client, timeout| async move {
+            let params: Vec<&(dyn ToSql + Sync)> = params
+                .iter()
+                .map(|param| &**param as &(dyn ToSql + Sync))
+                .collect();
+            within(timeout, &client, client.query(&statement, &params)).await
+        });
     }
 
     /// Statements without parameters or results (`BEGIN`, `COMMIT`, DDL).
     #[call(flatten)]
-    async fn execute(&mut self, sql: String) -> Result<(), DbError> {
-        let client = self.client.as_ref().ok_or(DbError::NotConnected)?;
-        within(self.query_timeout, client, client.batch_execute(&sql)).await
+    async fn execute(
+        &mut self,
+        sql: String,
+        reply: ReplyTo<Result<(), DbError>>,
+        ctx: &mut Context<Self>,
+    ) {
+        self.run(ctx, reply, move |client, timeout| async move {
+            within(timeout, &client, client.batch_execute(&sql)).await
+        });
     }
 }
 
@@ -149,29 +195,55 @@ impl Postgres {
         Options::default().backoff(move || Backoff::exp(ms(10), ms(1000)).expect("10 ms <= 1 s"))
     }
 
-    /// The link's client and the statement for `sql`, prepared on this link
-    /// once.
-    async fn prepared(&mut self, sql: &str) -> Result<(&Client, Statement), DbError> {
-        let client = self.client.as_ref().ok_or(DbError::NotConnected)?;
-        let statement = match self.statements.get(sql) {
-            Some(statement) => statement.clone(),
-            None => {
-                let statement = within(self.query_timeout, client, client.prepare(sql)).await?;
-                self.statements.insert(sql.to_owned(), statement.clone());
-                statement
-            }
-        };
-        Ok((client, statement))
-    }
-
-    async fn query_opt(
+    /// The statement for `sql`, prepared on this link once, with `reply`
+    /// back; `None` once `reply` was answered with why not.
+    async fn prepared<T>(
         &mut self,
         sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Option<Row>, DbError> {
-        let timeout = self.query_timeout;
-        let (client, statement) = self.prepared(sql).await?;
-        within(timeout, client, client.query_opt(&statement, params)).await
+        reply: ReplyTo<Result<T, DbError>>,
+    ) -> Option<(Statement, ReplyTo<Result<T, DbError>>)> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Some((statement.clone(), reply));
+        }
+        let Some(client) = self.client.as_ref() else {
+            let _ = reply.send(Err(DbError::NotConnected));
+            return None;
+        };
+        match within(self.query_timeout, client, client.prepare(sql)).await {
+            Ok(statement) => {
+                self.statements.insert(sql.to_owned(), statement.clone());
+                Some((statement, reply))
+            }
+            Err(error) => {
+                let _ = reply.send(Err(error));
+                None
+            }
+        }
+    }
+
+    /// Runs `query` on this link's client on a task of its own and answers
+    /// `reply` with it: the connection takes the next request at once, and
+    /// the driver pipelines the statements of the link. The request counts
+    /// in the connection's load until answered.
+    fn run<T, F>(
+        &self,
+        ctx: &mut Context<Self>,
+        reply: ReplyTo<Result<T, DbError>>,
+        query: impl FnOnce(Arc<Client>, Duration) -> F,
+    ) where
+        T: Send + 'static,
+        F: Future<Output = Result<T, DbError>> + Send + 'static,
+    {
+        let Some(client) = self.client.clone() else {
+            let _ = reply.send(Err(DbError::NotConnected));
+            return;
+        };
+        let held = ctx.hand_off();
+        let running = query(client, self.query_timeout);
+        tokio::spawn(async move {
+            let _held = held;
+            let _ = reply.send(running.await);
+        });
     }
 }
 
