@@ -401,8 +401,8 @@ async fn run() {
     let url = server.url();
 
     // (tasks, size) -> per subject: ops/s, p50, p99 of each round.
-    let mut plain: BTreeMap<(usize, usize), Vec<Vec<(f64, f64, f64)>>> = BTreeMap::new();
-    let mut mixed: BTreeMap<usize, Vec<Vec<(f64, f64, f64)>>> = BTreeMap::new();
+    let mut plain: BTreeMap<(usize, usize), PerSubject> = BTreeMap::new();
+    let mut mixed: BTreeMap<usize, PerSubject> = BTreeMap::new();
     for round in 0..ROUNDS {
         eprintln!("round {}/{ROUNDS}", round + 1);
         for tasks in [100, 1_000] {
@@ -486,6 +486,9 @@ async fn run() {
         }
     }
 }
+
+/// Each subject's rounds: lookups per second, p50 and p99 (µs).
+type PerSubject = Vec<Vec<(f64, f64, f64)>>;
 
 fn print_rows(key: &str, subjects: &[Vec<(f64, f64, f64)>]) {
     let medians: Vec<(f64, f64, f64)> = subjects
