@@ -44,19 +44,8 @@ async fn pool(url: &str, size: usize) -> Result<Pool<Postgres>, PoolError> {
 }
 
 async fn with_users(server: &PgServer, size: usize) -> Pool<Postgres> {
-    let pool = pool(&server.url(), size).await.unwrap();
-    pool.client()
-        .await
-        .unwrap()
-        .execute(
-            "CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, email text);
-             INSERT INTO users (name, email)
-                 SELECT 'user ' || n, 'user' || n || '@example.com' FROM generate_series(1, 1000) AS n;"
-                .into(),
-        )
-        .await
-        .unwrap();
-    pool
+    server.create_users(1000).await;
+    pool(&server.url(), size).await.unwrap()
 }
 
 fn expected(id: i32) -> User {
@@ -178,23 +167,6 @@ async fn a_thousand_callers_through_a_pool_of_four() {
     pool.stop().await;
 }
 
-/// Ends every backend of the pool's from another session.
-async fn terminate_backends(server: &PgServer) -> u64 {
-    let (client, driver) = tokio_postgres::connect(&server.url(), tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(driver);
-    let rows = client
-        .query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
-            &[],
-        )
-        .await
-        .unwrap();
-    rows.len() as u64
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL"]
 async fn every_backend_terminated_mid_run_costs_no_hang_and_no_stale_statement() {
@@ -206,7 +178,7 @@ async fn every_backend_terminated_mid_run_costs_no_hang_and_no_stale_statement()
         tokio::spawn(async move { thousand_callers(&pool, 20, failed).await })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let terminated = terminate_backends(&server).await;
+    let terminated = server.terminate_backends().await;
     assert!(terminated >= 4, "terminated {terminated}");
     let longest = run.await.unwrap();
     // Every caller answered within its timeout (plus scheduling).

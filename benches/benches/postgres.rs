@@ -325,7 +325,7 @@ async fn fault_round(server: &Arc<PgServer>, subject: &Subject, kind: FaultKind)
     let mut cpu_while_down = None;
     match kind {
         FaultKind::Terminate => {
-            terminate_backends(server).await;
+            server.terminate_backends().await;
         }
         FaultKind::Restart => {
             let server = server.clone();
@@ -364,40 +364,13 @@ async fn fault_round(server: &Arc<PgServer>, subject: &Subject, kind: FaultKind)
     }
 }
 
-async fn terminate_backends(server: &PgServer) {
-    let (client, driver) = tokio_postgres::connect(&server.url(), NoTls).await.unwrap();
-    tokio::spawn(driver);
-    client
-        .query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
-            &[],
-        )
-        .await
-        .unwrap();
-}
-
-async fn create_table(server: &PgServer) {
-    let (client, driver) = tokio_postgres::connect(&server.url(), NoTls).await.unwrap();
-    tokio::spawn(driver);
-    client
-        .batch_execute(&format!(
-            "CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, email text);
-             INSERT INTO users (name, email)
-                 SELECT 'user ' || n, 'user' || n || '@example.com' FROM generate_series(1, {ROWS}) AS n;
-             ANALYZE users;"
-        ))
-        .await
-        .unwrap();
-}
-
 fn micros(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e6
 }
 
 async fn run() {
     let server = Arc::new(PgServer::start());
-    create_table(&server).await;
+    server.create_users(ROWS).await;
     let url = server.url();
 
     // (tasks, size) -> per subject: ops/s, p50, p99 of each round.

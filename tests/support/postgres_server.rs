@@ -87,6 +87,45 @@ impl PgServer {
         self.pg_ctl_with("restart", &["-m", "immediate"]);
     }
 
+    /// A session of its own, as the `postgres` user.
+    async fn session(&self) -> tokio_postgres::Client {
+        let (client, driver) = tokio_postgres::connect(&self.url(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(driver);
+        client
+    }
+
+    /// Ends every other client backend (`pg_terminate_backend`); how many.
+    pub async fn terminate_backends(&self) -> u64 {
+        let rows = self
+            .session()
+            .await
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .await
+            .unwrap();
+        rows.len() as u64
+    }
+
+    /// Creates `users (id, name, email)` with `rows` rows: user `n` is
+    /// named `user n`, at `usern@example.com`.
+    pub async fn create_users(&self, rows: i32) {
+        self.session()
+            .await
+            .batch_execute(&format!(
+                "CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL, email text);
+                 INSERT INTO users (name, email)
+                     SELECT 'user ' || n, 'user' || n || '@example.com' FROM generate_series(1, {rows}) AS n;
+                 ANALYZE users;"
+            ))
+            .await
+            .unwrap();
+    }
+
     fn pg_ctl(&self, action: &str) {
         self.pg_ctl_with(action, &[]);
     }
