@@ -109,13 +109,16 @@ impl Postgres {
         reply: ReplyTo<Result<Option<User>, DbError>>,
         ctx: &mut Context<Self>,
     ) {
-        let Some((statement, reply)) = self.prepared(USER_BY_ID, reply).await else {
-            return;
-        };
-        self.run(ctx, reply, move |client, timeout| async move {
-            let row = within(timeout, &client, client.query_opt(&statement, &[&id])).await?;
-            Ok(row.as_ref().map(User::from_row))
-        });
+        self.run(
+            USER_BY_ID,
+            reply,
+            ctx,
+            move |client, statement| async move {
+                let row = client.query_opt(&statement, &[&id]).await?;
+                Ok(row.as_ref().map(User::from_row))
+            },
+        )
+        .await;
     }
 
     /// Adds a user; returns its id.
@@ -127,18 +130,15 @@ impl Postgres {
         reply: ReplyTo<Result<i32, DbError>>,
         ctx: &mut Context<Self>,
     ) {
-        let Some((statement, reply)) = self.prepared(INSERT_USER, reply).await else {
-            return;
-        };
-        self.run(ctx, reply, move |client, timeout| async move {
-            let row = within(
-                timeout,
-                &client,
-                client.query_one(&statement, &[&name, &email]),
-            )
-            .await?;
-            Ok(row.get(0))
-        });
+        self.run(
+            INSERT_USER,
+            reply,
+            ctx,
+            move |client, statement| async move {
+                Ok(client.query_one(&statement, &[&name, &email]).await?.get(0))
+            },
+        )
+        .await;
     }
 
     /// Any statement with parameters, prepared once per link.
@@ -150,16 +150,11 @@ impl Postgres {
         reply: ReplyTo<Result<Vec<Row>, DbError>>,
         ctx: &mut Context<Self>,
     ) {
-        let Some((statement, reply)) = self.prepared(&sql, reply).await else {
-            return;
-        };
-        self.run(ctx, reply, move |client, timeout| async move {
-            let params: Vec<&(dyn ToSql + Sync)> = params
-                .iter()
-                .map(|param| &**param as &(dyn ToSql + Sync))
-                .collect();
-            within(timeout, &client, client.query(&statement, &params)).await
-        });
+        self.run(&sql, reply, ctx, move |client, statement| async move {
+            let params: Vec<_> = params.iter().map(|param| &**param as _).collect();
+            client.query(&statement, &params).await
+        })
+        .await;
     }
 
     /// Statements without parameters or results (`BEGIN`, `COMMIT`, DDL).
@@ -170,8 +165,8 @@ impl Postgres {
         reply: ReplyTo<Result<(), DbError>>,
         ctx: &mut Context<Self>,
     ) {
-        self.run(ctx, reply, move |client, timeout| async move {
-            within(timeout, &client, client.batch_execute(&sql)).await
+        self.spawn(reply, ctx, move |client| async move {
+            client.batch_execute(&sql).await
         });
     }
 }
@@ -195,54 +190,56 @@ impl Postgres {
         Options::default().backoff(move || Backoff::exp(ms(10), ms(1000)).expect("10 ms <= 1 s"))
     }
 
-    /// The statement for `sql`, prepared on this link once, with `reply`
-    /// back; `None` once `reply` was answered with why not.
-    async fn prepared<T>(
+    /// Runs `query` with the statement for `sql` (prepared on this link
+    /// once), as [`spawn`](Self::spawn) does.
+    async fn run<T, F>(
         &mut self,
         sql: &str,
         reply: ReplyTo<Result<T, DbError>>,
-    ) -> Option<(Statement, ReplyTo<Result<T, DbError>>)> {
-        if let Some(statement) = self.statements.get(sql) {
-            return Some((statement.clone(), reply));
-        }
-        let Some(client) = self.client.as_ref() else {
-            let _ = reply.send(Err(DbError::NotConnected));
-            return None;
+        ctx: &mut Context<Self>,
+        query: impl FnOnce(Arc<Client>, Statement) -> F,
+    ) where
+        T: Send + 'static,
+        F: Future<Output = Result<T, tokio_postgres::Error>> + Send + 'static,
+    {
+        let prepared = match (self.statements.get(sql), &self.client) {
+            (Some(statement), _) => Ok(statement.clone()),
+            (None, Some(client)) => within(self.query_timeout, client, client.prepare(sql))
+                .await
+                .inspect(|statement| {
+                    self.statements.insert(sql.to_owned(), statement.clone());
+                }),
+            (None, None) => Err(DbError::NotConnected),
         };
-        match within(self.query_timeout, client, client.prepare(sql)).await {
-            Ok(statement) => {
-                self.statements.insert(sql.to_owned(), statement.clone());
-                Some((statement, reply))
-            }
-            Err(error) => {
-                let _ = reply.send(Err(error));
-                None
-            }
+        match prepared {
+            Ok(statement) => self.spawn(reply, ctx, move |client| query(client, statement)),
+            Err(error) => drop(reply.send(Err(error))),
         }
     }
 
-    /// Runs `query` on this link's client on a task of its own and answers
-    /// `reply` with it: the connection takes the next request at once, and
-    /// the driver pipelines the statements of the link. The request counts
-    /// in the connection's load until answered.
-    fn run<T, F>(
+    /// Runs `query` on this link's client on a task of its own, within the
+    /// query timeout, and answers `reply` with it: the connection takes the
+    /// next request at once, and the driver pipelines the link's
+    /// statements. The request counts in the connection's load until
+    /// answered.
+    fn spawn<T, F>(
         &self,
-        ctx: &mut Context<Self>,
         reply: ReplyTo<Result<T, DbError>>,
-        query: impl FnOnce(Arc<Client>, Duration) -> F,
+        ctx: &mut Context<Self>,
+        query: impl FnOnce(Arc<Client>) -> F,
     ) where
         T: Send + 'static,
-        F: Future<Output = Result<T, DbError>> + Send + 'static,
+        F: Future<Output = Result<T, tokio_postgres::Error>> + Send + 'static,
     {
         let Some(client) = self.client.clone() else {
             let _ = reply.send(Err(DbError::NotConnected));
             return;
         };
-        let held = ctx.hand_off();
-        let running = query(client, self.query_timeout);
+        let (held, timeout) = (ctx.hand_off(), self.query_timeout);
+        let running = query(client.clone());
         tokio::spawn(async move {
             let _held = held;
-            let _ = reply.send(running.await);
+            let _ = reply.send(within(timeout, &client, running).await);
         });
     }
 }
