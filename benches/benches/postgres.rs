@@ -7,7 +7,8 @@
 //!
 //! - throughput and p50/p99 with 100 and 1,000 tasks, pool sizes 1, 2, 4, 8;
 //! - a mixed load: one query in 100 is `pg_sleep(0.02)`; p50/p99 of the
-//!   others;
+//!   others; the example's members are also measured chosen in turn (round
+//!   robin) rather than by their load;
 //! - fault rounds, pool of 4, 100 tasks: every backend terminated, the
 //!   server restarted, the server down for 2 s. Calls failed, calls past
 //!   their timeout, calls issued after the server was back that still
@@ -29,14 +30,14 @@ mod postgres_server;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bb8_postgres::PostgresConnectionManager;
 use connection::pool::Pool;
 use tokio_postgres::NoTls;
 
-use crate::example::Postgres;
+use crate::example::{Postgres, PostgresClient};
 use crate::postgres_server::PgServer;
 
 const ROUNDS: usize = 3;
@@ -48,11 +49,19 @@ const SELECT: &str = "SELECT id, name, email FROM users WHERE id = $1";
 #[derive(Clone)]
 enum Subject {
     Ours(Pool<Postgres>),
+    /// The same members as `Ours`, chosen in turn: what the power of two
+    /// choices is measured against.
+    RoundRobin(Arc<[PostgresClient]>, Arc<AtomicUsize>),
     Deadpool(deadpool_postgres::Pool),
     Bb8(bb8::Pool<PostgresConnectionManager<NoTls>>),
 }
 
-const NAMES: [&str; 3] = ["connection::pool", "deadpool-postgres", "bb8-postgres"];
+const NAMES: [&str; 4] = [
+    "connection::pool",
+    "deadpool-postgres",
+    "bb8-postgres",
+    "same members, round robin",
+];
 
 impl Subject {
     async fn start(which: usize, url: &str, size: usize) -> Subject {
@@ -66,6 +75,18 @@ impl Subject {
                     .await
                     .unwrap(),
             ),
+            3 => {
+                let mut members = Vec::with_capacity(size);
+                for _ in 0..size {
+                    let member = Postgres::new(config.clone(), CALL_TIMEOUT)
+                        .start_with(Postgres::options().call_timeout(CALL_TIMEOUT))
+                        .await
+                        .unwrap();
+                    member.as_ref().until_connected().await.unwrap();
+                    members.push(member);
+                }
+                Subject::RoundRobin(members.into(), Arc::default())
+            }
             1 => {
                 let manager = deadpool_postgres::Manager::from_config(
                     config,
@@ -97,18 +118,11 @@ impl Subject {
         let work = async {
             match self {
                 Subject::Ours(pool) => {
-                    let db = pool.client().await.map_err(|_| ())?;
-                    if slow {
-                        db.query("SELECT pg_sleep(0.02)".into(), Vec::new())
-                            .await
-                            .map(|_| ())
-                            .map_err(|_| ())
-                    } else {
-                        match db.user(id).await {
-                            Ok(Some(user)) if user.id == id => Ok(()),
-                            _ => Err(()),
-                        }
-                    }
+                    on_member(&*pool.client().await.map_err(|_| ())?, id, slow).await
+                }
+                Subject::RoundRobin(members, next) => {
+                    let turn = next.fetch_add(1, Ordering::Relaxed) % members.len();
+                    on_member(&members[turn], id, slow).await
                 }
                 Subject::Deadpool(pool) => {
                     let client = pool.get().await.map_err(|_| ())?;
@@ -143,6 +157,21 @@ impl Subject {
         if let Subject::Ours(pool) = self {
             pool.stop().await;
         }
+    }
+}
+
+/// One lookup (or sleep) through a member of the example's.
+async fn on_member(db: &PostgresClient, id: i32, slow: bool) -> Result<(), ()> {
+    if slow {
+        return db
+            .query("SELECT pg_sleep(0.02)".into(), Vec::new())
+            .await
+            .map(|_| ())
+            .map_err(|_| ());
+    }
+    match db.user(id).await {
+        Ok(Some(user)) if user.id == id => Ok(()),
+        _ => Err(()),
     }
 }
 
@@ -437,7 +466,8 @@ async fn run() {
         ("server restarted", FaultKind::Restart),
         ("server down 2 s", FaultKind::Down2s),
     ] {
-        for (which, name) in NAMES.iter().enumerate() {
+        // The fault rounds compare the pools (round robin has no supervisor).
+        for (which, name) in NAMES.iter().enumerate().take(3) {
             let subject = Subject::start(which, &url, 4).await;
             let fault = fault_round(&server, &subject, kind).await;
             subject.stop().await;
