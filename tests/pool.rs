@@ -635,3 +635,48 @@ async fn requests_handed_off_count_in_the_load_until_answered() {
     }
     assert_eq!(generic.load(), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_large_pool_draws_two_members_and_still_finds_the_connected_ones() {
+    let backends = Arc::new(Backends::default());
+    // Past eight members the pool draws two rather than reading every one.
+    let pool = pool_of(12, &backends).await;
+    assert_eq!(answers(&pool, 1200).await.len(), 12);
+
+    let down: Vec<usize> = (0..10).collect();
+    take_down(&pool, &backends, &down).await;
+    assert_eq!(pool.stats().connected, 2);
+    let two = answers(&pool, 400).await;
+    assert_eq!(two.len(), 2, "{two:?}");
+    assert!(two.keys().all(|member| *member >= 10), "{two:?}");
+
+    // A slow member among the twelve gets less than its share.
+    backends.set_down(&[]);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(pool.stats().connected, 12);
+    backends
+        .slow
+        .lock()
+        .unwrap()
+        .insert(0, Duration::from_millis(10));
+    let mut callers = tokio::task::JoinSet::new();
+    for _ in 0..24 {
+        let pool = pool.clone();
+        callers.spawn(async move {
+            let mut slow = 0;
+            for _ in 0..50 {
+                if pool.client().await.unwrap().who().await.unwrap() == 0 {
+                    slow += 1;
+                }
+            }
+            slow
+        });
+    }
+    let mut slow = 0;
+    while let Some(caller) = callers.join_next().await {
+        slow += caller.unwrap();
+    }
+    // Its share would be 100 of the 1,200.
+    assert!(slow < 50, "the slow member got {slow} of 1,200 requests");
+    pool.stop().await;
+}

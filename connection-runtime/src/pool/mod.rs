@@ -6,11 +6,11 @@
 //! factory, each [supervised](crate::supervise) (restarted after a crash
 //! under the pool's [`RestartPolicy`]) and reconnecting on its own with its
 //! backoff. Nothing is checked out for a request: [`Pool::client`] gives
-//! the generated client of the member that has the least load of two drawn
-//! at random (power of two choices; the load is
-//! [`Client::load`](crate::Client::load): its mailbox's depth plus its
-//! pipeline's requests in flight, read from two atomics), among the
-//! members that are connected and not leased. A member that is down is
+//! the generated client of the least loaded member among those connected
+//! and not leased: of all of them in a pool of up to 8, of two drawn at
+//! random in a larger one (the power of two choices). The load is
+//! [`Client::load`](crate::Client::load): the requests in its mailbox,
+//! being handled, and in flight on its link, read from atomics. A member that is down is
 //! never chosen while another is up, and nothing is sent to find out: each
 //! member's own task sees its link fail.
 //!
@@ -205,9 +205,10 @@ where
         }
     }
 
-    /// The client of a member to send one request through: of two members
-    /// drawn at random among those connected and not leased, the one with
-    /// the lower load. Take one per request (or per burst of requests) and
+    /// The client of a member to send one request through: the least
+    /// loaded among those connected and not leased (of all of them in a
+    /// pool of up to 8, of two drawn at random in a larger one). Take one
+    /// per request (or per burst of requests) and
     /// let it go: a client kept reaches its member even once the member is
     /// leased or down.
     ///
