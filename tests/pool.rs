@@ -680,3 +680,58 @@ async fn a_large_pool_draws_two_members_and_still_finds_the_connected_ones() {
     assert!(slow < 50, "the slow member got {slow} of 1,200 requests");
     pool.stop().await;
 }
+
+/// A member whose `init` fails from the `fail_from`-th one made.
+struct Flaky {
+    made: usize,
+    fail_from: usize,
+}
+
+#[connection]
+impl Flaky {
+    #[init]
+    async fn init(&mut self) -> connection::Init<()> {
+        if self.made >= self.fail_from {
+            connection::Init::Stop(connection::Stop::error("init refused"))
+        } else {
+            connection::Init::Ok
+        }
+    }
+
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+}
+
+fn flaky(fail_from: usize) -> impl Fn() -> Flaky + Send + Sync + 'static {
+    let made = Arc::new(AtomicUsize::new(0));
+    move || Flaky {
+        made: made.fetch_add(1, Ordering::SeqCst),
+        fail_from,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_member_whose_init_fails_fails_start_and_resize_with_its_error() {
+    let error = Pool::builder(3, flaky(1)).start().await.unwrap_err();
+    assert!(
+        matches!(&error, PoolError::Start(connection::StartError::Stopped(_))),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("init refused"), "{error}");
+
+    // Two start; growing to four fails with the third's error, and keeps
+    // the two.
+    let pool = Pool::builder(2, flaky(2)).start().await.unwrap();
+    let error = pool.resize(4).await.unwrap_err();
+    assert!(matches!(error, PoolError::Start(_)), "{error:?}");
+    assert_eq!(pool.stats().members, 2);
+    assert!(pool.client().await.is_ok());
+    pool.stop().await;
+}
