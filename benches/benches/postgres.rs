@@ -6,6 +6,8 @@
 //! runtime:
 //!
 //! - throughput and p50/p99 with 100 and 1,000 tasks, pool sizes 1, 2, 4, 8;
+//! - p50/p99 at a fixed offered load (20,000 and 40,000 lookups a second,
+//!   an open loop), pool of 4: tails at equal throughput;
 //! - a mixed load: one query in 100 is `pg_sleep(0.02)`; p50/p99 of the
 //!   others; the example's members are also measured chosen in turn (round
 //!   robin) rather than by their load;
@@ -258,6 +260,39 @@ async fn load(subject: &Subject, tasks: usize, mixed: bool) -> Load {
     }
 }
 
+/// An open loop: `rate` lookups a second for `LOAD_TIME`, each on its own
+/// task, whatever the pool's speed; latency counted from when each was due,
+/// so that tails compare at equal throughput.
+async fn offered(subject: &Subject, rate: u32) -> Load {
+    let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let until = Instant::now() + LOAD_TIME;
+    let mut ids = Ids(0x2545_F491_4F6C_DD1D);
+    let mut running = tokio::task::JoinSet::new();
+    while Instant::now() < until {
+        let due = ticks.tick().await;
+        let (subject, id) = (subject.clone(), ids.next());
+        running.spawn(async move {
+            let outcome = subject.call(id, false).await;
+            assert!(
+                outcome == Outcome::Ok,
+                "a call failed under an offered load"
+            );
+            due.elapsed()
+        });
+    }
+    let mut latencies = Vec::new();
+    while let Some(latency) = running.join_next().await {
+        latencies.push(latency.unwrap());
+    }
+    latencies.sort_unstable();
+    Load {
+        ops_per_sec: latencies.len() as f64 / LOAD_TIME.as_secs_f64(),
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -405,6 +440,7 @@ async fn run() {
     // (tasks, size) -> per subject: ops/s, p50, p99 of each round.
     let mut plain: BTreeMap<(usize, usize), PerSubject> = BTreeMap::new();
     let mut mixed: BTreeMap<usize, PerSubject> = BTreeMap::new();
+    let mut open: BTreeMap<u32, PerSubject> = BTreeMap::new();
     for round in 0..ROUNDS {
         eprintln!("round {}/{ROUNDS}", round + 1);
         for tasks in [100, 1_000] {
@@ -422,6 +458,21 @@ async fn run() {
                     ));
                     subject.stop().await;
                 }
+            }
+        }
+        for rate in [20_000, 40_000] {
+            let entry = open
+                .entry(rate)
+                .or_insert_with(|| vec![Vec::new(); NAMES.len()]);
+            for (which, results) in entry.iter_mut().enumerate() {
+                let subject = Subject::start(which, &url, 4).await;
+                let measured = offered(&subject, rate).await;
+                results.push((
+                    measured.ops_per_sec,
+                    micros(measured.p50),
+                    micros(measured.p99),
+                ));
+                subject.stop().await;
             }
         }
         for size in [4, 8] {
@@ -446,6 +497,14 @@ async fn run() {
     println!("|---|---|---|---|---|---|---|");
     for ((tasks, size), subjects) in &plain {
         print_rows(&format!("{tasks} | {size}"), subjects);
+    }
+    println!(
+        "\n### Fixed offered load: lookups due at a steady rate, each on its own task, pool of 4 (latency from when due)\n"
+    );
+    println!("| offered/s | pool size | pool | lookups/s | ratio to the faster peer | p50 | p99 |");
+    println!("|---|---|---|---|---|---|---|");
+    for (rate, subjects) in &open {
+        print_rows(&format!("{rate} | 4"), subjects);
     }
     println!("\n### Mixed load: 1 query in 100 sleeps 20 ms; 100 tasks (latency of the others)\n");
     println!("| tasks | pool size | pool | lookups/s | ratio to the faster peer | p50 | p99 |");
