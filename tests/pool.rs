@@ -735,3 +735,60 @@ async fn a_member_whose_init_fails_fails_start_and_resize_with_its_error() {
     assert!(pool.client().await.is_ok());
     pool.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_member_stuck_behind_a_slow_request_is_passed_over_though_less_loaded() {
+    let pool = Pool::builder(2, || Offloader)
+        .stall_after(Duration::from_millis(5))
+        .min_connected(2)
+        .start()
+        .await
+        .unwrap();
+    let (stuck, busy) = (pool.lease().await.unwrap(), pool.lease().await.unwrap());
+    let (stuck_id, busy_id) = (stuck.member(), busy.member());
+    // One slow request on the first; ten on the second, answered one every
+    // 2 ms.
+    let mut pending = vec![tokio::spawn({
+        let client = stuck.client().clone();
+        async move { client.later(Duration::from_millis(100)).await }
+    })];
+    for n in 1..=10 {
+        let client = busy.client().clone();
+        pending.push(tokio::spawn(async move {
+            client.later(Duration::from_millis(2 * n)).await
+        }));
+    }
+    drop((stuck, busy));
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    // Not stalled yet: the least loaded, the one with the slow request.
+    assert_eq!(pool.client().await.unwrap().member(), stuck_id);
+
+    tokio::time::sleep(Duration::from_millis(8)).await;
+    let stats = pool.stats();
+    let load = |id| {
+        stats
+            .each
+            .iter()
+            .find(|member| member.id == id)
+            .unwrap()
+            .load
+    };
+    assert!(load(stuck_id) < load(busy_id), "{stats:?}");
+    // Nothing answered on the first for 9 ms: requests go to the second.
+    for _ in 0..10 {
+        assert_eq!(pool.client().await.unwrap().member(), busy_id);
+    }
+    for request in pending {
+        request.await.unwrap().unwrap();
+    }
+    // Answered: no longer stalled, and the least loaded again.
+    assert_eq!(
+        pool.stats()
+            .each
+            .iter()
+            .map(|member| member.load)
+            .sum::<usize>(),
+        0
+    );
+    pool.stop().await;
+}
