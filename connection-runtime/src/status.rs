@@ -9,15 +9,12 @@
 use std::error::Error;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
 use tokio::task;
-
-use std::time::Duration;
 
 use crate::deadline::Timeout;
 use crate::{CallError, Stop};
@@ -38,7 +35,7 @@ const ONE_CLIENT: u64 = 1 << 32;
 
 /// [`Status::taken`] until someone asks for the connection's load: nothing
 /// is published, so a connection nobody balances on pays nothing for it.
-const UNWATCHED: u16 = u16::MAX;
+const UNWATCHED: u32 = u32::MAX;
 
 /// Kept small: this is part of every connection's memory (80 bytes, so that
 /// with its `Arc` it takes one 96-byte allocation).
@@ -64,12 +61,7 @@ pub(crate) struct Status {
     /// pipeline holds written (or buffered to be) and not answered. Stored,
     /// not counted up and down: each has one writer at a time (the
     /// connection's task; the pipeline, under its lock).
-    taken: AtomicU16,
-    /// When the requests in flight last made progress (one was answered, or
-    /// the first of a busy spell was sent): a coarse clock's milliseconds,
-    /// wrapping ([`coarse_now`]). A connection holding requests that has
-    /// answered none for a while is stuck behind a slow one.
-    progress: AtomicU16,
+    taken: AtomicU32,
     in_flight: AtomicU32,
 }
 
@@ -97,8 +89,7 @@ impl Status {
             changed: Notify::new(),
             task: AtomicU64::new(0),
             shutdown_timeout,
-            taken: AtomicU16::new(UNWATCHED),
-            progress: AtomicU16::new(0),
+            taken: AtomicU32::new(UNWATCHED),
             in_flight: AtomicU32::new(0),
         })
     }
@@ -285,16 +276,11 @@ impl Status {
     }
 
     /// Publishes how many requests the pipeline holds in flight, if anyone
-    /// looks; `answered`: some were just answered (else one was sent).
+    /// looks.
     #[cfg(feature = "pipeline")]
-    pub(crate) fn set_in_flight(&self, requests: usize, answered: bool) {
+    pub(crate) fn set_in_flight(&self, requests: usize) {
         if self.is_load_watched() {
-            let before = self
-                .in_flight
-                .swap(saturate_u32(requests), Ordering::Relaxed);
-            if answered || before == 0 {
-                self.progress.store(coarse_now(), Ordering::Relaxed);
-            }
+            self.in_flight.store(saturate(requests), Ordering::Relaxed);
         }
     }
 
@@ -302,9 +288,8 @@ impl Status {
     /// looks; whether it was counted (and must be uncounted).
     pub(crate) fn add_handed_off(&self) -> bool {
         let counted = self.is_load_watched();
-        if counted && self.in_flight.fetch_add(1, Ordering::Relaxed) == 0 {
-            // A busy spell starts: its first answer is due from now.
-            self.progress.store(coarse_now(), Ordering::Relaxed);
+        if counted {
+            self.in_flight.fetch_add(1, Ordering::Relaxed);
         }
         counted
     }
@@ -315,17 +300,6 @@ impl Status {
         let _ = self
             .in_flight
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
-        self.progress.store(coarse_now(), Ordering::Relaxed);
-    }
-
-    /// How long the connection has held requests in flight without
-    /// answering any, as of `now` ([`coarse_now`]); zero when it holds none.
-    pub(crate) fn stalled_for(&self, now: u16) -> Duration {
-        if self.in_flight.load(Ordering::Relaxed) == 0 {
-            return Duration::ZERO;
-        }
-        let since = self.progress.load(Ordering::Relaxed);
-        Duration::from_millis(u64::from(now.wrapping_sub(since)))
     }
 
     /// The pipeline's requests in flight, as last published.
@@ -434,30 +408,9 @@ impl Status {
     }
 }
 
-/// A count of taken requests as the status keeps it: below [`UNWATCHED`].
-fn saturate(count: usize) -> u16 {
-    u16::try_from(count).map_or(UNWATCHED - 1, |count| count.min(UNWATCHED - 1))
-}
-
-/// A count of requests in flight as the status keeps it.
-#[cfg(feature = "pipeline")]
-fn saturate_u32(count: usize) -> u32 {
-    u32::try_from(count).unwrap_or(u32::MAX)
-}
-
-/// A coarse clock for [`Status::stalled_for`]: milliseconds since the first
-/// reading, wrapping every 65 s (a stall is judged in milliseconds). On
-/// tokio's clock, so that a paused clock pauses it too.
-pub(crate) fn coarse_now() -> u16 {
-    static START: OnceLock<tokio::time::Instant> = OnceLock::new();
-    let now = tokio::time::Instant::now();
-    let start = *START.get_or_init(|| now);
-    // Truncated on purpose: only differences below 65 s are read. A paused
-    // clock of another runtime may read before the start: counted back.
-    match now.checked_duration_since(start) {
-        Some(after) => after.as_millis() as u16,
-        None => (start.duration_since(now).as_millis() as u16).wrapping_neg(),
-    }
+/// A count as the status keeps it: below [`UNWATCHED`].
+fn saturate(count: usize) -> u32 {
+    u32::try_from(count).map_or(UNWATCHED - 1, |count| count.min(UNWATCHED - 1))
 }
 
 /// A failure told as a string: an ended incarnation's reason, or a

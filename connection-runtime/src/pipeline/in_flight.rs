@@ -194,7 +194,7 @@ impl<T> InFlight<T> {
             self.wake_reader.notify_one();
         }
         queue.waiting.push_back(Waiting { responder, sent_at });
-        self.status.set_in_flight(queue.waiting.len(), false);
+        self.status.set_in_flight(queue.waiting.len());
     }
 
     /// Answers the oldest requests with `responses`, in order, under one
@@ -211,7 +211,7 @@ impl<T> InFlight<T> {
                 answered.responses.push((waiting.responder, response));
             }
             queue.lanes.copy_new(&mut answered.lanes);
-            self.status.set_in_flight(queue.waiting.len(), true);
+            self.status.set_in_flight(queue.waiting.len());
             if queue.waiting.is_empty()
                 && let Some(interval) = self.keepalive
             {
@@ -340,7 +340,7 @@ impl<T> InFlight<T> {
             }
             let error = queue.lost.take().unwrap_or(error);
             queue.ended = Some(error.clone());
-            self.status.set_in_flight(0, true);
+            self.status.set_in_flight(0);
             // A detach is the connection's own doing, not why it is down.
             if !matches!(error, LinkError::Detached) {
                 self.status.record_failure(Arc::new(error.clone()));

@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::backoff::SplitMix64;
-use crate::status::{LinkFailure, Status, coarse_now};
+use crate::status::{LinkFailure, Status};
 use crate::{Client, Connection, Stop};
 
 /// A started, supervised connection of the pool.
@@ -110,15 +110,10 @@ const SCAN_ALL_UP_TO: usize = 8;
 
 /// The member a request goes to, among those that take requests: the least
 /// loaded (of all of them in a small pool, of two drawn at random in a
-/// larger one), a member stalled for `stall_after` (holding requests, none
-/// answered meanwhile: stuck behind a slow one) only when every candidate
-/// is, ties going to a random one; when neither drawn member takes
-/// requests, the first that does after a random place, so that a member
-/// that is up is always found while one is.
-pub(super) fn choose<C: Connection>(
-    members: &[Arc<Member<C>>],
-    stall_after: Duration,
-) -> Option<&Arc<Member<C>>>
+/// larger one), ties going to a random one; when neither drawn member
+/// takes requests, the first that does after a random place, so that a
+/// member that is up is always found while one is.
+pub(super) fn choose<C: Connection>(members: &[Arc<Member<C>>]) -> Option<&Arc<Member<C>>>
 where
     C::Client: AsRef<Client<C>>,
 {
@@ -126,33 +121,19 @@ where
     if count <= 1 {
         return members.first().filter(|member| member.takes_requests());
     }
-    // Read once, and only if a member holds requests.
-    let now = Cell::new(None);
-    let rank = |member: &Arc<Member<C>>| {
-        let status = member.status();
-        let stalled = status.in_flight() > 0 && {
-            let now = now.get().unwrap_or_else(|| {
-                let read = coarse_now();
-                now.set(Some(read));
-                read
-            });
-            status.stalled_for(now) >= stall_after
-        };
-        (stalled, member.load())
-    };
     let draw = random();
     let first = (draw % count as u64) as usize;
     if count <= SCAN_ALL_UP_TO {
         return (0..count)
             .map(|offset| &members[(first + offset) % count])
             .filter(|member| member.takes_requests())
-            .min_by_key(|member| rank(member));
+            .min_by_key(|member| member.load());
     }
     // Two distinct places: the second is the first moved on by 1..count.
     let second = (first + 1 + ((draw >> 32) % (count as u64 - 1)) as usize) % count;
     let (a, b) = (&members[first], &members[second]);
     match (a.takes_requests(), b.takes_requests()) {
-        (true, true) => Some(if rank(b) < rank(a) { b } else { a }),
+        (true, true) => Some(if b.load() < a.load() { b } else { a }),
         (true, false) => Some(a),
         (false, true) => Some(b),
         (false, false) => (0..count)

@@ -150,9 +150,6 @@ where
     lease_timeout: Duration,
     /// A lease that waited longer is traced.
     slow_lease: Duration,
-    /// A member holding requests that answered none for this long is
-    /// passed over while another is not.
-    stall_after: Duration,
     on_return: Option<ReturnHook<C>>,
     /// Wakes whoever waits for a member: one connected, stopped, given back.
     changed: Arc<Notify>,
@@ -184,7 +181,6 @@ where
     fail_fast: bool,
     lease_timeout: Option<Duration>,
     slow_lease: Duration,
-    stall_after: Duration,
     on_return: Option<ReturnHook<C>>,
 }
 
@@ -205,7 +201,6 @@ where
             fail_fast: false,
             lease_timeout: None,
             slow_lease: Duration::from_millis(50),
-            stall_after: Duration::from_millis(5),
             on_return: None,
         }
     }
@@ -236,8 +231,7 @@ where
         let started = Instant::now();
         let deadline = self.shared.wait.map(|wait| started + wait);
         self.wait_for(started, deadline, |members| {
-            choose(members, self.shared.stall_after)
-                .map(|member| Chosen(Held::Owned(member.clone())))
+            choose(members).map(|member| Chosen(Held::Owned(member.clone())))
         })
         .await
         .map_err(|unavailable| unavailable.into_error(PoolError::none_connected))
@@ -262,12 +256,9 @@ where
             return Err(PoolError::Stopped);
         }
         if self.members.generation == self.shared.generation.load(Ordering::Acquire) {
-            let chosen = choose(&self.members.list, self.shared.stall_after);
-            return Ok(chosen.map(|member| Chosen(Held::Borrowed(member))));
+            return Ok(choose(&self.members.list).map(|member| Chosen(Held::Borrowed(member))));
         }
-        let members = self.shared.members();
-        let chosen = choose(&members.list, self.shared.stall_after);
-        Ok(chosen.map(|member| Chosen(Held::Owned(member.clone()))))
+        Ok(choose(&self.shared.members().list).map(|member| Chosen(Held::Owned(member.clone()))))
     }
 
     /// One member for the caller alone, out of the rotation until the
@@ -767,17 +758,6 @@ where
         self
     }
 
-    /// A member that holds requests in flight (on its pipeline, or handed
-    /// off with [`Context::hand_off`](crate::Context::hand_off)) and has
-    /// answered none for this long is stuck behind a slow one: requests go
-    /// to another while one is not (5 ms by default; measured on a coarse
-    /// millisecond clock). Set it above the time a normal request takes
-    /// when many wait behind each other on one link.
-    pub fn stall_after(mut self, after: Duration) -> Self {
-        self.stall_after = after;
-        self
-    }
-
     /// Runs `hook` on a leased member's client each time a lease ends,
     /// before the member takes requests again: a `ROLLBACK` for a
     /// transaction the holder left open, a `DISCARD`, an `UNWATCH`.
@@ -844,7 +824,6 @@ where
                 wait: (!self.fail_fast).then_some(wait),
                 lease_timeout: self.lease_timeout.unwrap_or(call_timeout),
                 slow_lease: self.slow_lease,
-                stall_after: self.stall_after,
                 on_return: self.on_return,
                 changed: Arc::new(Notify::new()),
                 stopped: AtomicBool::new(false),
@@ -924,7 +903,6 @@ where
             .field("fail_fast", &self.fail_fast)
             .field("lease_timeout", &self.lease_timeout)
             .field("slow_lease", &self.slow_lease)
-            .field("stall_after", &self.stall_after)
             .field("on_return", &self.on_return.is_some())
             .finish_non_exhaustive()
     }
