@@ -115,11 +115,12 @@ async fn a_transaction_commits_on_a_lease_and_rolls_back_when_dropped() {
     pool.stop().await;
 }
 
-/// 1,000 callers through a pool of 4, each result checked; returns how many
-/// calls failed (with an error that is not a timeout) and the longest call.
+/// 1,000 callers through a pool of 4, each making calls while `more(round)`,
+/// each result checked; counts in `failed` the calls lost with their link,
+/// and returns the longest call.
 async fn thousand_callers(
     pool: &Pool<Postgres>,
-    rounds: usize,
+    more: fn(usize) -> bool,
     failed: Arc<AtomicU64>,
 ) -> Duration {
     let mut callers = JoinSet::new();
@@ -128,7 +129,9 @@ async fn thousand_callers(
         let failed = failed.clone();
         callers.spawn(async move {
             let mut longest = Duration::ZERO;
-            for round in 0..rounds {
+            let mut round = 0;
+            while more(round) {
+                round += 1;
                 let id = (caller * 7 + round as i32) % 1000 + 1;
                 let started = Instant::now();
                 let result = match pool.client().await {
@@ -160,7 +163,7 @@ async fn a_thousand_callers_through_a_pool_of_four() {
     let server = PgServer::start();
     let pool = with_users(&server, 4).await;
     let failed = Arc::new(AtomicU64::new(0));
-    thousand_callers(&pool, 5, failed.clone()).await;
+    thousand_callers(&pool, |round| round < 5, failed.clone()).await;
     assert_eq!(failed.load(Ordering::Relaxed), 0);
     let stats = pool.stats();
     assert_eq!(stats.connected, 4);
@@ -173,28 +176,45 @@ async fn every_backend_terminated_mid_run_costs_no_hang_and_no_stale_statement()
     let server = Arc::new(PgServer::start());
     let pool = with_users(&server, 4).await;
     let failed = Arc::new(AtomicU64::new(0));
+    // The callers run from 0.3 s before the termination to 1.2 s after it.
+    static UNTIL: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    UNTIL
+        .set(Instant::now() + Duration::from_millis(1500))
+        .unwrap();
     let run = {
         let (pool, failed) = (pool.clone(), failed.clone());
-        tokio::spawn(async move { thousand_callers(&pool, 20, failed).await })
+        tokio::spawn(async move {
+            thousand_callers(
+                &pool,
+                |_| Instant::now() < UNTIL.get().copied().unwrap(),
+                failed,
+            )
+            .await
+        })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     let terminated = server.terminate_backends().await;
     assert!(terminated >= 4, "terminated {terminated}");
     let longest = run.await.unwrap();
-    // Every caller answered within its timeout (plus scheduling).
+    // Every caller answered within its timeout (plus scheduling); only the
+    // calls out on a terminated backend failed.
     assert!(longest < CALL_TIMEOUT * 2, "a call took {longest:?}");
-    // Later calls succeed, their statements prepared again on the new links.
+    assert!(
+        failed.load(Ordering::Relaxed) > 0,
+        "the termination was not met"
+    );
+    // Every member back, and later calls succeed, their statements prepared
+    // again on the new links (a stale one would be the server's error).
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while pool.stats().connected < 4 {
+        assert!(Instant::now() < deadline, "{:?}", pool.stats());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     for id in 1..=20 {
         assert_eq!(
             pool.client().await.unwrap().user(id).await.unwrap(),
             Some(expected(id))
         );
-    }
-    // Every member back (one idle at the termination may learn of it last).
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while pool.stats().connected < 4 {
-        assert!(Instant::now() < deadline, "{:?}", pool.stats());
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     pool.stop().await;
 }
