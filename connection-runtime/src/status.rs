@@ -206,18 +206,7 @@ impl Status {
     /// Waits until the connection is no longer connected; or, when it stops
     /// for good, returns why.
     pub(crate) async fn until_disconnected(&self) -> Result<(), Stop> {
-        loop {
-            let changed = self.changed.notified();
-            let mut changed = std::pin::pin!(changed);
-            changed.as_mut().enable();
-            if let Some(reason) = self.stop_reason() {
-                return Err(reason);
-            }
-            if !self.is_connected() {
-                return Ok(());
-            }
-            changed.await;
-        }
+        self.until_connected_is(false).await
     }
 
     /// Records why the link is down: what a pool that finds no member
@@ -319,16 +308,23 @@ impl Status {
     /// Waits until the connection is connected; or, when it stops for good
     /// first, returns why.
     pub(crate) async fn until_connected(&self) -> Result<(), Stop> {
+        self.until_connected_is(true).await
+    }
+
+    /// Waits until whether the connection is connected is `connected`; or,
+    /// when it stops for good first, returns why (a stopped connection is
+    /// not connected, and says why it will not be again).
+    async fn until_connected_is(&self, connected: bool) -> Result<(), Stop> {
         loop {
             // Registered before the check, as in `wait_for`.
             let changed = self.changed.notified();
             let mut changed = std::pin::pin!(changed);
             changed.as_mut().enable();
-            if self.is_connected() {
-                return Ok(());
-            }
             if let Some(reason) = self.stop_reason() {
                 return Err(reason);
+            }
+            if self.is_connected() == connected {
+                return Ok(());
             }
             changed.await;
         }

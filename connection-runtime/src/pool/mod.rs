@@ -255,7 +255,7 @@ where
         if self.shared.stopped.load(Ordering::Acquire) {
             return Err(PoolError::Stopped);
         }
-        if self.members.generation == self.shared.generation.load(Ordering::Acquire) {
+        if self.is_current() {
             return Ok(choose(&self.members.list).map(|member| Chosen(Held::Borrowed(member))));
         }
         Ok(choose(&self.shared.members().list).map(|member| Chosen(Held::Owned(member.clone()))))
@@ -403,11 +403,17 @@ where
         }
     }
 
+    /// Whether this handle's members are the pool's current ones (no
+    /// `resize` or `stop` since it was made).
+    fn is_current(&self) -> bool {
+        self.members.generation == self.shared.generation.load(Ordering::Acquire)
+    }
+
     /// The members' [load](crate::Client::load), summed: every request
     /// the pool's members hold.
     #[must_use]
     pub fn load(&self) -> usize {
-        let members = if self.members.generation == self.shared.generation.load(Ordering::Acquire) {
+        let members = if self.is_current() {
             self.members.clone()
         } else {
             self.shared.members()
