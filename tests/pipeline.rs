@@ -651,3 +651,48 @@ async fn connect_tcp_stops_with_the_error_once_the_backoff_gives_up() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn requests_in_flight_count_in_the_load_and_a_lost_link_is_the_last_failure() {
+    let (mut setup, mut peer) = start(lines(), None).await;
+    assert_eq!(setup.event().await, "connect");
+    let generic: connection::Client<LineClient> = setup.client.as_ref().clone();
+    // Asking once starts the publishing.
+    assert_eq!(generic.load(), 0);
+    let calls: Vec<_> = (0..5)
+        .map(|n| {
+            let client = setup.client.clone();
+            tokio::spawn(async move { client.ask(format!("{n}")).await })
+        })
+        .collect();
+    for n in 0..5 {
+        assert_eq!(peer.line().await, format!("{n}"));
+    }
+    assert_eq!(generic.load(), 5, "written, not answered");
+    peer.say("answer 0").await;
+    peer.say("answer 1").await;
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(generic.load(), 3);
+    assert!(generic.last_failure().is_none(), "connected");
+
+    // The peer closes with three in flight; no next link yet.
+    drop(peer);
+    assert_eq!(setup.event().await, "disconnect:Lost(Closed)");
+    // Once the disconnect is done (the next connect is 100 ms away).
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(generic.load(), 0);
+    let failure = generic.last_failure().expect("why the link is down");
+    assert!(
+        matches!(failure.downcast_ref::<LinkError>(), Some(LinkError::Closed)),
+        "the pipeline's own error, not the disconnect info's Debug: {failure}"
+    );
+    for call in calls {
+        let _ = call.await.unwrap();
+    }
+
+    // Connected again: no failure to report.
+    let next = setup.peer();
+    assert_eq!(setup.event().await, "connect");
+    assert!(generic.last_failure().is_none());
+    drop(next);
+}
