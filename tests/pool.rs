@@ -735,3 +735,282 @@ async fn a_member_whose_init_fails_fails_start_and_resize_with_its_error() {
     assert!(pool.client().await.is_ok());
     pool.stop().await;
 }
+
+/// Requests in progress on each member of a [`Gauge`] pool: now, and the
+/// most at once.
+#[derive(Default)]
+struct Gauges {
+    next: AtomicUsize,
+    each: Mutex<HashMap<usize, (usize, usize)>>,
+    /// Members whose connects are refused.
+    down: Mutex<Vec<usize>>,
+}
+
+/// A member that answers on a task of its own after a delay, so that it
+/// holds any number of requests at once (as a pipelined link does), and
+/// counts them.
+struct Gauge {
+    id: usize,
+    gauges: Arc<Gauges>,
+}
+
+#[connection]
+impl Gauge {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        if self.gauges.down.lock().unwrap().contains(&self.id) {
+            return Connect::Backoff(Duration::from_secs(3600));
+        }
+        Connect::Ok
+    }
+
+    /// Drops the link; it reconnects unless the member is down.
+    #[cast]
+    async fn drop_link(&mut self, ctx: &mut Context<Self>) {
+        ctx.disconnect(());
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::Connect(())
+    }
+
+    /// Answers with the member's number after `after`.
+    #[call]
+    async fn work(&mut self, after: Duration, reply: connection::ReplyTo<usize>) {
+        let (id, gauges) = (self.id, self.gauges.clone());
+        {
+            let mut each = gauges.each.lock().unwrap();
+            let (now, most) = each.entry(id).or_default();
+            *now += 1;
+            *most = (*most).max(*now);
+        }
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            gauges.each.lock().unwrap().get_mut(&id).unwrap().0 -= 1;
+            let _ = reply.send(id);
+        });
+    }
+}
+
+async fn capped_pool(size: usize, cap: usize, gauges: &Arc<Gauges>) -> Pool<Gauge> {
+    let gauges = gauges.clone();
+    Pool::builder(size, move || Gauge {
+        id: gauges.next.fetch_add(1, Ordering::Relaxed),
+        gauges: gauges.clone(),
+    })
+    .concurrency_per_member(cap)
+    .wait(Duration::from_millis(500))
+    .min_connected(size)
+    .start()
+    .await
+    .unwrap()
+}
+
+/// `count` requests of `after` each, asked for in order: when each was
+/// answered, by which member.
+async fn in_order(pool: &Pool<Gauge>, count: usize, after: Duration) -> Vec<(Duration, usize)> {
+    let started = Instant::now();
+    let mut requests = Vec::new();
+    for _ in 0..count {
+        let pool = pool.clone();
+        requests.push(tokio::spawn(async move {
+            let member = pool.client().await.unwrap().work(after).await.unwrap();
+            (started.elapsed(), member)
+        }));
+        // Each asks before the next is spawned.
+        tokio::task::yield_now().await;
+    }
+    let mut answered = Vec::new();
+    for request in requests {
+        answered.push(request.await.unwrap());
+    }
+    answered
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cap_per_member_bounds_its_requests_and_the_rest_wait_in_order() {
+    let gauges = Arc::new(Gauges::default());
+    let pool = capped_pool(2, 3, &gauges).await;
+    let tick = Duration::from_millis(10);
+    let answered = in_order(&pool, 20, tick).await;
+    // Six at a time (3 on each of 2), first come first served: request i
+    // is answered in round i / 6.
+    for (index, (at, _)) in answered.iter().enumerate() {
+        assert_eq!(*at, tick * (index / 6 + 1) as u32, "request {index}");
+    }
+    for (member, (now, most)) in gauges.each.lock().unwrap().iter() {
+        assert_eq!((*now, *most), (0, 3), "member {member}");
+    }
+    assert_eq!(
+        pool.stats()
+            .each
+            .iter()
+            .map(|m| m.in_progress)
+            .sum::<usize>(),
+        0
+    );
+
+    // More members, more slots: two rounds of 12 for 24 requests.
+    pool.resize(4).await.unwrap();
+    let answered = in_order(&pool, 24, tick).await;
+    assert_eq!(answered.iter().filter(|(at, _)| *at == tick).count(), 12);
+    assert_eq!(
+        answered.iter().filter(|(at, _)| *at == tick * 2).count(),
+        12
+    );
+    // Fewer: one member of 3 slots (a member removed is drained first).
+    pool.resize(1).await.unwrap();
+    let answered = in_order(&pool, 6, tick).await;
+    assert_eq!(answered.iter().filter(|(at, _)| *at == tick).count(), 3);
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_past_the_cap_waits_then_fails_busy_and_try_client_at_once() {
+    let gauges = Arc::new(Gauges::default());
+    let pool = capped_pool(1, 1, &gauges).await;
+    let holder = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let _held = pool
+                .client()
+                .await
+                .unwrap()
+                .work(Duration::from_secs(1))
+                .await;
+        })
+    };
+    tokio::task::yield_now().await;
+    assert!(matches!(pool.try_client(), Err(PoolError::Busy { waited }) if waited.is_zero()));
+    let started = Instant::now();
+    match pool.client().await {
+        Err(PoolError::Busy { waited }) => assert_eq!(waited, Duration::from_millis(500)),
+        other => panic!("expected Busy, got {other:?}"),
+    }
+    assert_eq!(started.elapsed(), Duration::from_millis(500));
+    holder.await.unwrap();
+    // The slot is back.
+    assert_eq!(
+        pool.client()
+            .await
+            .unwrap()
+            .work(Duration::ZERO)
+            .await
+            .unwrap(),
+        0
+    );
+    pool.stop().await;
+    assert!(matches!(pool.client().await, Err(PoolError::Stopped)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_dropped_while_they_wait_for_the_cap_take_no_slot_with_them() {
+    let gauges = Arc::new(Gauges::default());
+    let pool = capped_pool(1, 2, &gauges).await;
+    let tick = Duration::from_millis(10);
+    let holders = {
+        let pool = pool.clone();
+        tokio::spawn(async move { in_order(&pool, 2, tick).await })
+    };
+    // Both slots taken, then 50 waiters come and are dropped at once.
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(pool.stats().each[0].in_progress, 2);
+    let waiters: Vec<_> = (0..50)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let _ = pool.client().await.map(|chosen| chosen.member());
+            })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    assert_eq!(pool.stats().waiting_requests, 50);
+    for waiter in &waiters {
+        waiter.abort();
+    }
+    for waiter in waiters {
+        assert!(waiter.await.unwrap_err().is_cancelled());
+    }
+    assert_eq!(pool.stats().waiting_requests, 0);
+    holders.await.unwrap();
+    // Still two at a time: four requests take two rounds.
+    let answered = in_order(&pool, 4, tick).await;
+    let rounds: Vec<_> = answered.iter().map(|(at, _)| *at).collect();
+    assert_eq!(rounds, [tick, tick, tick * 2, tick * 2]);
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_leased_members_slots_leave_the_pool_until_the_lease_ends() {
+    let gauges = Arc::new(Gauges::default());
+    let pool = capped_pool(2, 1, &gauges).await;
+    let tick = Duration::from_millis(10);
+    let lease = pool.lease().await.unwrap();
+    let requests = {
+        let pool = pool.clone();
+        tokio::spawn(async move { in_order(&pool, 3, tick).await })
+    };
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    // One in progress on the free member; the other two wait for a slot.
+    assert_eq!(pool.stats().waiting_requests, 2);
+    let answered = requests.await.unwrap();
+    let rounds: Vec<_> = answered.iter().map(|(at, _)| *at).collect();
+    assert_eq!(rounds, [tick, tick * 2, tick * 3]);
+    assert!(answered.iter().all(|(_, member)| *member != lease.member()));
+    drop(lease);
+    tokio::task::yield_now().await;
+    let answered = in_order(&pool, 2, tick).await;
+    assert!(
+        answered.iter().all(|(at, _)| *at == tick),
+        "two members, two slots"
+    );
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_a_member_down_a_request_holding_a_slot_waits_its_turn_for_the_other() {
+    let gauges = Arc::new(Gauges::default());
+    let pool = capped_pool(2, 1, &gauges).await;
+    let tick = Duration::from_millis(10);
+    // Member 1 down: its slot stays in the pool (it may come back any
+    // moment), so a second request gets a slot but no member under its
+    // cap: it waits for the first, and the third behind it.
+    gauges.down.lock().unwrap().push(1);
+    let leases = [pool.lease().await.unwrap(), pool.lease().await.unwrap()];
+    let member_1 = leases.iter().find(|lease| lease.member() == 1).unwrap();
+    member_1.drop_link().await.unwrap();
+    drop(leases);
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(pool.stats().connected, 1);
+    let answered = in_order(&pool, 3, tick).await;
+    let rounds: Vec<_> = answered.iter().map(|(at, _)| *at).collect();
+    assert_eq!(rounds, [tick, tick * 2, tick * 3]);
+    assert!(answered.iter().all(|(_, member)| *member == 0));
+
+    // Stalled past the wait, with a member up: busy, and the slot is back.
+    let holder = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            pool.client()
+                .await
+                .unwrap()
+                .work(Duration::from_secs(1))
+                .await
+        })
+    };
+    tokio::task::yield_now().await;
+    assert!(matches!(pool.client().await, Err(PoolError::Busy { .. })));
+    holder.await.unwrap().unwrap();
+    // The slot that waited is back: two requests in one round again once
+    // member 1 is up.
+    gauges.down.lock().unwrap().clear();
+    tokio::time::sleep(Duration::from_secs(3601)).await;
+    assert_eq!(pool.stats().connected, 2);
+    let answered = in_order(&pool, 2, tick).await;
+    assert!(
+        answered.iter().all(|(at, _)| *at == tick),
+        "two members, two slots"
+    );
+    pool.stop().await;
+}

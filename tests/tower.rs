@@ -274,3 +274,27 @@ async fn a_pool_service_sends_to_connected_members_and_says_why_when_none_is() {
     assert_eq!(cause.as_ref().unwrap().to_string(), "worker unreachable");
     pool.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_pool_service_call_counts_against_the_members_cap_until_answered() {
+    let pool = Pool::builder(1, || worker(Duration::from_millis(10)))
+        .concurrency_per_member(1)
+        .start()
+        .await
+        .unwrap();
+    let mut first = connection::service::PoolService::new(&pool, work_request());
+    let mut second = first.clone();
+    let call = first.ready().await.unwrap().call(1);
+    let answered = tokio::spawn(call);
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(pool.stats().each[0].in_progress, 1);
+    // The mailbox has room, but the member is at its cap until the call
+    // is answered.
+    assert!(futures_poll(&mut second).is_pending());
+    assert_eq!(answered.await.unwrap().unwrap(), Ok((0, 2)));
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert!(matches!(futures_poll(&mut second), Poll::Ready(Ok(()))));
+    assert_eq!(second.call(2).await.unwrap(), Ok((0, 3)));
+    assert_eq!(pool.stats().each[0].in_progress, 0);
+    pool.stop().await;
+}

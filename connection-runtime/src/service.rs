@@ -60,7 +60,7 @@ use tower::load::Load;
 use tower_service::Service;
 
 use crate::mailbox::Envelope;
-use crate::pool::{Pool, PoolError};
+use crate::pool::{Chosen, Pool, PoolError};
 use crate::{CallError, Client, Connection, ReplyTo};
 
 /// The future of a call through a service: the answer, within the client's
@@ -172,7 +172,19 @@ impl<C: Connection, F, R> fmt::Debug for CallService<C, F, R> {
 }
 
 /// A member chosen and a place in its mailbox, or why not.
-type Reserved<C> = Result<(Client<C>, OwnedPermit<Envelope<C>>), PoolCallError>;
+type Reserved<C> = Result<Reservation<C>, PoolCallError>;
+
+/// A member chosen for the next call and a place in its mailbox; the
+/// choice counts against the pool's cap per member until the call is
+/// answered.
+struct Reservation<C: Connection>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    client: Client<C>,
+    place: OwnedPermit<Envelope<C>>,
+    chosen: Chosen<'static, C>,
+}
 
 /// One `#[call]` of a [`Pool`] as a [`Service`]: `poll_ready` chooses a
 /// member as [`Pool::client`] does (waiting for one to connect, within the
@@ -186,7 +198,7 @@ where
     reserving: ReusableBoxFuture<'static, Reserved<C>>,
     /// Whether `reserving` runs (or has finished, into `reserved`).
     is_reserving: bool,
-    reserved: Option<(Client<C>, OwnedPermit<Envelope<C>>)>,
+    reserved: Option<Reservation<C>>,
     reply: PhantomData<fn() -> R>,
 }
 
@@ -214,10 +226,18 @@ async fn reserve<C: Connection>(pool: Pool<C>) -> Reserved<C>
 where
     C::Client: AsRef<Client<C>> + Clone + Send + Sync,
 {
-    let member = pool.client().await.map_err(PoolCallError::Pool)?;
-    let client = member.as_ref().clone();
+    let chosen = pool
+        .client()
+        .await
+        .map_err(PoolCallError::Pool)?
+        .into_owned();
+    let client = chosen.as_ref().clone();
     match client.mailbox().clone().reserve_owned().await {
-        Ok(place) => Ok((client, place)),
+        Ok(place) => Ok(Reservation {
+            client,
+            place,
+            chosen,
+        }),
         Err(_closed) => Err(PoolCallError::Call(client.status().stopped_now())),
     }
 }
@@ -248,7 +268,12 @@ where
     }
 
     fn call(&mut self, request: Req) -> Self::Future {
-        let Some((client, place)) = self.reserved.take() else {
+        let Some(Reservation {
+            client,
+            place,
+            chosen,
+        }) = self.reserved.take()
+        else {
             return Box::pin(std::future::ready(Err(PoolCallError::Call(
                 CallError::Full,
             ))));
@@ -257,10 +282,9 @@ where
         let ends = client.status().ends();
         place.send(Envelope::Message((self.request)(request, reply_to)));
         Box::pin(async move {
-            client
-                .answer(answer, ends)
-                .await
-                .map_err(PoolCallError::Call)
+            let answered = client.answer(answer, ends).await;
+            drop(chosen);
+            answered.map_err(PoolCallError::Call)
         })
     }
 }

@@ -32,6 +32,14 @@ pub enum PoolError {
         /// Why a member went down last, when no free member was connected.
         cause: Option<Arc<dyn Error + Send + Sync>>,
     },
+    /// Every connected member had its
+    /// [cap](super::PoolBuilder::concurrency_per_member) of requests in
+    /// progress for the whole wait (or at once, for
+    /// [`try_client`](super::Pool::try_client) and a pool that fails fast).
+    Busy {
+        /// How long the caller waited.
+        waited: Duration,
+    },
     /// A member's `init` failed while the pool started or grew.
     Start(StartError),
     /// The pool was stopped.
@@ -46,7 +54,7 @@ impl PoolError {
             PoolError::NoneConnected { cause, .. } | PoolError::LeaseTimeout { cause, .. } => {
                 cause.as_ref()
             }
-            PoolError::Start(_) | PoolError::Stopped => None,
+            PoolError::Busy { .. } | PoolError::Start(_) | PoolError::Stopped => None,
         }
     }
 }
@@ -68,6 +76,10 @@ impl fmt::Display for PoolError {
                 }
                 Ok(())
             }
+            PoolError::Busy { waited } => write!(
+                f,
+                "every member of the pool at its cap of requests (waited {waited:?})"
+            ),
             PoolError::Start(error) => write!(f, "a member of the pool failed to start: {error}"),
             PoolError::Stopped => f.write_str("the pool was stopped"),
         }

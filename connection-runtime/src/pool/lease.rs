@@ -121,6 +121,15 @@ fn give_back<C: Connection>(
 ) where
     C::Client: AsRef<Client<C>> + Clone + Send + Sync,
 {
+    // Its slots back before it is free to lease again (the next lease
+    // takes them out), unless it left the pool meanwhile: checked again
+    // after, as `retire` may have come between.
+    if !member.is_retired() {
+        member.offer_slots();
+        if member.is_retired() {
+            member.withdraw_slots();
+        }
+    }
     member.end_lease();
     if member.is_retired() {
         shared.stop_in_background(member.clone());

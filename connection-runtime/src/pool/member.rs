@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use super::limit::{InProgress, Limit};
 use crate::backoff::SplitMix64;
 use crate::status::{LinkFailure, Status};
 use crate::{Client, Connection, Stop};
@@ -23,18 +24,28 @@ pub(super) struct Member<C: Connection> {
     /// Removed from the pool (by `resize` or `stop`) while leased: stopped
     /// when the lease returns it.
     retired: AtomicBool,
+    /// The pool's cap on requests in progress per member, if it has one.
+    limit: Option<Arc<Limit>>,
+    /// Requests in progress on it through the pool, under `limit`.
+    in_progress: InProgress,
+    /// Whether its slots are in the pool's `limit`: while it is in the
+    /// pool and not leased.
+    has_slots: AtomicBool,
 }
 
 impl<C: Connection> Member<C>
 where
     C::Client: AsRef<Client<C>>,
 {
-    pub(super) fn new(id: usize, client: C::Client) -> Self {
+    pub(super) fn new(id: usize, client: C::Client, limit: Option<Arc<Limit>>) -> Self {
         Member {
             id,
             client,
             leased: AtomicBool::new(false),
             retired: AtomicBool::new(false),
+            limit,
+            in_progress: InProgress::default(),
+            has_slots: AtomicBool::new(false),
         }
     }
 
@@ -59,8 +70,22 @@ where
     }
 
     /// Whether a request may be routed here: connected, and not leased.
-    fn takes_requests(&self) -> bool {
+    pub(super) fn takes_requests(&self) -> bool {
         !self.is_leased() && self.is_connected()
+    }
+
+    /// Requests in progress on it through a pool with a cap.
+    pub(super) fn in_progress(&self) -> usize {
+        self.in_progress.get()
+    }
+
+    /// Ends a request counted under the pool's cap: the member's count
+    /// drops and the request's slot goes back to the pool.
+    pub(super) fn end_request(&self) {
+        if let Some(limit) = &self.limit {
+            self.in_progress.remove();
+            limit.give_back();
+        }
     }
 
     /// Takes the member out of rotation for a lease; `false` if another
@@ -76,12 +101,32 @@ where
         self.leased.store(false, Ordering::Release);
     }
 
+    /// Marks it removed from the pool (it takes no more requests).
     pub(super) fn retire(&self) {
-        self.retired.store(true, Ordering::Release);
+        self.retired.store(true, Ordering::SeqCst);
+        self.withdraw_slots();
+    }
+
+    /// Adds its slots to the pool's cap, unless they are there.
+    pub(super) fn offer_slots(&self) {
+        if let Some(limit) = &self.limit
+            && !self.has_slots.swap(true, Ordering::SeqCst)
+        {
+            limit.add_member();
+        }
+    }
+
+    /// Takes its slots out of the pool's cap, if they are there.
+    pub(super) fn withdraw_slots(&self) {
+        if let Some(limit) = &self.limit
+            && self.has_slots.swap(false, Ordering::SeqCst)
+        {
+            limit.remove_member();
+        }
     }
 
     pub(super) fn is_retired(&self) -> bool {
-        self.retired.load(Ordering::Acquire)
+        self.retired.load(Ordering::SeqCst)
     }
 
     /// Lets the member answer what it holds (its mailbox and its pipeline,
@@ -117,28 +162,59 @@ pub(super) fn choose<C: Connection>(members: &[Arc<Member<C>>]) -> Option<&Arc<M
 where
     C::Client: AsRef<Client<C>>,
 {
+    choose_among(members, Member::takes_requests)
+}
+
+/// For a pool with a cap of `cap` requests in progress per member: as
+/// [`choose`], among the members under their cap, and counted on the one
+/// chosen (the caller holds a slot of the pool's).
+pub(super) fn choose_within<C: Connection>(
+    members: &[Arc<Member<C>>],
+    cap: usize,
+) -> Option<&Arc<Member<C>>>
+where
+    C::Client: AsRef<Client<C>>,
+{
+    loop {
+        let member = choose_among(members, |member| {
+            member.takes_requests() && member.in_progress.is_under(cap)
+        })?;
+        // Another request may have filled it since: choose again.
+        if member.in_progress.try_add(cap) {
+            return Some(member);
+        }
+    }
+}
+
+fn choose_among<C: Connection>(
+    members: &[Arc<Member<C>>],
+    takes_requests: impl Fn(&Member<C>) -> bool,
+) -> Option<&Arc<Member<C>>>
+where
+    C::Client: AsRef<Client<C>>,
+{
     let count = members.len();
     if count <= 1 {
-        return members.first().filter(|member| member.takes_requests());
+        return members.first().filter(|member| takes_requests(member));
     }
     let draw = random();
     let first = (draw % count as u64) as usize;
     if count <= SCAN_ALL_UP_TO {
         return (0..count)
             .map(|offset| &members[(first + offset) % count])
-            .filter(|member| member.takes_requests())
+            .filter(|member| takes_requests(member))
             .min_by_key(|member| member.load());
     }
     // Two distinct places: the second is the first moved on by 1..count.
     let second = (first + 1 + ((draw >> 32) % (count as u64 - 1)) as usize) % count;
     let (a, b) = (&members[first], &members[second]);
-    match (a.takes_requests(), b.takes_requests()) {
+    match (takes_requests(a), takes_requests(b)) {
         (true, true) => Some(if b.load() < a.load() { b } else { a }),
         (true, false) => Some(a),
         (false, true) => Some(b),
         (false, false) => (0..count)
             .map(|offset| &members[(first + offset) % count])
-            .find(|member| member.takes_requests()),
+            .find(|member| takes_requests(member)),
     }
 }
 
@@ -153,7 +229,9 @@ where
         .filter(|member| member.takes_requests())
         .collect();
     free.sort_by_key(|member| member.load());
-    free.into_iter().find(|member| member.try_lease())
+    let leased = free.into_iter().find(|member| member.try_lease())?;
+    leased.withdraw_slots();
+    Some(leased)
 }
 
 /// Why a member went down last, from the first that says.

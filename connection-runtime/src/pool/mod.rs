@@ -74,6 +74,7 @@
 
 mod error;
 mod lease;
+mod limit;
 mod member;
 mod stats;
 
@@ -91,7 +92,8 @@ use tokio::time::Instant;
 
 pub use self::error::PoolError;
 pub use self::lease::Lease;
-use self::member::{Member, choose, last_failure, lease_one, watch};
+use self::limit::{Limit, NoSlot};
+use self::member::{Member, choose, choose_within, last_failure, lease_one, watch};
 pub use self::stats::{MemberStats, PoolStats};
 use crate::status::LinkFailure;
 use crate::{Client, Connection, Options, Restart, RestartPolicy, StartError, Stop, supervise};
@@ -161,6 +163,8 @@ where
     /// back, when those leases end.
     leases_owed: AtomicUsize,
     waiting_leases: AtomicUsize,
+    /// The cap on requests in progress per member, if the pool has one.
+    limit: Option<Arc<Limit>>,
     next_id: AtomicUsize,
     /// One `resize` or `stop` at a time.
     resizing: Mutex<()>,
@@ -182,6 +186,7 @@ where
     lease_timeout: Option<Duration>,
     slow_lease: Duration,
     on_return: Option<ReturnHook<C>>,
+    concurrency_per_member: Option<usize>,
 }
 
 impl<C: Connection> Pool<C>
@@ -202,6 +207,7 @@ where
             lease_timeout: None,
             slow_lease: Duration::from_millis(50),
             on_return: None,
+            concurrency_per_member: None,
         }
     }
 
@@ -212,11 +218,18 @@ where
     /// let it go: a client kept reaches its member even once the member is
     /// leased or down.
     ///
+    /// In a pool with a [cap per member](PoolBuilder::concurrency_per_member),
+    /// the request counts against its member's cap while the [`Chosen`]
+    /// lives (to the end of the statement in
+    /// `pool.client().await?.get(k).await`), and waits in the pool, in
+    /// order, while every member is at its cap.
+    ///
     /// # Errors
     ///
     /// [`PoolError::NoneConnected`] when no member was connected (and free)
     /// within the pool's wait, or at once for a pool that
-    /// [fails fast](PoolBuilder::fail_fast); [`PoolError::Stopped`] after
+    /// [fails fast](PoolBuilder::fail_fast); [`PoolError::Busy`] when every
+    /// member stayed at its cap that long; [`PoolError::Stopped`] after
     /// [`stop`](Self::stop).
     pub async fn client(&self) -> Result<Chosen<'_, C>, PoolError> {
         match self.pick()? {
@@ -227,14 +240,76 @@ where
     }
 
     async fn wait_for_client(&self) -> Result<Chosen<'_, C>, PoolError> {
-        tracing::warn!("no pool member connected and free: waiting");
         let started = Instant::now();
         let deadline = self.shared.wait.map(|wait| started + wait);
+        if let Some(limit) = &self.shared.limit {
+            return self.wait_within_limit(limit, started, deadline).await;
+        }
+        tracing::warn!("no pool member connected and free: waiting");
         self.wait_for(started, deadline, |members| {
-            choose(members).map(|member| Chosen(Held::Owned(member.clone())))
+            choose(members).map(|member| Chosen::new(Held::Owned(member.clone()), false))
         })
         .await
         .map_err(|unavailable| unavailable.into_error(PoolError::none_connected))
+    }
+
+    /// A request of a pool with a cap per member: waits in order for a
+    /// slot, then for a member under its cap (at once, unless members
+    /// are down), behind requests that waited for one before it.
+    async fn wait_within_limit(
+        &self,
+        limit: &Limit,
+        started: Instant,
+        deadline: Option<Instant>,
+    ) -> Result<Chosen<'_, C>, PoolError> {
+        match limit.take(deadline).await {
+            Ok(()) => {}
+            Err(NoSlot::Stopped) => return Err(PoolError::Stopped),
+            Err(NoSlot::Busy) => {
+                return Err(PoolError::Busy {
+                    waited: started.elapsed(),
+                });
+            }
+        }
+        // The slot goes back if this future is dropped or fails.
+        let slot = SlotHeld(Some(limit));
+        let within = |members: &[Arc<Member<C>>]| {
+            choose_within(members, limit.per_member).cloned()
+        };
+        if !limit.has_stalled()
+            && let Some(member) = within(&self.shared.members().list)
+        {
+            slot.keep();
+            return Ok(Chosen::new(Held::Owned(member), true));
+        }
+        // Members are down (each traced as it went): not worth an event
+        // per request.
+        tracing::debug!("no pool member connected, free and under its cap: waiting");
+        let _stalled = limit.stall();
+        let found = match limit.first_stalled(deadline).await {
+            Some(_first) => self.wait_for(started, deadline, within).await,
+            None => Err(Unavailable::TimedOut {
+                waited: started.elapsed(),
+                cause: None,
+            }),
+        };
+        let any_up = || {
+            self.shared
+                .members()
+                .list
+                .iter()
+                .any(|m| m.takes_requests())
+        };
+        match found {
+            Ok(member) => {
+                slot.keep();
+                Ok(Chosen::new(Held::Owned(member), true))
+            }
+            Err(Unavailable::TimedOut { waited, .. }) if any_up() => {
+                Err(PoolError::Busy { waited })
+            }
+            Err(unavailable) => Err(unavailable.into_error(PoolError::none_connected)),
+        }
     }
 
     /// As [`client`](Self::client), without waiting: a member connected and
@@ -243,22 +318,58 @@ where
     /// # Errors
     ///
     /// [`PoolError::NoneConnected`] (with a zero wait) when none is;
-    /// [`PoolError::Stopped`] after [`stop`](Self::stop).
+    /// [`PoolError::Busy`] when every member is at its
+    /// [cap](PoolBuilder::concurrency_per_member); [`PoolError::Stopped`]
+    /// after [`stop`](Self::stop).
     pub fn try_client(&self) -> Result<Chosen<'_, C>, PoolError> {
-        self.pick()?.ok_or_else(|| PoolError::NoneConnected {
+        if let Some(chosen) = self.pick()? {
+            return Ok(chosen);
+        }
+        let members = self.shared.members();
+        if self.shared.limit.is_some() && members.list.iter().any(|m| m.takes_requests()) {
+            return Err(PoolError::Busy {
+                waited: Duration::ZERO,
+            });
+        }
+        Err(PoolError::NoneConnected {
             waited: Duration::ZERO,
-            cause: last_failure(&self.shared.members().list),
+            cause: last_failure(&members.list),
         })
     }
 
+    /// A member for a request now, if one is connected and free (and under
+    /// its cap, with a slot of the pool's taken for it).
     fn pick(&self) -> Result<Option<Chosen<'_, C>>, PoolError> {
         if self.shared.stopped.load(Ordering::Acquire) {
             return Err(PoolError::Stopped);
         }
-        if self.is_current() {
-            return Ok(choose(&self.members.list).map(|member| Chosen(Held::Borrowed(member))));
+        let Some(limit) = &self.shared.limit else {
+            if self.is_current() {
+                let chosen = choose(&self.members.list);
+                return Ok(chosen.map(|member| Chosen::new(Held::Borrowed(member), false)));
+            }
+            let members = self.shared.members();
+            let chosen = choose(&members.list);
+            return Ok(chosen.map(|member| Chosen::new(Held::Owned(member.clone()), false)));
+        };
+        // Behind requests that wait for a member under its cap, or none
+        // free: the slow path, in order.
+        if limit.has_stalled() || limit.take_now().is_err() {
+            return Ok(None);
         }
-        Ok(choose(&self.shared.members().list).map(|member| Chosen(Held::Owned(member.clone()))))
+        let chosen = if self.is_current() {
+            choose_within(&self.members.list, limit.per_member).map(Held::Borrowed)
+        } else {
+            choose_within(&self.shared.members().list, limit.per_member)
+                .map(|member| Held::Owned(member.clone()))
+        };
+        match chosen {
+            Some(member) => Ok(Some(Chosen::new(member, true))),
+            None => {
+                limit.give_back();
+                Ok(None)
+            }
+        }
     }
 
     /// One member for the caller alone, out of the rotation until the
@@ -336,6 +447,9 @@ where
             stopped = dead;
             alive
         });
+        for member in &stopped {
+            member.retire();
+        }
         if !stopped.is_empty() {
             tracing::info!(members = stopped.len(), "replacing stopped pool members");
             self.shared.forget_lease_places(stopped.len());
@@ -360,6 +474,9 @@ where
             return;
         }
         self.shared.leases.close();
+        if let Some(limit) = &self.shared.limit {
+            limit.close();
+        }
         self.shared.changed.notify_waiters();
         let members = self.shared.replace_members(|_| Vec::new());
         tracing::debug!(members = members.len(), "stopping the pool");
@@ -390,6 +507,7 @@ where
                     load: client.load(),
                     queued: client.queued(),
                     in_flight: member.status().in_flight(),
+                    in_progress: member.in_progress(),
                     restarts: member.status().ends(),
                 }
             })
@@ -399,6 +517,11 @@ where
             connected: each.iter().filter(|member| member.connected).count(),
             leased: each.iter().filter(|member| member.leased).count(),
             waiting_leases: self.shared.waiting_leases.load(Ordering::Acquire),
+            waiting_requests: self
+                .shared
+                .limit
+                .as_ref()
+                .map_or(0, |limit| limit.waiting.load(Ordering::Acquire)),
             each,
         }
     }
@@ -439,10 +562,11 @@ where
                 Ok(member) => {
                     self.shared.replace_members(|members| {
                         let mut grown = members.to_vec();
-                        grown.push(member);
+                        grown.push(member.clone());
                         grown
                     });
                     self.shared.leases.add_permits(1);
+                    member.offer_slots();
                 }
                 Err(error) => {
                     first_error.get_or_insert(error);
@@ -526,9 +650,18 @@ where
 /// generated client, so `pool.client().await?.get("k")` calls it.
 /// Borrowed from the pool's handle (nothing to count); [`client`](Self::client)
 /// clones the client out, for a caller that keeps it.
-pub struct Chosen<'pool, C: Connection>(Held<'pool, C>)
+///
+/// In a pool with a [cap per member](PoolBuilder::concurrency_per_member),
+/// it is one request in progress on its member until dropped (requests
+/// sent through a client cloned out of it are not counted).
+pub struct Chosen<'pool, C: Connection>
 where
-    C::Client: AsRef<Client<C>> + Clone + Send + Sync;
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    member: Held<'pool, C>,
+    /// Counted under the pool's cap: the count drops with it.
+    counted: bool,
+}
 
 /// A member borrowed from a handle's members, or, for a handle made before
 /// the last `resize`, held from the current ones.
@@ -544,10 +677,25 @@ impl<C: Connection> Chosen<'_, C>
 where
     C::Client: AsRef<Client<C>> + Clone + Send + Sync,
 {
-    fn member_ref(&self) -> &Member<C> {
-        match &self.0 {
+    fn new(member: Held<'_, C>, counted: bool) -> Chosen<'_, C> {
+        Chosen { member, counted }
+    }
+
+    fn member_ref(&self) -> &Arc<Member<C>> {
+        match &self.member {
             Held::Borrowed(member) => member,
             Held::Owned(member) => member,
+        }
+    }
+
+    /// The same choice, held apart from the pool's handle (for a service
+    /// whose call outlives its `poll_ready`): still counted until dropped.
+    pub(crate) fn into_owned(mut self) -> Chosen<'static, C> {
+        let member = self.member_ref().clone();
+        let counted = std::mem::take(&mut self.counted);
+        Chosen {
+            member: Held::Owned(member),
+            counted,
         }
     }
 
@@ -562,6 +710,17 @@ where
     #[must_use]
     pub fn member(&self) -> usize {
         self.member_ref().id
+    }
+}
+
+impl<C: Connection> Drop for Chosen<'_, C>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    fn drop(&mut self) {
+        if self.counted {
+            self.member_ref().end_request();
+        }
     }
 }
 
@@ -610,6 +769,25 @@ impl PoolError {
 
     fn lease_timeout(waited: Duration, cause: Option<LinkFailure>) -> Self {
         PoolError::LeaseTimeout { waited, cause }
+    }
+}
+
+/// A slot of the pool's cap, given back if dropped before [`keep`](Self::keep)
+/// (the request waiting for a member timed out or was cancelled).
+struct SlotHeld<'a>(Option<&'a Limit>);
+
+impl SlotHeld<'_> {
+    /// The slot now belongs to a [`Chosen`].
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for SlotHeld<'_> {
+    fn drop(&mut self) {
+        if let Some(limit) = self.0 {
+            limit.give_back();
+        }
     }
 }
 
@@ -667,7 +845,7 @@ where
         )
         .await?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let member = Arc::new(Member::new(id, client));
+        let member = Arc::new(Member::new(id, client, self.limit.clone()));
         member.status().watch_load();
         tokio::spawn(watch(id, member.status().clone(), self.changed.clone()));
         Ok(member)
@@ -757,6 +935,43 @@ where
         self
     }
 
+    /// Caps the requests each member has in progress through the pool at
+    /// `requests` (at least 1; no cap by default): past it, requests wait in
+    /// the pool, first come first served, for a member under its cap (up to
+    /// the pool's [wait](Self::wait), then [`PoolError::Busy`]).
+    ///
+    /// For members that pipeline onto a backend running one statement at a
+    /// time (PostgreSQL): with no cap, every request routed to a member
+    /// whose backend has started a slow statement waits for it; a cap of a
+    /// few keeps the link busy while bounding how many can be behind one,
+    /// and the pool's queue is fair where members' queues are not. A
+    /// request counts while its [`Chosen`] lives.
+    ///
+    /// ```
+    /// # use connection::pool::Pool;
+    /// # use connection::{connection, Attempt, Connect, Disconnect};
+    /// # struct Db;
+    /// # #[connection]
+    /// # impl Db {
+    /// #     #[connect]
+    /// #     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect { Connect::Ok }
+    /// #     #[disconnect]
+    /// #     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> { Disconnect::NoConnect }
+    /// #     #[call]
+    /// #     async fn get(&mut self, id: u32) -> u32 { id }
+    /// # }
+    /// # async fn run() -> Result<(), connection::pool::PoolError> {
+    /// let pool = Pool::builder(4, || Db).concurrency_per_member(8).start().await?;
+    /// // At most 8 of these on each member at once; the rest wait their turn.
+    /// let id = pool.client().await?.get(7).await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn concurrency_per_member(mut self, requests: usize) -> Self {
+        self.concurrency_per_member = Some(requests.max(1));
+        self
+    }
+
     /// A lease that waits longer than this is traced (a `warn` event):
     /// a sign the pool is too small. 50 ms by default.
     pub fn slow_lease(mut self, threshold: Duration) -> Self {
@@ -819,6 +1034,10 @@ where
             generation: 0,
             list: Vec::new(),
         });
+        let changed = Arc::new(Notify::new());
+        let limit = self
+            .concurrency_per_member
+            .map(|per_member| Arc::new(Limit::new(per_member, changed.clone())));
         let mut pool = Pool {
             members: members.clone(),
             shared: Arc::new(Shared {
@@ -831,11 +1050,12 @@ where
                 lease_timeout: self.lease_timeout.unwrap_or(call_timeout),
                 slow_lease: self.slow_lease,
                 on_return: self.on_return,
-                changed: Arc::new(Notify::new()),
+                changed,
                 stopped: AtomicBool::new(false),
                 leases: Arc::new(Semaphore::new(0)),
                 leases_owed: AtomicUsize::new(0),
                 waiting_leases: AtomicUsize::new(0),
+                limit,
                 next_id: AtomicUsize::new(0),
                 resizing: Mutex::new(()),
             }),
@@ -910,6 +1130,7 @@ where
             .field("lease_timeout", &self.lease_timeout)
             .field("slow_lease", &self.slow_lease)
             .field("on_return", &self.on_return.is_some())
+            .field("concurrency_per_member", &self.concurrency_per_member)
             .finish_non_exhaustive()
     }
 }

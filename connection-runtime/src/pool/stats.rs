@@ -13,6 +13,9 @@ pub struct PoolStats {
     pub leased: usize,
     /// [`lease`](super::Pool::lease) calls waiting for a member.
     pub waiting_leases: usize,
+    /// Requests waiting for a member under its
+    /// [cap](super::PoolBuilder::concurrency_per_member) (0 without one).
+    pub waiting_requests: usize,
     /// Each member, in the pool's order.
     pub each: Vec<MemberStats>,
 }
@@ -39,6 +42,9 @@ pub struct MemberStats {
     /// Of those, the requests written (or buffered) on its link and not
     /// answered yet, for a member with a [pipeline](crate::pipeline).
     pub in_flight: usize,
+    /// Requests in progress on it through the pool, counted against its
+    /// [cap](super::PoolBuilder::concurrency_per_member) (0 without one).
+    pub in_progress: usize,
     /// How many of its incarnations have ended (crashed and restarted).
     pub restarts: u64,
 }
