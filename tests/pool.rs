@@ -610,6 +610,20 @@ impl Offloader {
             let _ = reply.send(());
         });
     }
+
+    /// As `later`, through `Context::reply_from_task`.
+    #[call]
+    async fn on_task(
+        &mut self,
+        after: Duration,
+        reply: connection::ReplyTo<Duration>,
+        ctx: &mut Context<Self>,
+    ) {
+        ctx.reply_from_task(reply, async move {
+            tokio::time::sleep(after).await;
+            after
+        });
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -632,6 +646,26 @@ async fn requests_handed_off_count_in_the_load_until_answered() {
     assert_eq!(generic.load(), 2);
     for request in pending {
         request.await.unwrap().unwrap();
+    }
+    assert_eq!(generic.load(), 0);
+
+    // The same through `reply_from_task`: counted until answered, and the
+    // connection takes the next request meanwhile.
+    let pending: Vec<_> = (1..=3)
+        .map(|n| {
+            let client = client.clone();
+            tokio::spawn(async move { client.on_task(Duration::from_millis(10 * n)).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(generic.load(), 3);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(generic.load(), 2);
+    for (n, request) in (1..=3).zip(pending) {
+        assert_eq!(
+            request.await.unwrap().unwrap(),
+            Duration::from_millis(10 * n)
+        );
     }
     assert_eq!(generic.load(), 0);
 }

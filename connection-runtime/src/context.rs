@@ -13,7 +13,7 @@ use crate::deadline::Timeout;
 use crate::feeds::{Attachment, Feeds, Timer};
 use crate::mailbox::{Envelope, Source};
 use crate::status::Status;
-use crate::{Backoff, Connection, ReplyTo, Stop};
+use crate::{Backoff, Connect, Connection, ReplyTo, Stop};
 
 /// A transition requested from a call, cast, info or timeout handler.
 pub(crate) enum Request<C: Connection> {
@@ -240,6 +240,40 @@ impl<C: Connection> Context<C> {
         self.status.record_failure(Arc::from(failure.into()));
     }
 
+    /// What a `#[connect]` returns when its attempt failed with `failure`:
+    /// the next step of the [backoff](Self::backoff), or, once the policy
+    /// gives up, a stop with the failure. Either way the failure is
+    /// [recorded](Self::record_failure) (what a pool that finds no member
+    /// connected reports).
+    ///
+    /// ```
+    /// # use connection::{connection, Attempt, Connect, Context, Disconnect};
+    /// # struct Tcp { addr: String }
+    /// # #[connection]
+    /// # impl Tcp {
+    /// #[connect]
+    /// async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+    ///     match tokio::net::TcpStream::connect(&self.addr).await {
+    ///         Ok(_socket) => Connect::Ok,
+    ///         Err(error) => ctx.backoff_or_stop(error),
+    ///     }
+    /// }
+    /// #     #[disconnect]
+    /// #     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> { Disconnect::NoConnect }
+    /// # }
+    /// ```
+    pub fn backoff_or_stop(
+        &mut self,
+        failure: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Connect {
+        let failure: Arc<dyn std::error::Error + Send + Sync> = Arc::from(failure.into());
+        self.status.record_failure(failure.clone());
+        match self.backoff() {
+            Some(delay) => Connect::Backoff(delay),
+            None => Connect::Stop(Stop::Error(failure)),
+        }
+    }
+
     /// Counts one request in the connection's [load](crate::Client::load)
     /// until the returned guard is dropped: for a request the connection
     /// hands off (to a task of its own, to a driver that pipelines
@@ -271,6 +305,44 @@ impl<C: Connection> Context<C> {
         HandedOff {
             status: self.status.add_handed_off().then(|| self.status.clone()),
         }
+    }
+
+    /// Answers `reply` with what `answer` gives, run on a task of its own
+    /// (spawned on the current runtime), the request counted in the
+    /// connection's [load](crate::Client::load) until then
+    /// ([`hand_off`](Self::hand_off)): the connection takes its next
+    /// request at once. For work the link itself multiplexes (a driver
+    /// that pipelines statements), or that would hold the loop up.
+    ///
+    /// ```
+    /// # use connection::{connection, Attempt, Connect, Context, Disconnect, ReplyTo};
+    /// # struct Worker;
+    /// # #[connection]
+    /// # impl Worker {
+    /// #     #[connect]
+    /// #     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect { Connect::Ok }
+    /// #     #[disconnect]
+    /// #     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> { Disconnect::NoConnect }
+    /// #[call]
+    /// async fn slow(&mut self, n: u64, reply: ReplyTo<u64>, ctx: &mut Context<Self>) {
+    ///     ctx.reply_from_task(reply, async move {
+    ///         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    ///         n * 2
+    ///     });
+    /// }
+    /// # }
+    /// ```
+    pub fn reply_from_task<T, F>(&self, reply: ReplyTo<T>, answer: F)
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
+        let held = self.hand_off();
+        tokio::spawn(async move {
+            let value = answer.await;
+            drop(held);
+            let _ = reply.send(value);
+        });
     }
 
     /// The status the connection publishes, for the pipeline's load gauge

@@ -4,7 +4,7 @@
 //! per link) and hand the statement's run to a task of its own, so the
 //! connection takes the next request at once and the driver pipelines the
 //! link's statements; each counts in the connection's load until answered
-//! (`Context::hand_off`), which is what a pool balances on. The driver's
+//! (`Context::reply_from_task`), which is what a pool balances on. The driver's
 //! task is tied to the link (`disconnect_when`): a backend that dies is a
 //! disconnect at once, not a failed query later; requests that come
 //! meanwhile wait for the next link (`when_disconnected = queue`).
@@ -56,43 +56,32 @@ pub(crate) struct Postgres {
     query_timeout: Duration,
 }
 
-/// Why a link ended: the driver's task finished (the server closed it) or
-/// failed.
-#[derive(Debug)]
-pub(crate) enum Lost {
-    Closed,
-    Failed(tokio_postgres::Error),
-}
-
 #[connection(when_disconnected = queue)]
 impl Postgres {
     #[connect]
     async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
         match self.config.connect(NoTls).await {
             Ok((client, driver)) => {
-                ctx.disconnect_when(async move {
-                    match driver.await {
-                        Ok(()) => Lost::Closed,
-                        Err(error) => Lost::Failed(error),
-                    }
-                });
+                // The driver's end (the server closed the link, or it
+                // failed) is the link's.
+                ctx.disconnect_when(driver);
                 self.client = Some(Arc::new(client));
                 Connect::Ok
             }
             // A wrong password or database will not be right on the next
             // try: stop with the server's own message.
             Err(error) if is_fatal(&error) => Connect::Stop(Stop::error(explained(&error))),
-            Err(error) => {
-                ctx.record_failure(explained(&error));
-                ctx.backoff()
-                    .map_or(Connect::Stop(Stop::shutdown("gave up")), Connect::Backoff)
-            }
+            Err(error) => ctx.backoff_or_stop(explained(&error)),
         }
     }
 
     #[disconnect]
-    async fn disconnect(&mut self, lost: Lost, ctx: &mut Context<Self>) -> Disconnect<()> {
-        if let Lost::Failed(error) = lost {
+    async fn disconnect(
+        &mut self,
+        lost: Result<(), tokio_postgres::Error>,
+        ctx: &mut Context<Self>,
+    ) -> Disconnect<()> {
+        if let Err(error) = lost {
             // What a pool that finds no member connected reports.
             ctx.record_failure(explained(&error));
         }
@@ -235,12 +224,11 @@ impl Postgres {
             let _ = reply.send(Err(DbError::NotConnected));
             return;
         };
-        let (held, timeout) = (ctx.hand_off(), self.query_timeout);
-        let running = query(client.clone());
-        tokio::spawn(async move {
-            let _held = held;
-            let _ = reply.send(within(timeout, &client, running).await);
-        });
+        let (timeout, running) = (self.query_timeout, query(client.clone()));
+        ctx.reply_from_task(
+            reply,
+            async move { within(timeout, &client, running).await },
+        );
     }
 }
 

@@ -120,3 +120,42 @@ async fn a_backon_builder_plugs_in() {
     assert!(matches!(client.stopped().await, Stop::Shutdown(_)));
     assert_eq!(*attempts.lock().unwrap(), [0, 250, 500]);
 }
+
+/// Refuses every connect with `ctx.backoff_or_stop`.
+struct Refused;
+
+#[connection]
+impl Refused {
+    #[connect]
+    async fn connect(&mut self, attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+        let _ = attempt;
+        ctx.backoff_or_stop(format!("refused at {:?}", Instant::now()))
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn backoff_or_stop_backs_off_recording_the_failure_then_stops_with_it() {
+    let options = Options::default().backoff(|| Backoff::from_fn(|| [MS(10), MS(20)]));
+    let started = Instant::now();
+    let client = Refused.start_with(options).await.unwrap();
+    let generic: &connection::Client<Refused> = client.as_ref();
+    sleep(MS(1)).await;
+    let failure = generic.last_failure().expect("recorded while backing off");
+    assert_eq!(failure.to_string(), format!("refused at {started:?}"));
+
+    // The third attempt (at 30 ms) finds the policy spent: a stop with
+    // that attempt's failure.
+    let reason = client.stopped().await;
+    let Stop::Error(error) = &reason else {
+        panic!("{reason:?}");
+    };
+    assert_eq!(
+        error.to_string(),
+        format!("refused at {:?}", started + MS(30))
+    );
+}

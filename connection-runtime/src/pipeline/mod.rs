@@ -452,13 +452,7 @@ impl<Codec: Decoder> Pipeline<Codec> {
                 self.attach_split(reader, writer, ctx, lost);
                 crate::Connect::Ok
             }
-            Err(error) => match ctx.backoff() {
-                Some(delay) => {
-                    ctx.record_failure(error);
-                    crate::Connect::Backoff(delay)
-                }
-                None => crate::Connect::Stop(crate::Stop::error(error)),
-            },
+            Err(error) => ctx.backoff_or_stop(error),
         }
     }
 

@@ -273,9 +273,7 @@ where
         }
         // The slot goes back if this future is dropped or fails.
         let slot = SlotHeld(Some(limit));
-        let within = |members: &[Arc<Member<C>>]| {
-            choose_within(members, limit.per_member).cloned()
-        };
+        let within = |members: &[Arc<Member<C>>]| choose_within(members, limit.per_member).cloned();
         if !limit.has_stalled()
             && let Some(member) = within(&self.shared.members().list)
         {
@@ -690,6 +688,7 @@ where
 
     /// The same choice, held apart from the pool's handle (for a service
     /// whose call outlives its `poll_ready`): still counted until dropped.
+    #[cfg(feature = "tower")]
     pub(crate) fn into_owned(mut self) -> Chosen<'static, C> {
         let member = self.member_ref().clone();
         let counted = std::mem::take(&mut self.counted);
