@@ -11,6 +11,9 @@
 //! - a mixed load: one query in 100 is `pg_sleep(0.02)`; p50/p99 of the
 //!   others; the example's members are also measured chosen in turn (round
 //!   robin) rather than by their load;
+//! - the example's pool with a cap of 3 requests in progress per member
+//!   (`concurrency_per_member`: the rest wait in the pool, in order) beside
+//!   it with none; on the mixed load, with a cap of 1 too;
 //! - fault rounds, pool of 4, 100 tasks: every backend terminated, the
 //!   server restarted, the server down for 2 s. Calls failed, calls past
 //!   their timeout, calls issued after the server was back that still
@@ -58,25 +61,36 @@ enum Subject {
     Bb8(bb8::Pool<PostgresConnectionManager<NoTls>>),
 }
 
-const NAMES: [&str; 4] = [
+const NAMES: [&str; 6] = [
     "connection::pool",
     "deadpool-postgres",
     "bb8-postgres",
     "same members, round robin",
+    "connection::pool, 3 per member",
+    "connection::pool, 1 per member",
 ];
+
+/// The caps per member (`concurrency_per_member`) of the last two
+/// subjects: 3 keeps a link pipelined, 1 is a checkout pool's discipline
+/// (measured on the mixed load only, where it matters).
+const CAPS: [usize; 2] = [3, 1];
+/// The subjects of the plain and open-loop rounds (all but the last).
+const PLAIN: usize = 5;
 
 impl Subject {
     async fn start(which: usize, url: &str, size: usize) -> Subject {
         let config: tokio_postgres::Config = url.parse().unwrap();
         match which {
-            0 => Subject::Ours(
-                Pool::builder(size, move || Postgres::new(config.clone(), CALL_TIMEOUT))
-                    .options(Postgres::options().call_timeout(CALL_TIMEOUT))
-                    .min_connected(size)
-                    .start()
-                    .await
-                    .unwrap(),
-            ),
+            0 | 4 | 5 => {
+                let mut builder =
+                    Pool::builder(size, move || Postgres::new(config.clone(), CALL_TIMEOUT))
+                        .options(Postgres::options().call_timeout(CALL_TIMEOUT))
+                        .min_connected(size);
+                if which > 0 {
+                    builder = builder.concurrency_per_member(CAPS[which - 4]);
+                }
+                Subject::Ours(builder.start().await.unwrap())
+            }
             3 => {
                 let mut members = Vec::with_capacity(size);
                 for _ in 0..size {
@@ -447,7 +461,7 @@ async fn run() {
             for size in [1, 2, 4, 8] {
                 let entry = plain
                     .entry((tasks, size))
-                    .or_insert_with(|| vec![Vec::new(); NAMES.len()]);
+                    .or_insert_with(|| vec![Vec::new(); PLAIN]);
                 for (which, results) in entry.iter_mut().enumerate() {
                     let subject = Subject::start(which, &url, size).await;
                     let measured = load(&subject, tasks, false).await;
@@ -463,7 +477,7 @@ async fn run() {
         for rate in [20_000, 40_000] {
             let entry = open
                 .entry(rate)
-                .or_insert_with(|| vec![Vec::new(); NAMES.len()]);
+                .or_insert_with(|| vec![Vec::new(); PLAIN]);
             for (which, results) in entry.iter_mut().enumerate() {
                 let subject = Subject::start(which, &url, 4).await;
                 let measured = offered(&subject, rate).await;
@@ -526,7 +540,10 @@ async fn run() {
         ("server down 2 s", FaultKind::Down2s),
     ] {
         // The fault rounds compare the pools (round robin has no supervisor).
-        for (which, name) in NAMES.iter().enumerate().take(3) {
+        for (which, name) in NAMES.iter().enumerate().take(PLAIN) {
+            if which == 3 {
+                continue;
+            }
             let subject = Subject::start(which, &url, 4).await;
             let fault = fault_round(&server, &subject, kind).await;
             subject.stop().await;
