@@ -3,8 +3,9 @@
 //! to see where a call's instructions go. The argument picks what runs:
 //! `calls` (the default), `untimed` (calls without a timeout),
 //! `handwritten` (the baseline's calls), `casts`, `handwritten-casts`,
-//! `pool` and `pool-4` (calls through a `connection::pool` of 1 and 4
-//! members, a member chosen per call).
+//! `pool`, `pool-4` (calls through a `connection::pool` of 1 and 4
+//! members, a member chosen per call) and `pool-capped` (a pool of 1 with
+//! a cap of 8 requests per member).
 
 use connection_benches::Subject;
 use connection_benches::generated::CounterClient;
@@ -33,13 +34,14 @@ async fn casts<S: Subject>() {
     subject.call(0).await;
 }
 
-async fn pool_calls(members: usize) {
-    let pool =
+async fn pool_calls(members: usize, cap: Option<usize>) {
+    let mut builder =
         connection::pool::Pool::builder(members, connection_benches::generated::Counter::new)
-            .min_connected(members)
-            .start()
-            .await
-            .unwrap();
+            .min_connected(members);
+    if let Some(cap) = cap {
+        builder = builder.concurrency_per_member(cap);
+    }
+    let pool = builder.start().await.unwrap();
     for _ in 0..iterations() {
         pool.client().await.unwrap().add(1).await.unwrap();
     }
@@ -55,8 +57,9 @@ fn main() {
         Some("untimed") => rt.block_on(calls::<connection_benches::Untimed>()),
         Some("casts") => rt.block_on(casts::<CounterClient>()),
         Some("handwritten-casts") => rt.block_on(casts::<CounterHandle>()),
-        Some("pool") => rt.block_on(pool_calls(1)),
-        Some("pool-4") => rt.block_on(pool_calls(4)),
+        Some("pool") => rt.block_on(pool_calls(1, None)),
+        Some("pool-4") => rt.block_on(pool_calls(4, None)),
+        Some("pool-capped") => rt.block_on(pool_calls(1, Some(8))),
         _ => rt.block_on(calls::<CounterClient>()),
     }
 }
