@@ -475,9 +475,7 @@ async fn run() {
             }
         }
         for rate in [20_000, 40_000] {
-            let entry = open
-                .entry(rate)
-                .or_insert_with(|| vec![Vec::new(); PLAIN]);
+            let entry = open.entry(rate).or_insert_with(|| vec![Vec::new(); PLAIN]);
             for (which, results) in entry.iter_mut().enumerate() {
                 let subject = Subject::start(which, &url, 4).await;
                 let measured = offered(&subject, rate).await;
