@@ -4,7 +4,6 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::errors::Errors;
-use crate::expand::Expansion;
 use crate::markers;
 use crate::parse::{Block, Options};
 use crate::validate;
@@ -33,19 +32,12 @@ pub(crate) fn connection(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let item = without_repeated_attribute(item, &mut errors);
     let mut block = Block::parse(item, &mut errors);
-    let verdict = validate::check(&block, &mut errors);
-    block.resolve_self();
-    let names_apart = block.self_ident().is_none_or(|self_ident| {
-        validate::check_generated_names(&options, self_ident, &mut errors)
-    });
     // On errors, the user's impl (markers stripped) and the items of the
     // usable handlers are still emitted, so the rest of their code and their
     // IDE keep working; every error is reported at once.
-    let expansion = match block.self_ident() {
-        Some(self_ident) if verdict.expandable && names_apart => {
-            Expansion::new(&block, &verdict.usable, &options, self_ident).expand()
-        }
-        _ => {
+    let expansion = match validate::validate(&mut block, &options, &mut errors) {
+        Some(model) => model.expand(),
+        None => {
             let item = &block.item;
             quote!(#item)
         }

@@ -11,6 +11,7 @@ mod entry;
 mod errors;
 mod expand;
 mod markers;
+mod model;
 mod parse;
 mod validate;
 

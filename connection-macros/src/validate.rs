@@ -1,5 +1,6 @@
 //! Validation: every rule a block must follow, each broken rule one error on
-//! the user's own token, all of them reported together.
+//! the user's own token, all of them reported together; then, when anything
+//! can be generated, the [`Model`] the expansion reads.
 
 use std::collections::HashMap;
 
@@ -7,8 +8,9 @@ use syn::ext::IdentExt;
 use syn::{FnArg, ImplItem, ReceiverKind, ReturnType, Type};
 
 use crate::errors::Errors;
+use crate::model::{Model, generated_names};
 use crate::parse::{
-    Block, Handler, Kind, Param, find_in_type, last_segment_is, single_type_argument,
+    Block, Handler, Kind, Options, Param, find_in_type, last_segment_is, single_type_argument,
 };
 
 /// Methods every generated client already has (its own, those of the
@@ -39,17 +41,34 @@ const CLIENT_METHODS: &[&str] = &[
 /// Methods generated on the connection type itself.
 const TYPE_METHODS: &[&str] = &["start", "start_with"];
 
-/// What validation decided: what the expansion may generate.
-pub(crate) struct Verdict {
+/// What the rules decided: what the expansion may generate.
+struct Verdict {
     /// Whether anything can be generated: the block is an inherent impl of
     /// a named type with supported generics.
-    pub(crate) expandable: bool,
+    expandable: bool,
     /// For each handler, in `Block::handlers` order: whether it is free of
     /// errors, so that code calling it can be generated.
-    pub(crate) usable: Vec<bool>,
+    usable: Vec<bool>,
 }
 
-pub(crate) fn check(block: &Block, errors: &mut Errors) -> Verdict {
+/// Every rule of the block, then, if anything can be generated, the model
+/// the expansion generates from (with `Self` resolved in its types).
+pub(crate) fn validate<'a>(
+    block: &'a mut Block,
+    options: &Options,
+    errors: &mut Errors,
+) -> Option<Model<'a>> {
+    let verdict = check(block, errors);
+    block.resolve_self();
+    let block = &*block;
+    let self_ident = block.self_ident()?;
+    let names = generated_names(options, self_ident);
+    let names_apart = check_generated_names(options, self_ident, &names, errors);
+    (verdict.expandable && names_apart)
+        .then(|| Model::resolve(block, verdict.usable, options, self_ident, names))
+}
+
+fn check(block: &Block, errors: &mut Errors) -> Verdict {
     let mut verdict = Verdict {
         expandable: true,
         usable: vec![true; block.handlers.len()],
@@ -228,82 +247,109 @@ fn check_signature(handler: &Handler, errors: &mut Errors) {
     }
 }
 
+/// Each parameter of `handler`, its call's return type, and how many
+/// values it takes for its kind.
 fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
+    let mut seen = Seen::default();
+    for param in &handler.params {
+        check_param(handler, param, self_ty, &mut seen, errors);
+    }
+    check_call_return(handler, errors);
+    check_value_count(handler, errors);
+}
+
+/// The contexts and `ReplyTo`s a handler's parameters took so far.
+#[derive(Default)]
+struct Seen {
+    contexts: usize,
+    replies: usize,
+}
+
+/// One parameter: a context as `&mut Context<Self>` (once, and not for
+/// `#[terminate]`), a `ReplyTo` (once, and only for a call), an owned value,
+/// and a plain identifier.
+fn check_param(
+    handler: &Handler,
+    param: &Param,
+    self_ty: &str,
+    seen: &mut Seen,
+    errors: &mut Errors,
+) {
     let name = handler.ident();
     let kind = handler.kind;
-    let mut contexts = 0;
-    let mut replies = 0;
-    for param in &handler.params {
-        match param {
-            Param::Context { arg } => {
-                contexts += 1;
-                let syn::Type::Reference(reference) = &*arg.ty else {
-                    unreachable!("classified as a context by its reference type")
-                };
-                let of_self = single_type_argument(&reference.elem, "Context")
-                    .is_some_and(|ty| type_key(ty) == "Self" || type_key(ty) == self_ty);
-                if reference.mutability.is_none() || !of_self {
-                    errors.spanned(&arg.ty, "the context is taken as `&mut Context<Self>`");
-                } else if contexts > 1 {
-                    errors.spanned(arg, format!("handler `{name}` takes the context twice"));
-                } else if kind == Kind::Terminate {
-                    errors.spanned(
-                        arg,
-                        format!("`#[{}]` handlers do not take a context", kind.marker()),
+    match param {
+        Param::Context { arg } => {
+            seen.contexts += 1;
+            let syn::Type::Reference(reference) = &*arg.ty else {
+                unreachable!("classified as a context by its reference type")
+            };
+            let of_self = single_type_argument(&reference.elem, "Context")
+                .is_some_and(|ty| type_key(ty) == "Self" || type_key(ty) == self_ty);
+            if reference.mutability.is_none() || !of_self {
+                errors.spanned(&arg.ty, "the context is taken as `&mut Context<Self>`");
+            } else if seen.contexts > 1 {
+                errors.spanned(arg, format!("handler `{name}` takes the context twice"));
+            } else if kind == Kind::Terminate {
+                errors.spanned(
+                    arg,
+                    format!("`#[{}]` handlers do not take a context", kind.marker()),
+                );
+            }
+        }
+        Param::ReplyTo { arg, .. } => {
+            seen.replies += 1;
+            if kind != Kind::Call {
+                errors.spanned(
+                    arg,
+                    format!(
+                        "only `#[call]` handlers take a `ReplyTo`; `#[{}]` has no caller to answer",
+                        kind.marker()
+                    ),
+                );
+            } else if seen.replies > 1 {
+                errors.spanned(
+                    arg,
+                    format!("handler `{name}` takes a second `ReplyTo`; a call is answered once"),
+                );
+            }
+        }
+        // The stop reason is lent to `terminate`; everything else a
+        // handler takes travels to the connection's task.
+        Param::Value { arg, .. } if kind != Kind::Terminate => {
+            if let Some(borrowed) = borrowed_part(&arg.ty) {
+                let mut message = moved_value_message(kind);
+                if let Type::Reference(reference) = &*arg.ty
+                    && reference.mutability.is_some()
+                    && matches!(&*reference.elem, Type::Path(_))
+                {
+                    // `ctx: &mut Ctx`, an alias of the context, lands here.
+                    message.push_str(
+                        "; if this is the connection's context under another name, write `&mut Context<Self>`: the macro knows it by that form",
                     );
                 }
+                errors.spanned(borrowed, message);
             }
-            Param::ReplyTo { arg, .. } => {
-                replies += 1;
-                if kind != Kind::Call {
-                    errors.spanned(
-                        arg,
-                        format!(
-                            "only `#[call]` handlers take a `ReplyTo`; `#[{}]` has no caller to answer",
-                            kind.marker()
-                        ),
-                    );
-                } else if replies > 1 {
-                    errors.spanned(
-                        arg,
-                        format!(
-                            "handler `{name}` takes a second `ReplyTo`; a call is answered once"
-                        ),
-                    );
-                }
-            }
-            // The stop reason is lent to `terminate`; everything else a
-            // handler takes travels to the connection's task.
-            Param::Value { arg, .. } if kind != Kind::Terminate => {
-                if let Some(borrowed) = borrowed_part(&arg.ty) {
-                    let mut message = moved_value_message(kind);
-                    if let Type::Reference(reference) = &*arg.ty
-                        && reference.mutability.is_some()
-                        && matches!(&*reference.elem, Type::Path(_))
-                    {
-                        // `ctx: &mut Ctx`, an alias of the context, lands here.
-                        message.push_str(
-                            "; if this is the connection's context under another name, write `&mut Context<Self>`: the macro knows it by that form",
-                        );
-                    }
-                    errors.spanned(borrowed, message);
-                }
-            }
-            Param::Value { .. } => {}
         }
-        let arg = param.arg();
-        let plain_ident = matches!(&*arg.pat, syn::Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none());
-        if !plain_ident {
-            errors.spanned(
-                &arg.pat,
-                "handler parameters must be plain identifiers, such as `data: Vec<u8>`",
-            );
-        }
-        if matches!(&*arg.ty, syn::Type::ImplTrait(_)) {
-            errors.spanned(&arg.ty, "handler parameters cannot be `impl Trait`");
-        }
+        Param::Value { .. } => {}
     }
-    if kind == Kind::Call
+    let arg = param.arg();
+    let plain_ident =
+        matches!(&*arg.pat, syn::Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none());
+    if !plain_ident {
+        errors.spanned(
+            &arg.pat,
+            "handler parameters must be plain identifiers, such as `data: Vec<u8>`",
+        );
+    }
+    if matches!(&*arg.ty, syn::Type::ImplTrait(_)) {
+        errors.spanned(&arg.ty, "handler parameters cannot be `impl Trait`");
+    }
+}
+
+/// A call's return value travels to its caller: owned, and a type it can
+/// name.
+fn check_call_return(handler: &Handler, errors: &mut Errors) {
+    if handler.kind == Kind::Call
         && let syn::ReturnType::Type(_, ty) = &handler.method.sig.output
     {
         if let Some(borrowed) = borrowed_part(ty) {
@@ -318,8 +364,14 @@ fn check_params(handler: &Handler, self_ty: &str, errors: &mut Errors) {
             );
         }
     }
-    // A misplaced `ReplyTo` was reported above; counted as the value it
-    // stands in for, it causes no second error.
+}
+
+/// How many values a handler of its kind takes (and the `Attempt<I>` and
+/// `&Stop` forms of the connect and terminate handlers').
+fn check_value_count(handler: &Handler, errors: &mut Errors) {
+    let (name, kind) = (handler.ident(), handler.kind);
+    // A misplaced `ReplyTo` was reported by `check_param`; counted as the
+    // value it stands in for, it causes no second error.
     let values: Vec<_> = handler
         .params
         .iter()
@@ -594,19 +646,12 @@ fn opaque_part(ty: &Type) -> Option<&syn::TypeImplTrait> {
 /// The generated client and message enum need names of their own: not the
 /// connection type's, nor each other's. Reports a clash on the option that
 /// made it, and says whether there is none.
-pub(crate) fn check_generated_names(
-    options: &crate::parse::Options,
+fn check_generated_names(
+    options: &Options,
     self_ident: &proc_macro2::Ident,
+    (client, message): &(proc_macro2::Ident, proc_macro2::Ident),
     errors: &mut Errors,
 ) -> bool {
-    let client = options
-        .client
-        .clone()
-        .unwrap_or_else(|| quote::format_ident!("{}Client", self_ident));
-    let message = options
-        .message
-        .clone()
-        .unwrap_or_else(|| quote::format_ident!("{}Message", self_ident));
     let mut apart = true;
     for (given, what) in [
         (&options.client, "client"),
@@ -759,4 +804,72 @@ fn lacks(object: &syn::TypeTraitObject, auto: &str) -> bool {
         && NOT_SEND_BY_THEMSELVES
             .iter()
             .any(|name| first.ident == name)
+}
+
+/// Whether `ty`'s written form is `Send` whatever its path resolves to:
+/// primitives, and the standard owned containers of such types. A user type
+/// of the same name only loses the early check, and gets rustc's.
+pub(crate) fn surely_send(ty: &Type) -> bool {
+    const SEND: &[&str] = &[
+        "bool",
+        "char",
+        "str",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "usize",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "isize",
+        "f32",
+        "f64",
+        "String",
+        "Vec",
+        "VecDeque",
+        "Option",
+        "Result",
+        "Box",
+        "HashMap",
+        "HashSet",
+        "BTreeMap",
+        "BTreeSet",
+        "Duration",
+        "Instant",
+        "SystemTime",
+        "SocketAddr",
+        "IpAddr",
+        "Ipv4Addr",
+        "Ipv6Addr",
+        "PathBuf",
+        "OsString",
+        "Bytes",
+        "BytesMut",
+    ];
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last().is_some_and(|last| {
+            SEND.iter().any(|name| last.ident == name)
+                && match &last.arguments {
+                    syn::PathArguments::None => true,
+                    syn::PathArguments::AngleBracketed(arguments) => {
+                        arguments.args.iter().all(|argument| match argument {
+                            syn::GenericArgument::Type(ty) => surely_send(ty),
+                            syn::GenericArgument::Lifetime(_) => true,
+                            _ => false,
+                        })
+                    }
+                    syn::PathArguments::Parenthesized(_) => false,
+                }
+        }),
+        Type::Tuple(tuple) => tuple.elems.iter().all(surely_send),
+        Type::Array(array) => surely_send(&array.elem),
+        Type::Slice(slice) => surely_send(&slice.elem),
+        Type::Paren(paren) => surely_send(&paren.elem),
+        Type::Group(group) => surely_send(&group.elem),
+        _ => false,
+    }
 }

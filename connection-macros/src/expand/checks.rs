@@ -4,7 +4,7 @@
 //! (`#[diagnostic::on_unimplemented]`); none rejects a type that works.
 //!
 //! - `Send`. Each type that crosses between tasks
-//!   ([`sent_types`](super::model::sent_types): the connection itself,
+//!   (the model's `sent`: the connection itself,
 //!   request arguments and replies, the info, the connect and disconnect
 //!   infos) is checked once, in a function generic like the block (so
 //!   that a generic block is checked too), spanned at the user's type. The trait is chosen by what the written form suggests (an `Rc`,
@@ -21,18 +21,18 @@
 //! - A `ReplyTo` or `Context` under another name (an alias, a renamed
 //!   import) taken for a request argument, and a `ReplyTo<T>` that is not the
 //!   runtime's: `Probe` methods whose inherent versions, found before the
-//!   `Plain` trait's, carry a bound that cannot hold ([`Expansion::checks`]).
+//!   `Plain` trait's, carry a bound that cannot hold ([`Model::checks`]).
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Generics, Type};
 
-use super::Expansion;
+use crate::model::Model;
 use crate::parse::{Handler, Param, respanned};
-use crate::validate::{NotSendHint, is_borrowed, not_send_hint};
+use crate::validate::{NotSendHint, is_borrowed, not_send_hint, surely_send};
 
-impl Expansion<'_> {
+impl Model<'_> {
     /// Every check of the block: the `Send` checks and the probes of the
     /// requests in one function, and the probes of each `#[cfg]`'d request
     /// in one of its own, under its conditions.
@@ -43,7 +43,7 @@ impl Expansion<'_> {
             use #private::Plain as _;
         };
         let (mut always, mut gated) = (Vec::new(), Vec::new());
-        for handler in self.requests() {
+        for handler in self.requests().map(|request| request.handler) {
             if let Some(probes) = self.probes(handler) {
                 if handler.cfgs.is_empty() {
                     always.push(probes);
@@ -149,7 +149,7 @@ impl Expansion<'_> {
 
 /// `generics` with `for<'__sent> T: Send` for each of `sent`: a bound that
 /// holds whenever the block compiles (each is checked by
-/// [`Expansion::checks`]), and that, being higher-ranked, rustc takes
+/// [`Model::checks`]), and that, being higher-ranked, rustc takes
 /// as an assumption inside the item instead of a fact to check there.
 pub(super) fn assuming_sent(mut generics: Generics, sent: &[Type]) -> Generics {
     if !sent.is_empty() {
@@ -159,72 +159,4 @@ pub(super) fn assuming_sent(mut generics: Generics, sent: &[Type]) -> Generics {
         }
     }
     generics
-}
-
-/// Whether `ty`'s written form is `Send` whatever its path resolves to:
-/// primitives, and the standard owned containers of such types. A user type
-/// of the same name only loses the early check, and gets rustc's.
-pub(super) fn surely_send(ty: &Type) -> bool {
-    const SEND: &[&str] = &[
-        "bool",
-        "char",
-        "str",
-        "u8",
-        "u16",
-        "u32",
-        "u64",
-        "u128",
-        "usize",
-        "i8",
-        "i16",
-        "i32",
-        "i64",
-        "i128",
-        "isize",
-        "f32",
-        "f64",
-        "String",
-        "Vec",
-        "VecDeque",
-        "Option",
-        "Result",
-        "Box",
-        "HashMap",
-        "HashSet",
-        "BTreeMap",
-        "BTreeSet",
-        "Duration",
-        "Instant",
-        "SystemTime",
-        "SocketAddr",
-        "IpAddr",
-        "Ipv4Addr",
-        "Ipv6Addr",
-        "PathBuf",
-        "OsString",
-        "Bytes",
-        "BytesMut",
-    ];
-    match ty {
-        Type::Path(path) if path.qself.is_none() => path.path.segments.last().is_some_and(|last| {
-            SEND.iter().any(|name| last.ident == name)
-                && match &last.arguments {
-                    syn::PathArguments::None => true,
-                    syn::PathArguments::AngleBracketed(arguments) => {
-                        arguments.args.iter().all(|argument| match argument {
-                            syn::GenericArgument::Type(ty) => surely_send(ty),
-                            syn::GenericArgument::Lifetime(_) => true,
-                            _ => false,
-                        })
-                    }
-                    syn::PathArguments::Parenthesized(_) => false,
-                }
-        }),
-        Type::Tuple(tuple) => tuple.elems.iter().all(surely_send),
-        Type::Array(array) => surely_send(&array.elem),
-        Type::Slice(slice) => surely_send(&slice.elem),
-        Type::Paren(paren) => surely_send(&paren.elem),
-        Type::Group(group) => surely_send(&group.elem),
-        _ => false,
-    }
 }

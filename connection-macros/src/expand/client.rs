@@ -5,10 +5,11 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{Expansion, receiver_at, reply_field, type_name, typed_values};
-use crate::parse::{Handler, Kind, respanned};
+use super::{receiver_at, type_name, typed_values};
+use crate::model::{Model, Request};
+use crate::parse::{Kind, respanned};
 
-impl Expansion<'_> {
+impl Model<'_> {
     pub(super) fn client_struct(&self) -> TokenStream {
         let allow = self.allow_private_bounds();
         let Self {
@@ -18,7 +19,8 @@ impl Expansion<'_> {
             client,
             ..
         } = self;
-        let (impl_generics, _, where_clause) = self.client_generics.split_for_impl();
+        let generics = self.client_generics();
+        let (impl_generics, _, where_clause) = generics.split_for_impl();
         let doc = format!(
             "A handle to a running `{0}` connection, returned by `{0}::start`. \
              Cloning is cheap; the connection stops once every clone is dropped. \
@@ -37,8 +39,9 @@ impl Expansion<'_> {
 
     pub(super) fn client_methods(&self) -> TokenStream {
         let client = &self.client;
-        let (impl_generics, ty_generics, where_clause) = self.client_generics.split_for_impl();
-        let methods = self.requests().map(|handler| self.client_method(handler));
+        let generics = self.client_generics();
+        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+        let methods = self.requests().map(|request| self.client_method(request));
         let lifecycle = self.client_lifecycle_methods();
         let allow = self.allow_private_bounds();
         quote! {
@@ -56,7 +59,8 @@ impl Expansion<'_> {
 
     /// The client method of one request: its handler's docs, `#[cfg]` and
     /// `#[deprecated]`, and its value parameters.
-    fn client_method(&self, handler: &Handler) -> TokenStream {
+    fn client_method(&self, request: &Request<'_>) -> TokenStream {
+        let handler = request.handler;
         let method = handler.ident();
         let docs = if handler.docs.is_empty() {
             // Generated public items are documented even when the handler
@@ -79,7 +83,7 @@ impl Expansion<'_> {
         let cfgs = &handler.cfgs;
         let deprecated = &handler.deprecated;
         let args = typed_values(handler);
-        let body = self.client_method_body(handler);
+        let body = self.client_method_body(request);
         quote! {
             #docs
             #(#cfgs)*
@@ -90,22 +94,25 @@ impl Expansion<'_> {
 
     /// A client method's return type and body: the call's reply (or the
     /// handler's own `Result` with `flatten`), or the cast's queueing.
-    fn client_method_body(&self, handler: &Handler) -> TokenStream {
+    fn client_method_body(&self, request: &Request<'_>) -> TokenStream {
         let Self {
             private, message, ..
         } = self;
+        let Request {
+            handler,
+            variant,
+            fields,
+            ..
+        } = request;
         let span = handler.ident().span();
-        let variant = handler.variant();
-        let fields: Vec<_> = handler.values().map(|(_, ident)| ident).collect();
         let receiver = receiver_at(span);
-        if handler.kind != Kind::Call {
+        let Some((field, reply)) = request.reply.field_and_type() else {
             return quote_spanned! {span=>
                 -> ::core::result::Result<(), #private::CallError> {
                     #receiver.client.cast(#message::#variant { #(#fields,)* }).await
                 }
             };
-        }
-        let (field, reply) = reply_field(handler);
+        };
         let Some(error) = handler.flattened_error() else {
             return quote_spanned! {span=>
                 -> ::core::result::Result<#reply, #private::CallError> {
@@ -202,7 +209,8 @@ impl Expansion<'_> {
             client,
             ..
         } = self;
-        let (impl_generics, ty_generics, where_clause) = self.client_generics.split_for_impl();
+        let generics = self.client_generics();
+        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         let client = quote!(#client #ty_generics);
         // Written out rather than derived: a derive would require every type
         // parameter to be `Clone` and `Debug`.
@@ -267,7 +275,8 @@ impl Expansion<'_> {
             client,
             ..
         } = self;
-        let (impl_generics, ty_generics, where_clause) = self.client_generics.split_for_impl();
+        let generics = self.client_generics();
+        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         quote! {
             #allow
             impl #impl_generics #self_ty #where_clause {

@@ -7,12 +7,11 @@ use quote::{quote, quote_spanned};
 use syn::Type;
 use syn::spanned::Spanned;
 
-use super::{
-    Expansion, assuming_sent, ctx_param, local, receiver_at, reply_field, value_param, value_type,
-};
+use super::{assuming_sent, ctx_param, local, receiver_at, value_param};
+use crate::model::{Model, Reply, Request, value_type};
 use crate::parse::{Handler, Kind, Param, Policy, respanned, single_type_argument};
 
-impl Expansion<'_> {
+impl Model<'_> {
     pub(super) fn connection_impl(&self) -> TokenStream {
         let allow = self.allow_private_bounds();
         let Self {
@@ -460,62 +459,14 @@ impl Expansion<'_> {
         let Self {
             private, message, ..
         } = self;
-        let ctx_local = local("ctx");
-        let arms = self.requests().map(|handler| {
-            let variant = handler.variant();
-            let cfgs = &handler.cfgs;
-            let fields: Vec<_> = handler.values().map(|(_, ident)| ident).collect();
-            let span = handler.ident().span();
-            let call = self.forward(handler, TokenStream::new());
-            let arm = match (handler.kind, handler.reply_to(), handler.output()) {
-                // The `ReplyTo` waits inside the handler's future (checked
-                // `Send` at the handler's name), never in the dispatch's;
-                // the reply's type is checked where it is sent, spanned at
-                // the user's return type. The handler's future borrows
-                // `ctx`, so it completes before the reply takes `ctx` again.
-                (Kind::Call, None, Some(output)) => {
-                    let future = self.handler_future(handler);
-
-                    // Every check at the handler's name, as its future's:
-                    // rustc reports a bound that fails at one place once, so
-                    // a future or a reply that is not `Send` is one error.
-                    let answering = respanned(quote!(#private::answering::<#output, _>), span);
-                    let reply = respanned(quote!(#private::send_reply), span);
-                    let answered = quote_spanned!(span=> #answering(reply_to, future).await);
-                    quote_spanned! {span=>
-                        #message::#variant { #(#fields,)* reply_to } => {
-                            let future = #future;
-                            let (reply_to, reply) = #answered;
-                            #reply(#ctx_local, reply_to, reply);
-                        }
-                    }
-                }
-                (Kind::Call, None, None) => quote_spanned! {span=>
-                    #message::#variant { #(#fields,)* reply_to } => {
-                        let () = #call;
-                        #private::send_reply(#ctx_local, reply_to, ());
-                    }
-                },
-                (Kind::Call, Some((_, field, _)), _) => quote_spanned! {span=>
-                    #message::#variant { #(#fields,)* #field } => #call,
-                },
-                _ => quote_spanned! {span=>
-                    #message::#variant { #(#fields,)* } => #call,
-                },
-            };
-            quote! {
-                #(#cfgs)*
-                #arm
-            }
-        });
+        let arms = self.requests().map(|request| self.dispatch_arm(request));
         let phantom = (!self.type_params().is_empty())
             .then(|| quote!(#message::__Phantom(never, _) => match never {},));
         // The context is used by a handler that takes it, and by every plain
         // call, whose reply goes through it.
         let ctx = local(
-            if self.requests().any(|handler| {
-                handler.takes_context()
-                    || (handler.kind == Kind::Call && handler.reply_to().is_none())
+            if self.requests().any(|request| {
+                request.handler.takes_context() || matches!(request.reply, Reply::Returned(_))
             }) {
                 "ctx"
             } else {
@@ -539,6 +490,64 @@ impl Expansion<'_> {
         }
     }
 
+    /// One arm of the dispatch: the request's variant calls its handler
+    /// and, for a plain call, sends what it returns as the reply.
+    fn dispatch_arm(&self, request: &Request<'_>) -> TokenStream {
+        let Self {
+            private, message, ..
+        } = self;
+        let ctx_local = local("ctx");
+        let Request {
+            handler,
+            variant,
+            fields,
+            ..
+        } = request;
+        let cfgs = &handler.cfgs;
+        let span = handler.ident().span();
+        let call = self.forward(handler, TokenStream::new());
+        let arm = match request.reply {
+            // The `ReplyTo` waits inside the handler's future (checked
+            // `Send` at the handler's name), never in the dispatch's;
+            // the reply's type is checked where it is sent, spanned at
+            // the user's return type. The handler's future borrows
+            // `ctx`, so it completes before the reply takes `ctx` again.
+            Reply::Returned(Some(output)) => {
+                let future = self.handler_future(handler);
+
+                // Every check at the handler's name, as its future's:
+                // rustc reports a bound that fails at one place once, so
+                // a future or a reply that is not `Send` is one error.
+                let answering = respanned(quote!(#private::answering::<#output, _>), span);
+                let reply = respanned(quote!(#private::send_reply), span);
+                let answered = quote_spanned!(span=> #answering(reply_to, future).await);
+                quote_spanned! {span=>
+                    #message::#variant { #(#fields,)* reply_to } => {
+                        let future = #future;
+                        let (reply_to, reply) = #answered;
+                        #reply(#ctx_local, reply_to, reply);
+                    }
+                }
+            }
+            Reply::Returned(None) => quote_spanned! {span=>
+                #message::#variant { #(#fields,)* reply_to } => {
+                    let () = #call;
+                    #private::send_reply(#ctx_local, reply_to, ());
+                }
+            },
+            Reply::Deferred(field, _) => quote_spanned! {span=>
+                #message::#variant { #(#fields,)* #field } => #call,
+            },
+            Reply::None => quote_spanned! {span=>
+                #message::#variant { #(#fields,)* } => #call,
+            },
+        };
+        quote! {
+            #(#cfgs)*
+            #arm
+        }
+    }
+
     /// The `when_disconnected` hooks, when some request does not simply run:
     /// which policy each variant has, whether its caller gave up, and how
     /// to answer it without running the handler.
@@ -547,20 +556,16 @@ impl Expansion<'_> {
             private, message, ..
         } = self;
         let error = local("error");
-        let policy = |handler: &Handler| handler.when_disconnected.unwrap_or(self.default_policy);
-        if self
-            .requests()
-            .all(|handler| policy(handler) == Policy::Run)
-        {
+        if self.requests().all(|request| request.policy == Policy::Run) {
             return TokenStream::new();
         }
         let mut policies = Vec::new();
         let mut abandoned = Vec::new();
         let mut refusals = Vec::new();
-        for handler in self.requests() {
-            let variant = handler.variant();
-            let cfgs = &handler.cfgs;
-            let name = match policy(handler) {
+        for request in self.requests() {
+            let variant = &request.variant;
+            let cfgs = &request.handler.cfgs;
+            let name = match request.policy {
                 Policy::Run => quote!(Run),
                 Policy::Queue => quote!(Queue),
                 Policy::Reject => quote!(Reject),
@@ -569,8 +574,7 @@ impl Expansion<'_> {
                 #(#cfgs)*
                 #message::#variant { .. } => #private::WhenDisconnected::#name,
             });
-            if handler.kind == Kind::Call {
-                let (field, _) = reply_field(handler);
+            if let Some((field, _)) = request.reply.field_and_type() {
                 abandoned.push(quote! {
                     #(#cfgs)*
                     #message::#variant { #field, .. } => #field.is_closed(),

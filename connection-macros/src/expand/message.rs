@@ -3,10 +3,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Expansion, reply_field, type_name, typed_values};
-use crate::parse::Kind;
+use super::{type_name, typed_values};
+use crate::model::Model;
 
-impl Expansion<'_> {
+impl Model<'_> {
     pub(super) fn message_enum(&self) -> TokenStream {
         let Self {
             private,
@@ -16,14 +16,14 @@ impl Expansion<'_> {
             ..
         } = self;
         let (impl_generics, _, where_clause) = self.generics.split_for_impl();
-        let variants = self.requests().map(|handler| {
-            let variant = handler.variant();
+        let variants = self.requests().map(|request| {
+            let (handler, variant) = (request.handler, &request.variant);
             let cfgs = &handler.cfgs;
             let fields = typed_values(handler);
-            let reply = (handler.kind == Kind::Call).then(|| {
-                let (field, reply) = reply_field(handler);
-                quote!(#field: #private::ReplyTo<#reply>)
-            });
+            let reply = request
+                .reply
+                .field_and_type()
+                .map(|(field, reply)| quote!(#field: #private::ReplyTo<#reply>));
             let doc = format!(
                 "A request for `{}::{}`.",
                 type_name(self_ty),
@@ -53,9 +53,9 @@ impl Expansion<'_> {
             type_name(self_ty)
         );
         let (_, ty_generics, _) = self.generics.split_for_impl();
-        let names = self.requests().map(|handler| {
-            let variant = handler.variant();
-            let cfgs = &handler.cfgs;
+        let names = self.requests().map(|request| {
+            let variant = &request.variant;
+            let cfgs = &request.handler.cfgs;
             let name = variant.as_ref().map(ToString::to_string);
             quote! {
                 #(#cfgs)*

@@ -1,5 +1,6 @@
-//! Code generation. Infallible: `validate` decided which handlers are usable,
-//! and only those are called from generated code. A lifecycle handler that is
+//! Code generation from the [`Model`] `validate` returns. Infallible: the
+//! model holds only the usable handlers' requests, and only those are
+//! called from generated code. A lifecycle handler that is
 //! missing or broken gets a stub whose body is never reached (the block
 //! already failed to compile with the validator's error), so that the
 //! client and the rest of the user's code keep type-checking.
@@ -15,7 +16,7 @@
 //! }
 //! ```
 //!
-//! Output, in this order (each item from one method of `Expansion`):
+//! Output, in this order (each item from one method on the `Model`):
 //!
 //! ```text
 //! impl Tcp { /* as written, markers removed */ }                          // the block itself
@@ -34,135 +35,20 @@
 //! reported once on the user's token).
 
 use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
-use syn::ext::IdentExt;
-use syn::spanned::Spanned;
-use syn::{Generics, Type, Visibility};
+use quote::{format_ident, quote};
+use syn::{Generics, Type};
 
-use crate::parse::{Block, Handler, Kind, Options, Policy, change_in_type};
+use crate::model::{Model, Request};
+use crate::parse::{Handler, Kind};
 
 mod checks;
 mod client;
 mod connection_impl;
 mod message;
-mod model;
 
 use checks::assuming_sent;
-use model::{Infos, sent_types};
 
-pub(crate) struct Expansion<'a> {
-    block: &'a Block,
-    /// Per handler: whether generated code may call it.
-    usable: &'a [bool],
-    /// The generated code's name for the runtime's `__private`
-    /// (`::connection::__private`, or `<crate option>::__private`),
-    /// imported once by [`runtime_import`](Self::runtime_import).
-    private: TokenStream,
-    runtime_import: TokenStream,
-    vis: Visibility,
-    /// Where the block wrote `vis = ..`, if it did.
-    vis_span: Option<proc_macro2::Span>,
-    /// Of the client's info methods: `pub(crate)` unless the block says
-    /// `info_vis`, so that no holder of a client can forge infos.
-    info_vis: Visibility,
-    self_ty: &'a Type,
-    message: Ident,
-    client: Ident,
-    /// The connection's `Info` and `DisconnectInfo`: newtypes of the
-    /// handlers' own types (see [`Expansion::info_wrappers`]).
-    info_wrapper: Ident,
-    lost_wrapper: Ident,
-    connect_wrapper: Ident,
-    /// The block's generics with `Send + 'static` added to each type
-    /// parameter (a connection runs on its own task): for the message enum
-    /// and the connection impl.
-    generics: Generics,
-    /// The block's `when_disconnected`, for handlers that name none.
-    default_policy: Policy,
-    /// The same plus `Self: Connection`, which the runtime's `Client`
-    /// requires: for the client and the `start` methods.
-    client_generics: Generics,
-    /// The types that cross between tasks and that rustc must check to be
-    /// `Send` (see [`Expansion::checks`]).
-    sent: Vec<Type>,
-    /// The connection's connect, disconnect and info types.
-    infos: Infos,
-}
-
-impl<'a> Expansion<'a> {
-    pub(crate) fn new(
-        block: &'a Block,
-        usable: &'a [bool],
-        options: &Options,
-        self_ident: &Ident,
-    ) -> Self {
-        let krate = options
-            .krate
-            .clone()
-            .unwrap_or_else(|| syn::parse_quote!(::connection));
-        // Every generated path goes through one import of the runtime: a
-        // `crate = ..` that names nothing is one error, at the option.
-        let alias = format_ident!(
-            "__{}_runtime",
-            self_ident.unraw().to_string().to_lowercase()
-        );
-        let import_span = options
-            .krate
-            .as_ref()
-            .map_or_else(proc_macro2::Span::call_site, Spanned::span);
-        let runtime_import = quote_spanned! {import_span=>
-            #[allow(unused_imports)]
-            use #krate::__private as #alias;
-        };
-        let private = quote!(#alias);
-        let self_ty = &*block.item.self_ty;
-        let mut generics = block.item.generics.clone();
-        for param in generics.type_params_mut() {
-            param.bounds.push(syn::parse_quote!(::core::marker::Send));
-            param.bounds.push(syn::parse_quote!('static));
-        }
-        let message = options
-            .message
-            .clone()
-            .unwrap_or_else(|| format_ident!("{}Message", self_ident));
-        let client = options
-            .client
-            .clone()
-            .unwrap_or_else(|| format_ident!("{}Client", self_ident));
-        let info_wrapper = format_ident!("__{}Info", self_ident);
-        let sent = sent_types(block, usable, self_ty);
-        let type_params: Vec<_> = generics.type_params().map(|param| &param.ident).collect();
-        let infos = Infos::resolve(block, &type_params);
-        let mut expansion = Expansion {
-            block,
-            usable,
-            private,
-            runtime_import,
-            vis: options
-                .vis
-                .clone()
-                .unwrap_or_else(|| syn::parse_quote!(pub)),
-            vis_span: options.vis.as_ref().map(Spanned::span),
-            info_vis: options
-                .info_vis
-                .clone()
-                .unwrap_or_else(|| syn::parse_quote!(pub(crate))),
-            self_ty,
-            message,
-            client,
-            info_wrapper,
-            lost_wrapper: format_ident!("__{}DisconnectInfo", self_ident),
-            connect_wrapper: format_ident!("__{}ConnectInfo", self_ident),
-            generics,
-            default_policy: options.when_disconnected.unwrap_or(Policy::Run),
-            client_generics: Generics::default(),
-            sent,
-            infos,
-        };
-        expansion.client_generics = expansion.client_generics();
-        expansion
-    }
-
+impl Model<'_> {
     /// The generics of the client and of `start`: the block's with the
     /// `Send` assumptions, and for a generic block `Self: Connection<..>`
     /// naming the associated types the client's methods send and return
@@ -297,24 +183,18 @@ impl<'a> Expansion<'a> {
     }
 
     /// The usable handlers of `kind`.
-    fn usable(&self, kind: Kind) -> impl Iterator<Item = &'a Handler> + '_ {
+    fn usable(&self, kind: Kind) -> impl Iterator<Item = &Handler> + '_ {
         self.block
             .handlers
             .iter()
-            .zip(self.usable)
+            .zip(&self.usable)
             .filter(move |(handler, usable)| **usable && handler.kind == kind)
             .map(|(handler, _)| handler)
     }
 
-    /// The usable calls and casts, in source order: the message enum's
-    /// variants and the client's methods follow the block.
-    fn requests(&self) -> impl Iterator<Item = &'a Handler> + '_ {
-        self.block
-            .handlers
-            .iter()
-            .zip(self.usable)
-            .filter(|(handler, usable)| **usable && handler.kind.is_request())
-            .map(|(handler, _)| handler)
+    /// The usable calls and casts, as planned: see [`Model::requests`].
+    fn requests(&self) -> impl Iterator<Item = &Request<'_>> + '_ {
+        self.requests.iter()
     }
 
     /// Whether the block has type parameters that no request may mention,
@@ -328,7 +208,7 @@ impl<'a> Expansion<'a> {
 
     /// The first handler of `kind`, usable or not: its parameter types still
     /// say what the block means, even when something else about it is wrong.
-    fn first(&self, kind: Kind) -> Option<&'a Handler> {
+    fn first(&self, kind: Kind) -> Option<&Handler> {
         self.block.handler(kind)
     }
 
@@ -389,40 +269,7 @@ fn typed_values(handler: &Handler) -> impl Iterator<Item = TokenStream> + '_ {
     })
 }
 
-/// The type of a lifecycle handler's one value parameter.
-fn value_type(handler: &Handler) -> Option<&Type> {
-    handler.values().next().map(|(arg, _)| &*arg.ty)
-}
-
-/// The reply field of a call variant and the reply type: the `ReplyTo`
-/// parameter of a deferred call, else `reply_to` and the return type.
-fn reply_field(handler: &Handler) -> (TokenStream, TokenStream) {
-    match handler.reply_to() {
-        Some((_, ident, reply)) => (quote!(#ident), quote!(#reply)),
-        None => {
-            let reply = handler
-                .output()
-                .map_or_else(|| quote!(()), |ty| quote!(#ty));
-            (quote!(reply_to), reply)
-        }
-    }
-}
-
 /// How the self type reads in a generated doc comment.
 fn type_name(ty: &Type) -> String {
     quote!(#ty).to_string().replace(' ', "")
-}
-
-/// `ty` with every borrow made `'static`: what a type the validation
-/// reported as borrowed stands for in the expansion, so that the block's
-/// other handlers, which name it too, give no second error.
-fn with_static_borrows(ty: &Type) -> Type {
-    let mut ty = ty.clone();
-    change_in_type(&mut ty, &|part| {
-        if let Type::Reference(reference) = part {
-            reference.lifetime = Some(syn::Lifetime::new("'static", reference.and_token.span));
-        }
-        true
-    });
-    ty
 }
