@@ -4,7 +4,7 @@
 //!
 //! Its library holds two fixtures: [`strict`], a connection exported from a
 //! library under strict lints (`missing_docs` is not checked in test targets,
-//! so generated code can only prove it is documented here; `tests/lints.rs`
+//! so generated code can only prove it is documented here; `tests/expansion/lints.rs`
 //! drives it), and [`sealed`], whose info methods stay inside this crate
 //! (`tests/ui/info-from-another-crate.rs` tries to forge one).
 

@@ -2,7 +2,7 @@
 //! `#[connection]` client gets them from [`client_lifecycle!`], forwarding
 //! to the runtime [`Client`](crate::Client) it wraps. The macro crate's
 //! list of names a handler may not take (`validate.rs`) is checked against
-//! this file by `tests/reserved_names.rs`.
+//! this file by `tests/expansion/reserved_names.rs`.
 
 /// The lifecycle methods of a generated client, whose runtime client is in
 /// its `client` field. Not public API: the generated code invokes it

@@ -21,7 +21,7 @@ use connection::{
     Attempt, Backoff, Connect, Context, Disconnect, Options, ReplyTo, StartError, connection,
 };
 
-use crate::resp::{Arg, Command, FromValue, Request, Resp, Value};
+use super::resp::{Arg, Command, FromValue, Request, Resp, Value};
 
 /// A connection to one Redis server.
 pub struct Redis {

@@ -1,6 +1,6 @@
 //! A TCP proxy on loopback that can black-hole the links it holds, as a
 //! partition or a dead route does: no FIN, no RST, nothing more forwarded.
-//! Shared by `tests/redis.rs` and the Redis benchmark.
+//! Shared by `tests/examples/redis.rs` and the Redis benchmark.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

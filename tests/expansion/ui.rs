@@ -1,7 +1,7 @@
 //! UI cases: each misuse of `#[connection]` gets one clear error on
 //! the user's own token (`tests/ui/*.rs`), and blocks that must compile and
 //! run (`tests/ui/pass/`). Regenerate the `.stderr` files after an intended
-//! change with `TRYBUILD=overwrite cargo test --test ui`.
+//! change with `TRYBUILD=overwrite cargo test --test expansion ui::`.
 
 #[test]
 fn ui() {

@@ -1,20 +1,20 @@
 //! The `line_kv` example end to end over loopback: its client against its
 //! own server. Round trips, many callers pipelined, keepalive pings on an
 //! idle link, and a server restart ridden out with requests held while it
-//! is down. (Callers in flight when a link dies: `tests/pipeline.rs`.)
+//! is down. (Callers in flight when a link dies: `tests/runtime/pipeline.rs`.)
 
 #[allow(dead_code)]
-#[path = "../examples/line_kv/kv.rs"]
+#[path = "../../examples/line_kv/kv.rs"]
 mod kv;
 #[allow(dead_code)]
-#[path = "../examples/line_kv/server.rs"]
+#[path = "../../examples/line_kv/server.rs"]
 mod server;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::kv::{Kv, KvClient, KvError};
-use crate::server::{Server, Store};
+use self::kv::{Kv, KvClient, KvError};
+use self::server::{Server, Store};
 
 const LONG_KEEPALIVE: Duration = Duration::from_secs(3600);
 

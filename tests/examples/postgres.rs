@@ -4,10 +4,10 @@
 //! installs the Debian package and runs them with `--include-ignored`.
 
 #[allow(dead_code, unreachable_pub)]
-#[path = "../examples/postgres/postgres.rs"]
-mod postgres;
+#[path = "../../examples/postgres/postgres.rs"]
+mod example;
 #[allow(dead_code, unreachable_pub)]
-#[path = "support/postgres_server.rs"]
+#[path = "../support/postgres_server.rs"]
 mod postgres_server;
 
 use std::sync::Arc;
@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use connection::pool::{Pool, PoolError};
 use tokio::task::JoinSet;
 
-use crate::postgres::{DbError, Param, Postgres, User};
-use crate::postgres_server::PgServer;
+use self::example::{DbError, Param, Postgres, User};
+use self::postgres_server::PgServer;
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(3);
 

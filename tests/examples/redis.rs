@@ -2,13 +2,13 @@
 //! a free loopback port with no persistence. Ignored by default (they need
 //! the binary); `.ci/run` installs it and runs them with `--include-ignored`.
 
-#[path = "support/black_hole.rs"]
+#[path = "../support/black_hole.rs"]
 mod black_hole;
 #[allow(dead_code, unreachable_pub)]
-#[path = "../examples/redis/redis.rs"]
-mod redis;
+#[path = "../../examples/redis/redis.rs"]
+mod example;
 #[allow(dead_code, unreachable_pub)]
-#[path = "../examples/redis/resp.rs"]
+#[path = "../../examples/redis/resp.rs"]
 mod resp;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -19,9 +19,9 @@ use connection::pipeline::LinkError;
 use connection::pool::{Pool, PoolError};
 use connection::{Backoff, CallError, Options};
 
-use crate::black_hole::Proxy;
-use crate::redis::{Redis, RedisClient, RedisError};
-use crate::resp::Value;
+use self::black_hole::Proxy;
+use self::example::{Redis, RedisClient, RedisError};
+use self::resp::Value;
 
 /// A `redis-server` child process, killed on drop.
 struct Server {

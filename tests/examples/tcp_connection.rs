@@ -1,7 +1,7 @@
 //! The original's end-to-end check of its TCP example, against the example's
 //! own connection type, over real loopback sockets.
 
-#[path = "../examples/tcp_connection/tcp.rs"]
+#[path = "../../examples/tcp_connection/tcp.rs"]
 mod tcp;
 
 use std::io;
@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
-use crate::tcp::Tcp;
+use self::tcp::Tcp;
 
 /// Long enough never to fire on a healthy machine; it only turns a bug into
 /// a failure instead of a hang.

@@ -1,0 +1,10 @@
+//! The runtime as a user drives it, one module per concern: options,
+//! pipelining, pools, tower services, typed replies, and the chaos suite.
+//! One test binary: `cargo test --test runtime [module::]`.
+
+mod chaos;
+mod options;
+mod pipeline;
+mod pool;
+mod tower;
+mod typed_replies;
