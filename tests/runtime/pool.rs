@@ -1048,3 +1048,73 @@ async fn with_a_member_down_a_request_holding_a_slot_waits_its_turn_for_the_othe
     );
     pool.stop().await;
 }
+
+/// Slots are neither lost nor made while leases come and go and the pool
+/// grows and shrinks under load: afterwards exactly `cap` requests per
+/// member are in progress at once, and the next one waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_caps_slots_survive_leases_and_resizes_under_load() {
+    let gauges = Arc::new(Gauges::default());
+    let pool = capped_pool(3, 2, &gauges).await;
+    let until = Instant::now() + Duration::from_millis(600);
+    let mut load = tokio::task::JoinSet::new();
+    for task in 0..64u64 {
+        let pool = pool.clone();
+        load.spawn(async move {
+            let mut n = task;
+            while Instant::now() < until {
+                n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let after = Duration::from_micros(n >> 54);
+                match pool.client().await {
+                    Ok(chosen) => {
+                        chosen.work(after).await.unwrap();
+                    }
+                    Err(PoolError::Busy { .. }) => {}
+                    Err(other) => panic!("{other:?}"),
+                }
+            }
+        });
+    }
+    let churn = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let mut size = 3;
+            while Instant::now() < until {
+                if let Ok(lease) = pool.lease().await {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                    drop(lease);
+                }
+                size = size % 4 + 1;
+                pool.resize(size).await.unwrap();
+            }
+            pool.resize(3).await.unwrap();
+        })
+    };
+    while load.join_next().await.transpose().unwrap().is_some() {}
+    churn.await.unwrap();
+    // Returned leases give their slots back from the return path: let it run.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let stats = pool.stats();
+    assert_eq!((stats.members, stats.connected, stats.leased), (3, 3, 0));
+    assert_eq!(stats.each.iter().map(|m| m.in_progress).sum::<usize>(), 0);
+    assert_eq!(stats.waiting_requests, 0);
+
+    // Exactly 6 at once: 7 long requests, and the seventh waits.
+    let long: Vec<_> = (0..7)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let _ = pool.client().await?.work(Duration::from_millis(300)).await;
+                Ok::<_, PoolError>(())
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stats = pool.stats();
+    assert_eq!(stats.each.iter().map(|m| m.in_progress).sum::<usize>(), 6);
+    assert_eq!(stats.waiting_requests, 1);
+    for request in long {
+        request.await.unwrap().unwrap();
+    }
+    pool.stop().await;
+}
