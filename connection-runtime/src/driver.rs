@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use crate::deadline::{Elapsed, NEVER, within};
+use crate::deadline::{Elapsed, NEVER, Timeout, within};
 use crate::mailbox::Shared;
 use crate::reply::dropping_as_stopped;
 use crate::restart::Restarter;
@@ -104,18 +104,30 @@ async fn restart<C: Connection>(
     drop(reason);
     let mut connection = restarter.build();
     let mut ctx = shared.context();
-    // Bounded by the init timeout as at the start; a timeout is an
-    // incarnation that stopped.
-    let init = within(
+    // A timeout is an incarnation that stopped.
+    let init = run_init(
+        &mut connection,
+        &mut ctx,
+        &shared.status,
         restarter.init_timeout(),
-        bounded(&shared.status, connection.init(&mut ctx)),
     )
     .await
-    .map_or_else(
-        |Elapsed| Init::Stop(Stop::error(InitTimedOut)),
-        |outcome| init_outcome(outcome, &mut ctx, &shared.status),
-    );
+    .unwrap_or_else(|InitTimedOut| Init::Stop(Stop::error(InitTimedOut)));
     Ok(Box::new((connection, init, ctx)))
+}
+
+/// Runs `connection`'s `init` (the first, from `start`, or a restart's),
+/// for at most `timeout`, and what it comes to ([`init_outcome`]).
+pub(crate) async fn run_init<C: Connection>(
+    connection: &mut C,
+    ctx: &mut Context<C>,
+    status: &Status,
+    timeout: Timeout,
+) -> Result<Init<C::ConnectInfo>, InitTimedOut> {
+    match within(timeout, bounded(status, connection.init(ctx))).await {
+        Ok(outcome) => Ok(init_outcome(outcome, ctx, status)),
+        Err(Elapsed) => Err(InitTimedOut),
+    }
 }
 
 /// A connection, what its `init` returned, and the context `init` had: the
@@ -139,7 +151,7 @@ impl std::error::Error for InitTimedOut {}
 /// `init` while a client stops the connection) is a stop; a connect or
 /// disconnect asked for through its context is ignored (its return value
 /// decides, as for `connect`).
-pub(crate) fn init_outcome<C: Connection>(
+fn init_outcome<C: Connection>(
     outcome: Result<Init<C::ConnectInfo>, Interrupted>,
     ctx: &mut Context<C>,
     status: &Status,

@@ -10,12 +10,11 @@ use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use crate::backoff::BackoffFactory;
-use crate::deadline::{Elapsed, Timeout, within};
-use crate::driver::{self, InitTimedOut, init_failed, init_outcome};
+use crate::deadline::Timeout;
+use crate::driver::{self, InitTimedOut, init_failed, run_init};
 use crate::in_span::in_span;
 use crate::mailbox::Shared;
 use crate::restart::{RestartPolicy, Restarter};
-use crate::shutdown::bounded;
 use crate::status::Status;
 use crate::{Backoff, Client, Connection, Init, StartError, Stop};
 
@@ -346,16 +345,18 @@ async fn launch<C: Connection>(
     // task.
     // Not boxed, unlike a restart's `init`: this future is the caller's,
     // and only for the time `init` takes.
-    let init = within(
+    let init = run_init(
+        &mut connection,
+        &mut ctx,
+        &status,
         Timeout::after(options.init_timeout),
-        bounded(&status, connection.init(&mut ctx)),
     )
     .instrument(span.clone())
     .await;
     let init = match init {
-        Ok(outcome) => init_outcome(outcome, &mut ctx, &status),
+        Ok(init) => init,
         // The state is dropped without `terminate`, as after a failed init.
-        Err(Elapsed) => {
+        Err(InitTimedOut) => {
             span.in_scope(|| init_failed(connection, ctx, &Stop::error(InitTimedOut)));
             return Err(StartError::Timeout);
         }
