@@ -14,6 +14,12 @@
 //! never chosen while another is up, and nothing is sent to find out: each
 //! member's own task sees its link fail.
 //!
+//! With a [cap per member](PoolBuilder::concurrency_per_member), at most
+//! that many requests are in progress on each member; the rest wait in the
+//! pool, first come first served, as for a checkout: for members that
+//! pipeline onto a backend running one statement at a time, it bounds how
+//! many requests can wait behind a slow one.
+//!
 //! When no member is connected, a request waits for one up to the pool's
 //! [wait](PoolBuilder::wait) (or fails at once, [`fail_fast`](PoolBuilder::fail_fast)),
 //! and the error says why the members went down
