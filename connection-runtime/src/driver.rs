@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use crate::deadline::{Elapsed, NEVER, Timeout, within};
-use crate::mailbox::Shared;
+use crate::lasting::Lasting;
 use crate::reply::dropping_as_stopped;
 use crate::restart::Restarter;
 use crate::shutdown::{Interrupted, bounded};
@@ -30,14 +30,14 @@ use crate::{Connection, Context, Init, Stop};
     reason = "`first` is moved out and freed before each incarnation: no box to reuse"
 )]
 pub(crate) fn run<C: Connection>(
-    mut shared: Shared<C>,
+    mut lasting: Lasting<C>,
     mut first: Box<First<C>>,
     mut restarter: Option<Box<Restarter<C>>>,
 ) -> impl Future<Output = ()> + Send {
     async move {
         // Waiters are told even if this task is dropped before it stops.
-        let _stop_on_drop = StopOnDrop(shared.status.clone());
-        shared.status.set_task();
+        let _stop_on_drop = StopOnDrop(lasting.status.clone());
+        lasting.status.set_task();
         // Boxed, and unpacked only in the block that starts an incarnation,
         // so that the state is not kept a second time beside the running
         // incarnation's.
@@ -52,10 +52,10 @@ pub(crate) fn run<C: Connection>(
                     };
                     if let Init::Stop(reason) = init {
                         init_failed(connection, ctx, &reason);
-                        shared.status.publish_end(&reason);
+                        lasting.status.publish_end(&reason);
                         break 'incarnation reason;
                     }
-                    incarnation(connection, init, ctx, &mut shared)
+                    incarnation(connection, init, ctx, &mut lasting)
                 };
                 match incarnation.await {
                     Ended::Last(reason, done) => break 'run (reason, done),
@@ -67,14 +67,14 @@ pub(crate) fn run<C: Connection>(
             };
             // Boxed: a restart is rare, and its wait would otherwise be part
             // of every connection's memory.
-            match Box::pin(restart(restarter, reason, &mut shared)).await {
+            match Box::pin(restart(restarter, reason, &mut lasting)).await {
                 Ok(next) => first = next,
                 Err(reason) => break (reason, None),
             }
         };
         // Boxed: it runs once, at the end, and would otherwise be part of
         // every connection's memory.
-        Box::pin(finish(shared, &reason)).await;
+        Box::pin(finish(lasting, &reason)).await;
         if let Some(done) = done {
             let _ = done.send(());
         }
@@ -87,7 +87,7 @@ pub(crate) fn run<C: Connection>(
 async fn restart<C: Connection>(
     restarter: &mut Restarter<C>,
     reason: Stop,
-    shared: &mut Shared<C>,
+    lasting: &mut Lasting<C>,
 ) -> Result<Box<First<C>>, Stop> {
     // A wait of `NEVER` or more is no restart: waiting for ever would only
     // keep the task alive.
@@ -96,19 +96,19 @@ async fn restart<C: Connection>(
     };
     tracing::warn!(%reason, delay_ms = delay.as_millis(), "restart");
     tokio::time::sleep(delay).await;
-    let inbox = &shared.inbox;
-    if inbox.is_closed() && inbox.is_empty() && shared.batch.is_empty() {
+    let inbox = &lasting.inbox;
+    if inbox.is_closed() && inbox.is_empty() && lasting.batch.is_empty() {
         // Every client left during the wait: nobody to restart for.
         return Err(reason);
     }
     drop(reason);
     let mut connection = restarter.build();
-    let mut ctx = shared.context();
+    let mut ctx = lasting.context();
     // A timeout is an incarnation that stopped.
     let init = run_init(
         &mut connection,
         &mut ctx,
-        &shared.status,
+        &lasting.status,
         restarter.init_timeout(),
     )
     .await
@@ -180,14 +180,14 @@ pub(crate) fn init_failed<C: Connection>(connection: C, mut ctx: Context<C>, rea
 /// The connection is over: the reason is published before the mailbox
 /// closes (so a sender that finds it closed can always read why), then every
 /// request still waiting is dropped, its caller told the reason.
-async fn finish<C: Connection>(shared: Shared<C>, reason: &Stop) {
-    let Shared {
+async fn finish<C: Connection>(lasting: Lasting<C>, reason: &Stop) {
+    let Lasting {
         mut inbox,
         status,
         held,
         batch,
         ..
-    } = shared;
+    } = lasting;
     status.publish_stop(reason);
     // `recv` until `None` after `close`, as tokio documents: it also waits
     // for senders that reserved space before the close, so no request can

@@ -95,6 +95,7 @@ mod driver;
 mod error;
 mod feeds;
 mod in_span;
+mod lasting;
 mod lifecycle;
 mod losses;
 mod mailbox;

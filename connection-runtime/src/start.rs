@@ -13,7 +13,7 @@ use crate::backoff::BackoffFactory;
 use crate::deadline::Timeout;
 use crate::driver::{self, InitTimedOut, init_failed, run_init};
 use crate::in_span::in_span;
-use crate::mailbox::Shared;
+use crate::lasting::Lasting;
 use crate::restart::{RestartPolicy, Restarter};
 use crate::status::Status;
 use crate::{Backoff, Client, Connection, Init, StartError, Stop};
@@ -327,7 +327,7 @@ async fn launch<C: Connection>(
     // and start timers through its context.
     let (mailbox, inbox) = mpsc::channel(options.mailbox_capacity.get());
     let status = Status::new(Timeout::after(options.shutdown_timeout));
-    let shared = Shared {
+    let lasting = Lasting {
         inbox,
         weak_mailbox: mailbox.downgrade(),
         status: status.clone(),
@@ -337,7 +337,7 @@ async fn launch<C: Connection>(
         batch: Vec::new(),
         standing_idle: options.idle_timeout.map_or(Timeout::NONE, Timeout::after),
     };
-    let mut ctx = shared.context();
+    let mut ctx = lasting.context();
     // `init` runs here, on the caller's task: `start` waits for it anyway
     // (the original's `start_link` returns after `init`), and running it on
     // the new task would cost a round trip to it, across threads on a
@@ -366,7 +366,7 @@ async fn launch<C: Connection>(
         return Err(StartError::Stopped(reason));
     }
     let first = Box::new((connection, init, ctx));
-    tokio::spawn(in_span(driver::run(shared, first, restarter), span));
+    tokio::spawn(in_span(driver::run(lasting, first, restarter), span));
     Ok(C::Client::from(Client::new(
         mailbox,
         status,

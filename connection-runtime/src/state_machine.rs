@@ -19,7 +19,8 @@ use tokio::time::{Instant, Sleep, sleep_until};
 use crate::connection::WhenDisconnected;
 use crate::context::{Request, StopRequest};
 use crate::deadline::instant_after;
-use crate::mailbox::{Envelope, Shared};
+use crate::lasting::Lasting;
+use crate::mailbox::Envelope;
 use crate::reply::dropping_as_stopped;
 use crate::shutdown::{Interrupted, bounded};
 use crate::status::Described;
@@ -197,7 +198,7 @@ impl BackoffTimer {
 struct Machine<'a, C: Connection> {
     connection: C,
     ctx: Context<C>,
-    shared: &'a mut Shared<C>,
+    lasting: &'a mut Lasting<C>,
     backoff: BackoffTimer,
     /// When the armed idle timeout fires.
     idle_at: Option<Instant>,
@@ -221,12 +222,12 @@ pub(crate) fn incarnation<'a, C: Connection>(
     connection: C,
     init: Init<C::ConnectInfo>,
     ctx: Context<C>,
-    shared: &'a mut Shared<C>,
+    lasting: &'a mut Lasting<C>,
 ) -> impl Future<Output = Ended> + Send + 'a {
     let mut machine = Machine {
         connection,
         ctx,
-        shared,
+        lasting,
         backoff: BackoffTimer::Off,
         idle_at: None,
         timer: None,
@@ -308,13 +309,13 @@ impl<C: Connection> Machine<'_, C> {
                         let handling = match dispatch(
                             &mut self.connection,
                             &mut self.ctx,
-                            self.shared,
+                            self.lasting,
                             envelope,
                         ) {
                             Dispatch::Run(handling) => handling,
                             Dispatch::Done(step) => break 'event step,
                         };
-                        let outcome = bounded(&self.shared.status, handling).await;
+                        let outcome = bounded(&self.lasting.status, handling).await;
                         self.after_handler(outcome)
                     }
                 };
@@ -369,16 +370,16 @@ impl<C: Connection> Machine<'_, C> {
                 self.backoff_fired();
                 continue;
             }
-            if let Some(envelope) = self.shared.batch.pop() {
+            if let Some(envelope) = self.lasting.batch.pop() {
                 // This one and those behind it.
-                self.shared.status.set_taken(self.shared.batch.len() + 1);
+                self.lasting.status.set_taken(self.lasting.batch.len() + 1);
                 return Poll::Ready(Event::Envelope(envelope));
             }
             if self.flush_due() {
                 if self.unflushed >= FLUSH_AT_LEAST_EVERY {
                     return Poll::Ready(Event::Due(Due::Flush));
                 }
-                if self.shared.inbox.is_empty() {
+                if self.lasting.inbox.is_empty() {
                     if self.flush_yielded {
                         return Poll::Ready(Event::Due(Due::Flush));
                     }
@@ -387,7 +388,7 @@ impl<C: Connection> Machine<'_, C> {
                     return Poll::Pending;
                 }
             }
-            if let Poll::Ready(received) = self.shared.poll_receive(cx) {
+            if let Poll::Ready(received) = self.lasting.poll_receive(cx) {
                 return Poll::Ready(received.map_or(Event::ClientsGone, Event::Envelope));
             }
             #[cfg(all(debug_assertions, feature = "pipeline"))]
@@ -424,7 +425,7 @@ impl<C: Connection> Machine<'_, C> {
     async fn idle_timeout(&mut self) -> Step<C> {
         self.idle_at = None;
         tracing::trace!("idle timeout");
-        let outcome = bounded(&self.shared.status, self.connection.timeout(&mut self.ctx)).await;
+        let outcome = bounded(&self.lasting.status, self.connection.timeout(&mut self.ctx)).await;
         self.after_handler(outcome)
     }
 
@@ -432,13 +433,13 @@ impl<C: Connection> Machine<'_, C> {
     /// already queued.
     fn backoff_fired(&mut self) {
         self.backoff = BackoffTimer::Fired {
-            behind: self.shared.queued(),
+            behind: self.lasting.queued(),
         };
     }
 
     /// The oldest held request whose caller still waits, once connected.
     fn next_held(&mut self) -> Option<C::Message> {
-        let held = self.shared.held.as_mut()?;
+        let held = self.lasting.held.as_mut()?;
         if !self.ctx.is_connected() {
             return None;
         }
@@ -453,7 +454,7 @@ impl<C: Connection> Machine<'_, C> {
     /// Connected or not: kept once, in the status (which the context and
     /// the clients read).
     fn set_connected(&mut self, connected: bool) {
-        self.shared.status.set_connected(connected);
+        self.lasting.status.set_connected(connected);
     }
 
     async fn connect(&mut self, attempt: Attempt<C::ConnectInfo>) -> Step<C> {
@@ -461,7 +462,7 @@ impl<C: Connection> Machine<'_, C> {
         self.idle_at = None;
         tracing::debug!(backoff = attempt.is_backoff(), "connect attempt");
         let outcome = bounded(
-            &self.shared.status,
+            &self.lasting.status,
             self.connection.connect(attempt, &mut self.ctx),
         )
         .await;
@@ -494,13 +495,13 @@ impl<C: Connection> Machine<'_, C> {
         let reason = C::describe_disconnect(&info);
         tracing::info!(reason = reason.as_deref(), "disconnect");
         if let Some(reason) = reason {
-            self.shared.status.record_failure_unless_told(|| {
+            self.lasting.status.record_failure_unless_told(|| {
                 Arc::new(Described(format!("disconnected: {reason}")))
             });
         }
         self.ctx.end_link();
         let outcome = bounded(
-            &self.shared.status,
+            &self.lasting.status,
             self.connection.disconnect(info, &mut self.ctx),
         )
         .await;
@@ -532,7 +533,7 @@ impl<C: Connection> Machine<'_, C> {
         self.flush_yielded = false;
         tracing::trace!("flush");
         let outcome = Box::pin(bounded(
-            &self.shared.status,
+            &self.lasting.status,
             self.connection.flush(&mut self.ctx),
         ))
         .await;
@@ -590,7 +591,7 @@ impl<C: Connection> Machine<'_, C> {
         match asked.asked() {
             Some(after) => self.idle_at = after.and_then(instant_after),
             None => {
-                if let Some(standing) = self.shared.standing_idle.duration() {
+                if let Some(standing) = self.lasting.standing_idle.duration() {
                     self.idle_at = instant_after(standing);
                 }
             }
@@ -615,7 +616,7 @@ impl<C: Connection> Machine<'_, C> {
     #[cold]
     fn cancelled(&mut self) -> Box<Halt> {
         let timeout_ms = self
-            .shared
+            .lasting
             .status
             .shutdown_timeout()
             .duration()
@@ -624,7 +625,7 @@ impl<C: Connection> Machine<'_, C> {
             timeout_ms,
             "a callback held up a stop past the shutdown timeout and was cancelled"
         );
-        let reason = self.shared.status.shutdown_reason();
+        let reason = self.lasting.status.shutdown_reason();
         let mut halt = Halt::last(reason, self.take_stop_request());
         halt.cancelled = true;
         // What the cancelled callback asked for is moot; the replies it
@@ -640,7 +641,7 @@ impl<C: Connection> Machine<'_, C> {
     /// batch or the mailbox (what is taken on the way stays in the batch,
     /// answered with the reason when the connection ends).
     fn take_stop_request(&mut self) -> Option<oneshot::Sender<()>> {
-        let batch = &mut self.shared.batch;
+        let batch = &mut self.lasting.batch;
         // The batch keeps the oldest last.
         let queued = batch
             .iter()
@@ -648,10 +649,10 @@ impl<C: Connection> Machine<'_, C> {
         if let Some(Envelope::Stop(stop)) = queued.map(|at| batch.remove(at)) {
             return Some(stop.1);
         }
-        while let Ok(envelope) = self.shared.inbox.try_recv() {
+        while let Ok(envelope) = self.lasting.inbox.try_recv() {
             match envelope {
                 Envelope::Stop(stop) => return Some(stop.1),
-                other => self.shared.batch.insert(0, other),
+                other => self.lasting.batch.insert(0, other),
             }
         }
         None
@@ -670,7 +671,7 @@ impl<C: Connection> Machine<'_, C> {
 
     /// `terminate`, then the replies held for after it, then the end is
     /// published. The state is dropped by the caller; the mailbox and the
-    /// held requests stay with `Shared`, for a restart or the final stop.
+    /// held requests stay with `Lasting`, for a restart or the final stop.
     #[allow(
         clippy::manual_async_fn,
         reason = "an `async fn` keeps its arguments twice"
@@ -684,7 +685,7 @@ impl<C: Connection> Machine<'_, C> {
             if self.flush_due() && !matches!(halt.reason, Stop::Panic(_)) && !halt.cancelled {
                 self.unflushed = 0;
                 let flushed = Box::pin(bounded(
-                    &self.shared.status,
+                    &self.lasting.status,
                     self.connection.flush(&mut self.ctx),
                 ))
                 .await;
@@ -706,7 +707,7 @@ impl<C: Connection> Machine<'_, C> {
             // The halt stays boxed across the await: this future is part of
             // the connection's memory for as long as it runs.
             let terminated = Box::pin(bounded(
-                &self.shared.status,
+                &self.lasting.status,
                 self.connection.terminate(&halt.reason),
             ))
             .await;
@@ -731,7 +732,7 @@ impl<C: Connection> Machine<'_, C> {
                 reply();
             }
             log_stop::<C>(&reason);
-            self.shared.status.publish_end(&reason);
+            self.lasting.status.publish_end(&reason);
             if last {
                 Ended::Last(reason, done)
             } else {
@@ -756,7 +757,7 @@ enum Dispatch<H, C: Connection> {
 fn dispatch<'h, C: Connection>(
     connection: &'h mut C,
     ctx: &'h mut Context<C>,
-    shared: &mut Shared<C>,
+    lasting: &mut Lasting<C>,
     envelope: Envelope<C>,
 ) -> Dispatch<
     Handling<
@@ -768,7 +769,7 @@ fn dispatch<'h, C: Connection>(
     match envelope {
         Envelope::Message(message) => {
             tracing::trace!(request = C::message_name(&message), "request");
-            match admit(ctx.is_connected(), shared, message) {
+            match admit(ctx.is_connected(), lasting, message) {
                 Some(message) => Dispatch::Run(Handling::Request {
                     future: connection.handle(message, ctx),
                 }),
@@ -812,7 +813,7 @@ fn dispatch<'h, C: Connection>(
 #[inline(always)]
 fn admit<C: Connection>(
     connected: bool,
-    shared: &mut Shared<C>,
+    lasting: &mut Lasting<C>,
     message: C::Message,
 ) -> Option<C::Message> {
     if connected {
@@ -826,19 +827,19 @@ fn admit<C: Connection>(
             None
         }
         WhenDisconnected::Queue => {
-            hold(shared, message);
+            hold(lasting, message);
             None
         }
     }
 }
 
-fn hold<C: Connection>(shared: &mut Shared<C>, message: C::Message) {
-    let held = shared.held.get_or_insert_default();
-    if held.len() >= shared.queue_capacity {
+fn hold<C: Connection>(lasting: &mut Lasting<C>, message: C::Message) {
+    let held = lasting.held.get_or_insert_default();
+    if held.len() >= lasting.queue_capacity {
         // Callers that gave up free their places first.
         held.retain(|held| !C::is_abandoned(held));
     }
-    if held.len() >= shared.queue_capacity {
+    if held.len() >= lasting.queue_capacity {
         tracing::debug!("request refused: the queue of held requests is full");
         C::refuse(message, CallError::Full);
     } else {
