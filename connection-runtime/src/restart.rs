@@ -39,7 +39,7 @@ pub enum Restart {
 /// let policy = RestartPolicy::new(Restart::Permanent)
 ///     .max_restarts(10, Duration::from_secs(60))
 ///     .backoff(|| Backoff::exp(Duration::from_millis(50), Duration::from_secs(5)).unwrap());
-/// assert_eq!(policy.restart_kind(), Restart::Permanent);
+/// assert_eq!(policy.restart(), Restart::Permanent);
 /// ```
 #[derive(Clone)]
 pub struct RestartPolicy {
@@ -78,7 +78,7 @@ impl RestartPolicy {
 
     /// Which stops are restarted after.
     #[must_use]
-    pub fn restart_kind(&self) -> Restart {
+    pub fn restart(&self) -> Restart {
         self.restart
     }
 

@@ -145,7 +145,8 @@ impl Options {
         self
     }
 
-    /// The mailbox capacity.
+    /// The mailbox capacity. (Each setting is read back with `get_` and
+    /// its name, as `std::process::Command` does: the plain name sets it.)
     #[must_use]
     pub fn get_mailbox_capacity(&self) -> NonZeroUsize {
         self.mailbox_capacity
