@@ -86,7 +86,12 @@
 //!   requests (`#[flush]`) and answered in order by a reader of their own.
 
 mod backoff;
-mod checks;
+/// What the generated code asserts about the user's types, each trait
+/// worded for the error a failed bound gives. Not public API; public (and
+/// hidden) so that rustc names the traits by this path in its errors, and
+/// so that `use connection::*` brings one name, not each of them.
+#[doc(hidden)]
+pub mod checks;
 mod client;
 mod connection;
 mod context;
@@ -251,14 +256,6 @@ pub mod markers {
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
-#[doc(hidden)]
-pub use checks::{
-    ConnectInfoOf, ContextUnderAnotherName, FirstConnectInfo, FromCallError, IntoDisconnectInfo,
-    MovedToTask, NotTheRuntimesReplyTo, Plain, Probe, RepliedAcrossTasks, ReplyToUnderAnotherName,
-    SentBetweenTasks, SentHoldingDyn, SentHoldingRc, SentHoldingSharedDyn, answering,
-    attempt_inner, disconnect_outcome, handler_future, init_outcome, send_reply,
-};
-
 /// Items the generated code names. Not public API: no compatibility promise
 /// holds between versions; the macros crate is pinned to this exact version.
 #[doc(hidden)]
@@ -274,10 +271,12 @@ pub mod __private {
     /// The generated client's lifecycle methods ([`crate::lifecycle`]).
     pub use crate::__client_lifecycle as client_lifecycle;
 
-    pub use crate::{
-        FirstConnectInfo, FromCallError, MovedToTask, Plain, Probe, RepliedAcrossTasks,
-        SentBetweenTasks, SentHoldingDyn, SentHoldingRc, SentHoldingSharedDyn, answering,
-        attempt_inner, disconnect_outcome, handler_future, init_outcome, send_reply,
+    pub use crate::checks::{
+        ConnectInfoOf, ContextUnderAnotherName, FirstConnectInfo, FromCallError,
+        IntoDisconnectInfo, MovedToTask, NotTheRuntimesReplyTo, Plain, Probe, RepliedAcrossTasks,
+        ReplyToUnderAnotherName, SentBetweenTasks, SentHoldingDyn, SentHoldingRc,
+        SentHoldingSharedDyn, answering, attempt_inner, disconnect_outcome, handler_future,
+        init_outcome, send_reply,
     };
 
     /// Answers a call with `error` without running its handler.

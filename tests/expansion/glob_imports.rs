@@ -43,3 +43,34 @@ async fn a_glob_import_of_connection_and_tracing_compiles_and_runs() {
     assert_eq!(client.said().await.unwrap(), ["hello"]);
     info!("done");
 }
+
+/// Another glob with the names of the runtime's hidden checks: they are not
+/// in `use connection::*` (they live in `connection::checks`), so using one
+/// of these is not ambiguous.
+mod with_another_glob {
+    #![allow(clippy::wildcard_imports)]
+
+    mod other {
+        pub(super) struct Probe(pub(super) u32);
+        pub(super) fn answering() -> u32 {
+            7
+        }
+        pub(super) trait Plain {
+            fn plain(&self) -> u32 {
+                1
+            }
+        }
+        impl Plain for Probe {}
+    }
+
+    use self::other::*;
+    use connection::*;
+
+    #[test]
+    fn names_of_the_hidden_checks_stay_free_for_other_globs() {
+        let probe = Probe(answering());
+        assert_eq!((probe.0, probe.plain()), (7, 1));
+        // And what users name still comes from the glob.
+        let _: fn(Stop) -> Stop = |stop| stop;
+    }
+}

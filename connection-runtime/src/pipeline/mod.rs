@@ -164,8 +164,9 @@ use self::respond::Nobody;
 pub use self::respond::Respond;
 #[doc(hidden)]
 pub use self::respond::{Lanes, Waiter};
+use crate::checks::IntoDisconnectInfo;
 use crate::reply::Answer;
-use crate::{Connection, Context, IntoDisconnectInfo, ReplyTo};
+use crate::{Connection, Context, ReplyTo};
 
 /// Bytes buffered past which [`Pipeline::send`] writes at once (as
 /// tokio-util's `Framed` does by default).
