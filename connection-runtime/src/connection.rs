@@ -14,7 +14,7 @@ use crate::{Attempt, CallError, Client, Connect, Context, Disconnect, Init, Stop
 /// them one at a time, on one tokio task, never concurrently.
 pub trait Connection: Sized + Send + 'static {
     /// The requests a client can send: one variant per `#[call]` and `#[cast]`.
-    type Message: Send + 'static;
+    type Message: Request;
     /// What a requested connect carries ([`Attempt::Info`]).
     type ConnectInfo: Send + 'static;
     /// What `disconnect` is given (the original's disconnect info).
@@ -98,13 +98,6 @@ pub trait Connection: Sized + Send + 'static {
         async {}
     }
 
-    /// The name of `message`'s kind, for trace events (`#[connection]`
-    /// gives the variant's name).
-    fn message_name(message: &Self::Message) -> &'static str {
-        let _ = message;
-        "request"
-    }
-
     /// `info` written for the `disconnect` trace event, when its type can
     /// say (`#[connection]` uses its `Debug`, if it has one).
     fn describe_disconnect(info: &Self::DisconnectInfo) -> Option<String> {
@@ -112,32 +105,51 @@ pub trait Connection: Sized + Send + 'static {
         None
     }
 
-    /// How `message` is treated while the connection is not connected
-    /// (`#[call(when_disconnected = ..)]`). The default runs every handler.
-    fn when_disconnected(message: &Self::Message) -> WhenDisconnected {
-        let _ = message;
-        WhenDisconnected::Run
-    }
-
-    /// Whether the caller of `message` has stopped waiting for its reply, so
-    /// that a queued request need not run. The default says no.
-    fn is_abandoned(message: &Self::Message) -> bool {
-        let _ = message;
-        false
-    }
-
-    /// Answers the caller of `message` with `error` without running its
-    /// handler. The default drops the message (its caller, if any, then
-    /// gets [`CallError::NoReply`]).
-    fn refuse(message: Self::Message, error: CallError) {
-        let _ = (message, error);
-    }
-
     /// Runs once on every stop except a failed `init`. The default does
     /// nothing.
     fn terminate(&mut self, reason: &Stop) -> impl Future<Output = ()> + Send {
         let _ = reason;
         async {}
+    }
+}
+
+/// What the runtime asks of a request, whatever its kind: its name for
+/// trace events, what happens to it while the connection is not connected,
+/// whether its caller has stopped waiting, and how to answer it without
+/// running its handler.
+///
+/// `#[connection]` implements it for the message enum it generates, from
+/// the variants and their `when_disconnected`. A connection written by hand
+/// implements it for its [`Message`](Connection::Message) type; every method
+/// has a default (`impl Request for MyMessage {}`: every handler runs, and a
+/// refused request's caller gets [`CallError::NoReply`]).
+pub trait Request: Send + 'static {
+    /// The kind of request, for trace events (`#[connection]` gives the
+    /// variant's name).
+    fn name(&self) -> &'static str {
+        "request"
+    }
+
+    /// How the request is treated while the connection is not connected
+    /// (`#[call(when_disconnected = ..)]`). The default runs its handler.
+    fn when_disconnected(&self) -> WhenDisconnected {
+        WhenDisconnected::Run
+    }
+
+    /// Whether its caller has stopped waiting for the reply, so that a
+    /// queued request need not run. The default says no.
+    fn is_abandoned(&self) -> bool {
+        false
+    }
+
+    /// Answers its caller with `error` without running its handler. The
+    /// default drops it (its caller, if any, then gets
+    /// [`CallError::NoReply`]).
+    fn refuse(self, error: CallError)
+    where
+        Self: Sized,
+    {
+        let _ = error;
     }
 }
 

@@ -120,7 +120,7 @@ mod status;
 
 pub use crate::backoff::{Backoff, InvalidBackoff};
 pub use crate::client::{Client, InfoSender, WeakClient};
-pub use crate::connection::{Connection, WhenDisconnected};
+pub use crate::connection::{Connection, Request, WhenDisconnected};
 pub use crate::context::{Context, HandedOff};
 pub use crate::error::{CallError, StartError, Stop};
 pub use crate::feeds::{Attachment, Timer};
@@ -261,7 +261,7 @@ pub struct ReadmeDoctests;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::client::{Client, InfoSender, WeakClient};
-    pub use crate::connection::{Connection, WhenDisconnected};
+    pub use crate::connection::{Connection, Request, WhenDisconnected};
     pub use crate::context::{Context, HandedOff};
     pub use crate::error::{CallError, StartError, Stop};
     pub use crate::outcome::{Attempt, Connect, Disconnect, Init};

@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep, sleep_until};
 
-use crate::connection::WhenDisconnected;
+use crate::connection::{Request as _, WhenDisconnected};
 use crate::context::{Request, StopRequest};
 use crate::deadline::instant_after;
 use crate::lasting::Lasting;
@@ -444,7 +444,7 @@ impl<C: Connection> Machine<'_, C> {
             return None;
         }
         while let Some(message) = held.pop_front() {
-            if !C::is_abandoned(&message) {
+            if !message.is_abandoned() {
                 return Some(message);
             }
         }
@@ -768,7 +768,7 @@ fn dispatch<'h, C: Connection>(
 > {
     match envelope {
         Envelope::Message(message) => {
-            tracing::trace!(request = C::message_name(&message), "request");
+            tracing::trace!(request = message.name(), "request");
             match admit(ctx.is_connected(), lasting, message) {
                 Some(message) => Dispatch::Run(Handling::Request {
                     future: connection.handle(message, ctx),
@@ -819,11 +819,11 @@ fn admit<C: Connection>(
     if connected {
         return Some(message);
     }
-    match C::when_disconnected(&message) {
+    match message.when_disconnected() {
         WhenDisconnected::Run => Some(message),
         WhenDisconnected::Reject => {
             tracing::trace!("request refused: not connected");
-            C::refuse(message, CallError::NotConnected);
+            message.refuse(CallError::NotConnected);
             None
         }
         WhenDisconnected::Queue => {
@@ -837,11 +837,11 @@ fn hold<C: Connection>(lasting: &mut Lasting<C>, message: C::Message) {
     let held = lasting.held.get_or_insert_default();
     if held.len() >= lasting.queue_capacity {
         // Callers that gave up free their places first.
-        held.retain(|held| !C::is_abandoned(held));
+        held.retain(|held| !held.is_abandoned());
     }
     if held.len() >= lasting.queue_capacity {
         tracing::debug!("request refused: the queue of held requests is full");
-        C::refuse(message, CallError::Full);
+        message.refuse(CallError::Full);
     } else {
         held.push_back(message);
     }

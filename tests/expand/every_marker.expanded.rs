@@ -82,10 +82,13 @@ pub enum DeviceMessage {
     ///A request for `Device::reset`.
     Reset {},
 }
-impl DeviceMessage {
-    /// The request's variant name, as the runtime's trace events show it.
-    #[must_use]
-    pub fn name(&self) -> &'static str {
+#[automatically_derived]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl __device_runtime::Request for DeviceMessage
+where
+    for<'__sent> DeviceMessage: ::core::marker::Send,
+{
+    fn name(&self) -> &'static str {
         match *self {
             Self::Read { .. } => "Read",
             Self::Next { .. } => "Next",
@@ -353,9 +356,6 @@ where
                 }
             }
         }
-    }
-    fn message_name(message: &DeviceMessage) -> &'static str {
-        message.name()
     }
     fn describe_disconnect(
         info: &__DeviceDisconnectInfo,

@@ -53,16 +53,17 @@ where
     #[doc(hidden)]
     __Phantom(::core::convert::Infallible, ::core::marker::PhantomData<fn() -> (T, K)>),
 }
+#[automatically_derived]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl<
     T: Clone + ::core::marker::Send + 'static,
     K: ::core::marker::Send + 'static,
-> StoreRequest<T, K>
+> __store_runtime::Request for StoreRequest<T, K>
 where
     K: PartialEq,
+    for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
-    /// The request's variant name, as the runtime's trace events show it.
-    #[must_use]
-    pub(crate) fn name(&self) -> &'static str {
+    fn name(&self) -> &'static str {
         match *self {
             Self::Put { .. } => "Put",
             Self::Get { .. } => "Get",
@@ -346,9 +347,6 @@ where
                 StoreRequest::__Phantom(never, _) => match never {}
             }
         }
-    }
-    fn message_name(message: &StoreRequest<T, K>) -> &'static str {
-        message.name()
     }
 }
 const _: () = {

@@ -65,10 +65,13 @@ pub enum TcpMessage {
     ///A request for `Tcp::close`.
     Close { reply: __tcp_runtime::ReplyTo<()> },
 }
-impl TcpMessage {
-    /// The request's variant name, as the runtime's trace events show it.
-    #[must_use]
-    pub fn name(&self) -> &'static str {
+#[automatically_derived]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl __tcp_runtime::Request for TcpMessage
+where
+    for<'__sent> TcpMessage: ::core::marker::Send,
+{
+    fn name(&self) -> &'static str {
         match *self {
             Self::Send { .. } => "Send",
             Self::Close { .. } => "Close",
@@ -263,9 +266,6 @@ where
                 }
             }
         }
-    }
-    fn message_name(message: &TcpMessage) -> &'static str {
-        message.name()
     }
     fn describe_disconnect(
         info: &__TcpDisconnectInfo,

@@ -3,6 +3,7 @@
 //! One test binary: `cargo test --test runtime [module::]`.
 
 mod chaos;
+mod hand_written;
 mod options;
 mod pipeline;
 mod pool;

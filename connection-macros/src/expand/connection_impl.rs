@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 
 use super::{assuming_sent, ctx_param, local, receiver_at, value_param};
 use crate::model::{Model, Reply, Request, value_type};
-use crate::parse::{Handler, Kind, Param, Policy, respanned, single_type_argument};
+use crate::parse::{Handler, Kind, Param, respanned, single_type_argument};
 
 impl Model<'_> {
     pub(super) fn connection_impl(&self) -> TokenStream {
@@ -24,8 +24,7 @@ impl Model<'_> {
         let (connect, disconnect) = (self.connect_method(), self.disconnect_method());
         let optional = self.optional_methods();
         let handle = self.handle_method();
-        let describe = self.describe_methods();
-        let policies = self.policy_methods();
+        let describe = self.describe_disconnect_method();
         let body = quote! {
             #associated_types
             #init
@@ -33,7 +32,6 @@ impl Model<'_> {
             #disconnect
             #handle
             #describe
-            #policies
             #optional
         };
         // The body's braces too: the impl's span runs from `impl` to `}`.
@@ -423,14 +421,13 @@ impl Model<'_> {
         }
     }
 
-    /// What the runtime's trace events say of a request and of a
-    /// disconnect's info: the variant's name, and the info's `Debug` when
-    /// its type has one (found by autoref on the concrete type; a type
-    /// parameter has none known here).
-    pub(super) fn describe_methods(&self) -> TokenStream {
+    /// What the runtime's trace events say of a disconnect's info: its
+    /// `Debug` when its type has one (found by autoref on the concrete type;
+    /// a type parameter has none known here).
+    pub(super) fn describe_disconnect_method(&self) -> TokenStream {
         let private = &self.private;
         let (_, ty_generics, _) = self.generics.split_for_impl();
-        let (message, lost_wrapper) = (&self.message, &self.lost_wrapper);
+        let lost_wrapper = &self.lost_wrapper;
         // The types named, not `Self::..`: with a second impl of the trait
         // (reported), those would be ambiguous, and `info.0` an error more.
         let disconnect = self.wrapped_disconnect_type().map(|_| {
@@ -444,13 +441,7 @@ impl Model<'_> {
                 }
             }
         });
-        quote! {
-            fn message_name(message: &#message #ty_generics) -> &'static str {
-                message.name()
-            }
-
-            #disconnect
-        }
+        quote!(#disconnect)
     }
 
     /// The dispatch `match`: each variant calls its handler and, for a plain
@@ -545,80 +536,6 @@ impl Model<'_> {
         quote! {
             #(#cfgs)*
             #arm
-        }
-    }
-
-    /// The `when_disconnected` hooks, when some request does not simply run:
-    /// which policy each variant has, whether its caller gave up, and how
-    /// to answer it without running the handler.
-    pub(super) fn policy_methods(&self) -> TokenStream {
-        let Self {
-            private, message, ..
-        } = self;
-        let error = local("error");
-        if self.requests().all(|request| request.policy == Policy::Run) {
-            return TokenStream::new();
-        }
-        let mut policies = Vec::new();
-        let mut abandoned = Vec::new();
-        let mut refusals = Vec::new();
-        for request in self.requests() {
-            let variant = &request.variant;
-            let cfgs = &request.handler.cfgs;
-            let name = match request.policy {
-                Policy::Run => quote!(Run),
-                Policy::Queue => quote!(Queue),
-                Policy::Reject => quote!(Reject),
-            };
-            policies.push(quote! {
-                #(#cfgs)*
-                #message::#variant { .. } => #private::WhenDisconnected::#name,
-            });
-            if let Some((field, _)) = request.reply.field_and_type() {
-                abandoned.push(quote! {
-                    #(#cfgs)*
-                    #message::#variant { #field, .. } => #field.is_closed(),
-                });
-                refusals.push(quote! {
-                    #(#cfgs)*
-                    #message::#variant { #field, .. } => #private::refuse(#field, #error),
-                });
-            } else {
-                abandoned.push(quote! {
-                    #(#cfgs)*
-                    #message::#variant { .. } => false,
-                });
-                refusals.push(quote! {
-                    #(#cfgs)*
-                    #message::#variant { .. } => { let _ = #error; }
-                });
-            }
-        }
-        let phantom = (!self.type_params().is_empty())
-            .then(|| quote!(#message::__Phantom(never, _) => match *never {},));
-        let phantom_owned = (!self.type_params().is_empty())
-            .then(|| quote!(#message::__Phantom(never, _) => match never {},));
-        quote! {
-            fn when_disconnected(message: &Self::Message) -> #private::WhenDisconnected {
-                match message {
-                    #(#policies)*
-                    #phantom
-                }
-            }
-
-            fn is_abandoned(message: &Self::Message) -> bool {
-                match message {
-                    #(#abandoned)*
-                    #phantom
-                }
-            }
-
-            fn refuse(message: Self::Message, #error: #private::CallError) {
-                match message {
-                    #(#refusals)*
-                    #phantom_owned
-                }
-            }
         }
     }
 

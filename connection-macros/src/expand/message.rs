@@ -3,8 +3,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{type_name, typed_values};
+use super::{assuming_sent, local, type_name, typed_values};
 use crate::model::Model;
+use crate::parse::Policy;
 
 impl Model<'_> {
     pub(super) fn message_enum(&self) -> TokenStream {
@@ -52,7 +53,6 @@ impl Model<'_> {
             "The requests a `{}` handles: one variant per `#[call]` and `#[cast]` handler.",
             type_name(self_ty)
         );
-        let (_, ty_generics, _) = self.generics.split_for_impl();
         let names = self.requests().map(|request| {
             let variant = &request.variant;
             let cfgs = &request.handler.cfgs;
@@ -64,6 +64,15 @@ impl Model<'_> {
         });
         let phantom_name =
             (!type_params.is_empty()).then(|| quote!(Self::__Phantom(never, _) => match never {},));
+        let name = quote! {
+            fn name(&self) -> &'static str {
+                match *self {
+                    #(#names)*
+                    #phantom_name
+                }
+            }
+        };
+        let request = self.request_impl(&name);
         quote! {
             #[doc = #doc]
             #[allow(missing_docs)] // the fields are the handlers' own parameters
@@ -78,13 +87,101 @@ impl Model<'_> {
                 #phantom
             }
 
-            impl #impl_generics #message #ty_generics #where_clause {
-                /// The request's variant name, as the runtime's trace events show it.
-                #[must_use]
-                #vis fn name(&self) -> &'static str {
-                    match *self {
-                        #(#names)*
-                        #phantom_name
+            #request
+        }
+    }
+
+    /// `impl Request for` the message enum: each variant's name, and, when
+    /// some request does not simply run while disconnected, which policy
+    /// each has, whether its caller gave up, and how to answer it without
+    /// running its handler.
+    fn request_impl(&self, name: &TokenStream) -> TokenStream {
+        let Self {
+            private, message, ..
+        } = self;
+        let error = local("error");
+        // `Request` asks the enum to be `Send`: assumed here, checked with
+        // the types it holds (see `checks.rs`), so a type that is not is
+        // one error, there.
+        let (_, ty_generics, _) = self.generics.split_for_impl();
+        let enum_type: syn::Type = syn::parse_quote!(#message #ty_generics);
+        let assumed = if self.sent.is_empty() {
+            Vec::new()
+        } else {
+            vec![enum_type]
+        };
+        let generics = assuming_sent(self.generics.clone(), &assumed);
+        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+        let allow = self.allow_private_bounds();
+        let header = quote! {
+            #[automatically_derived]
+            #allow
+            impl #impl_generics #private::Request for #message #ty_generics #where_clause
+        };
+        if self.requests().all(|request| request.policy == Policy::Run) {
+            return quote!(#header { #name });
+        }
+        let mut policies = Vec::new();
+        let mut abandoned = Vec::new();
+        let mut refusals = Vec::new();
+        for request in self.requests() {
+            let variant = &request.variant;
+            let cfgs = &request.handler.cfgs;
+            let name = match request.policy {
+                Policy::Run => quote!(Run),
+                Policy::Queue => quote!(Queue),
+                Policy::Reject => quote!(Reject),
+            };
+            policies.push(quote! {
+                #(#cfgs)*
+                #message::#variant { .. } => #private::WhenDisconnected::#name,
+            });
+            if let Some((field, _)) = request.reply.field_and_type() {
+                abandoned.push(quote! {
+                    #(#cfgs)*
+                    #message::#variant { #field, .. } => #field.is_closed(),
+                });
+                refusals.push(quote! {
+                    #(#cfgs)*
+                    #message::#variant { #field, .. } => #private::refuse(#field, #error),
+                });
+            } else {
+                abandoned.push(quote! {
+                    #(#cfgs)*
+                    #message::#variant { .. } => false,
+                });
+                refusals.push(quote! {
+                    #(#cfgs)*
+                    #message::#variant { .. } => { let _ = #error; }
+                });
+            }
+        }
+        let phantom = (!self.type_params().is_empty())
+            .then(|| quote!(#message::__Phantom(never, _) => match *never {},));
+        let phantom_owned = (!self.type_params().is_empty())
+            .then(|| quote!(#message::__Phantom(never, _) => match never {},));
+        quote! {
+            #header {
+                #name
+
+                fn when_disconnected(&self) -> #private::WhenDisconnected {
+                    match self {
+                        #(#policies)*
+                        #phantom
+                    }
+                }
+
+                fn is_abandoned(&self) -> bool {
+                    match self {
+                        #(#abandoned)*
+                        #phantom
+                    }
+                }
+
+                fn refuse(self, #error: #private::CallError) {
+                    match self {
+                        #(#refusals)*
+                        #phantom_owned
                     }
                 }
             }
