@@ -3,7 +3,6 @@
 //! message's own hooks (its policy while disconnected, whether its caller
 //! gave up).
 
-use std::future::Future;
 use std::time::Duration;
 
 use connection::{
@@ -51,40 +50,25 @@ impl Connection for Counter {
     type Info = ();
     type Client = Client<Counter>;
 
-    fn init(&mut self, _ctx: &mut Context<Self>) -> impl Future<Output = Init<()>> + Send {
-        async { Init::Connect(()) }
+    async fn init(&mut self, _ctx: &mut Context<Self>) -> Init<()> {
+        Init::Connect(())
     }
 
-    fn connect(
-        &mut self,
-        attempt: Attempt<()>,
-        _ctx: &mut Context<Self>,
-    ) -> impl Future<Output = Connect> + Send {
-        let _ = attempt;
-        async { Connect::Ok }
+    async fn connect(&mut self, _attempt: Attempt<()>, _ctx: &mut Context<Self>) -> Connect {
+        Connect::Ok
     }
 
-    fn disconnect(
-        &mut self,
-        (): (),
-        _ctx: &mut Context<Self>,
-    ) -> impl Future<Output = Disconnect<()>> + Send {
-        async { Disconnect::Backoff(Duration::from_secs(1)) }
+    async fn disconnect(&mut self, (): (), _ctx: &mut Context<Self>) -> Disconnect<()> {
+        Disconnect::Backoff(Duration::from_secs(1))
     }
 
-    fn handle(
-        &mut self,
-        message: CounterMessage,
-        ctx: &mut Context<Self>,
-    ) -> impl Future<Output = ()> + Send {
-        async move {
-            match message {
-                CounterMessage::Add(n, reply) | CounterMessage::AddIfUp(n, reply) => {
-                    self.total += n;
-                    let _ = reply.send(self.total);
-                }
-                CounterMessage::DropLink => ctx.disconnect(()),
+    async fn handle(&mut self, message: CounterMessage, ctx: &mut Context<Self>) {
+        match message {
+            CounterMessage::Add(n, reply) | CounterMessage::AddIfUp(n, reply) => {
+                self.total += n;
+                let _ = reply.send(self.total);
             }
+            CounterMessage::DropLink => ctx.disconnect(()),
         }
     }
 }
