@@ -10,7 +10,11 @@ use crate::deadline::{Elapsed, Timeout, within};
 use crate::mailbox::Envelope;
 use crate::reply::{Answer, dropping_as_stopped};
 use crate::status::Status;
-use crate::{CallError, Connection, Options, ReplyTo, Stop};
+use crate::{CallError, Connection, ReplyTo, Stop};
+
+/// How long a request waits for its answer unless told otherwise: 5 seconds
+/// (the original's default). A client's, and so `Options`' default.
+pub(crate) const DEFAULT_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The generic handle to a running connection.
 ///
@@ -473,7 +477,7 @@ impl<C: Connection> WeakClient<C> {
         WeakClient {
             mailbox,
             status,
-            timeout: Timeout::after(Options::DEFAULT_CALL_TIMEOUT),
+            timeout: Timeout::after(DEFAULT_CALL_TIMEOUT),
         }
     }
 

@@ -45,7 +45,7 @@ impl Options {
     /// The default mailbox capacity: 1024 requests.
     pub const DEFAULT_MAILBOX_CAPACITY: NonZeroUsize = NonZeroUsize::new(1024).unwrap();
     /// The default call timeout: 5 seconds (the original's default).
-    pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+    pub const DEFAULT_CALL_TIMEOUT: Duration = crate::client::DEFAULT_CALL_TIMEOUT;
     /// The default init timeout: 5 seconds.
     pub const DEFAULT_INIT_TIMEOUT: Duration = Duration::from_secs(5);
     /// The default shutdown timeout: 5 seconds (OTP's default for a worker).
