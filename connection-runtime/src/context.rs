@@ -16,7 +16,7 @@ use crate::status::Status;
 use crate::{Backoff, Connect, Connection, ReplyTo, Stop};
 
 /// A transition requested from a call, cast, info or timeout handler.
-pub(crate) enum Request<C: Connection> {
+pub(crate) enum Transition<C: Connection> {
     Connect(C::ConnectInfo),
     Disconnect(C::DisconnectInfo),
 }
@@ -62,7 +62,7 @@ pub(crate) enum Request<C: Connection> {
 /// }
 /// ```
 pub struct Context<C: Connection> {
-    request: Option<Request<C>>,
+    transition: Option<Transition<C>>,
     /// Boxed: rare, and this is part of every connection's memory.
     stop: Option<Box<StopRequest>>,
     /// The idle timeout this callback asked for ([`IdleAsk`]).
@@ -120,7 +120,7 @@ impl<C: Connection> Context<C> {
         backoff_policy: BackoffFactory,
     ) -> Self {
         Context {
-            request: None,
+            transition: None,
             stop: None,
             idle: IdleAsk::NOT_ASKED,
             backoff: None,
@@ -182,13 +182,13 @@ impl<C: Connection> Context<C> {
     /// private to its module): name its type where it would be inferred,
     /// as in `ctx.connect(Target::default())`.
     pub fn connect(&mut self, info: impl Into<C::ConnectInfo>) {
-        self.request = Some(Request::Connect(info.into()));
+        self.transition = Some(Transition::Connect(info.into()));
     }
 
     /// Requests `disconnect(info)` once this callback returns. Cancels a
     /// pending backoff retry.
     pub fn disconnect(&mut self, info: impl Into<C::DisconnectInfo>) {
-        self.request = Some(Request::Disconnect(info.into()));
+        self.transition = Some(Transition::Disconnect(info.into()));
     }
 
     /// Stops the connection once this callback returns: `terminate` runs,
@@ -563,8 +563,8 @@ impl<C: Connection> Context<C> {
 
     /// The connect or disconnect the callback asked for, taken.
     #[inline]
-    pub(crate) fn take_request(&mut self) -> Option<Request<C>> {
-        self.request.take()
+    pub(crate) fn take_transition(&mut self) -> Option<Transition<C>> {
+        self.transition.take()
     }
 
     /// The stop the callback asked for, taken.

@@ -156,7 +156,7 @@ fn init_outcome<C: Connection>(
     ctx: &mut Context<C>,
     status: &Status,
 ) -> Init<C::ConnectInfo> {
-    if ctx.take_request().is_some() {
+    if ctx.take_transition().is_some() {
         tracing::warn!(
             "a connect or disconnect requested through the context inside `init` is ignored; its return value decides"
         );

@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::connection::{Request as _, WhenDisconnected};
-use crate::context::{Request, StopRequest};
+use crate::context::{StopRequest, Transition};
 use crate::deadline::instant_after;
 use crate::lasting::Lasting;
 use crate::mailbox::Envelope;
@@ -58,11 +58,11 @@ enum Due<C: Connection> {
     IdleTimeout,
 }
 
-impl<C: Connection> From<Request<C>> for Due<C> {
-    fn from(request: Request<C>) -> Self {
-        match request {
-            Request::Connect(info) => Due::Connect(Attempt::Info(info)),
-            Request::Disconnect(info) => Due::Disconnect(info),
+impl<C: Connection> From<Transition<C>> for Due<C> {
+    fn from(transition: Transition<C>) -> Self {
+        match transition {
+            Transition::Connect(info) => Due::Connect(Attempt::Info(info)),
+            Transition::Disconnect(info) => Due::Disconnect(info),
         }
     }
 }
@@ -550,7 +550,7 @@ impl<C: Connection> Machine<'_, C> {
             self.unflushed = self.unflushed.saturating_add(1);
         }
         self.settle(outcome)?;
-        Ok(self.ctx.take_request().map(Due::from))
+        Ok(self.ctx.take_transition().map(Due::from))
     }
 
     /// After `connect` or `disconnect`: their return value decides what
@@ -561,7 +561,7 @@ impl<C: Connection> Machine<'_, C> {
         callback: &str,
     ) -> Result<R, Box<Halt>> {
         let value = self.settle(outcome)?;
-        if self.ctx.take_request().is_some() {
+        if self.ctx.take_transition().is_some() {
             tracing::warn!(
                 callback,
                 "a connect or disconnect requested through the context inside `{callback}` is ignored; its return value decides"
@@ -630,7 +630,7 @@ impl<C: Connection> Machine<'_, C> {
         halt.cancelled = true;
         // What the cancelled callback asked for is moot; the replies it
         // held for a stop of its own still go out.
-        let _ = self.ctx.take_request();
+        let _ = self.ctx.take_transition();
         if let Some(stop) = self.ctx.take_stop() {
             halt.held_replies = stop.held_replies;
         }
@@ -689,7 +689,7 @@ impl<C: Connection> Machine<'_, C> {
                     self.connection.flush(&mut self.ctx),
                 ))
                 .await;
-                let _ = self.ctx.take_request();
+                let _ = self.ctx.take_transition();
                 if let Some(stop) = self.ctx.take_stop() {
                     halt.held_replies.extend(stop.held_replies);
                 }
