@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use connection::pool::{Pool, PoolError};
+use connection::pool::{Pool, PoolBuilder, PoolError};
 use tokio::task::JoinSet;
 
 use self::example::{DbError, Param, Postgres, User};
@@ -28,6 +28,10 @@ fn config(url: &str) -> tokio_postgres::Config {
 
 /// A pool of `size` over `url`, rolling back what a lease leaves open.
 async fn pool(url: &str, size: usize) -> Result<Pool<Postgres>, PoolError> {
+    builder(url, size).start().await
+}
+
+fn builder(url: &str, size: usize) -> PoolBuilder<Postgres> {
     let config = config(url);
     let options = Postgres::options().call_timeout(CALL_TIMEOUT);
     Pool::builder(size, move || {
@@ -39,8 +43,6 @@ async fn pool(url: &str, size: usize) -> Result<Pool<Postgres>, PoolError> {
     .on_return(|db| async move {
         let _ = db.execute("ROLLBACK".into()).await;
     })
-    .start()
-    .await
 }
 
 async fn with_users(server: &PgServer, size: usize) -> Pool<Postgres> {
@@ -167,6 +169,43 @@ async fn a_thousand_callers_through_a_pool_of_four() {
     assert_eq!(failed.load(Ordering::Relaxed), 0);
     let stats = pool.stats();
     assert_eq!(stats.connected, 4);
+    pool.stop().await;
+}
+
+/// The same with at most 3 statements in progress on each backend: the
+/// other callers wait in the pool, and each statement's slot is held until
+/// its task answers; every caller is answered, none fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL"]
+async fn a_thousand_callers_through_a_pool_of_four_capped_at_three_each() {
+    let server = PgServer::start();
+    server.create_users(1000).await;
+    let pool = builder(&server.url(), 4)
+        .concurrency_per_member(3)
+        .start()
+        .await
+        .unwrap();
+    let most = Arc::new(AtomicU64::new(0));
+    let watching = {
+        let (pool, most) = (pool.clone(), most.clone());
+        tokio::spawn(async move {
+            loop {
+                for member in pool.stats().each {
+                    most.fetch_max(member.in_progress as u64, Ordering::Relaxed);
+                    assert!(member.in_progress <= 3, "{member:?}");
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+    };
+    let failed = Arc::new(AtomicU64::new(0));
+    thousand_callers(&pool, |round| round < 5, failed.clone()).await;
+    watching.abort();
+    assert_eq!(failed.load(Ordering::Relaxed), 0);
+    assert_eq!(most.load(Ordering::Relaxed), 3, "the cap was reached");
+    let stats = pool.stats();
+    assert_eq!((stats.connected, stats.waiting_requests), (4, 0));
+    assert!(stats.each.iter().all(|member| member.in_progress == 0));
     pool.stop().await;
 }
 
