@@ -12,17 +12,20 @@
 //! - a block without `#[flush]` writes each request at once, and one whose
 //!   `#[flush]` never flushes is warned of.
 
+#[path = "support/line_peer.rs"]
+mod line_peer;
+
 use std::sync::{Mutex, Once};
 use std::time::Duration;
 
 use connection::pipeline::{LinkError, Pipeline};
 use connection::{Attempt, CallError, Connect, Context, Disconnect, Options, ReplyTo, connection};
-use tokio::io::{
-    AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadHalf, WriteHalf,
-};
+use tokio::io::DuplexStream;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 use tokio_util::codec::LinesCodec;
+
+use crate::line_peer::LinePeer;
 
 const DEADLINE: Duration = Duration::from_secs(1);
 
@@ -84,27 +87,23 @@ impl Lines2 {
 }
 
 /// The server's end of one link.
-struct Peer {
-    lines: Lines<BufReader<ReadHalf<DuplexStream>>>,
-    writer: WriteHalf<DuplexStream>,
+struct Peer(LinePeer);
+
+impl std::ops::Deref for Peer {
+    type Target = LinePeer;
+
+    fn deref(&self) -> &LinePeer {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Peer {
+    fn deref_mut(&mut self) -> &mut LinePeer {
+        &mut self.0
+    }
 }
 
 impl Peer {
-    async fn line(&mut self) -> String {
-        self.lines
-            .next_line()
-            .await
-            .unwrap()
-            .expect("the client closed")
-    }
-
-    async fn say(&mut self, line: &str) {
-        self.writer
-            .write_all(format!("{line}\n").as_bytes())
-            .await
-            .unwrap();
-    }
-
     /// `client` asks `line`; this peer reads it and, `after` later, answers
     /// `answer`. The answer the client got.
     async fn answer(
@@ -124,16 +123,8 @@ impl Peer {
         asked.unwrap().unwrap()
     }
 
-    /// Answers every line with `echo:<line>`.
-    fn echo(mut self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = self.lines.next_line().await {
-                let answer = format!("echo:{line}\n");
-                if self.writer.write_all(answer.as_bytes()).await.is_err() {
-                    return;
-                }
-            }
-        })
+    fn echo(self) -> tokio::task::JoinHandle<()> {
+        self.0.echo()
     }
 }
 
@@ -149,11 +140,7 @@ impl Setup {
     fn peer_with(&self, capacity: usize) -> Peer {
         let (client_end, server_end) = tokio::io::duplex(capacity);
         self.links.send(client_end).unwrap();
-        let (reader, writer) = tokio::io::split(server_end);
-        Peer {
-            lines: BufReader::new(reader).lines(),
-            writer,
-        }
+        Peer(LinePeer::new(server_end))
     }
 
     fn peer(&self) -> Peer {
@@ -425,12 +412,7 @@ one_link_client! {
 }
 
 fn echo_peer(server_end: DuplexStream) -> tokio::task::JoinHandle<()> {
-    let (reader, writer) = tokio::io::split(server_end);
-    Peer {
-        lines: BufReader::new(reader).lines(),
-        writer,
-    }
-    .echo()
+    LinePeer::new(server_end).echo()
 }
 
 #[tokio::test(start_paused = true)]

@@ -2,6 +2,9 @@
 //! pipelining, pools, tower services, typed replies, and the chaos suite.
 //! One test binary: `cargo test --test runtime [module::]`.
 
+#[path = "../support/line_peer.rs"]
+mod line_peer;
+
 mod chaos;
 mod hand_written;
 mod options;

@@ -17,12 +17,13 @@ use connection::{
     Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, ReplyTo, Stop, connection,
 };
 use tokio::io::{
-    AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream, Lines, ReadBuf,
-    ReadHalf, WriteHalf,
+    AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream, ReadBuf,
 };
 use tokio::sync::mpsc;
 use tokio_util::bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder, LinesCodec, LinesCodecError};
+
+use crate::line_peer::LinePeer;
 
 /// A link that counts the writes made to it.
 struct Counted {
@@ -158,44 +159,29 @@ impl LineClient {
     }
 }
 
-/// The server's end of one link.
+/// The server's end of one link, and the writes the client made to it.
 struct Peer {
-    lines: Lines<BufReader<ReadHalf<DuplexStream>>>,
-    writer: WriteHalf<DuplexStream>,
-    /// Writes made by the client to this link.
+    link: LinePeer,
     writes: Arc<AtomicUsize>,
 }
 
+impl std::ops::Deref for Peer {
+    type Target = LinePeer;
+
+    fn deref(&self) -> &LinePeer {
+        &self.link
+    }
+}
+
+impl std::ops::DerefMut for Peer {
+    fn deref_mut(&mut self) -> &mut LinePeer {
+        &mut self.link
+    }
+}
+
 impl Peer {
-    async fn line(&mut self) -> String {
-        self.lines
-            .next_line()
-            .await
-            .unwrap()
-            .expect("the client closed")
-    }
-
-    async fn say(&mut self, line: &str) {
-        self.writer
-            .write_all(format!("{line}\n").as_bytes())
-            .await
-            .unwrap();
-    }
-
-    /// Answers every line with `echo:<line>`, until the client closes.
-    fn echo(mut self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = self.lines.next_line().await {
-                if self
-                    .writer
-                    .write_all(format!("echo:{line}\n").as_bytes())
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
-        })
+    fn echo(self) -> tokio::task::JoinHandle<()> {
+        self.link.echo()
     }
 }
 
@@ -215,10 +201,8 @@ impl Setup {
                 writes: writes.clone(),
             })
             .unwrap();
-        let (reader, writer) = tokio::io::split(server_end);
         Peer {
-            lines: BufReader::new(reader).lines(),
-            writer,
+            link: LinePeer::new(server_end),
             writes,
         }
     }
@@ -248,10 +232,8 @@ async fn start(pipeline: Pipeline<OneLine>, hello: Option<&str>) -> (Setup, Peer
     .start_with(Options::default())
     .await
     .unwrap();
-    let (reader, writer) = tokio::io::split(server_end);
     let peer = Peer {
-        lines: BufReader::new(reader).lines(),
-        writer,
+        link: LinePeer::new(server_end),
         writes,
     };
     (
