@@ -297,22 +297,13 @@ where
                 cause: None,
             }),
         };
-        let any_up = || {
-            self.shared
-                .members()
-                .list
-                .iter()
-                .any(|m| m.takes_requests())
-        };
         match found {
             Ok(member) => {
                 slot.keep();
                 Ok(Chosen::new(Held::Owned(member), true))
             }
-            Err(Unavailable::TimedOut { waited, .. }) if any_up() => {
-                Err(PoolError::Busy { waited })
-            }
-            Err(unavailable) => Err(unavailable.into_error(PoolError::none_connected)),
+            Err(Unavailable::TimedOut { waited, .. }) => Err(self.shared.unavailable(waited)),
+            Err(Unavailable::Stopped) => Err(PoolError::Stopped),
         }
     }
 
@@ -329,16 +320,7 @@ where
         if let Some(chosen) = self.pick()? {
             return Ok(chosen);
         }
-        let members = self.shared.members();
-        if self.shared.limit.is_some() && members.list.iter().any(|m| m.takes_requests()) {
-            return Err(PoolError::Busy {
-                waited: Duration::ZERO,
-            });
-        }
-        Err(PoolError::NoneConnected {
-            waited: Duration::ZERO,
-            cause: last_failure(&members.list),
-        })
+        Err(self.shared.unavailable(Duration::ZERO))
     }
 
     /// A member for a request now, if one is connected and free (and under
@@ -817,6 +799,19 @@ impl<C: Connection> Shared<C>
 where
     C::Client: AsRef<Client<C>> + Clone + Send + Sync,
 {
+    /// Why a request found no member after `waited`: every connected one
+    /// at its cap (a pool with one), or none connected, with why.
+    fn unavailable(&self, waited: Duration) -> PoolError {
+        let members = self.members();
+        if self.limit.is_some() && members.list.iter().any(|m| m.takes_requests()) {
+            return PoolError::Busy { waited };
+        }
+        PoolError::NoneConnected {
+            waited,
+            cause: last_failure(&members.list),
+        }
+    }
+
     /// The current members.
     fn members(&self) -> Arc<Members<C>> {
         // Nothing panics while holding it: a poisoned lock is still whole.
