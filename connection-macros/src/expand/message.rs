@@ -2,10 +2,11 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::spanned::Spanned;
 
 use super::{assuming_sent, local, type_name, typed_values};
 use crate::model::Model;
-use crate::parse::Policy;
+use crate::parse::{Policy, respanned};
 
 impl Model<'_> {
     pub(super) fn message_enum(&self) -> TokenStream {
@@ -113,13 +114,25 @@ impl Model<'_> {
         let generics = assuming_sent(self.generics.clone(), &assumed);
         let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         let allow = self.allow_private_bounds();
-        let header = quote! {
-            #[automatically_derived]
-            #allow
-            impl #impl_generics #private::Request for #message #ty_generics #where_clause
+        // At the block's type, as `impl Connection`: a hand-written
+        // `impl Request` for the enum is reported (E0119) there.
+        let span = self.self_ty.span();
+        let impl_header = respanned(
+            quote!(impl #impl_generics #private::Request for #message #ty_generics #where_clause),
+            span,
+        );
+        // The body's braces too: the impl's span runs from `impl` to `}`.
+        let item = |body: TokenStream| {
+            let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
+            body.set_span(span);
+            quote! {
+                #[automatically_derived]
+                #allow
+                #impl_header #body
+            }
         };
         if self.requests().all(|request| request.policy == Policy::Run) {
-            return quote!(#header { #name });
+            return item(name.clone());
         }
         let mut policies = Vec::new();
         let mut abandoned = Vec::new();
@@ -160,8 +173,7 @@ impl Model<'_> {
             .then(|| quote!(#message::__Phantom(never, _) => match *never {},));
         let phantom_owned = (!self.type_params().is_empty())
             .then(|| quote!(#message::__Phantom(never, _) => match never {},));
-        quote! {
-            #header {
+        item(quote! {
                 #name
 
                 fn when_disconnected(&self) -> #private::WhenDisconnected {
@@ -184,7 +196,6 @@ impl Model<'_> {
                         #phantom_owned
                     }
                 }
-            }
-        }
+        })
     }
 }
