@@ -37,7 +37,6 @@ pub(crate) fn run<C: Connection>(
     async move {
         // Waiters are told even if this task is dropped before it stops.
         let _stop_on_drop = StopOnDrop(lasting.status.clone());
-        lasting.status.set_task();
         // Boxed, and unpacked only in the block that starts an incarnation,
         // so that the state is not kept a second time beside the running
         // incarnation's.

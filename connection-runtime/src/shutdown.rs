@@ -75,12 +75,14 @@ impl<F: Future> Future for Bounded<'_, F> {
             // Cancelled already.
             return Poll::Ready(Err(Interrupted::Shutdown));
         };
+        let running = this.status.running_callback();
         // With trace events on, how long each poll held the executor.
         let polled = if tracing::level_enabled!(tracing::Level::TRACE) {
             poll_timed(callback, cx)
         } else {
             poll_catching(callback, cx)
         };
+        drop(running);
         end_of_poll();
         match polled {
             Poll::Ready(outcome) => {

@@ -6,15 +6,14 @@
 //! atomic, the reasons sit behind a mutex only the slow paths take, and the
 //! whole costs about a third of a `watch` channel's memory per connection.
 
+use std::cell::Cell;
 use std::error::Error;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
-use tokio::task;
 
 use crate::deadline::Timeout;
 use crate::{CallError, Stop};
@@ -47,9 +46,6 @@ pub(crate) struct Status {
     /// Created with the first reason: set once or rarely.
     reasons: Mutex<Option<Box<Reasons>>>,
     changed: Notify,
-    /// The connection's own task ([`task_number`]; 0 until it starts): a
-    /// request it sends to its own mailbox would wait for itself.
-    task: AtomicU64,
     /// How long a callback may hold up a stop asked for from outside
     /// (`Options::shutdown_timeout`). Here rather than in the task's state:
     /// only a callback found waiting reads it, and every byte of the task's
@@ -87,23 +83,29 @@ impl Status {
             state: AtomicU64::new(0),
             reasons: Mutex::default(),
             changed: Notify::new(),
-            task: AtomicU64::new(0),
             shutdown_timeout,
             taken: AtomicU32::new(UNWATCHED),
             in_flight: AtomicU32::new(0),
         })
     }
 
-    /// Records the running task as the connection's own.
-    pub(crate) fn set_task(&self) {
-        self.task.store(task_number(), Ordering::Relaxed);
+    /// Whether the caller is one of this connection's callbacks (its task,
+    /// polling the callback): a request it sent to its own mailbox would
+    /// wait for itself. One thread-local read, against the task id's
+    /// lookup and comparison on every call.
+    #[inline]
+    pub(crate) fn is_own_task(&self) -> bool {
+        RUNNING_CALLBACK.get() == std::ptr::from_ref(self)
     }
 
-    /// Whether the caller runs on the connection's own task. Only while the
-    /// connection is alive: an ended task's id may be given to another.
-    pub(crate) fn is_own_task(&self) -> bool {
-        let own = self.task.load(Ordering::Relaxed);
-        own != 0 && own == task_number() && self.is_alive()
+    /// Marks this connection's callback as running on this thread until the
+    /// guard drops (after the callback's poll): the one place
+    /// [`is_own_task`](Status::is_own_task) learns it, as every callback is
+    /// polled through [`bounded`](crate::shutdown::bounded).
+    #[inline(always)]
+    pub(crate) fn running_callback(&self) -> RunningCallback {
+        RUNNING_CALLBACK.set(std::ptr::from_ref(self));
+        RunningCallback
     }
 
     fn reasons(&self) -> MutexGuard<'_, Option<Box<Reasons>>> {
@@ -122,14 +124,17 @@ impl Status {
             });
     }
 
+    #[inline]
     pub(crate) fn is_connected(&self) -> bool {
         self.state.load(Ordering::Acquire) & CONNECTED != 0
     }
 
+    #[inline]
     pub(crate) fn is_alive(&self) -> bool {
         self.state.load(Ordering::Acquire) & STOPPED == 0
     }
 
+    #[inline]
     pub(crate) fn ends(&self) -> u64 {
         (self.state.load(Ordering::Acquire) & ENDS) / ONE_END
     }
@@ -251,6 +256,7 @@ impl Status {
             .compare_exchange(UNWATCHED, 0, Ordering::Relaxed, Ordering::Relaxed);
     }
 
+    #[inline]
     fn is_load_watched(&self) -> bool {
         self.taken.load(Ordering::Relaxed) != UNWATCHED
     }
@@ -444,36 +450,22 @@ impl Drop for StopOnDrop {
     }
 }
 
-/// The running tokio task's id as a number, 0 outside a task. `task::Id`
-/// is opaque; its `Hash` writes the number, which this reads back, so that
-/// [`Status`] keeps it in one atomic word (an `OnceLock<Id>` would take two
-/// and push every connection's status into a larger allocation).
-fn task_number() -> u64 {
-    /// Keeps what is hashed: the id's one `u64`, or its bytes folded.
-    struct Number(u64);
+thread_local! {
+    /// The status of the connection whose callback this thread is polling
+    /// (null when none): see [`Status::running_callback`].
+    static RUNNING_CALLBACK: Cell<*const Status> = const { Cell::new(std::ptr::null()) };
+}
 
-    impl Hasher for Number {
-        fn finish(&self) -> u64 {
-            self.0
-        }
+/// While it lives, a connection's callback is being polled on this thread.
+/// A connection's callbacks are polled only by its own task, never inside
+/// one another, so dropping it clears the mark rather than restoring one.
+pub(crate) struct RunningCallback;
 
-        fn write(&mut self, bytes: &[u8]) {
-            for &byte in bytes {
-                self.0 = self.0.rotate_left(8) ^ u64::from(byte);
-            }
-        }
-
-        fn write_u64(&mut self, number: u64) {
-            self.0 = number;
-        }
+impl Drop for RunningCallback {
+    #[inline(always)]
+    fn drop(&mut self) {
+        RUNNING_CALLBACK.set(std::ptr::null());
     }
-
-    task::try_id().map_or(0, |id| {
-        let mut number = Number(0);
-        id.hash(&mut number);
-        // Never 0, which means "no task".
-        number.finish().max(1)
-    })
 }
 
 /// The reason reported when the task vanished without stopping.
@@ -488,32 +480,20 @@ const _: () = assert!(std::mem::size_of::<Status>() <= 80);
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn each_task_has_its_own_number_and_no_task_none() {
-        assert_eq!(std::thread::spawn(task_number).join().unwrap(), 0);
-        let here = tokio::spawn(async { (task_number(), task_number()) });
-        let there = tokio::spawn(async { task_number() });
-        let (here_once, here_again) = here.await.unwrap();
-        let there = there.await.unwrap();
-        assert_ne!(here_once, 0);
-        assert_eq!(here_once, here_again);
-        assert_ne!(here_once, there);
-    }
-
-    #[tokio::test]
-    async fn only_the_recorded_task_is_the_connections_own_while_it_is_alive() {
+    #[test]
+    fn a_connection_is_its_own_only_while_its_callback_is_polled() {
         let status = Status::new(Timeout::NONE);
-        assert!(!status.is_own_task(), "no task recorded yet");
-        let recorded = status.clone();
-        tokio::spawn(async move {
-            recorded.set_task();
-            assert!(recorded.is_own_task());
-            recorded.publish_stop(&Stop::Normal);
-            assert!(!recorded.is_own_task(), "stopped");
-        })
-        .await
-        .unwrap();
-        assert!(!status.is_own_task(), "another task");
+        let other = Status::new(Timeout::NONE);
+        assert!(!status.is_own_task(), "no callback running");
+        {
+            let _running = status.running_callback();
+            assert!(status.is_own_task());
+            assert!(!other.is_own_task(), "another connection's");
+            let elsewhere =
+                std::thread::scope(|scope| scope.spawn(|| status.is_own_task()).join().unwrap());
+            assert!(!elsewhere, "another thread");
+        }
+        assert!(!status.is_own_task(), "the poll returned");
     }
 
     #[test]

@@ -19,6 +19,8 @@ use crate::probe::{Log, settle};
 enum Via {
     Call,
     CallWithoutTimeout,
+    /// A call after the handler waited once: made on a later poll of it.
+    CallAfterAwait,
     Stop,
     Cast,
     /// Casts until the mailbox (of 2) is full.
@@ -52,6 +54,10 @@ impl Narcissus {
         match via {
             Via::Call => me.echo("inner").await.map(drop),
             Via::CallWithoutTimeout => me.without_timeout().echo("inner").await.map(drop),
+            Via::CallAfterAwait => {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                me.echo("inner").await.map(drop)
+            }
             Via::Stop => me.stop(Stop::Normal).await,
             Via::Cast => me.note("cast to self").await,
             Via::CastUntilFull => loop {
@@ -99,14 +105,18 @@ async fn a_call_to_itself_fails_at_once_and_is_not_run() {
     let log = Log::default();
     let client = started(&log, 16).await;
     let before = tokio::time::Instant::now();
-    for via in [Via::Call, Via::CallWithoutTimeout] {
+    for via in [Via::Call, Via::CallWithoutTimeout, Via::CallAfterAwait] {
         let outcome = client.reach_self(via).await.unwrap();
         assert!(
             matches!(outcome, Err(CallError::CallingSelf)),
             "{outcome:?}"
         );
     }
-    assert_eq!(before.elapsed(), Duration::ZERO, "no timeout waited out");
+    assert_eq!(
+        before.elapsed(),
+        Duration::from_millis(1),
+        "no timeout waited out, only the handler's own wait"
+    );
     assert!(!log.contains("echo:inner"), "{:?}", log.entries());
     // The connection goes on.
     assert_eq!(client.echo("after").await.unwrap(), "after");
