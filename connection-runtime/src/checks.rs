@@ -227,6 +227,7 @@ impl<T, F: Future<Output = T>> Future for Answering<T, F> {
 /// requested a stop (the original answers a stopping call last). The
 /// expansion spans this call at the handler's name, as [`answering`], so
 /// that a reply that is not `Send` is reported once.
+#[inline]
 pub fn send_reply<C: Connection, T: RepliedAcrossTasks + 'static>(
     ctx: &mut Context<C>,
     to: ReplyTo<T>,

@@ -91,6 +91,7 @@ pub(crate) fn within<F: Future>(timeout: Timeout, work: F) -> Within<F> {
 impl<F: Future> Future for Within<F> {
     type Output = Result<F::Output, Elapsed>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         if let Poll::Ready(output) = this.work.poll(cx) {
@@ -99,20 +100,30 @@ impl<F: Future> Future for Within<F> {
         let Some(timeout) = this.timeout.duration() else {
             return Poll::Pending;
         };
-        let timer = match this.timer {
-            Some(timer) => timer,
-            None if !*this.yielded => {
-                *this.yielded = true;
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            None => this.timer.insert(Box::pin(sleep(timeout))),
-        };
-        match timer.as_mut().poll(cx) {
+        if this.timer.is_none() && !*this.yielded {
+            *this.yielded = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        match poll_timer(this.timer, timeout, cx) {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed)),
             Poll::Pending => Poll::Pending,
         }
     }
+}
+
+/// The work is still pending after the yield: the timer (made on the first
+/// call) has fired, or not. Out of line: most requests never come here.
+#[inline(never)]
+fn poll_timer(
+    timer: &mut Option<Pin<Box<Sleep>>>,
+    timeout: Duration,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    timer
+        .get_or_insert_with(|| Box::pin(sleep(timeout)))
+        .as_mut()
+        .poll(cx)
 }
 
 #[cfg(test)]

@@ -150,6 +150,7 @@ impl<T> ReplyTo<T> {
     ///
     /// Gives the value back if the caller is gone (it timed out or was
     /// cancelled); that is harmless and may be ignored.
+    #[inline]
     pub fn send(mut self, value: T) -> Result<(), T> {
         let Some(sender) = self.sender.take() else {
             return Err(value);

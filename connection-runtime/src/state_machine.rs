@@ -570,6 +570,7 @@ impl<C: Connection> Machine<'_, C> {
         Ok(value)
     }
 
+    #[inline]
     fn settle<R>(&mut self, outcome: Result<R, Interrupted>) -> Result<R, Box<Halt>> {
         let value = match outcome {
             Ok(value) => value,
