@@ -288,8 +288,9 @@ impl<C: Connection> Machine<'_, C> {
                     }
                 }
                 let step = match next.take() {
-                    // Boxed: rare, and their futures would otherwise be part
-                    // of every idle connection's memory.
+                    // Boxed: rare, and their futures (a connect's may hold a
+                    // whole handshake) would otherwise be part of every idle
+                    // connection's memory.
                     Some(Due::Connect(attempt)) => Box::pin(self.connect(attempt)).await,
                     Some(Due::Disconnect(info)) => Box::pin(self.disconnect(info)).await,
                     Some(Due::IdleTimeout) => Box::pin(self.idle_timeout()).await,
@@ -526,17 +527,12 @@ impl<C: Connection> Machine<'_, C> {
         C::FLUSHES && self.unflushed != 0
     }
 
-    /// Runs `flush`. Boxed: it runs once per batch, and its future would
-    /// otherwise be part of every connection's memory.
+    /// Runs `flush`, once per batch.
     async fn flush(&mut self) -> Step<C> {
         self.unflushed = 0;
         self.flush_yielded = false;
         tracing::trace!("flush");
-        let outcome = Box::pin(bounded(
-            &self.lasting.status,
-            self.connection.flush(&mut self.ctx),
-        ))
-        .await;
+        let outcome = bounded(&self.lasting.status, self.connection.flush(&mut self.ctx)).await;
         let step = self.after_handler(outcome);
         self.unflushed = 0;
         step
@@ -562,10 +558,7 @@ impl<C: Connection> Machine<'_, C> {
     ) -> Result<R, Box<Halt>> {
         let value = self.settle(outcome)?;
         if self.ctx.take_transition().is_some() {
-            tracing::warn!(
-                callback,
-                "a connect or disconnect requested through the context inside `{callback}` is ignored; its return value decides"
-            );
+            transition_ignored(callback);
         }
         Ok(value)
     }
@@ -864,6 +857,16 @@ fn timer_at(timer: &mut Option<Pin<Box<Sleep>>>, deadline: Instant) -> Pin<&mut 
         }
         None => timer.insert(Box::pin(sleep_until(deadline))).as_mut(),
     }
+}
+
+/// A connect or disconnect requested through the context inside `connect`
+/// or `disconnect`, whose return value decides.
+#[cold]
+fn transition_ignored(callback: &str) {
+    tracing::warn!(
+        callback,
+        "a connect or disconnect requested through the context inside `{callback}` is ignored; its return value decides"
+    );
 }
 
 /// `Normal` and `Shutdown` stops are quiet; every other one is an error.
