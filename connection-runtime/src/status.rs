@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
+use tokio::time::Instant;
 
 use crate::deadline::Timeout;
 use crate::{CallError, Stop};
@@ -72,9 +73,9 @@ struct Reasons {
     last_end: Option<Stop>,
     /// The first stop a client asked for.
     asked: Option<Stop>,
-    /// Why the link went down last (a failed connect, a lost link), until
-    /// the next connect succeeds.
-    failure: Option<LinkFailure>,
+    /// Why the link went down last (a failed connect, a lost link), and
+    /// when, until the next connect succeeds.
+    failure: Option<(Instant, LinkFailure)>,
 }
 
 impl Status {
@@ -217,7 +218,7 @@ impl Status {
     /// Records why the link is down: what a pool that finds no member
     /// connected reports.
     pub(crate) fn record_failure(&self, failure: LinkFailure) {
-        self.reasons().get_or_insert_default().failure = Some(failure);
+        self.reasons().get_or_insert_default().failure = Some((Instant::now(), failure));
     }
 
     /// Records `failure()` unless a failure was recorded since the last
@@ -226,26 +227,35 @@ impl Status {
         self.reasons()
             .get_or_insert_default()
             .failure
-            .get_or_insert_with(failure);
+            .get_or_insert_with(|| (Instant::now(), failure()));
     }
 
     /// Why the link went down last, until the next connect succeeds; or,
     /// for a connection whose last incarnation ended (stopped, or crashed
     /// and restarted), why it ended.
     pub(crate) fn last_failure(&self) -> Option<LinkFailure> {
+        self.last_failure_and_when().map(|(_, failure)| failure)
+    }
+
+    /// [`last_failure`](Self::last_failure), and when it was recorded
+    /// (`None` for an ended incarnation's reason): a pool reports the most
+    /// recent of its members'.
+    pub(crate) fn last_failure_and_when(&self) -> Option<(Option<Instant>, LinkFailure)> {
         let reasons = self.reasons();
         let reasons = reasons.as_ref()?;
-        reasons.failure.clone().or_else(|| {
-            let ended = match &reasons.stop {
-                Some(stop) => stop,
-                None if self.is_connected() => return None,
-                None => reasons.last_end.as_ref()?,
-            };
-            match ended {
-                Stop::Error(error) => Some(error.clone()),
-                other => Some(Arc::new(Described(other.to_string()))),
-            }
-        })
+        if let Some((at, failure)) = &reasons.failure {
+            return Some((Some(*at), failure.clone()));
+        }
+        let ended = match &reasons.stop {
+            Some(stop) => stop,
+            None if self.is_connected() => return None,
+            None => reasons.last_end.as_ref()?,
+        };
+        let failure: LinkFailure = match ended {
+            Stop::Error(error) => error.clone(),
+            other => Arc::new(Described(other.to_string())),
+        };
+        Some((None, failure))
     }
 
     /// From now on, the connection publishes its load (a pool holds it, or

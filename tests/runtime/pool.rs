@@ -23,6 +23,9 @@ struct Backends {
     slow: Mutex<HashMap<usize, Duration>>,
     /// Connects refused so far.
     refused: AtomicUsize,
+    /// Members that, having lost their link, say so and wait a minute
+    /// before they try again.
+    lingering: Mutex<Vec<usize>>,
 }
 
 impl Backends {
@@ -64,7 +67,11 @@ impl Backend {
     }
 
     #[disconnect]
-    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+    async fn disconnect(&mut self, _why: (), ctx: &mut Context<Self>) -> Disconnect<()> {
+        if self.backends.lingering.lock().unwrap().contains(&self.id) {
+            ctx.record_failure(format!("backend {} lost its link", self.id));
+            return Disconnect::Backoff(Duration::from_secs(60));
+        }
         Disconnect::Connect(())
     }
 
@@ -366,6 +373,39 @@ async fn with_every_member_down_a_request_waits_then_says_why() {
     backends.set_down(&[0]);
     let served_at = waiting.await.unwrap().expect("served once member 1 is up");
     assert!(served_at.duration_since(started) < Duration::from_secs(2));
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_cause_is_the_latest_failure_why_members_stay_down_not_the_first_members() {
+    let backends = Arc::new(Backends::default());
+    let pool = Pool::builder(2, Backend::factory(&backends))
+        .options(options())
+        .wait(Duration::from_secs(1))
+        .min_connected(2)
+        .start()
+        .await
+        .unwrap();
+    // Member 1 is refused every 100 ms from now on; member 0 loses its link
+    // a little later and says so once, then waits a minute.
+    backends.lingering.lock().unwrap().push(0);
+    take_down(&pool, &backends, &[1]).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let lease = pool.lease().await.unwrap();
+    assert_eq!(lease.member(), 0, "the only member up");
+    lease.drop_link().await.unwrap();
+    drop(lease);
+    tokio::time::sleep(Duration::from_millis(1)).await;
+
+    let error = pool.client().await.unwrap_err();
+    let PoolError::NoneConnected { cause, .. } = &error else {
+        panic!("{error:?}");
+    };
+    let cause = cause.as_ref().expect("a member said why").to_string();
+    assert_eq!(
+        cause, "backend 1 refused the connection",
+        "the latest failure, not member 0's older one"
+    );
     pool.stop().await;
 }
 

@@ -234,7 +234,10 @@ where
     Some(leased)
 }
 
-/// Why a member went down last, from the first that says.
+/// The most recent failure among the members that are down: why they stay
+/// down (a refused reconnect) rather than how one went down a while ago (a
+/// lost link), when both were recorded. A failure recorded with a time goes
+/// before an ended incarnation's reason; of equals, the first member's.
 pub(super) fn last_failure<C: Connection>(members: &[Arc<Member<C>>]) -> Option<LinkFailure>
 where
     C::Client: AsRef<Client<C>>,
@@ -242,7 +245,9 @@ where
     members
         .iter()
         .filter(|member| !member.is_connected())
-        .find_map(|member| member.status().last_failure())
+        .filter_map(|member| member.status().last_failure_and_when())
+        .reduce(|latest, next| if next.0 > latest.0 { next } else { latest })
+        .map(|(_, failure)| failure)
 }
 
 fn random() -> u64 {

@@ -601,19 +601,18 @@ where
             if self.shared.stopped.load(Ordering::Acquire) {
                 return Err(Unavailable::Stopped);
             }
-            let (cause, all_stopped) = {
+            let all_stopped = {
                 let members = self.shared.members();
                 if let Some(found) = find(&members.list) {
                     return Ok(found);
                 }
                 // Every member stopped for good (a wrong password, past the
                 // restart limit): no wait will help, and the cause says why.
-                let all_stopped = !members.list.is_empty()
+                !members.list.is_empty()
                     && members
                         .list
                         .iter()
-                        .all(|member| !member.generic().is_alive());
-                (last_failure(&members.list), all_stopped)
+                        .all(|member| !member.generic().is_alive())
             };
             let in_time = match deadline {
                 _ if all_stopped => false,
@@ -623,9 +622,11 @@ where
                 _ => false,
             };
             if !in_time {
+                // Read when giving up: members refused all along the wait
+                // recorded failures newer than those seen before it.
                 return Err(Unavailable::TimedOut {
                     waited: started.elapsed(),
-                    cause,
+                    cause: last_failure(&self.shared.members().list),
                 });
             }
         }
