@@ -9,10 +9,11 @@ use crate::StartError;
 
 /// Why a [`Pool`](super::Pool) could not give a member.
 ///
-/// Each variant that comes from members being down carries why the last of
-/// them went down ([`Client::last_failure`](crate::Client::last_failure)),
-/// also reached through [`Error::source`]: "connection refused" or the
-/// server's own message, not a bare timeout.
+/// Each variant that comes from members being down carries the most recent
+/// failure among them ([`Client::last_failure`](crate::Client::last_failure)),
+/// read when the request gives up and also reached through
+/// [`Error::source`]: "connection refused" or the server's own message, not
+/// a bare timeout.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PoolError {
@@ -21,7 +22,8 @@ pub enum PoolError {
     NoneConnected {
         /// How long the caller waited.
         waited: Duration,
-        /// Why a member went down last, if one said.
+        /// The most recent failure among the members down (why they stay
+        /// down), if one was recorded.
         cause: Option<Arc<dyn Error + Send + Sync>>,
     },
     /// Every member stayed leased (or the free ones down) for the whole
@@ -29,7 +31,8 @@ pub enum PoolError {
     LeaseTimeout {
         /// How long the lease waited.
         waited: Duration,
-        /// Why a member went down last, when no free member was connected.
+        /// The most recent failure among the members down, when no free
+        /// member was connected.
         cause: Option<Arc<dyn Error + Send + Sync>>,
     },
     /// Every connected member had its
