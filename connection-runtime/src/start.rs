@@ -339,6 +339,11 @@ async fn launch<C: Connection>(
         standing_idle: options.idle_timeout.map_or(Timeout::NONE, Timeout::after),
     };
     let mut ctx = lasting.context();
+    // The caller's client is counted before `init` runs: a client `init`
+    // makes of its own and drops (`ctx.weak_client().upgrade()`) must not
+    // be taken for the last one gone, which would ask the connection to
+    // stop.
+    let client = Client::new(mailbox, status.clone(), options.call_timeout);
     // `init` runs here, on the caller's task: `start` waits for it anyway
     // (the original's `start_link` returns after `init`), and running it on
     // the new task would cost a round trip to it, across threads on a
@@ -368,9 +373,5 @@ async fn launch<C: Connection>(
     }
     let first = Box::new((connection, init, ctx));
     tokio::spawn(in_span(driver::run(lasting, first, restarter), span));
-    Ok(C::Client::from(Client::new(
-        mailbox,
-        status,
-        options.call_timeout,
-    )))
+    Ok(C::Client::from(client))
 }

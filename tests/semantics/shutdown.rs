@@ -153,3 +153,45 @@ async fn a_shutdown_timeout_of_duration_max_waits_as_long_as_it_takes() {
     assert!(client.is_alive());
     assert!(!log.contains("terminate:normal"));
 }
+
+/// Reaches itself from `init`, through a client it makes and drops there,
+/// before `start` has returned the first one.
+struct ReachesItselfInInit;
+
+#[connection::connection]
+impl ReachesItselfInInit {
+    #[init]
+    async fn init(&mut self, ctx: &mut connection::Context<Self>) -> Init<()> {
+        let me = ctx.weak_client().upgrade().expect("the mailbox is open");
+        drop(me);
+        Init::Connect(())
+    }
+
+    #[connect]
+    async fn connect(&mut self, _attempt: connection::Attempt<()>) -> connection::Connect {
+        connection::Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _info: ()) -> connection::Disconnect<()> {
+        connection::Disconnect::NoConnect
+    }
+
+    /// Answers after `after`.
+    #[call]
+    async fn slow(&mut self, after: Duration) -> &'static str {
+        tokio::time::sleep(after).await;
+        "done"
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_made_and_dropped_in_init_is_not_the_last_client_gone() {
+    let options = Options::default().shutdown_timeout(Duration::from_secs(1));
+    let client = ReachesItselfInInit.start_with(options).await.unwrap();
+    // No stop was asked for: a callback slower than the shutdown timeout is
+    // left alone.
+    let answer = within_an_hour(client.without_timeout().slow(Duration::from_secs(10))).await;
+    assert_eq!(answer.unwrap(), "done");
+    assert!(client.is_alive());
+}
