@@ -42,12 +42,19 @@ pub struct Client<C: Connection> {
 }
 
 impl<C: Connection> Client<C> {
-    pub(crate) fn new(
+    /// The client [`start`](crate::start) returns, counted in the status
+    /// already: `start` counts it before the connection's `init` runs, so
+    /// that a client `init` makes and drops is not the last one gone.
+    pub(crate) fn counted_at_start(
         mailbox: mpsc::Sender<Envelope<C>>,
         status: Arc<Status>,
         timeout: Duration,
     ) -> Self {
-        Client::counted(mailbox, status, Timeout::after(timeout))
+        Client {
+            mailbox,
+            status,
+            timeout: Timeout::after(timeout),
+        }
     }
 
     /// Every client is counted in the status: the last one dropped asks

@@ -342,8 +342,9 @@ async fn launch<C: Connection>(
     // The caller's client is counted before `init` runs: a client `init`
     // makes of its own and drops (`ctx.weak_client().upgrade()`) must not
     // be taken for the last one gone, which would ask the connection to
-    // stop.
-    let client = Client::new(mailbox, status.clone(), options.call_timeout);
+    // stop. (Made only after: held across `init`, it would make this
+    // future larger, and every start slower, for nothing.)
+    status.client_added();
     // `init` runs here, on the caller's task: `start` waits for it anyway
     // (the original's `start_link` returns after `init`), and running it on
     // the new task would cost a round trip to it, across threads on a
@@ -373,5 +374,9 @@ async fn launch<C: Connection>(
     }
     let first = Box::new((connection, init, ctx));
     tokio::spawn(in_span(driver::run(lasting, first, restarter), span));
-    Ok(C::Client::from(client))
+    Ok(C::Client::from(Client::counted_at_start(
+        mailbox,
+        status,
+        options.call_timeout,
+    )))
 }
