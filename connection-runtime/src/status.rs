@@ -105,8 +105,7 @@ impl Status {
     /// polled through [`bounded`](crate::shutdown::bounded).
     #[inline(always)]
     pub(crate) fn running_callback(&self) -> RunningCallback {
-        RUNNING_CALLBACK.set(std::ptr::from_ref(self));
-        RunningCallback
+        RunningCallback(RUNNING_CALLBACK.replace(std::ptr::from_ref(self)))
     }
 
     fn reasons(&self) -> MutexGuard<'_, Option<Box<Reasons>>> {
@@ -466,15 +465,15 @@ thread_local! {
     static RUNNING_CALLBACK: Cell<*const Status> = const { Cell::new(std::ptr::null()) };
 }
 
-/// While it lives, a connection's callback is being polled on this thread.
-/// A connection's callbacks are polled only by its own task, never inside
-/// one another, so dropping it clears the mark rather than restoring one.
-pub(crate) struct RunningCallback;
+/// While it lives, a connection's callback is being polled on this thread;
+/// dropped, it restores the mark it replaced: a callback may poll another
+/// connection's inside its own (starting one runs its `init` right there).
+pub(crate) struct RunningCallback(*const Status);
 
 impl Drop for RunningCallback {
     #[inline(always)]
     fn drop(&mut self) {
-        RUNNING_CALLBACK.set(std::ptr::null());
+        RUNNING_CALLBACK.set(self.0);
     }
 }
 
@@ -499,6 +498,13 @@ mod tests {
             let _running = status.running_callback();
             assert!(status.is_own_task());
             assert!(!other.is_own_task(), "another connection's");
+            {
+                // Another connection's callback polled inside this one (its
+                // `init`, started from here).
+                let _inner = other.running_callback();
+                assert!(other.is_own_task() && !status.is_own_task());
+            }
+            assert!(status.is_own_task(), "restored after the inner poll");
             let elsewhere =
                 std::thread::scope(|scope| scope.spawn(|| status.is_own_task()).join().unwrap());
             assert!(!elsewhere, "another thread");

@@ -21,6 +21,9 @@ enum Via {
     CallWithoutTimeout,
     /// A call after the handler waited once: made on a later poll of it.
     CallAfterAwait,
+    /// A call after the handler started another connection (whose `init`
+    /// ran inside this handler's poll).
+    CallAfterStartingAnother,
     Stop,
     Cast,
     /// Casts until the mailbox (of 2) is full.
@@ -56,6 +59,15 @@ impl Narcissus {
             Via::CallWithoutTimeout => me.without_timeout().echo("inner").await.map(drop),
             Via::CallAfterAwait => {
                 tokio::time::sleep(Duration::from_millis(1)).await;
+                me.echo("inner").await.map(drop)
+            }
+            Via::CallAfterStartingAnother => {
+                let other = Narcissus {
+                    log: Log::default(),
+                    me: None,
+                };
+                let other = other.start().await.expect("another connection starts");
+                drop(other);
                 me.echo("inner").await.map(drop)
             }
             Via::Stop => me.stop(Stop::Normal).await,
@@ -105,7 +117,12 @@ async fn a_call_to_itself_fails_at_once_and_is_not_run() {
     let log = Log::default();
     let client = started(&log, 16).await;
     let before = tokio::time::Instant::now();
-    for via in [Via::Call, Via::CallWithoutTimeout, Via::CallAfterAwait] {
+    for via in [
+        Via::Call,
+        Via::CallWithoutTimeout,
+        Via::CallAfterAwait,
+        Via::CallAfterStartingAnother,
+    ] {
         let outcome = client.reach_self(via).await.unwrap();
         assert!(
             matches!(outcome, Err(CallError::CallingSelf)),
