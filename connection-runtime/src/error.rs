@@ -92,10 +92,13 @@ pub enum CallError {
     /// task found its mailbox full (waiting would wait for itself).
     Full,
     /// The connection's own task made a request of itself (a call, or a
-    /// `stop` through a client): it would wait for the handler that made
-    /// it, so it fails at once, not run (the original's `:calling_self`).
-    /// From a handler, use the context instead (`ctx.stop(..)`,
-    /// `ctx.connect(..)`), or call the method on `self`.
+    /// `stop` through a client) from inside one of its callbacks, or from
+    /// anything a callback polls itself (a `join!`, a `LocalSet` it runs):
+    /// it would wait for the callback that made it, so it fails at once,
+    /// not run (the original's `:calling_self`). A task the callback spawns
+    /// is not the connection's: it may call it. From a handler, use the
+    /// context instead (`ctx.stop(..)`, `ctx.connect(..)`), or call the
+    /// method on `self`.
     CallingSelf,
 }
 
