@@ -188,3 +188,53 @@ async fn a_weak_client_in_its_state_does_not_keep_it_alive() {
     assert!(weak.upgrade().is_none());
     assert!(log.contains("terminate:normal"), "{:?}", log.entries());
 }
+
+/// Calls itself from `init`, which runs before `start` returns (on the
+/// caller's task): the loop that would answer has not started.
+struct CallsItselfInInit {
+    outcome: Log,
+}
+
+#[connection]
+impl CallsItselfInInit {
+    #[init]
+    async fn init(&mut self, ctx: &mut Context<Self>) -> connection::Init<()> {
+        let me = ctx.weak_client().upgrade().expect("the mailbox is open");
+        let outcome = me.ping().await;
+        self.outcome.push(format!("{outcome:?}"));
+        connection::Init::Connect(())
+    }
+
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    #[call]
+    async fn ping(&mut self) -> &'static str {
+        "pong"
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_to_itself_from_init_fails_at_once() {
+    let outcome = Log::default();
+    let started = tokio::time::Instant::now();
+    let client = CallsItselfInInit {
+        outcome: outcome.clone(),
+    }
+    .start()
+    .await
+    .unwrap();
+    assert_eq!(started.elapsed(), Duration::ZERO, "no timeout waited out");
+    assert_eq!(outcome.entries(), ["Err(CallingSelf)"]);
+    // Its own client, made and dropped in `init`, was not the last one:
+    // the connection goes on.
+    assert_eq!(client.ping().await.unwrap(), "pong");
+    assert!(client.is_alive());
+}
