@@ -120,6 +120,18 @@ async fn pool_of(size: usize, backends: &Arc<Backends>) -> Pool<Backend> {
         .unwrap()
 }
 
+/// Two members, both connected at the start; a request waits a second for
+/// one.
+async fn two_waiting_a_second(backends: &Arc<Backends>) -> Pool<Backend> {
+    Pool::builder(2, Backend::factory(backends))
+        .options(options())
+        .wait(Duration::from_secs(1))
+        .min_connected(2)
+        .start()
+        .await
+        .unwrap()
+}
+
 /// Takes `member` down: its connects are refused and its link dropped.
 async fn take_down(pool: &Pool<Backend>, backends: &Backends, members: &[usize]) {
     backends.set_down(members);
@@ -340,13 +352,7 @@ async fn the_return_hook_runs_before_the_member_takes_requests_again() {
 #[tokio::test(start_paused = true)]
 async fn with_every_member_down_a_request_waits_then_says_why() {
     let backends = Arc::new(Backends::default());
-    let pool = Pool::builder(2, Backend::factory(&backends))
-        .options(options())
-        .wait(Duration::from_secs(1))
-        .min_connected(2)
-        .start()
-        .await
-        .unwrap();
+    let pool = two_waiting_a_second(&backends).await;
     take_down(&pool, &backends, &[0, 1]).await;
 
     let started = Instant::now();
@@ -379,13 +385,7 @@ async fn with_every_member_down_a_request_waits_then_says_why() {
 #[tokio::test(start_paused = true)]
 async fn the_cause_is_the_latest_failure_why_members_stay_down_not_the_first_members() {
     let backends = Arc::new(Backends::default());
-    let pool = Pool::builder(2, Backend::factory(&backends))
-        .options(options())
-        .wait(Duration::from_secs(1))
-        .min_connected(2)
-        .start()
-        .await
-        .unwrap();
+    let pool = two_waiting_a_second(&backends).await;
     // Member 1 is refused every 100 ms from now on; member 0 loses its link
     // a little later and says so once, then waits a minute.
     backends.lingering.lock().unwrap().push(0);
