@@ -212,3 +212,64 @@ async fn a_cast_and_an_info_allocate_nothing() {
         "1,000 casts and infos, each handled before the next, made {allocations} allocations: they should make none (a batch of several queued envelopes allocates its buffer, freed when the mailbox runs dry; one at a time takes none)"
     );
 }
+
+/// Buffers what casts bring and writes it out in `flush`, as a protocol
+/// client does.
+struct Buffered {
+    buffered: u64,
+    written: u64,
+}
+
+#[connection]
+impl Buffered {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    #[cast]
+    async fn push(&mut self, n: u64) {
+        self.buffered += n;
+    }
+
+    #[call]
+    async fn written(&mut self) -> u64 {
+        self.written
+    }
+
+    #[flush]
+    async fn flush(&mut self) {
+        self.written += std::mem::take(&mut self.buffered);
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_flush_after_each_batch_allocates_nothing() {
+    let client = Buffered {
+        buffered: 0,
+        written: 0,
+    }
+    .start()
+    .await
+    .unwrap();
+    client.push(1).await.unwrap();
+    settle().await;
+    let (_, allocations, _) = recording(async {
+        for _ in 0..1000 {
+            client.push(1).await.unwrap();
+            // Handled, then flushed once the mailbox is dry.
+            settle().await;
+        }
+    })
+    .await;
+    assert_eq!(client.written().await.unwrap(), 1001, "every push flushed");
+    assert!(
+        allocations <= 2,
+        "1,000 casts, each flushed on its own, made {allocations} allocations: a flush should make none (its future takes the handlers' place in the task, not a box of its own)"
+    );
+}
