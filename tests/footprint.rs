@@ -1,6 +1,6 @@
 //! Guards for the runtime's memory and allocation decisions (BENCHMARKS.md):
-//! what one idle connection keeps allocated, and what a call and a cast
-//! allocate. A boxed rare path unboxed, an `async fn` where an `async move`
+//! what one idle connection keeps allocated, and what a call, a cast and
+//! a batch's flush allocate. A boxed rare path unboxed, an `async fn` where an `async move`
 //! block was chosen, or one more field in the task's state makes these fail
 //! with a message saying which decision it was.
 //!
