@@ -1,6 +1,7 @@
 //! `#[init]` with a context: the original's `{:ok, s, timeout}` and
 //! `{:backoff, t, s, timeout}` (an idle timeout armed by `init`), an `init`
-//! that sends itself a first message or starts a timer, a stop asked for
+//! that sends itself a first message (or fills its mailbox: told `Full`,
+//! not left waiting for itself) or starts a timer, a stop asked for
 //! through it; and the init timeout on a supervised restart's `init`.
 
 use std::sync::Arc;
@@ -30,6 +31,8 @@ enum Plan {
     Stop,
     /// Never returns.
     Hang,
+    /// Sends itself infos until the mailbox says no.
+    FillMailbox,
 }
 
 struct Starter {
@@ -65,6 +68,18 @@ impl Starter {
                 Init::Ok
             }
             Plan::Hang => std::future::pending().await,
+            Plan::FillMailbox => {
+                let sender = ctx.info_sender();
+                let mut sent = 0;
+                let refused = loop {
+                    match sender.send("queued").await {
+                        Ok(()) => sent += 1,
+                        Err(error) => break error,
+                    }
+                };
+                self.log.push(format!("sent {sent}, then {refused:?}"));
+                Init::Ok
+            }
         }
     }
 
@@ -146,6 +161,25 @@ async fn an_info_init_sends_itself_comes_before_any_request() {
     let client = starter(&log, Plan::FirstMessage).start().await.unwrap();
     client.ping().await.unwrap();
     assert_eq!(log.entries(), ["init", "first", "call"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_init_that_fills_its_mailbox_is_told_full_instead_of_waiting_for_itself() {
+    let log = Log::default();
+    let options =
+        Options::default().mailbox_capacity(std::num::NonZeroUsize::new(2).expect("not zero"));
+    // Waiting for room would wait for the loop, which starts only after
+    // `init` returns: `start` would never return.
+    let start = starter(&log, Plan::FillMailbox).start_with(options);
+    let client = tokio::time::timeout(Duration::from_secs(60), start)
+        .await
+        .expect("start returns")
+        .unwrap();
+    client.ping().await.unwrap();
+    assert_eq!(
+        log.entries(),
+        ["init", "sent 2, then Full", "queued", "queued", "call"]
+    );
 }
 
 #[tokio::test(start_paused = true)]
