@@ -147,6 +147,35 @@ async fn ten_thousand_pipelined_commands_from_a_hundred_callers() {
     }
 }
 
+/// Kills the server 700 ms into the callers' run and starts it again on its
+/// port 500 ms later; then what the callers counted, added up: answered and
+/// failed.
+///
+/// Killing and restarting the server block (they wait for the process and
+/// the port): off the runtime, so that the connection keeps sending while
+/// the server dies. Blocking a worker here could stall the connection's
+/// task long enough for the server to answer everything before it died.
+async fn restart_while_callers_run(
+    server: Server,
+    callers: Vec<tokio::task::JoinHandle<(u32, u32)>>,
+) -> (Server, u32, u32) {
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let port = tokio::task::spawn_blocking(move || server.kill())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let server = tokio::task::spawn_blocking(move || Server::start_on(port))
+        .await
+        .unwrap();
+    let (mut ok, mut failed) = (0, 0);
+    for caller in callers {
+        let (caller_ok, caller_failed) = caller.await.unwrap();
+        ok += caller_ok;
+        failed += caller_failed;
+    }
+    (server, ok, failed)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs redis-server"]
 async fn a_server_killed_mid_run_costs_errors_not_hangs_and_the_client_recovers() {
@@ -181,25 +210,7 @@ async fn a_server_killed_mid_run_costs_errors_not_hangs_and_the_client_recovers(
         })
         .collect();
 
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    // Killing and restarting the server block (they wait for the process and
-    // the port): off the runtime, so that the connection keeps sending while
-    // the server dies. Blocking a worker here could stall the connection's
-    // task long enough for the server to answer everything before it died.
-    let port = tokio::task::spawn_blocking(move || server.kill())
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let server = tokio::task::spawn_blocking(move || Server::start_on(port))
-        .await
-        .unwrap();
-
-    let (mut ok, mut failed) = (0, 0);
-    for caller in callers {
-        let (caller_ok, caller_failed) = caller.await.unwrap();
-        ok += caller_ok;
-        failed += caller_failed;
-    }
+    let (server, ok, failed) = restart_while_callers_run(server, callers).await;
     // Only requests in flight on a link that died fail (checked per call
     // above: never a timeout, a refusal or an unsent request); the ones
     // behind them are held until the server is back.
@@ -430,21 +441,7 @@ async fn a_pool_of_four_rides_out_a_server_restart() {
         })
         .collect();
 
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let port = tokio::task::spawn_blocking(move || server.kill())
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let server = tokio::task::spawn_blocking(move || Server::start_on(port))
-        .await
-        .unwrap();
-
-    let (mut ok, mut failed) = (0, 0);
-    for caller in callers {
-        let (caller_ok, caller_failed) = caller.await.unwrap();
-        ok += caller_ok;
-        failed += caller_failed;
-    }
+    let (server, ok, failed) = restart_while_callers_run(server, callers).await;
     assert!(ok > failed, "ok {ok}, failed {failed}");
     // Every member back (the backoff's longest step is 200 ms), each one
     // serving.
