@@ -16,7 +16,10 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{self, Poll, ready};
 
-use crate::{Attempt, Connection, Context, Disconnect, Init, ReplyTo};
+use crate::connection::Connection;
+use crate::context::Context;
+use crate::outcome::{Attempt, Disconnect, Init};
+use crate::reply::ReplyTo;
 
 /// The connect info of the first connect of a `#[connection]` block
 /// without `#[init]`: its default.
@@ -68,13 +71,13 @@ impl<C: Connection, D: Into<C::DisconnectInfo> + Send + 'static> IntoDisconnectI
 )]
 pub trait FromCallError: Sized {
     /// `Self::from(error)`.
-    fn from_call_error(error: crate::CallError) -> Self;
+    fn from_call_error(error: crate::error::CallError) -> Self;
 }
 
 #[diagnostic::do_not_recommend]
-impl<E: From<crate::CallError>> FromCallError for E {
+impl<E: From<crate::error::CallError>> FromCallError for E {
     #[inline]
-    fn from_call_error(error: crate::CallError) -> Self {
+    fn from_call_error(error: crate::error::CallError) -> Self {
         E::from(error)
     }
 }

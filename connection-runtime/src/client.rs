@@ -7,10 +7,11 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::deadline::{Elapsed, Timeout, within};
+use crate::error::{CallError, Stop};
 use crate::mailbox::Envelope;
-use crate::reply::{Answer, dropping_as_stopped};
+use crate::reply::{Answer, ReplyTo, dropping_as_stopped};
 use crate::status::Status;
-use crate::{CallError, Connection, ReplyTo, Stop};
+use crate::types::ConnectionTypes;
 
 /// How long a request waits for its answer unless told otherwise: 5 seconds
 /// (the original's default). A client's, and so `Options`' default.
@@ -34,14 +35,14 @@ pub(crate) const DEFAULT_CALL_TIMEOUT: std::time::Duration = std::time::Duration
 ///
 /// Cloning is cheap. The connection stops with [`Stop::Normal`] once every
 /// clone is dropped (after `terminate`).
-pub struct Client<C: Connection> {
+pub struct Client<C: ConnectionTypes> {
     mailbox: mpsc::Sender<Envelope<C>>,
     status: Arc<Status>,
     /// [`Timeout::NONE`]: requests wait as long as it takes.
     timeout: Timeout,
 }
 
-impl<C: Connection> Client<C> {
+impl<C: ConnectionTypes> Client<C> {
     /// The client [`start`](crate::start) returns, counted in the status
     /// already: `start` counts it before the connection's `init` runs, so
     /// that a client `init` makes and drops is not the last one gone.
@@ -402,19 +403,19 @@ fn settle<R>(
     }
 }
 
-impl<C: Connection> Clone for Client<C> {
+impl<C: ConnectionTypes> Clone for Client<C> {
     fn clone(&self) -> Self {
         Client::counted(self.mailbox.clone(), self.status.clone(), self.timeout)
     }
 }
 
-impl<C: Connection> Drop for Client<C> {
+impl<C: ConnectionTypes> Drop for Client<C> {
     fn drop(&mut self) {
         self.status.client_dropped();
     }
 }
 
-impl<C: Connection> fmt::Debug for Client<C> {
+impl<C: ConnectionTypes> fmt::Debug for Client<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("connection", &std::any::type_name::<C>())
@@ -473,13 +474,13 @@ impl<C: Connection> fmt::Debug for Client<C> {
 /// assert!(weak.upgrade().is_none());
 /// # }
 /// ```
-pub struct WeakClient<C: Connection> {
+pub struct WeakClient<C: ConnectionTypes> {
     mailbox: mpsc::WeakSender<Envelope<C>>,
     status: Arc<Status>,
     timeout: Timeout,
 }
 
-impl<C: Connection> WeakClient<C> {
+impl<C: ConnectionTypes> WeakClient<C> {
     pub(crate) fn new(mailbox: mpsc::WeakSender<Envelope<C>>, status: Arc<Status>) -> Self {
         WeakClient {
             mailbox,
@@ -491,7 +492,10 @@ impl<C: Connection> WeakClient<C> {
     /// A client of the connection, or `None` once every client is gone
     /// (the connection is then stopping or stopped).
     #[must_use]
-    pub fn upgrade(&self) -> Option<C::Client> {
+    pub fn upgrade(&self) -> Option<C::Client>
+    where
+        C::Client: From<Client<C>>,
+    {
         let mailbox = self.mailbox.upgrade()?;
         Some(C::Client::from(Client::counted(
             mailbox,
@@ -507,7 +511,7 @@ impl<C: Connection> WeakClient<C> {
     }
 }
 
-impl<C: Connection> Clone for WeakClient<C> {
+impl<C: ConnectionTypes> Clone for WeakClient<C> {
     fn clone(&self) -> Self {
         WeakClient {
             mailbox: self.mailbox.clone(),
@@ -517,7 +521,7 @@ impl<C: Connection> Clone for WeakClient<C> {
     }
 }
 
-impl<C: Connection> fmt::Debug for WeakClient<C> {
+impl<C: ConnectionTypes> fmt::Debug for WeakClient<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WeakClient")
             .field("connection", &std::any::type_name::<C>())
@@ -533,12 +537,12 @@ impl<C: Connection> fmt::Debug for WeakClient<C> {
 /// inside the connection, or from the generated client's `info_sender` in
 /// the crate that defines it. `send` and `try_send` take the `#[info]`
 /// handler's type (anything `Into` the connection's `Info`).
-pub struct InfoSender<C: Connection> {
+pub struct InfoSender<C: ConnectionTypes> {
     mailbox: mpsc::WeakSender<Envelope<C>>,
     status: Arc<Status>,
 }
 
-impl<C: Connection> InfoSender<C> {
+impl<C: ConnectionTypes> InfoSender<C> {
     pub(crate) fn new(mailbox: mpsc::WeakSender<Envelope<C>>, status: Arc<Status>) -> Self {
         InfoSender { mailbox, status }
     }
@@ -585,7 +589,7 @@ impl<C: Connection> InfoSender<C> {
     }
 }
 
-impl<C: Connection> Clone for InfoSender<C> {
+impl<C: ConnectionTypes> Clone for InfoSender<C> {
     fn clone(&self) -> Self {
         InfoSender {
             mailbox: self.mailbox.clone(),
@@ -594,7 +598,7 @@ impl<C: Connection> Clone for InfoSender<C> {
     }
 }
 
-impl<C: Connection> fmt::Debug for InfoSender<C> {
+impl<C: ConnectionTypes> fmt::Debug for InfoSender<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InfoSender")
             .field("connection", &std::any::type_name::<C>())
@@ -603,7 +607,7 @@ impl<C: Connection> fmt::Debug for InfoSender<C> {
     }
 }
 
-fn try_enqueue<C: Connection>(
+fn try_enqueue<C: ConnectionTypes>(
     mailbox: &mpsc::Sender<Envelope<C>>,
     status: &Status,
     envelope: Envelope<C>,

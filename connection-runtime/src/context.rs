@@ -7,16 +7,19 @@ use std::time::Duration;
 use futures_core::Stream;
 use tokio::sync::mpsc;
 
-use crate::backoff::BackoffFactory;
+use crate::backoff::{Backoff, BackoffFactory};
 use crate::client::{InfoSender, WeakClient};
 use crate::deadline::Timeout;
+use crate::error::Stop;
 use crate::feeds::{Attachment, Feeds, Timer};
 use crate::mailbox::{Envelope, Source};
+use crate::outcome::Connect;
+use crate::reply::ReplyTo;
 use crate::status::Status;
-use crate::{Backoff, Connect, Connection, ReplyTo, Stop};
+use crate::types::ConnectionTypes;
 
 /// A transition requested from a call, cast, info or timeout handler.
-pub(crate) enum Transition<C: Connection> {
+pub(crate) enum Transition<C: ConnectionTypes> {
     Connect(C::ConnectInfo),
     Disconnect(C::DisconnectInfo),
 }
@@ -61,7 +64,7 @@ pub(crate) enum Transition<C: Connection> {
 ///     }
 /// }
 /// ```
-pub struct Context<C: Connection> {
+pub struct Context<C: ConnectionTypes> {
     transition: Option<Transition<C>>,
     /// Boxed: rare, and this is part of every connection's memory.
     stop: Option<Box<StopRequest>>,
@@ -113,7 +116,7 @@ pub(crate) struct StopRequest {
     pub(crate) held_replies: Vec<Box<dyn FnOnce() + Send>>,
 }
 
-impl<C: Connection> Context<C> {
+impl<C: ConnectionTypes> Context<C> {
     pub(crate) fn new(
         mailbox: mpsc::WeakSender<Envelope<C>>,
         status: Arc<Status>,
@@ -640,7 +643,7 @@ impl<C: Connection> Context<C> {
     }
 }
 
-impl<C: Connection> fmt::Debug for Context<C> {
+impl<C: ConnectionTypes> fmt::Debug for Context<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
             .field("stopping", &self.stop.as_ref().map(|stop| &stop.reason))

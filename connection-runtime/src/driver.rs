@@ -4,14 +4,18 @@
 
 use std::future::Future;
 
+use crate::connection::Connection;
+use crate::context::Context;
 use crate::deadline::{Elapsed, NEVER, Timeout, within};
+use crate::error::Stop;
 use crate::lasting::Lasting;
+use crate::outcome::Init;
 use crate::reply::dropping_as_stopped;
 use crate::restart::Restarter;
 use crate::shutdown::{Interrupted, bounded};
 use crate::state_machine::{Ended, incarnation, log_stop};
 use crate::status::{Status, StopOnDrop};
-use crate::{Connection, Context, Init, Stop};
+use crate::types::ConnectionTypes;
 
 /// The task body: incarnations of the connection until one ends for good
 /// (or, unsupervised, the first ends), then the final stop. `init` is what
@@ -131,7 +135,7 @@ pub(crate) async fn run_init<C: Connection>(
 
 /// A connection, what its `init` returned, and the context `init` had: the
 /// start of an incarnation.
-pub(crate) type First<C> = (C, Init<<C as Connection>::ConnectInfo>, Context<C>);
+pub(crate) type First<C> = (C, Init<<C as ConnectionTypes>::ConnectInfo>, Context<C>);
 
 /// `init` did not return within `Options::init_timeout`.
 #[derive(Debug)]

@@ -18,10 +18,10 @@ use futures_core::Stream;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
-use crate::Connection;
 use crate::deadline::sleep_for;
 use crate::losses::Losses;
 use crate::mailbox::{Envelope, Source};
+use crate::types::ConnectionTypes;
 
 /// A timer started by [`Context::send_after`](crate::Context::send_after).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -33,7 +33,7 @@ pub struct Timer(u64);
 pub struct Attachment(u64);
 
 /// The live timers and attachments of one connection.
-pub(crate) struct Feeds<C: Connection> {
+pub(crate) struct Feeds<C: ConnectionTypes> {
     next_id: u64,
     /// Pending timers: a timer's item is delivered only if it is still here.
     timers: HashMap<u64, AbortHandle>,
@@ -48,7 +48,7 @@ pub(crate) struct Feeds<C: Connection> {
     unwritten: Option<(Arc<AtomicUsize>, bool)>,
 }
 
-impl<C: Connection> Default for Feeds<C> {
+impl<C: ConnectionTypes> Default for Feeds<C> {
     fn default() -> Self {
         Feeds {
             next_id: 0,
@@ -61,7 +61,7 @@ impl<C: Connection> Default for Feeds<C> {
     }
 }
 
-impl<C: Connection> Feeds<C> {
+impl<C: ConnectionTypes> Feeds<C> {
     pub(crate) fn send_after(
         &mut self,
         mailbox: &mpsc::WeakSender<Envelope<C>>,

@@ -11,10 +11,11 @@ use std::task::{self, Poll, ready};
 use tokio::sync::mpsc;
 
 use crate::backoff::BackoffFactory;
+use crate::connection::Connection;
+use crate::context::Context;
 use crate::deadline::Timeout;
 use crate::mailbox::{Envelope, batch_limit};
 use crate::status::Status;
-use crate::{Connection, Context};
 
 /// What outlives one incarnation of a connection: its mailbox, what it
 /// publishes, and the requests held for its next connect.

@@ -61,6 +61,9 @@
 //! # The pieces
 //!
 //! - [`macro@connection`] and its markers: see the attribute's documentation.
+//! - [`Connection`] (the callbacks) and its supertrait [`ConnectionTypes`]
+//!   (the types a connection declares): the contract `#[connection]`
+//!   implements; [`Request`]: what the runtime asks of the messages.
 //! - [`Init`], [`Connect`], [`Disconnect`]: what `init`, `connect` and
 //!   `disconnect` return; [`Attempt`]: why `connect` runs.
 //! - [`Context`]: what other callbacks use to request a connect, a disconnect,
@@ -110,6 +113,7 @@ mod panic;
 pub mod pipeline;
 pub mod pool;
 mod reply;
+mod request;
 mod restart;
 #[cfg(feature = "tower")]
 pub mod service;
@@ -117,17 +121,20 @@ mod shutdown;
 mod start;
 mod state_machine;
 mod status;
+mod types;
 
 pub use crate::backoff::{Backoff, InvalidBackoff};
 pub use crate::client::{Client, InfoSender, WeakClient};
-pub use crate::connection::{Connection, Request, WhenDisconnected};
+pub use crate::connection::Connection;
 pub use crate::context::{Context, HandedOff};
 pub use crate::error::{CallError, StartError, Stop};
 pub use crate::feeds::{Attachment, Timer};
 pub use crate::outcome::{Attempt, Connect, Disconnect, Init};
 pub use crate::reply::{MapReply, ReplyTo};
+pub use crate::request::{Request, WhenDisconnected};
 pub use crate::restart::{Restart, RestartPolicy};
 pub use crate::start::{Options, start, supervise};
+pub use crate::types::ConnectionTypes;
 
 /// Turns an inherent impl block into a connection: see the crate docs.
 ///
@@ -211,8 +218,10 @@ pub use crate::start::{Options, start, supervise};
 /// [`with_timeout`](Client::with_timeout) and
 /// [`without_timeout`](Client::without_timeout) (and `info`, `try_info`,
 /// `info_sender` when there is an `#[info]` handler, as on [`InfoSender`]);
-/// convertible to and from [`Client<Tcp>`]; `Tcp::start` and `Tcp::start_with(Options)`; and the
-/// [`Connection`] implementation whose `handle` is the dispatch `match`.
+/// convertible to and from [`Client<Tcp>`]; `Tcp::start` and `Tcp::start_with(Options)`; the
+/// [`ConnectionTypes`] implementation (the message, client and info types);
+/// and the [`Connection`] implementation whose `handle` is the dispatch
+/// `match`.
 ///
 /// # Options
 ///
@@ -261,12 +270,14 @@ pub struct ReadmeDoctests;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::client::{Client, InfoSender, WeakClient};
-    pub use crate::connection::{Connection, Request, WhenDisconnected};
+    pub use crate::connection::Connection;
     pub use crate::context::{Context, HandedOff};
     pub use crate::error::{CallError, StartError, Stop};
     pub use crate::outcome::{Attempt, Connect, Disconnect, Init};
     pub use crate::reply::ReplyTo;
+    pub use crate::request::{Request, WhenDisconnected};
     pub use crate::start::{Options, start};
+    pub use crate::types::ConnectionTypes;
 
     /// The generated client's lifecycle methods ([`crate::lifecycle`]).
     pub use crate::__client_lifecycle as client_lifecycle;

@@ -12,16 +12,16 @@ use std::sync::{Mutex, PoisonError};
 
 use tokio::sync::mpsc;
 
-use crate::Connection;
 use crate::mailbox::{Envelope, Source};
+use crate::types::ConnectionTypes;
 
 /// The losses reported and not yet taken by the loop.
-pub(crate) struct Losses<C: Connection> {
+pub(crate) struct Losses<C: ConnectionTypes> {
     pending: AtomicBool,
     reported: Mutex<Vec<(Source, C::DisconnectInfo)>>,
 }
 
-impl<C: Connection> Losses<C> {
+impl<C: ConnectionTypes> Losses<C> {
     pub(crate) fn new() -> Self {
         Losses {
             pending: AtomicBool::new(false),

@@ -5,10 +5,11 @@
 
 use tokio::sync::oneshot;
 
-use crate::{Connection, Stop};
+use crate::error::Stop;
+use crate::types::ConnectionTypes;
 
 /// What travels through a connection's mailbox.
-pub(crate) enum Envelope<C: Connection> {
+pub(crate) enum Envelope<C: ConnectionTypes> {
     Message(C::Message),
     Info(C::Info),
     /// An info from a timer or an attached stream of the connection's own.

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::Stop;
+use crate::error::Stop;
 
 /// What `init` asks for. `start` returns as soon as `init` has returned, and
 /// before the first `connect` runs.

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 
 use tokio::sync::oneshot;
 
-use crate::{CallError, Stop};
+use crate::error::{CallError, Stop};
 
 /// What travels back to a waiting caller.
 ///

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::backoff::BackoffFactory;
+use crate::backoff::{Backoff, BackoffFactory};
+use crate::connection::Connection;
 use crate::deadline::Timeout;
-use crate::{Backoff, Connection, Stop};
+use crate::error::Stop;
 
 /// Which stops a supervisor restarts after, as OTP's child restart types.
 ///

@@ -59,9 +59,12 @@ use tokio_util::sync::{PollSender, ReusableBoxFuture};
 use tower::load::Load;
 use tower_service::Service;
 
+use crate::client::Client;
+use crate::connection::Connection;
+use crate::error::CallError;
 use crate::mailbox::Envelope;
 use crate::pool::{Chosen, Pool, PoolError};
-use crate::{CallError, Client, Connection, ReplyTo};
+use crate::reply::ReplyTo;
 
 /// The future of a call through a service: the answer, within the client's
 /// timeout.

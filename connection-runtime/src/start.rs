@@ -9,14 +9,17 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use crate::backoff::BackoffFactory;
+use crate::backoff::{Backoff, BackoffFactory};
+use crate::client::Client;
+use crate::connection::Connection;
 use crate::deadline::Timeout;
 use crate::driver::{self, InitTimedOut, init_failed, run_init};
+use crate::error::{StartError, Stop};
 use crate::in_span::in_span;
 use crate::lasting::Lasting;
+use crate::outcome::Init;
 use crate::restart::{RestartPolicy, Restarter};
 use crate::status::Status;
-use crate::{Backoff, Client, Connection, Init, StartError, Stop};
 
 /// How a connection is started.
 ///

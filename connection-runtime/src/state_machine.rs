@@ -16,15 +16,17 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep, sleep_until};
 
-use crate::connection::{Request as _, WhenDisconnected};
-use crate::context::{StopRequest, Transition};
+use crate::connection::Connection;
+use crate::context::{Context, StopRequest, Transition};
 use crate::deadline::instant_after;
+use crate::error::{CallError, Stop};
 use crate::lasting::Lasting;
 use crate::mailbox::Envelope;
+use crate::outcome::{Attempt, Connect, Disconnect, Init};
 use crate::reply::dropping_as_stopped;
+use crate::request::{Request as _, WhenDisconnected};
 use crate::shutdown::{Interrupted, bounded};
 use crate::status::Described;
-use crate::{Attempt, CallError, Connect, Connection, Context, Disconnect, Init, Stop};
 
 pin_project_lite::pin_project! {
     /// The handler of one envelope: a request's or an info's.

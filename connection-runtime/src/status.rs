@@ -17,7 +17,7 @@ use tokio::sync::futures::Notified;
 use tokio::time::Instant;
 
 use crate::deadline::Timeout;
-use crate::{CallError, Stop};
+use crate::error::{CallError, Stop};
 
 /// [`Status::state`]: connected.
 const CONNECTED: u64 = 1;

@@ -282,9 +282,8 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl __device_runtime::Connection for Device
+impl __device_runtime::ConnectionTypes for Device
 where
     for<'__sent> Device: ::core::marker::Send,
     for<'__sent> DeviceMessage: ::core::marker::Send,
@@ -297,6 +296,25 @@ where
     type ConnectInfo = __DeviceConnectInfo;
     type DisconnectInfo = __DeviceDisconnectInfo;
     type Info = __DeviceInfo;
+    fn describe_disconnect(
+        info: &__DeviceDisconnectInfo,
+    ) -> ::core::option::Option<::std::string::String> {
+        #[allow(unused_imports)]
+        use __device_runtime::{DescribeByDebug as _, DescribeByNothing as _};
+        (&__device_runtime::Describe(&info.0)).describe()
+    }
+}
+#[automatically_derived]
+#[allow(deprecated)]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl __device_runtime::Connection for Device
+where
+    for<'__sent> Device: ::core::marker::Send,
+    for<'__sent> DeviceMessage: ::core::marker::Send,
+    for<'__sent> __DeviceInfo: ::core::marker::Send,
+    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
+    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
+{
     async fn init(
         &mut self,
         _ctx: &mut __device_runtime::Context<Self>,
@@ -356,13 +374,6 @@ where
                 }
             }
         }
-    }
-    fn describe_disconnect(
-        info: &__DeviceDisconnectInfo,
-    ) -> ::core::option::Option<::std::string::String> {
-        #[allow(unused_imports)]
-        use __device_runtime::{DescribeByDebug as _, DescribeByNothing as _};
-        (&__device_runtime::Describe(&info.0)).describe()
     }
     fn info(
         &mut self,

@@ -287,6 +287,23 @@ where
     }
 }
 #[automatically_derived]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl<
+    T: Clone + ::core::marker::Send + 'static,
+    K: ::core::marker::Send + 'static,
+> __store_runtime::ConnectionTypes for Store<T, K>
+where
+    K: PartialEq,
+    for<'__sent> Store<T, K>: ::core::marker::Send,
+    for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
+{
+    type Message = StoreRequest<T, K>;
+    type Client = StoreHandle<T, K>;
+    type ConnectInfo = ();
+    type DisconnectInfo = ();
+    type Info = ::core::convert::Infallible;
+}
+#[automatically_derived]
 #[allow(deprecated)]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 impl<
@@ -298,11 +315,6 @@ where
     for<'__sent> Store<T, K>: ::core::marker::Send,
     for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
-    type Message = StoreRequest<T, K>;
-    type Client = StoreHandle<T, K>;
-    type ConnectInfo = ();
-    type DisconnectInfo = ();
-    type Info = ::core::convert::Infallible;
     async fn init(
         &mut self,
         _ctx: &mut __store_runtime::Context<Self>,

@@ -210,9 +210,8 @@ where
     }
 }
 #[automatically_derived]
-#[allow(deprecated)]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl __tcp_runtime::Connection for Tcp
+impl __tcp_runtime::ConnectionTypes for Tcp
 where
     for<'__sent> Tcp: ::core::marker::Send,
     for<'__sent> TcpMessage: ::core::marker::Send,
@@ -223,6 +222,23 @@ where
     type ConnectInfo = ();
     type DisconnectInfo = __TcpDisconnectInfo;
     type Info = ::core::convert::Infallible;
+    fn describe_disconnect(
+        info: &__TcpDisconnectInfo,
+    ) -> ::core::option::Option<::std::string::String> {
+        #[allow(unused_imports)]
+        use __tcp_runtime::{DescribeByDebug as _, DescribeByNothing as _};
+        (&__tcp_runtime::Describe(&info.0)).describe()
+    }
+}
+#[automatically_derived]
+#[allow(deprecated)]
+#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
+impl __tcp_runtime::Connection for Tcp
+where
+    for<'__sent> Tcp: ::core::marker::Send,
+    for<'__sent> TcpMessage: ::core::marker::Send,
+    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
+{
     async fn init(
         &mut self,
         _ctx: &mut __tcp_runtime::Context<Self>,
@@ -266,13 +282,6 @@ where
                 }
             }
         }
-    }
-    fn describe_disconnect(
-        info: &__TcpDisconnectInfo,
-    ) -> ::core::option::Option<::std::string::String> {
-        #[allow(unused_imports)]
-        use __tcp_runtime::{DescribeByDebug as _, DescribeByNothing as _};
-        (&__tcp_runtime::Describe(&info.0)).describe()
     }
 }
 ///The connection's `DisconnectInfo`: the handler's own type, wrapped.

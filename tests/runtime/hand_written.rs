@@ -1,13 +1,14 @@
-//! A connection written without the macro: the `Connection` trait and the
-//! message's `Request` are the whole contract, and the runtime consults the
+//! A connection written without the macro: the `Connection` trait (with its
+//! supertrait `ConnectionTypes`) and the message's `Request` are the whole
+//! contract, and the runtime consults the
 //! message's own hooks (its policy while disconnected, whether its caller
 //! gave up).
 
 use std::time::Duration;
 
 use connection::{
-    Attempt, CallError, Client, Connect, Connection, Context, Disconnect, Init, ReplyTo, Request,
-    WhenDisconnected, start,
+    Attempt, CallError, Client, Connect, Connection, ConnectionTypes, Context, Disconnect, Init,
+    ReplyTo, Request, WhenDisconnected, start,
 };
 
 /// Adds to a total; refuses to count while disconnected.
@@ -43,13 +44,15 @@ impl Request for CounterMessage {
     // dropped, and its caller told `NoReply`.
 }
 
-impl Connection for Counter {
+impl ConnectionTypes for Counter {
     type Message = CounterMessage;
     type ConnectInfo = ();
     type DisconnectInfo = ();
     type Info = ();
     type Client = Client<Counter>;
+}
 
+impl Connection for Counter {
     async fn init(&mut self, _ctx: &mut Context<Self>) -> Init<()> {
         Init::Connect(())
     }

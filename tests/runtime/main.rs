@@ -7,6 +7,7 @@ mod line_peer;
 
 mod chaos;
 mod hand_written;
+mod module_layers;
 mod options;
 mod pipeline;
 mod pool;

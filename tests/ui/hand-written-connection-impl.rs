@@ -1,4 +1,5 @@
-//! A hand-written `impl Connection` beside the one `#[connection]` writes.
+//! A hand-written `impl ConnectionTypes` and `impl Connection` beside the
+//! ones `#[connection]` writes.
 use connection::{connection, Attempt, Connect, Context, Disconnect, Init};
 
 struct Conn;
@@ -16,13 +17,15 @@ impl Conn {
     }
 }
 
-impl connection::Connection for Conn {
+impl connection::ConnectionTypes for Conn {
     type Message = ();
     type ConnectInfo = ();
     type DisconnectInfo = ();
     type Info = ();
     type Client = connection::Client<Conn>;
+}
 
+impl connection::Connection for Conn {
     async fn init(&mut self, _ctx: &mut Context<Self>) -> Init<()> {
         Init::Ok
     }

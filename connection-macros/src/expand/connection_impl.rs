@@ -1,6 +1,6 @@
-//! `impl Connection`: the associated types (and the newtypes of the
-//! handlers' info types), the lifecycle methods forwarding to the handlers,
-//! and the dispatch of a request to its handler.
+//! `impl ConnectionTypes` and `impl Connection`: the associated types (and
+//! the newtypes of the handlers' info types), the lifecycle methods
+//! forwarding to the handlers, and the dispatch of a request to its handler.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{quote, quote_spanned};
@@ -20,40 +20,41 @@ impl Model<'_> {
         let generics = assuming_sent(self.generics.clone(), &self.assumed());
         let (impl_generics, _, where_clause) = generics.split_for_impl();
         let associated_types = self.associated_types();
+        let describe = self.describe_disconnect_method();
         let init = self.init_method();
         let (connect, disconnect) = (self.connect_method(), self.disconnect_method());
         let optional = self.optional_methods();
         let handle = self.handle_method();
-        let describe = self.describe_disconnect_method();
-        let body = quote! {
-            #associated_types
+        let types = quote!(#associated_types #describe);
+        let callbacks = quote! {
             #init
             #connect
             #disconnect
             #handle
-            #describe
             #optional
         };
-        // The body's braces too: the impl's span runs from `impl` to `}`.
-        let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
-        body.set_span(self_ty.span());
-        // At the block's type: a hand-written impl beside this one is
+        // At the block's type: a hand-written impl beside one of these is
         // reported (E0119) there.
         let header = respanned(quote!(impl #impl_generics), self_ty.span());
-        let trait_path = respanned(quote!(#private::Connection for), self_ty.span());
         let where_clause = respanned(quote!(#where_clause), self_ty.span());
+        let types_impl = respanned(quote!(#private::ConnectionTypes for), self_ty.span());
+        let connection_impl = respanned(quote!(#private::Connection for), self_ty.span());
+        let (types, callbacks) = (braced_at(types, self_ty), braced_at(callbacks, self_ty));
         quote! {
+            #[automatically_derived]
+            #allow
+            #header #types_impl #self_ty #where_clause #types
             #[automatically_derived]
             // The handlers are called here; a deprecated one warns its
             // client method's callers instead.
             #[allow(deprecated)]
             #allow
-            #header #trait_path #self_ty #where_clause #body
+            #header #connection_impl #self_ty #where_clause #callbacks
         }
     }
 
-    /// `type Message`, `Client`, `ConnectInfo`, `DisconnectInfo`, `Info`:
-    /// the generated types, the infos' newtypes, or the handlers' own types.
+    /// `ConnectionTypes`' `type Message`, `Client`, `ConnectInfo`,
+    /// `DisconnectInfo`, `Info`: the generated types, the infos' newtypes, or the handlers' own types.
     fn associated_types(&self) -> TokenStream {
         let Self {
             message, client, ..
@@ -580,4 +581,12 @@ impl Model<'_> {
             #private::handler_future(Self::#method(#receiver, #(#args),*))
         }
     }
+}
+
+/// `body` in braces spanned at the block's type: an impl's span runs from
+/// `impl` to its `}`.
+fn braced_at(body: TokenStream, self_ty: &Type) -> proc_macro2::Group {
+    let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
+    body.set_span(self_ty.span());
+    body
 }

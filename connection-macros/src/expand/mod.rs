@@ -25,7 +25,8 @@
 //! impl TcpClient { pub async fn send(&self, data: Vec<u8>) -> Result<io::Result<()>, CallError>; stop; stopped; .. }
 //! impl Clone, Debug, AsRef<Client<Tcp>>, From<Client<Tcp>> for TcpClient; From<TcpClient> for Client<Tcp>
 //! impl Tcp { pub async fn start(self) -> ..; pub async fn start_with(self, options: Options) -> .. }
-//! impl Connection for Tcp { type Message = TcpMessage; ..; fn handle(..) -> impl Future { async move { match message { .. } } } }
+//! impl ConnectionTypes for Tcp { type Message = TcpMessage; ..; fn describe_disconnect(..) }
+//! impl Connection for Tcp { async fn connect(..); ..; fn handle(..) -> impl Future { async move { match message { .. } } } }
 //! const _: () = { fn check() { let () = <Tcp as MovedToTask>::CHECKED; .. } }; // checks on the user's tokens
 //! ```
 //!

@@ -119,7 +119,7 @@ impl Error for LinkError {
 pub enum RequestError<E> {
     /// The request did not get through the connection, or its reply did
     /// not come back in time.
-    Call(crate::CallError),
+    Call(crate::error::CallError),
     /// The link failed before the response came: the request may have run
     /// unless [`LinkError::is_unsent`].
     Link(LinkError),
@@ -137,15 +137,15 @@ impl<E> RequestError<E> {
             RequestError::Link(error) => error.is_unsent(),
             RequestError::Call(error) => matches!(
                 error,
-                crate::CallError::NotConnected | crate::CallError::Full
+                crate::error::CallError::NotConnected | crate::error::CallError::Full
             ),
             RequestError::Reply(_) => false,
         }
     }
 }
 
-impl<E> From<crate::CallError> for RequestError<E> {
-    fn from(error: crate::CallError) -> Self {
+impl<E> From<crate::error::CallError> for RequestError<E> {
+    fn from(error: crate::error::CallError) -> Self {
         RequestError::Call(error)
     }
 }
@@ -179,7 +179,7 @@ impl<E: fmt::Debug + fmt::Display> Error for RequestError<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::CallError;
+    use crate::error::CallError;
 
     #[test]
     fn a_request_error_says_whether_the_request_was_unsent() {

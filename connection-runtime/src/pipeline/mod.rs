@@ -165,8 +165,9 @@ pub use self::respond::Respond;
 #[doc(hidden)]
 pub use self::respond::{Lanes, Waiter};
 use crate::checks::IntoDisconnectInfo;
-use crate::reply::Answer;
-use crate::{Connection, Context, ReplyTo};
+use crate::connection::Connection;
+use crate::context::Context;
+use crate::reply::{Answer, ReplyTo};
 
 /// Bytes buffered past which [`Pipeline::send`] writes at once (as
 /// tokio-util's `Framed` does by default).
@@ -435,7 +436,7 @@ impl<Codec: Decoder> Pipeline<Codec> {
         addr: A,
         ctx: &mut Context<C>,
         lost: F,
-    ) -> crate::Connect
+    ) -> crate::outcome::Connect
     where
         C: Connection,
         A: tokio::net::ToSocketAddrs,
@@ -451,7 +452,7 @@ impl<Codec: Decoder> Pipeline<Codec> {
                 let _ = socket.set_nodelay(true);
                 let (reader, writer) = socket.into_split();
                 self.attach_split(reader, writer, ctx, lost);
-                crate::Connect::Ok
+                crate::outcome::Connect::Ok
             }
             Err(error) => ctx.backoff_or_stop(error),
         }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::StartError;
+use crate::error::StartError;
 
 /// Why a [`Pool`](super::Pool) could not give a member.
 ///

@@ -10,7 +10,8 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use super::Shared;
 use super::member::Member;
-use crate::{Client, Connection};
+use crate::client::Client;
+use crate::connection::Connection;
 
 /// One member of a [`Pool`](super::Pool) for the holder alone, from
 /// [`Pool::lease`](super::Pool::lease): nothing else is routed to it until

@@ -11,8 +11,10 @@ use tokio::time::Instant;
 
 use super::limit::{InProgress, Limit};
 use crate::backoff::SplitMix64;
+use crate::client::Client;
+use crate::connection::Connection;
+use crate::error::Stop;
 use crate::status::{LinkFailure, Status};
-use crate::{Client, Connection, Stop};
 
 /// A started, supervised connection of the pool.
 pub(super) struct Member<C: Connection> {

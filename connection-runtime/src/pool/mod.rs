@@ -101,15 +101,22 @@ pub use self::lease::Lease;
 use self::limit::{Limit, NoSlot};
 use self::member::{Member, choose, choose_within, last_failure, lease_one, watch};
 pub use self::stats::{MemberStats, PoolStats};
+use crate::client::Client;
+use crate::connection::Connection;
+use crate::error::{StartError, Stop};
+use crate::restart::{Restart, RestartPolicy};
+use crate::start::{Options, supervise};
 use crate::status::LinkFailure;
-use crate::{Client, Connection, Options, Restart, RestartPolicy, StartError, Stop, supervise};
+use crate::types::ConnectionTypes;
 
 /// Makes each member's connection value (on start, on a restart, on a
 /// resize).
 type Factory<C> = Arc<dyn Fn() -> C + Send + Sync>;
 /// Runs on a leased member's client before the member is given back.
 type ReturnHook<C> = Arc<
-    dyn Fn(<C as Connection>::Client) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync,
+    dyn Fn(<C as ConnectionTypes>::Client) -> Pin<Box<dyn Future<Output = ()> + Send>>
+        + Send
+        + Sync,
 >;
 
 /// A pool of connections of one type: see the [module docs](self).

@@ -1,0 +1,81 @@
+//! The types a connection declares, apart from its callbacks: all that the
+//! handles, the context and the mailbox ask of it, so that they sit below
+//! the `Connection` trait, whose callbacks name them.
+
+use crate::request::Request;
+
+/// The types a [`Connection`](crate::Connection) declares, apart from its
+/// callbacks: its supertrait, and all that [`Client`](crate::Client),
+/// [`Context`](crate::Context) and the other types generic over a
+/// connection ask of it.
+///
+/// `#[connection]` implements it with `Connection`. A connection written by
+/// hand implements both:
+///
+/// ```
+/// use std::convert::Infallible;
+///
+/// use connection::{
+///     Attempt, Client, Connect, Connection, ConnectionTypes, Context, Disconnect, Init, Request,
+/// };
+///
+/// struct Echo;
+///
+/// enum EchoMessage {}
+///
+/// impl Request for EchoMessage {}
+///
+/// impl ConnectionTypes for Echo {
+///     type Message = EchoMessage;
+///     type ConnectInfo = ();
+///     type DisconnectInfo = ();
+///     type Info = Infallible;
+///     type Client = Client<Self>;
+/// }
+///
+/// impl Connection for Echo {
+///     async fn init(&mut self, _: &mut Context<Self>) -> Init<()> {
+///         Init::Connect(())
+///     }
+///
+///     async fn connect(&mut self, _: Attempt<()>, _: &mut Context<Self>) -> Connect {
+///         Connect::Ok
+///     }
+///
+///     async fn disconnect(&mut self, _: (), _: &mut Context<Self>) -> Disconnect<()> {
+///         Disconnect::NoConnect
+///     }
+///
+///     async fn handle(&mut self, message: EchoMessage, _: &mut Context<Self>) {
+///         match message {}
+///     }
+/// }
+/// ```
+pub trait ConnectionTypes: Sized + Send + 'static {
+    /// The requests a client can send: one variant per `#[call]` and
+    /// `#[cast]`.
+    type Message: Request;
+    /// What a requested connect carries ([`Attempt::Info`](crate::Attempt::Info)).
+    type ConnectInfo: Send + 'static;
+    /// What `disconnect` is given (the original's disconnect info).
+    /// `#[connection]` makes it a public newtype of the `#[disconnect]`
+    /// parameter's type, so that type may stay private (an associated type
+    /// of a public impl must be as visible as the impl); the runtime takes
+    /// anything `Into` it, the handler's own type included.
+    type DisconnectInfo: Send + 'static;
+    /// Out-of-band messages handled by `#[info]`: a newtype of the
+    /// handler's type, as for
+    /// [`DisconnectInfo`](ConnectionTypes::DisconnectInfo).
+    type Info: Send + 'static;
+    /// The handle [`start`](crate::start) returns: made from a
+    /// [`Client`](crate::Client) (`Connection` asks for the `From`).
+    type Client;
+
+    /// A disconnect info written for the `disconnect` trace event, when its
+    /// type can say (`#[connection]` uses its `Debug`, if it has one). The
+    /// default says nothing.
+    fn describe_disconnect(info: &Self::DisconnectInfo) -> Option<String> {
+        let _ = info;
+        None
+    }
+}
