@@ -50,7 +50,7 @@ pub mod strict {
 
         #[connect]
         async fn connect(&mut self, attempt: Attempt<u8>, ctx: &mut Context<Self>) -> Connect {
-            if let Attempt::Info(info) = attempt {
+            if let Attempt::Requested(info) = attempt {
                 self.value += u64::from(info);
             }
             ctx.idle_timeout(std::time::Duration::from_secs(60));

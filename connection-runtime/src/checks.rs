@@ -410,7 +410,7 @@ pub fn disconnect_outcome<A: ConnectInfoOf<I>, I, W: From<I>>(
 #[inline]
 pub fn attempt_inner<W, I>(attempt: Attempt<W>, inner: impl FnOnce(W) -> I) -> Attempt<I> {
     match attempt {
-        Attempt::Info(info) => Attempt::Info(inner(info)),
+        Attempt::Requested(info) => Attempt::Requested(inner(info)),
         Attempt::Backoff => Attempt::Backoff,
     }
 }

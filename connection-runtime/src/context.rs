@@ -177,7 +177,7 @@ impl<C: ConnectionTypes> Context<C> {
         self.feeds.get_or_insert_with(Box::default)
     }
 
-    /// Requests `connect(Attempt::Info(info))` once this callback returns.
+    /// Requests `connect(Attempt::Requested(info))` once this callback returns.
     /// Cancels a pending backoff retry.
     ///
     /// `info` is the `#[connect]` handler's `I` of `Attempt<I>` (the

@@ -27,7 +27,7 @@ pub enum Init<I> {
     /// [`WhenDisconnected`](crate::WhenDisconnected) and `is_connected`). An
     /// `init` that is not connected returns `Connect` or `Backoff` instead.
     Ok,
-    /// Run `connect` with [`Attempt::Info`] before any message is handled,
+    /// Run `connect` with [`Attempt::Requested`] before any message is handled,
     /// including calls sent just after `start` returned.
     Connect(I),
     /// Run `connect` with [`Attempt::Backoff`] after this delay.
@@ -64,7 +64,7 @@ pub enum Connect {
 #[derive(Debug)]
 #[must_use]
 pub enum Disconnect<I> {
-    /// Run `connect` with [`Attempt::Info`] at once, in the same step, before
+    /// Run `connect` with [`Attempt::Requested`] at once, in the same step, before
     /// any queued message.
     Connect(I),
     /// Stay disconnected until something requests a connect.
@@ -79,24 +79,25 @@ pub enum Disconnect<I> {
     Stop(Stop),
 }
 
-/// Why `connect` runs: a requested attempt carrying its info, or a retry fired
-/// by the backoff timer.
+/// Why `connect` runs: a requested attempt carrying its connect info, or a
+/// retry fired by the backoff timer.
 ///
 /// ```
 /// use connection::Attempt;
 ///
 /// fn describe(attempt: &Attempt<&str>) -> String {
 ///     match attempt {
-///         Attempt::Info(why) => format!("asked to connect: {why}"),
+///         Attempt::Requested(why) => format!("asked to connect: {why}"),
 ///         Attempt::Backoff => "retrying after a backoff".to_owned(),
 ///     }
 /// }
-/// assert_eq!(describe(&Attempt::Info("init")), "asked to connect: init");
+/// assert_eq!(describe(&Attempt::Requested("init")), "asked to connect: init");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Attempt<I> {
-    /// Requested by `init`, `disconnect` or a handler (`ctx.connect(info)`).
-    Info(I),
+    /// Requested by `init`, `disconnect` or a handler (`ctx.connect(info)`),
+    /// with that connect info.
+    Requested(I),
     /// Fired by the backoff timer.
     Backoff,
 }
@@ -107,10 +108,10 @@ impl<I> Attempt<I> {
         matches!(self, Attempt::Backoff)
     }
 
-    /// The info of a requested attempt; `None` for a backoff retry.
+    /// The connect info of a requested attempt; `None` for a backoff retry.
     pub fn into_info(self) -> Option<I> {
         match self {
-            Attempt::Info(info) => Some(info),
+            Attempt::Requested(info) => Some(info),
             Attempt::Backoff => None,
         }
     }

@@ -27,6 +27,10 @@ pub(crate) enum Answer<T> {
     Panicked,
 }
 
+// Why a thread-local: the `ReplyTo`s a stop drops sit inside the user's own
+// types (the state, a disconnect info, a queued message), which the runtime
+// drops but cannot walk. The decision is still taken in one place per drop:
+// each place that drops them so calls `dropping_as_stopped` by name.
 thread_local! {
     /// Set while the runtime drops what a stopped connection still holds, so
     /// that the `ReplyTo`s dropped then report the stop, not a missing reply.

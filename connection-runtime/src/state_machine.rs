@@ -63,7 +63,7 @@ enum Due<C: Connection> {
 impl<C: Connection> From<Transition<C>> for Due<C> {
     fn from(transition: Transition<C>) -> Self {
         match transition {
-            Transition::Connect(info) => Due::Connect(Attempt::Info(info)),
+            Transition::Connect(info) => Due::Connect(Attempt::Requested(info)),
             Transition::Disconnect(info) => Due::Disconnect(info),
         }
     }
@@ -245,7 +245,7 @@ pub(crate) fn incarnation<'a, C: Connection>(
             machine.set_connected(true);
             None
         }
-        Init::Connect(info) => Some(Due::Connect(Attempt::Info(info))),
+        Init::Connect(info) => Some(Due::Connect(Attempt::Requested(info))),
         Init::Backoff(delay) => {
             machine.arm_backoff(delay);
             None
@@ -511,7 +511,7 @@ impl<C: Connection> Machine<'_, C> {
         let outcome = self.after_transition(outcome, "disconnect")?;
         self.set_connected(false);
         match outcome {
-            Disconnect::Connect(info) => Ok(Some(Due::Connect(Attempt::Info(info)))),
+            Disconnect::Connect(info) => Ok(Some(Due::Connect(Attempt::Requested(info)))),
             Disconnect::NoConnect => Ok(None),
             Disconnect::Backoff(delay) => {
                 self.arm_backoff(delay);

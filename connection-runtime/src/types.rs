@@ -55,7 +55,7 @@ pub trait ConnectionTypes: Sized + Send + 'static {
     /// The requests a client can send: one variant per `#[call]` and
     /// `#[cast]`.
     type Message: Request;
-    /// What a requested connect carries ([`Attempt::Info`](crate::Attempt::Info)).
+    /// What a requested connect carries ([`Attempt::Requested`](crate::Attempt::Requested)).
     type ConnectInfo: Send + 'static;
     /// What `disconnect` is given (the original's disconnect info).
     /// `#[connection]` makes it a public newtype of the `#[disconnect]`

@@ -71,7 +71,7 @@ impl Wire {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<&'static str>) -> Connect {
         self.log.push("connect");
-        if let Attempt::Info("fail") = attempt {
+        if let Attempt::Requested("fail") = attempt {
             return Connect::Backoff(Duration::from_secs(1));
         }
         self.links.lock().unwrap().push(Vec::new());

@@ -87,7 +87,7 @@ impl Starter {
     async fn connect(&mut self, attempt: Attempt<()>) -> Connect {
         self.log.push(match attempt {
             Attempt::Backoff => "connect:backoff",
-            Attempt::Info(()) => "connect",
+            Attempt::Requested(()) => "connect",
         });
         Connect::Ok
     }

@@ -169,7 +169,7 @@ impl Probe {
         ctx: &mut Context<Self>,
     ) -> Connect {
         match attempt {
-            Attempt::Info(info) => self.log.push(format!("connect:{info}")),
+            Attempt::Requested(info) => self.log.push(format!("connect:{info}")),
             Attempt::Backoff => self.log.push("connect:backoff"),
         }
         if let Some(gate) = &self.connect_gate {

@@ -33,7 +33,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<<Conn as Protocol>::Frame>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(frame)) = attempt {
+        if let Attempt::Requested(Some(frame)) = attempt {
             self.frames.push(frame);
         }
         Connect::Ok

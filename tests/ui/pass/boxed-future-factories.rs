@@ -24,7 +24,7 @@ struct Conn {
 impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<Lookup>>) -> Connect {
-        if let Attempt::Info(Some(lookup)) = attempt {
+        if let Attempt::Requested(Some(lookup)) = attempt {
             self.seen += lookup("connect").await;
             self.lookup = lookup;
         }

@@ -17,7 +17,7 @@ struct Conn {
 impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<BoxFuture<u32>>>) -> Connect {
-        if let Attempt::Info(Some(future)) = attempt {
+        if let Attempt::Requested(Some(future)) = attempt {
             self.total += future.await;
         }
         Connect::Ok

@@ -21,7 +21,7 @@ impl WithInit {
 
     #[connect]
     async fn connect(&mut self, attempt: Attempt<&'static str>) -> Connect {
-        if let Attempt::Info(info) = attempt {
+        if let Attempt::Requested(info) = attempt {
             self.log.push(info);
         }
         Connect::Ok
@@ -58,7 +58,7 @@ impl WithInfo {
 
     #[connect]
     async fn connect(&mut self, attempt: Attempt<&'static str>) -> Connect {
-        if let Attempt::Info(info) = attempt {
+        if let Attempt::Requested(info) = attempt {
             self.log.push(info);
         }
         Connect::Ok

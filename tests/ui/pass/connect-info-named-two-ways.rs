@@ -19,7 +19,7 @@ impl Conn {
 
     #[connect]
     async fn connect(&mut self, attempt: Attempt<std::string::String>) -> Connect {
-        if let Attempt::Info(target) = attempt {
+        if let Attempt::Requested(target) = attempt {
             self.tried.push(target);
         }
         Connect::Ok

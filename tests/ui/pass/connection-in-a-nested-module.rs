@@ -44,7 +44,7 @@ mod net {
             #[connect]
             async fn connect(&mut self, attempt: Attempt<Target>) -> Connect {
                 tokio::task::yield_now().await;
-                if let Attempt::Info(target) = attempt {
+                if let Attempt::Requested(target) = attempt {
                     self.port = target.0;
                 }
                 Connect::Ok

@@ -13,7 +13,7 @@ impl<T: Clone + Default> Store<T> {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<T>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(item)) = attempt {
+        if let Attempt::Requested(Some(item)) = attempt {
             self.items.push(item);
         }
         Connect::Ok

@@ -34,7 +34,7 @@ where
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<C::Frame>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(frame)) = attempt {
+        if let Attempt::Requested(Some(frame)) = attempt {
             self.sent.push(frame);
         }
         Connect::Ok

@@ -19,7 +19,7 @@ where
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<F>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(filter)) = attempt {
+        if let Attempt::Requested(Some(filter)) = attempt {
             self.filter = filter;
         }
         Connect::Ok

@@ -26,7 +26,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<Job>>) -> Connect {
         tokio::time::sleep(Duration::from_millis(1)).await;
-        if let Attempt::Info(Some(job)) = attempt {
+        if let Attempt::Requested(Some(job)) = attempt {
             self.n = job(&mut self.n);
         }
         Connect::Ok

@@ -16,7 +16,7 @@ struct Conn {
 impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<Arc<dyn Fn(&mut u64) + Send + Sync>>>) -> Connect {
-        if let Attempt::Info(Some(step)) = attempt {
+        if let Attempt::Requested(Some(step)) = attempt {
             tokio::task::yield_now().await;
             step(&mut self.value);
         }

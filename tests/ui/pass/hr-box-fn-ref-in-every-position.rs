@@ -18,7 +18,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<Box<dyn Fn(&str) -> usize + Send>>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(measure)) = attempt {
+        if let Attempt::Requested(Some(measure)) = attempt {
             self.measure = measure;
         }
         self.connects += 1;

@@ -16,7 +16,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Vec<(String, Rule)>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(rules) = attempt {
+        if let Attempt::Requested(rules) = attempt {
             self.rules.extend(rules);
         }
         Connect::Ok

@@ -20,7 +20,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Maybe<u32>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(callback)) = attempt {
+        if let Attempt::Requested(Some(callback)) = attempt {
             self.value = callback(&self.value);
         }
         Connect::Ok

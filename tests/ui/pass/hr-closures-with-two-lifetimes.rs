@@ -16,7 +16,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<Trim>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(trim)) = attempt {
+        if let Attempt::Requested(Some(trim)) = attempt {
             self.trim = trim;
         }
         Connect::Ok

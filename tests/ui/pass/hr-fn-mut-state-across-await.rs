@@ -16,7 +16,7 @@ struct Conn {
 impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Vec<Once>>) -> Connect {
-        let Attempt::Info(onces) = attempt else { return Connect::Ok };
+        let Attempt::Requested(onces) = attempt else { return Connect::Ok };
         for once in onces {
             once(&mut self.buffer);
             tokio::task::yield_now().await;

@@ -23,7 +23,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<fn(&str) -> usize>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(count)) = attempt {
+        if let Attempt::Requested(Some(count)) = attempt {
             self.count = count;
         }
         Connect::Ok

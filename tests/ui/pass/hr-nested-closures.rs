@@ -16,7 +16,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<Each>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(each)) = attempt {
+        if let Attempt::Requested(Some(each)) = attempt {
             self.each = each;
         }
         Connect::Ok

@@ -21,7 +21,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<PhantomData<fn() -> std::rc::Rc<u8>>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(PhantomData) = attempt {
+        if let Attempt::Requested(PhantomData) = attempt {
             self.count += 1;
         }
         Connect::Ok

@@ -28,7 +28,7 @@ impl Conn {
 
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<Later>>) -> Connect {
-        if let Attempt::Info(Some(later)) = attempt {
+        if let Attempt::Requested(Some(later)) = attempt {
             let text = later.await;
             (self.step)(&mut self.log, &text);
         }

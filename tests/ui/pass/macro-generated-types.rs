@@ -42,7 +42,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<frames::Frame>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(frame) = attempt {
+        if let Attempt::Requested(frame) = attempt {
             push_and_count!(self, frame.0);
         }
         Connect::Ok

@@ -46,7 +46,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Id<Rc<u8>>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(id) = attempt {
+        if let Attempt::Requested(id) = attempt {
             self.ids.push(id.0);
         }
         Connect::Ok

@@ -18,7 +18,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<OwnedSemaphorePermit>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(permit)) = attempt {
+        if let Attempt::Requested(Some(permit)) = attempt {
             self.held.push(permit);
         }
         Connect::Ok

@@ -22,7 +22,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<Box<dyn FnOnce(&mut Self) + Send>>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(hook)) = attempt {
+        if let Attempt::Requested(Some(hook)) = attempt {
             hook(self);
         }
         Connect::Ok

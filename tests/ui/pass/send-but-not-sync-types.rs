@@ -18,7 +18,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<mpsc::Sender<String>>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(out)) = attempt {
+        if let Attempt::Requested(Some(out)) = attempt {
             out.send("connected".into()).unwrap();
             self.out = Some(out);
         }

@@ -25,7 +25,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<&'static str>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(name) = attempt {
+        if let Attempt::Requested(name) = attempt {
             LOG.lock().unwrap().push(name);
         }
         Connect::Ok

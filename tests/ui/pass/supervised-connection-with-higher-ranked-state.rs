@@ -20,7 +20,7 @@ struct Conn {
 impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<Rule>>) -> Connect {
-        if let Attempt::Info(Some(rule)) = attempt {
+        if let Attempt::Requested(Some(rule)) = attempt {
             self.rules.push(rule);
         }
         Connect::Ok

@@ -14,7 +14,7 @@ struct Conn {
 impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<mpsc::Sender<u32>>>) -> Connect {
-        if let Attempt::Info(Some(sink)) = attempt {
+        if let Attempt::Requested(Some(sink)) = attempt {
             sink.send(0).await.unwrap();
             self.sink = Some(sink);
         }

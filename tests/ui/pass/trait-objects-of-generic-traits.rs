@@ -41,7 +41,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<AnyHandler>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(handler)) = attempt {
+        if let Attempt::Requested(Some(handler)) = attempt {
             self.handler = handler;
         }
         Connect::Ok

@@ -44,7 +44,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<Box<dyn Codec<Frame = Vec<u8>> + 'static>>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(codec)) = attempt {
+        if let Attempt::Requested(Some(codec)) = attempt {
             self.codec = codec;
         }
         Connect::Ok

@@ -19,7 +19,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<Box<dyn Iterator<Item = u32> + Send>>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(numbers)) = attempt {
+        if let Attempt::Requested(Some(numbers)) = attempt {
             self.numbers = numbers;
         }
         Connect::Ok

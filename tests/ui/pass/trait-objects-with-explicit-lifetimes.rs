@@ -30,7 +30,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<Box<dyn Any + Send + 'static>>>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(Some(any)) = attempt {
+        if let Attempt::Requested(Some(any)) = attempt {
             if let Ok(text) = any.downcast::<String>() {
                 self.shown.push(*text);
             }

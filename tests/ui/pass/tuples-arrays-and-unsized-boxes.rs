@@ -16,7 +16,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<(Option<Key>, Arc<str>)>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info((Some(key), name)) = attempt {
+        if let Attempt::Requested((Some(key), name)) = attempt {
             self.pairs.push((key, name.as_ref().into()));
         }
         Connect::Ok

@@ -21,7 +21,7 @@ struct Conn {
 impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<Option<SocketAddr>>) -> Connect {
-        if let Attempt::Info(Some(addr)) = attempt {
+        if let Attempt::Requested(Some(addr)) = attempt {
             self.sock = Some(TcpStream::connect(addr).await.unwrap());
             self.addr = Some(addr);
         }

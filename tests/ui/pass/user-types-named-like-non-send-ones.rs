@@ -61,7 +61,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<rc::Weak>) -> Connect {
         tokio::task::yield_now().await;
-        if let Attempt::Info(weak) = attempt {
+        if let Attempt::Requested(weak) = attempt {
             self.seen.push(format!("weak {}", weak.0));
         }
         Connect::Ok

@@ -17,7 +17,7 @@ impl Conn {
     #[connect]
     async fn connect(&mut self, attempt: Attempt<bool>) -> Connect {
         match attempt {
-            Attempt::Info(false) => Connect::Backoff(Duration::from_millis(100)),
+            Attempt::Requested(false) => Connect::Backoff(Duration::from_millis(100)),
             _ => {
                 self.up = true;
                 Connect::Ok
