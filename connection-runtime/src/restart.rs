@@ -83,7 +83,14 @@ impl RestartPolicy {
         self.restart
     }
 
-    fn restarts_after(&self, reason: &Stop) -> bool {
+    /// The delays before restarts, for a pool replacing a member that
+    /// stopped for good.
+    pub(crate) fn delays(&self) -> Backoff {
+        (self.backoff)()
+    }
+
+    /// Whether a stop with `reason` is restarted after (the limit aside).
+    pub(crate) fn restarts_after(&self, reason: &Stop) -> bool {
         match self.restart {
             Restart::Permanent => true,
             Restart::Transient => !reason.is_quiet(),

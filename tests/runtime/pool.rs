@@ -1158,3 +1158,163 @@ async fn the_caps_slots_survive_leases_and_resizes_under_load() {
     }
     pool.stop().await;
 }
+
+/// Members that fail their connect for good (a wrong password) while the
+/// test says the server is locked; each one's start is timed.
+#[derive(Default)]
+struct Locked {
+    locked: AtomicBool,
+    starts: Mutex<Vec<Instant>>,
+}
+
+struct Guarded {
+    id: usize,
+    server: Arc<Locked>,
+}
+
+#[connection]
+impl Guarded {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        if self.server.locked.load(Ordering::Relaxed) {
+            return Connect::Stop(connection::Stop::error("password authentication failed"));
+        }
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::Connect(())
+    }
+
+    /// Which member answered.
+    #[call]
+    async fn who(&mut self) -> usize {
+        self.id
+    }
+
+    /// Stops the member with an error.
+    #[cast]
+    async fn fail(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop(connection::Stop::error("failed on purpose"));
+    }
+}
+
+/// A pool of one `Guarded` member that is never restarted in place (every
+/// stop is past the limit of 0 restarts), replaced after 1, 2, then 4
+/// seconds, and then no more.
+async fn guarded_pool(server: &Arc<Locked>) -> Pool<Guarded> {
+    let factory = {
+        let server = server.clone();
+        move || {
+            let mut starts = server.starts.lock().unwrap();
+            starts.push(Instant::now());
+            Guarded {
+                id: starts.len() - 1,
+                server: server.clone(),
+            }
+        }
+    };
+    let secs = Duration::from_secs;
+    Pool::builder(1, factory)
+        .restart(
+            connection::RestartPolicy::new(connection::Restart::Permanent)
+                .max_restarts(0, secs(60))
+                .backoff(move || Backoff::from_fn(move || [secs(1), secs(2), secs(4)].into_iter())),
+        )
+        .min_connected(0)
+        .fail_fast()
+        .start()
+        .await
+        .unwrap()
+}
+
+/// When each member started, in seconds after the first.
+fn starts(server: &Locked) -> Vec<u64> {
+    let starts = server.starts.lock().unwrap();
+    starts
+        .iter()
+        .map(|at| at.duration_since(starts[0]).as_secs())
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_member_stopped_for_good_is_replaced_in_its_place_after_the_restart_backoff() {
+    let server = Arc::new(Locked::default());
+    server.locked.store(true, Ordering::Relaxed);
+    let pool = guarded_pool(&server).await;
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    match pool.client().await {
+        Err(PoolError::NoneConnected {
+            cause: Some(cause), ..
+        }) => {
+            assert!(cause.to_string().contains("password"), "{cause}");
+        }
+        other => panic!("expected NoneConnected, got {:?}", other.map(|_| ())),
+    }
+
+    // Replaced after 1 s, then 2 s more: the delays go on while each
+    // replacement fails in turn, not from the first again.
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    assert_eq!(starts(&server), [0, 1, 3]);
+    assert_eq!(pool.stats().members, 1);
+
+    // The server lets them in: the next replacement (4 s more) connects,
+    // and takes requests in the member's place.
+    server.locked.store(false, Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(starts(&server), [0, 1, 3, 7]);
+    assert_eq!(pool.client().await.unwrap().who().await.unwrap(), 3);
+    let stats = pool.stats();
+    assert_eq!((stats.members, stats.connected), (1, 1), "{stats:?}");
+
+    // A member that was connected starts the delays anew: replaced after
+    // 1 s, though the policy's three delays were spent.
+    pool.client().await.unwrap().fail().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(starts(&server), [0, 1, 3, 7, 8]);
+    assert_eq!(pool.client().await.unwrap().who().await.unwrap(), 4);
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn replacements_end_when_the_backoff_runs_out_or_the_pool_stops() {
+    let server = Arc::new(Locked::default());
+    server.locked.store(true, Ordering::Relaxed);
+    let pool = guarded_pool(&server).await;
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    // 1, 2 and 4 seconds, then the policy ran out: no replacement loop.
+    assert_eq!(starts(&server), [0, 1, 3, 7]);
+    pool.stop().await;
+
+    let server = Arc::new(Locked::default());
+    server.locked.store(true, Ordering::Relaxed);
+    let pool = guarded_pool(&server).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    pool.stop().await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(starts(&server), [0]);
+
+    // Nor once every handle to the pool is gone.
+    let server = Arc::new(Locked::default());
+    server.locked.store(true, Ordering::Relaxed);
+    drop(guarded_pool(&server).await);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(starts(&server), [0]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_member_resize_took_out_is_not_replaced_again() {
+    let server = Arc::new(Locked::default());
+    server.locked.store(true, Ordering::Relaxed);
+    let pool = guarded_pool(&server).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // `resize` replaces the stopped member itself, at once.
+    server.locked.store(false, Ordering::Relaxed);
+    pool.resize(1).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(starts(&server), [0, 0]);
+    let stats = pool.stats();
+    assert_eq!((stats.members, stats.connected), (1, 1), "{stats:?}");
+    pool.stop().await;
+}

@@ -267,20 +267,23 @@ fn random() -> u64 {
 /// Follows one member's status for the pool: wakes whoever waits for a
 /// member (a call, a lease) when it connects or stops, and traces each
 /// change. Holds the status only, so it keeps nothing alive; it ends when
-/// the member stops for good.
-pub(super) async fn watch(id: usize, status: Arc<Status>, changed: Arc<Notify>) {
+/// the member stops for good, with the reason and whether it was ever
+/// connected.
+pub(super) async fn watch(id: usize, status: Arc<Status>, changed: Arc<Notify>) -> (Stop, bool) {
+    let mut connected = false;
     loop {
         if let Err(reason) = status.until_connected().await {
             tracing::debug!(member = id, %reason, "pool member stopped");
             changed.notify_waiters();
-            return;
+            return (reason, connected);
         }
+        connected = true;
         tracing::debug!(member = id, "pool member connected");
         changed.notify_waiters();
         if let Err(reason) = status.until_disconnected().await {
             tracing::debug!(member = id, %reason, "pool member stopped");
             changed.notify_waiters();
-            return;
+            return (reason, connected);
         }
         let failure = status.last_failure().map(|failure| failure.to_string());
         tracing::warn!(

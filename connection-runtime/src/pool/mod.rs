@@ -5,7 +5,11 @@
 //! A [`Pool`] starts `size` members of one `#[connection]` type from a
 //! factory, each [supervised](crate::supervise) (restarted after a crash
 //! under the pool's [`RestartPolicy`]) and reconnecting on its own with its
-//! backoff. Nothing is checked out for a request: [`Pool::client`] gives
+//! backoff. A member that stops for good (past the policy's limit of
+//! restarts: a wrong password, a database that is gone) is replaced in its
+//! place after the policy's backoff, the delays going on while each
+//! replacement fails in turn, so that the pool comes back once the server
+//! lets it in. Nothing is checked out for a request: [`Pool::client`] gives
 //! the generated client of the least loaded member among those connected
 //! and not leased: of all of them in a pool of up to 8, of two drawn at
 //! random in a larger one (the power of two choices). The load is
@@ -89,7 +93,7 @@ use std::future::Future;
 use std::pin::{Pin, pin};
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
 use tokio::sync::{Mutex, Notify, Semaphore};
@@ -101,8 +105,10 @@ pub use self::lease::Lease;
 use self::limit::{Limit, NoSlot};
 use self::member::{Member, choose, choose_within, last_failure, lease_one, watch};
 pub use self::stats::{MemberStats, PoolStats};
+use crate::backoff::Backoff;
 use crate::client::Client;
 use crate::connection::Connection;
+use crate::deadline::sleep_for;
 use crate::error::{StartError, Stop};
 use crate::restart::{Restart, RestartPolicy};
 use crate::start::{Options, supervise};
@@ -412,7 +418,8 @@ where
     }
 
     /// Changes the number of members to `size`; members that stopped for
-    /// good (past their restart policy's limit) are replaced. New members are started
+    /// good (past their restart policy's limit) are replaced at once, not
+    /// after their backoff. New members are started
     /// (their `init` run) before this returns; they take requests once
     /// connected. A member removed takes no new request, answers what it
     /// holds (within the shutdown timeout), then stops; a leased one is
@@ -843,8 +850,16 @@ where
         old.list.clone()
     }
 
-    /// Starts one member, supervised, with a task that follows its status.
-    async fn start_member(&self) -> Result<Arc<Member<C>>, StartError> {
+    /// Starts one member, supervised, with a task that follows its status
+    /// and replaces it once it stops for good.
+    async fn start_member(self: &Arc<Self>) -> Result<Arc<Member<C>>, StartError> {
+        let member = self.new_member().await?;
+        self.follow(&member, None);
+        Ok(member)
+    }
+
+    /// Starts one member, supervised.
+    async fn new_member(&self) -> Result<Arc<Member<C>>, StartError> {
         let factory = self.factory.clone();
         let client = supervise(
             move || factory(),
@@ -855,8 +870,87 @@ where
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let member = Arc::new(Member::new(id, client, self.limit.clone()));
         member.status().watch_load();
-        tokio::spawn(watch(id, member.status().clone(), self.changed.clone()));
         Ok(member)
+    }
+
+    /// Follows `member`'s status ([`watch`]) and, once it stops for good
+    /// with a reason its restart policy restarts after (past the policy's
+    /// limit: a wrong password, a database that is gone),
+    /// [replaces](Self::replace) it: after the next of `delays` if it never
+    /// connected (so that they go on from one replacement to the next),
+    /// after the first of the policy's own if it did or is no replacement.
+    fn follow(self: &Arc<Self>, member: &Arc<Member<C>>, delays: Option<Backoff>) {
+        let (id, status, changed) = (member.id, member.status().clone(), self.changed.clone());
+        let (pool, policy) = (Arc::downgrade(self), self.restart.clone());
+        tokio::spawn(async move {
+            let (reason, connected) = watch(id, status, changed).await;
+            if !policy.restarts_after(&reason) {
+                return;
+            }
+            let delays = match delays {
+                Some(delays) if !connected => delays,
+                _ => policy.delays(),
+            };
+            Self::replace(pool, id, delays).await;
+        });
+    }
+
+    /// Replaces member `id`, which stopped for good, in its place, after the next of `delays`, and again after the next one while
+    /// a replacement fails to start. Ends when the pool stops or is dropped,
+    /// when a [`resize`](Pool::resize) took the member out first, or when
+    /// `delays` runs out.
+    async fn replace(pool: Weak<Self>, id: usize, mut delays: Backoff) {
+        loop {
+            let Some(delay) = delays.next_delay() else {
+                tracing::warn!(
+                    member = id,
+                    "pool member stopped for good, and its backoff policy ran out: not replaced"
+                );
+                return;
+            };
+            sleep_for(delay).await;
+            let Some(shared) = pool.upgrade() else { return };
+            // A `stop` or a `resize` took it out.
+            if !shared.has_member(id) {
+                return;
+            }
+            // Started outside the lock: `init` may take its timeout, and a
+            // `stop` must not wait for it.
+            let member = match shared.new_member().await {
+                Ok(member) => member,
+                Err(error) => {
+                    tracing::warn!(member = id, %error, "pool member not replaced: its start failed");
+                    continue;
+                }
+            };
+            let _one_at_a_time = shared.resizing.lock().await;
+            let mut replaced = None;
+            shared.replace_members(|members| {
+                let mut list = members.to_vec();
+                if let Some(place) = list.iter_mut().find(|old| old.id == id) {
+                    replaced = Some(std::mem::replace(place, member.clone()));
+                }
+                list
+            });
+            match replaced {
+                Some(old) => {
+                    tracing::info!(member = id, by = member.id, "pool member replaced");
+                    old.retire();
+                    member.offer_slots();
+                    shared.follow(&member, Some(delays));
+                    shared.changed.notify_waiters();
+                }
+                // A `stop` or a `resize` took the member out while the
+                // replacement started.
+                None => shared.stop_in_background(member),
+            }
+            return;
+        }
+    }
+
+    /// Whether member `id` is still in the pool.
+    fn has_member(&self, id: usize) -> bool {
+        self.members().list.iter().any(|member| member.id == id)
     }
 
     /// Lets each of `members` (out of the pool now) answer what it holds,
@@ -915,7 +1009,13 @@ where
     }
 
     /// How each member is restarted after it stops on its own (by default
-    /// [`Restart::Permanent`], with the policy's default limit).
+    /// [`Restart::Permanent`], with the policy's default limit). Past the
+    /// limit, the member is replaced by a new one from the factory after
+    /// the policy's [backoff](RestartPolicy::backoff) (the next of its
+    /// delays while replacements keep stopping before they connect; none
+    /// once the delays run out); a stop the policy does not restart after
+    /// (any, for [`Restart::Temporary`]) leaves the member stopped until a
+    /// [`resize`](Pool::resize).
     pub fn restart(mut self, policy: RestartPolicy) -> Self {
         self.restart = policy;
         self
