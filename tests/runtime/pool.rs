@@ -1229,6 +1229,13 @@ async fn guarded_pool(server: &Arc<Locked>) -> Pool<Guarded> {
         .unwrap()
 }
 
+/// A server that refuses every member until told otherwise.
+fn locked_server() -> Arc<Locked> {
+    let server = Arc::new(Locked::default());
+    server.locked.store(true, Ordering::Relaxed);
+    server
+}
+
 /// When each member started, in seconds after the first.
 fn starts(server: &Locked) -> Vec<u64> {
     let starts = server.starts.lock().unwrap();
@@ -1240,8 +1247,7 @@ fn starts(server: &Locked) -> Vec<u64> {
 
 #[tokio::test(start_paused = true)]
 async fn a_member_stopped_for_good_is_replaced_in_its_place_after_the_restart_backoff() {
-    let server = Arc::new(Locked::default());
-    server.locked.store(true, Ordering::Relaxed);
+    let server = locked_server();
     let pool = guarded_pool(&server).await;
     tokio::time::sleep(Duration::from_millis(10)).await;
     match pool.client().await {
@@ -1279,16 +1285,14 @@ async fn a_member_stopped_for_good_is_replaced_in_its_place_after_the_restart_ba
 
 #[tokio::test(start_paused = true)]
 async fn replacements_end_when_the_backoff_runs_out_or_the_pool_stops() {
-    let server = Arc::new(Locked::default());
-    server.locked.store(true, Ordering::Relaxed);
+    let server = locked_server();
     let pool = guarded_pool(&server).await;
     tokio::time::sleep(Duration::from_secs(600)).await;
     // 1, 2 and 4 seconds, then the policy ran out: no replacement loop.
     assert_eq!(starts(&server), [0, 1, 3, 7]);
     pool.stop().await;
 
-    let server = Arc::new(Locked::default());
-    server.locked.store(true, Ordering::Relaxed);
+    let server = locked_server();
     let pool = guarded_pool(&server).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     pool.stop().await;
@@ -1296,8 +1300,7 @@ async fn replacements_end_when_the_backoff_runs_out_or_the_pool_stops() {
     assert_eq!(starts(&server), [0]);
 
     // Nor once every handle to the pool is gone.
-    let server = Arc::new(Locked::default());
-    server.locked.store(true, Ordering::Relaxed);
+    let server = locked_server();
     drop(guarded_pool(&server).await);
     tokio::time::sleep(Duration::from_secs(60)).await;
     assert_eq!(starts(&server), [0]);
@@ -1305,8 +1308,7 @@ async fn replacements_end_when_the_backoff_runs_out_or_the_pool_stops() {
 
 #[tokio::test(start_paused = true)]
 async fn a_member_resize_took_out_is_not_replaced_again() {
-    let server = Arc::new(Locked::default());
-    server.locked.store(true, Ordering::Relaxed);
+    let server = locked_server();
     let pool = guarded_pool(&server).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     // `resize` replaces the stopped member itself, at once.
