@@ -1299,9 +1299,17 @@ async fn replacements_end_when_the_backoff_runs_out_or_the_pool_stops() {
     tokio::time::sleep(Duration::from_secs(60)).await;
     assert_eq!(starts(&server), [0]);
 
-    // Nor once every handle to the pool is gone.
+    // Nor once every handle to the pool is gone: no task is left waiting
+    // to replace its members.
     let server = locked_server();
     drop(guarded_pool(&server).await);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks(),
+        0
+    );
     tokio::time::sleep(Duration::from_secs(60)).await;
     assert_eq!(starts(&server), [0]);
 }

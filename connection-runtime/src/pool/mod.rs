@@ -549,7 +549,7 @@ where
         let mut starting = JoinSet::new();
         for _ in 0..count {
             let shared = self.shared.clone();
-            starting.spawn(async move { shared.start_member().await });
+            starting.spawn(async move { shared.new_member().await });
         }
         let mut first_error = None;
         while let Some(started) = starting.join_next().await {
@@ -567,6 +567,9 @@ where
                     });
                     self.shared.leases.add_permits(1);
                     member.offer_slots();
+                    // Once it is in the list: a member that stops for good
+                    // before it is would not be replaced.
+                    self.shared.follow(&member, None);
                 }
                 Err(error) => {
                     first_error.get_or_insert(error);
@@ -850,14 +853,6 @@ where
         old.list.clone()
     }
 
-    /// Starts one member, supervised, with a task that follows its status
-    /// and replaces it once it stops for good.
-    async fn start_member(self: &Arc<Self>) -> Result<Arc<Member<C>>, StartError> {
-        let member = self.new_member().await?;
-        self.follow(&member, None);
-        Ok(member)
-    }
-
     /// Starts one member, supervised.
     async fn new_member(&self) -> Result<Arc<Member<C>>, StartError> {
         let factory = self.factory.clone();
@@ -873,7 +868,8 @@ where
         Ok(member)
     }
 
-    /// Follows `member`'s status ([`watch`]) and, once it stops for good
+    /// Follows `member`'s status ([`watch`]), once it is one of the members,
+    /// and, once it stops for good
     /// with a reason its restart policy restarts after (past the policy's
     /// limit: a wrong password, a database that is gone),
     /// [replaces](Self::replace) it: after the next of `delays` if it never
@@ -900,7 +896,14 @@ where
     /// when a [`resize`](Pool::resize) took the member out first, or when
     /// `delays` runs out.
     async fn replace(pool: Weak<Self>, id: usize, mut delays: Backoff) {
+        // The pool, while it is there (its members stop when it is dropped)
+        // and still has the member (a `stop` or a `resize` takes it out).
+        let holding = |pool: &Weak<Self>| pool.upgrade().filter(|shared| shared.has_member(id));
         loop {
+            // Not even a wait for a member no longer the pool's.
+            if holding(&pool).is_none() {
+                return;
+            }
             let Some(delay) = delays.next_delay() else {
                 tracing::warn!(
                     member = id,
@@ -909,11 +912,7 @@ where
                 return;
             };
             sleep_for(delay).await;
-            let Some(shared) = pool.upgrade() else { return };
-            // A `stop` or a `resize` took it out.
-            if !shared.has_member(id) {
-                return;
-            }
+            let Some(shared) = holding(&pool) else { return };
             // Started outside the lock: `init` may take its timeout, and a
             // `stop` must not wait for it.
             let member = match shared.new_member().await {
