@@ -868,13 +868,13 @@ where
         Ok(member)
     }
 
-    /// Follows `member`'s status ([`watch`]), once it is one of the members,
-    /// and, once it stops for good
-    /// with a reason its restart policy restarts after (past the policy's
-    /// limit: a wrong password, a database that is gone),
-    /// [replaces](Self::replace) it: after the next of `delays` if it never
-    /// connected (so that they go on from one replacement to the next),
-    /// after the first of the policy's own if it did or is no replacement.
+    /// Follows `member`'s status ([`watch`]), once it is one of the
+    /// members, and once it stops for good with a reason its restart policy
+    /// restarts after (past the policy's limit: a wrong password, a
+    /// database that is gone), [replaces](Self::replace) it: after the next
+    /// of `delays` if it never connected (so that they go on from one
+    /// replacement to the next), after the first of the policy's own if it
+    /// did or is no replacement.
     fn follow(self: &Arc<Self>, member: &Arc<Member<C>>, delays: Option<Backoff>) {
         let (id, status, changed) = (member.id, member.status().clone(), self.changed.clone());
         let (pool, policy) = (Arc::downgrade(self), self.restart.clone());
@@ -891,10 +891,11 @@ where
         });
     }
 
-    /// Replaces member `id`, which stopped for good, in its place, after the next of `delays`, and again after the next one while
-    /// a replacement fails to start. Ends when the pool stops or is dropped,
-    /// when a [`resize`](Pool::resize) took the member out first, or when
-    /// `delays` runs out.
+    /// Replaces member `id`, which stopped for good, in its place, after the
+    /// next of `delays`, and again after the next one while a replacement
+    /// fails to start. Ends when the pool stops or is dropped, when a
+    /// [`resize`](Pool::resize) took the member out first, or when `delays`
+    /// runs out.
     async fn replace(pool: Weak<Self>, id: usize, mut delays: Backoff) {
         // The pool, while it is there (its members stop when it is dropped)
         // and still has the member (a `stop` or a `resize` takes it out).
