@@ -347,3 +347,49 @@ async fn a_wrong_password_fails_fast_with_the_servers_message() {
         "{message}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL"]
+async fn a_pool_refused_by_a_rotated_password_comes_back_once_the_password_is_right() {
+    let server = PgServer::start();
+    // The pool has the new password before the server does.
+    let pool = builder(&server.url_with_password("rotated"), 2)
+        .min_connected(0)
+        .fail_fast()
+        .start()
+        .await
+        .unwrap();
+    // Until every member has stopped for good (past the restart limit):
+    // what only a `resize` undid before.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pool.stats().each.iter().any(|member| member.alive) {
+        assert!(Instant::now() < deadline, "{:?}", pool.stats());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let refused = pool.client().await.map(|_| ()).unwrap_err().to_string();
+    assert!(
+        refused.contains("password authentication failed"),
+        "{refused}"
+    );
+
+    // They are replaced after the restart policy's backoff: once the server
+    // takes the password, the pool is back, with no resize.
+    server.set_password("rotated").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match pool.client().await {
+            Ok(db) => {
+                db.execute("SELECT 1".into()).await.unwrap();
+                break;
+            }
+            Err(error) if Instant::now() < deadline => {
+                let _ = error;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(error) => panic!("not back within 20 s: {error}"),
+        }
+    }
+    let stats = pool.stats();
+    assert_eq!(stats.members, 2, "{stats:?}");
+    pool.stop().await;
+}

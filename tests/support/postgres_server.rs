@@ -96,6 +96,16 @@ impl PgServer {
         client
     }
 
+    /// Changes the `postgres` user's password (a rotation): new sessions
+    /// must give `password`; this handle's own still give [`PASSWORD`].
+    pub async fn set_password(&self, password: &str) {
+        self.session()
+            .await
+            .batch_execute(&format!("ALTER ROLE postgres PASSWORD '{password}'"))
+            .await
+            .unwrap();
+    }
+
     /// Ends every other client backend (`pg_terminate_backend`); how many.
     pub async fn terminate_backends(&self) -> u64 {
         let rows = self
