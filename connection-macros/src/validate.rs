@@ -8,7 +8,7 @@ use syn::ext::IdentExt;
 use syn::{FnArg, ImplItem, ReceiverKind, ReturnType, Type};
 
 use crate::errors::Errors;
-use crate::model::{Model, generated_names};
+use crate::model::{Model, generated_names, value_type};
 use crate::parse::{
     Block, Handler, Kind, Options, Param, find_in_type, last_segment_is, single_type_argument,
 };
@@ -173,14 +173,25 @@ fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
         for (index, duplicate) in handlers {
             let alternative = kept.iter().all(|kept| duplicate.is_alternative_to(kept));
             // Alternatives under `#[cfg]` each override the trait's method
-            // under their condition; the connection's types come from one
-            // connect, disconnect, init and info handler.
-            if alternative && matches!(kind, Kind::Timeout | Kind::Flush | Kind::Terminate) {
+            // under their condition. The connection's types come from one
+            // connect and disconnect handler: their alternatives must be
+            // written with the same types; init and info take one handler.
+            let same_types = matches!(kind, Kind::Connect | Kind::Disconnect)
+                && lifecycle_types(duplicate) == lifecycle_types(first);
+            if alternative
+                && (same_types || matches!(kind, Kind::Timeout | Kind::Flush | Kind::Terminate))
+            {
                 kept.push(duplicate);
                 continue;
             }
             usable[index] = false;
-            let message = if alternative {
+            let message = if alternative && matches!(kind, Kind::Connect | Kind::Disconnect) {
+                format!(
+                    "`#[{}]` alternatives under `#[cfg]` must take and return the types the first, `{}`, does, written alike: the connection's types come from them",
+                    kind.marker(),
+                    first.ident()
+                )
+            } else if alternative {
                 format!(
                     "`#[{}]` handlers cannot be `#[cfg]` alternatives of each other: their types make the connection's; keep `{}` and put the `#[cfg]` inside it",
                     kind.marker(),
@@ -196,6 +207,14 @@ fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
             errors.spanned(&duplicate.marker, message);
         }
     }
+}
+
+/// The types a connect or disconnect handler takes and returns, as
+/// written: alternatives under `#[cfg]` must agree on them.
+fn lifecycle_types(handler: &Handler) -> (String, String) {
+    let value = value_type(handler).map(|ty| quote::quote!(#ty).to_string());
+    let output = handler.output().map(|ty| quote::quote!(#ty).to_string());
+    (value.unwrap_or_default(), output.unwrap_or_default())
 }
 
 fn check_signature(handler: &Handler, errors: &mut Errors) {

@@ -117,31 +117,30 @@ impl Model<'_> {
         }
     }
 
-    /// `connect`, forwarding to the `#[connect]` handler.
+    /// `connect`, forwarding to the `#[connect]` handler: one per handler,
+    /// under its `#[cfg]` (alternatives each under their own).
     fn connect_method(&self) -> TokenStream {
         let private = &self.private;
-        let handler = self.usable(Kind::Connect).next();
-        let (attempt, ctx) = (value_param(handler, "attempt"), ctx_param(handler));
         // The handler's own info out of the newtype.
         let attempt_value = if self.wrapped_connect_info().is_some() {
             quote!(#private::attempt_inner(attempt, |info| info.0))
         } else {
             quote!(attempt)
         };
-        self.lifecycle_method(
-            Kind::Connect,
-            attempt_value,
+        self.lifecycle_methods(Kind::Connect, attempt_value, |handler| {
+            let (attempt, ctx) = (value_param(handler, "attempt"), ctx_param(handler));
             quote! {
                 async fn connect(
                     &mut self,
                     #attempt: #private::Attempt<Self::ConnectInfo>,
                     #ctx: &mut #private::Context<Self>,
                 ) -> #private::Connect
-            },
-        )
+            }
+        })
     }
 
-    /// `disconnect`, forwarding to the `#[disconnect]` handler.
+    /// `disconnect`, forwarding to the `#[disconnect]` handler, as
+    /// [`connect_method`](Self::connect_method).
     fn disconnect_method(&self) -> TokenStream {
         let private = &self.private;
         let (_, ty_generics, _) = self.generics.split_for_impl();
@@ -153,19 +152,16 @@ impl Model<'_> {
                 (Some(ty), None) => (quote!(#ty), quote!(info)),
                 (None, None) => (quote!(()), quote!(info)),
             };
-        let handler = self.usable(Kind::Disconnect).next();
-        let (lost, ctx) = (value_param(handler, "info"), ctx_param(handler));
-        self.lifecycle_method(
-            Kind::Disconnect,
-            lost_value,
+        self.lifecycle_methods(Kind::Disconnect, lost_value, |handler| {
+            let (lost, ctx) = (value_param(handler, "info"), ctx_param(handler));
             quote! {
                 async fn disconnect(
                     &mut self,
                     #lost: #disconnect_info,
                     #ctx: &mut #private::Context<Self>,
                 ) -> #private::Disconnect<Self::ConnectInfo>
-            },
-        )
+            }
+        })
     }
 
     /// `info`, `timeout`, `flush` and `terminate`, each overriding the
@@ -295,25 +291,36 @@ impl Model<'_> {
     /// A required lifecycle method: it forwards to the usable handler, or is
     /// a stub when the handler is missing or broken (the block then has a
     /// compile error already, so the stub never runs).
-    pub(super) fn lifecycle_method(
+    /// The trait's `connect` or `disconnect`: for each usable handler of
+    /// `kind`, under its `#[cfg]`, `signature(handler)` forwarding `value`
+    /// to it; without one (an error was reported), a body that is never
+    /// run.
+    pub(super) fn lifecycle_methods(
         &self,
         kind: Kind,
         value: TokenStream,
-        signature: TokenStream,
+        signature: impl Fn(Option<&Handler>) -> TokenStream,
     ) -> TokenStream {
-        let body = match self.usable(kind).next() {
-            Some(handler) if kind == Kind::Disconnect => {
-                let call = self.forward(handler, value);
-                self.checked_connect_info(handler, call, "Disconnect", "disconnect_outcome")
-            }
-            Some(handler) => self.forward(handler, value),
-            None => quote! {
-                {
+        let mut methods = self.usable(kind).peekable();
+        if methods.peek().is_none() {
+            let signature = signature(None);
+            return quote! {
+                #signature {
                     ::core::unreachable!("`#[connection]` reported an error for this block")
                 }
-            },
-        };
-        quote!(#signature #body)
+            };
+        }
+        let methods = methods.map(|handler| {
+            let call = self.forward(handler, value.clone());
+            let body = if kind == Kind::Disconnect {
+                self.checked_connect_info(handler, call, "Disconnect", "disconnect_outcome")
+            } else {
+                call
+            };
+            let (cfgs, signature) = (&handler.cfgs, signature(Some(handler)));
+            quote!(#(#cfgs)* #signature #body)
+        });
+        quote!(#(#methods)*)
     }
 
     /// `call`, the `#[init]` or `#[disconnect]` handler's outcome, through

@@ -1,0 +1,71 @@
+//! `#[connect]` and `#[disconnect]` handlers written twice under opposite
+//! `#[cfg]`s (a TLS link and a plain one, say), with the same types and
+//! different parameters: the one compiled in is the connection's.
+#![deny(warnings)]
+
+use connection::{connection, Attempt, Connect, Context, Disconnect};
+
+struct Link {
+    log: Vec<&'static str>,
+}
+
+#[connection]
+impl Link {
+    #[cfg(all())]
+    #[connect]
+    async fn connect(&mut self, attempt: Attempt<u8>, ctx: &mut Context<Self>) -> Connect {
+        let _ = ctx.is_connected();
+        self.log.push(match attempt {
+            Attempt::Requested(1) => "connected once",
+            _ => "connected again",
+        });
+        Connect::Ok
+    }
+
+    #[cfg(any())]
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<u8>) -> Connect {
+        self.log.push("the other connect");
+        Connect::Ok
+    }
+
+    #[cfg(any())]
+    #[disconnect]
+    async fn lost(&mut self, why: &'static str) -> Disconnect<u8> {
+        self.log.push(why);
+        Disconnect::NoConnect
+    }
+
+    #[cfg(not(any()))]
+    #[disconnect]
+    async fn disconnect(&mut self, why: &'static str, ctx: &mut Context<Self>) -> Disconnect<u8> {
+        let _ = ctx.is_connected();
+        self.log.push(why);
+        Disconnect::Connect(2)
+    }
+
+    #[init]
+    async fn init(&mut self) -> connection::Init<u8> {
+        connection::Init::Connect(1)
+    }
+
+    #[call]
+    async fn bounce(&mut self, ctx: &mut Context<Self>) {
+        ctx.disconnect("bounced");
+    }
+
+    #[call]
+    async fn log(&mut self) -> Vec<&'static str> {
+        self.log.clone()
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let link = Link { log: Vec::new() }.start().await.unwrap();
+    link.bounce().await.unwrap();
+    assert_eq!(
+        link.log().await.unwrap(),
+        ["connected once", "bounced", "connected again"]
+    );
+}
