@@ -173,10 +173,10 @@ fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
         for (index, duplicate) in handlers {
             let alternative = kept.iter().all(|kept| duplicate.is_alternative_to(kept));
             // Alternatives under `#[cfg]` each override the trait's method
-            // under their condition. The connection's types come from one
-            // connect and disconnect handler: their alternatives must be
-            // written with the same types; init and info take one handler.
-            let same_types = matches!(kind, Kind::Connect | Kind::Disconnect)
+            // under their condition. The connection's types come from the
+            // first init, connect and disconnect handler: their alternatives
+            // must be written with the same types; info takes one handler.
+            let same_types = matches!(kind, Kind::Init | Kind::Connect | Kind::Disconnect)
                 && lifecycle_types(duplicate) == lifecycle_types(first);
             if alternative
                 && (same_types || matches!(kind, Kind::Timeout | Kind::Flush | Kind::Terminate))
@@ -185,7 +185,7 @@ fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
                 continue;
             }
             usable[index] = false;
-            let message = if alternative && matches!(kind, Kind::Connect | Kind::Disconnect) {
+            let message = if alternative && kind != Kind::Info {
                 format!(
                     "`#[{}]` alternatives under `#[cfg]` must take and return the types the first, `{}`, does, written alike: the connection's types come from them",
                     kind.marker(),
@@ -209,7 +209,7 @@ fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
     }
 }
 
-/// The types a connect or disconnect handler takes and returns, as
+/// The types an init, connect or disconnect handler takes and returns, as
 /// written: alternatives under `#[cfg]` must agree on them.
 fn lifecycle_types(handler: &Handler) -> (String, String) {
     let value = value_type(handler).map(|ty| quote::quote!(#ty).to_string());

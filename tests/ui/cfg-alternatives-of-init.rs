@@ -1,5 +1,5 @@
-//! `#[init]` alternatives under `#[cfg]`: init takes one handler; the
-//! `#[cfg]` goes inside it.
+//! `#[init]` alternatives under `#[cfg]` whose connect infos differ: the
+//! connection's `ConnectInfo` would be one or the other.
 use connection::{connection, Attempt, Connect, Disconnect, Init};
 
 struct Link;
@@ -14,7 +14,7 @@ impl Link {
 
     #[cfg(not(all()))]
     #[init]
-    async fn init(&mut self) -> Init<()> {
+    async fn init(&mut self) -> Init<u8> {
         Init::Ok
     }
 

@@ -369,29 +369,33 @@ impl Model<'_> {
         }
     }
 
+    /// `init`: the `#[init]` handler's, one per handler under its `#[cfg]`
+    /// (alternatives each under their own), and the default where every
+    /// one is compiled out (or without one).
     pub(super) fn init_method(&self) -> TokenStream {
         let private = &self.private;
-        let handler = self.usable(Kind::Init).next();
-        if let Some(handler) = handler.filter(|handler| !handler.cfgs.is_empty()) {
-            // Under its `#[cfg]`; where it is compiled out, the default.
-            let cfgs = &handler.cfgs;
-            let otherwise = handler.cfg_otherwise();
-            let default = self.init_body(None);
-            let ctx = ctx_param(None);
-            let init = self.init_body(Some(handler));
-            let handler_ctx = ctx_param(Some(handler));
-            return quote! {
-                #(#cfgs)*
-                async fn init(&mut self, #handler_ctx: &mut #private::Context<Self>) -> #private::Init<Self::ConnectInfo> #init
-
-                #otherwise
-                async fn init(&mut self, #ctx: &mut #private::Context<Self>) -> #private::Init<Self::ConnectInfo> #default
-            };
-        }
-        let body = self.init_body(handler);
-        let ctx = ctx_param(handler);
+        let handlers: Vec<&Handler> = self.usable(Kind::Init).collect();
+        let signature = |handler: Option<&Handler>| {
+            let ctx = ctx_param(handler);
+            quote! {
+                async fn init(&mut self, #ctx: &mut #private::Context<Self>) -> #private::Init<Self::ConnectInfo>
+            }
+        };
+        let gated = handlers.iter().map(|handler| {
+            let (cfgs, signature) = (&handler.cfgs, signature(Some(handler)));
+            let body = self.init_body(Some(handler));
+            quote!(#(#cfgs)* #signature #body)
+        });
+        let default = match &handlers[..] {
+            [] => None,
+            [only] if only.cfgs.is_empty() => return quote!(#(#gated)*),
+            _ => Some(cfg_none_of(&handlers)),
+        };
+        let (signature, body) = (signature(None), self.init_body(None));
         quote! {
-            async fn init(&mut self, #ctx: &mut #private::Context<Self>) -> #private::Init<Self::ConnectInfo> #body
+            #(#gated)*
+            #default
+            #signature #body
         }
     }
 
@@ -596,4 +600,17 @@ fn braced_at(body: TokenStream, self_ty: &Type) -> proc_macro2::Group {
     let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
     body.set_span(self_ty.span());
     body
+}
+
+/// `#[cfg(not(any(all(..), ..)))]` of the handlers' conditions: where every
+/// one of them is compiled out.
+fn cfg_none_of(handlers: &[&Handler]) -> syn::Attribute {
+    let each = handlers.iter().map(|handler| {
+        let conditions = handler
+            .cfgs
+            .iter()
+            .filter_map(|cfg| cfg.meta.require_list().ok().map(|list| list.tokens.clone()));
+        quote!(all(#(#conditions),*))
+    });
+    syn::parse_quote!(#[cfg(not(any(#(#each),*)))])
 }

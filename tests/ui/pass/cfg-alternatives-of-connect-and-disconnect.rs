@@ -1,6 +1,7 @@
-//! `#[connect]` and `#[disconnect]` handlers written twice under opposite
-//! `#[cfg]`s (a TLS link and a plain one, say), with the same types and
-//! different parameters: the one compiled in is the connection's.
+//! `#[init]`, `#[connect]` and `#[disconnect]` handlers written twice under
+//! opposite `#[cfg]`s (a TLS link and a plain one, say), with the same types
+//! and different parameters: the one compiled in is the connection's; with
+//! every `#[init]` compiled out, the default.
 #![deny(warnings)]
 
 use connection::{connection, Attempt, Connect, Context, Disconnect};
@@ -44,8 +45,16 @@ impl Link {
         Disconnect::Connect(2)
     }
 
+    #[cfg(any())]
     #[init]
     async fn init(&mut self) -> connection::Init<u8> {
+        connection::Init::Connect(7)
+    }
+
+    #[cfg(all())]
+    #[init]
+    async fn first_connect(&mut self, ctx: &mut Context<Self>) -> connection::Init<u8> {
+        let _ = ctx.is_connected();
         connection::Init::Connect(1)
     }
 
@@ -60,8 +69,44 @@ impl Link {
     }
 }
 
+/// Every `#[init]` compiled out: the default, a connect with `u8::default()`.
+struct Defaulted(Option<u8>);
+
+#[connection]
+impl Defaulted {
+    #[cfg(any())]
+    #[init]
+    async fn init(&mut self) -> connection::Init<u8> {
+        connection::Init::Connect(7)
+    }
+
+    #[cfg(not(all()))]
+    #[init]
+    async fn other_init(&mut self) -> connection::Init<u8> {
+        connection::Init::Ok
+    }
+
+    #[connect]
+    async fn connect(&mut self, attempt: Attempt<u8>) -> Connect {
+        self.0 = attempt.into_info();
+        Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<u8> {
+        Disconnect::NoConnect
+    }
+
+    #[call]
+    async fn first(&mut self) -> Option<u8> {
+        self.0
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    let defaulted = Defaulted(None).start().await.unwrap();
+    assert_eq!(defaulted.first().await.unwrap(), Some(0));
     let link = Link { log: Vec::new() }.start().await.unwrap();
     link.bounce().await.unwrap();
     assert_eq!(
