@@ -329,19 +329,6 @@ impl Handler {
         !self.cfgs.is_empty() && !other.cfgs.is_empty() && key(self) != key(other)
     }
 
-    /// `#[cfg(not(all(..)))]` of this handler's conditions: where it is
-    /// compiled out. `None` when it has none.
-    pub(crate) fn cfg_otherwise(&self) -> Option<Attribute> {
-        if self.cfgs.is_empty() {
-            return None;
-        }
-        let conditions = self
-            .cfgs
-            .iter()
-            .filter_map(|cfg| cfg.meta.require_list().ok().map(|list| list.tokens.clone()));
-        Some(syn::parse_quote!(#[cfg(not(all(#(#conditions),*)))]))
-    }
-
     pub(crate) fn ident(&self) -> &Ident {
         &self.method.sig.ident
     }

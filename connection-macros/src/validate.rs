@@ -174,10 +174,12 @@ fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
             let alternative = kept.iter().all(|kept| duplicate.is_alternative_to(kept));
             // Alternatives under `#[cfg]` each override the trait's method
             // under their condition. The connection's types come from the
-            // first init, connect and disconnect handler: their alternatives
-            // must be written with the same types; info takes one handler.
-            let same_types = matches!(kind, Kind::Init | Kind::Connect | Kind::Disconnect)
-                && lifecycle_types(duplicate) == lifecycle_types(first);
+            // first init, connect, disconnect and info handler: their
+            // alternatives must be written with the same types.
+            let same_types = matches!(
+                kind,
+                Kind::Init | Kind::Connect | Kind::Disconnect | Kind::Info
+            ) && lifecycle_types(duplicate) == lifecycle_types(first);
             if alternative
                 && (same_types || matches!(kind, Kind::Timeout | Kind::Flush | Kind::Terminate))
             {
@@ -185,15 +187,9 @@ fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
                 continue;
             }
             usable[index] = false;
-            let message = if alternative && kind != Kind::Info {
+            let message = if alternative {
                 format!(
                     "`#[{}]` alternatives under `#[cfg]` must take and return the types the first, `{}`, does, written alike: the connection's types come from them",
-                    kind.marker(),
-                    first.ident()
-                )
-            } else if alternative {
-                format!(
-                    "`#[{}]` handlers cannot be `#[cfg]` alternatives of each other: their types make the connection's; keep `{}` and put the `#[cfg]` inside it",
                     kind.marker(),
                     first.ident()
                 )
@@ -209,8 +205,8 @@ fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
     }
 }
 
-/// The types an init, connect or disconnect handler takes and returns, as
-/// written: alternatives under `#[cfg]` must agree on them.
+/// The types a lifecycle handler takes and returns, as written:
+/// alternatives under `#[cfg]` must agree on them.
 fn lifecycle_types(handler: &Handler) -> (String, String) {
     let value = value_type(handler).map(|ty| quote::quote!(#ty).to_string());
     let output = handler.output().map(|ty| quote::quote!(#ty).to_string());

@@ -154,11 +154,9 @@ impl Model<'_> {
             info_vis,
             ..
         } = self;
-        let cfgs = self.first(Kind::Info).map(|handler| &handler.cfgs);
-        let cfgs = cfgs.into_iter().flatten();
         let info = self.info_type().map(|ty| {
             // Each under the handler's `#[cfg]`.
-            let cfgs: Vec<_> = cfgs.collect();
+            let cfgs = self.info_cfgs();
             quote! {
                 #(#cfgs)*
                 /// Delivers `info` to the `#[info]` handler, waiting for mailbox space

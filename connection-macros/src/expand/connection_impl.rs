@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::Type;
 use syn::spanned::Spanned;
 
-use super::{assuming_sent, ctx_param, local, receiver_at, value_param};
+use super::{assuming_sent, cfg_none_of, ctx_param, local, receiver_at, value_param};
 use crate::model::{Model, Reply, Request, value_type};
 use crate::parse::{Handler, Kind, Param, respanned, single_type_argument};
 
@@ -84,10 +84,9 @@ impl Model<'_> {
             message_and_client = respanned(message_and_client, span);
         }
         // An `#[info]` under `#[cfg]` leaves no info where it is compiled out.
-        let info_type = match self.usable(Kind::Info).next() {
-            Some(handler) if !handler.cfgs.is_empty() => {
-                let cfgs = &handler.cfgs;
-                let otherwise = handler.cfg_otherwise();
+        let info_type = match self.info_otherwise() {
+            Some(otherwise) => {
+                let cfgs = self.info_cfgs();
                 quote! {
                     #(#cfgs)*
                     type Info = #info;
@@ -95,7 +94,7 @@ impl Model<'_> {
                     type Info = ::core::convert::Infallible;
                 }
             }
-            _ => quote!(type Info = #info;),
+            None => quote!(type Info = #info;),
         };
         quote! {
             #message_and_client
@@ -171,7 +170,7 @@ impl Model<'_> {
     fn optional_methods(&self) -> TokenStream {
         let private = &self.private;
         let info = self.info_type_of_impl();
-        let info_method = self.usable(Kind::Info).next().map(|handler| {
+        let info_method = self.usable(Kind::Info).map(|handler| {
             let value = if self.wrapped_info_type().is_some() {
                 quote!(info.0)
             } else {
@@ -230,7 +229,7 @@ impl Model<'_> {
             }
         });
         quote! {
-            #info_method
+            #(#info_method)*
             #(#timeout)*
             #(#flush)*
             #(#terminate)*
@@ -276,8 +275,7 @@ impl Model<'_> {
         };
         let info = self.wrapped_info_type().map(|ty| {
             // Under the handler's `#[cfg]`: its type may be too.
-            let cfgs = self.first(Kind::Info).map(|handler| &handler.cfgs[..]);
-            wrap(info_wrapper, ty, "`Info`", cfgs.unwrap_or_default())
+            wrap(info_wrapper, ty, "`Info`", &self.info_cfgs())
         });
         let lost = self
             .wrapped_disconnect_type()
@@ -600,17 +598,4 @@ fn braced_at(body: TokenStream, self_ty: &Type) -> proc_macro2::Group {
     let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
     body.set_span(self_ty.span());
     body
-}
-
-/// `#[cfg(not(any(all(..), ..)))]` of the handlers' conditions: where every
-/// one of them is compiled out.
-fn cfg_none_of(handlers: &[&Handler]) -> syn::Attribute {
-    let each = handlers.iter().map(|handler| {
-        let conditions = handler
-            .cfgs
-            .iter()
-            .filter_map(|cfg| cfg.meta.require_list().ok().map(|list| list.tokens.clone()));
-        quote!(all(#(#conditions),*))
-    });
-    syn::parse_quote!(#[cfg(not(any(#(#each),*)))])
 }

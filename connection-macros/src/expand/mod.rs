@@ -183,6 +183,27 @@ impl Model<'_> {
         self.info_type().filter(|_| self.infos.info_newtype)
     }
 
+    /// The `#[cfg]`s under which the block has an `#[info]` handler: the
+    /// handler's own, or for alternatives, any of theirs.
+    fn info_cfgs(&self) -> Vec<syn::Attribute> {
+        let handlers: Vec<&Handler> = self.usable(Kind::Info).collect();
+        match &handlers[..] {
+            [] => self
+                .first(Kind::Info)
+                .map(|handler| handler.cfgs.clone())
+                .unwrap_or_default(),
+            [only] => only.cfgs.clone(),
+            several => vec![cfg_any_of(several)],
+        }
+    }
+
+    /// Where every `#[info]` handler is compiled out, when they are gated.
+    fn info_otherwise(&self) -> Option<syn::Attribute> {
+        let handlers: Vec<&Handler> = self.usable(Kind::Info).collect();
+        let gated = !handlers.is_empty() && handlers.iter().all(|handler| !handler.cfgs.is_empty());
+        gated.then(|| cfg_none_of(&handlers))
+    }
+
     /// The usable handlers of `kind`.
     fn usable(&self, kind: Kind) -> impl Iterator<Item = &Handler> + '_ {
         self.block
@@ -273,4 +294,28 @@ fn typed_values(handler: &Handler) -> impl Iterator<Item = TokenStream> + '_ {
 /// How the self type reads in a generated doc comment.
 fn type_name(ty: &Type) -> String {
     quote!(#ty).to_string().replace(' ', "")
+}
+
+/// The handlers' conditions, each as one `all(..)`.
+fn each_condition<'a>(handlers: &'a [&Handler]) -> impl Iterator<Item = TokenStream> + 'a {
+    handlers.iter().map(|handler| {
+        let conditions = handler
+            .cfgs
+            .iter()
+            .filter_map(|cfg| cfg.meta.require_list().ok().map(|list| list.tokens.clone()));
+        quote!(all(#(#conditions),*))
+    })
+}
+
+/// `#[cfg(any(all(..), ..))]`: where one of the handlers is compiled in.
+fn cfg_any_of(handlers: &[&Handler]) -> syn::Attribute {
+    let each = each_condition(handlers);
+    syn::parse_quote!(#[cfg(any(#(#each),*))])
+}
+
+/// `#[cfg(not(any(all(..), ..)))]`: where every one of the handlers is
+/// compiled out.
+fn cfg_none_of(handlers: &[&Handler]) -> syn::Attribute {
+    let each = each_condition(handlers);
+    syn::parse_quote!(#[cfg(not(any(#(#each),*)))])
 }

@@ -1,10 +1,13 @@
-//! `#[init]`, `#[connect]` and `#[disconnect]` handlers written twice under
-//! opposite `#[cfg]`s (a TLS link and a plain one, say), with the same types
-//! and different parameters: the one compiled in is the connection's; with
-//! every `#[init]` compiled out, the default.
+//! `#[init]`, `#[connect]`, `#[disconnect]` and `#[info]` handlers written
+//! twice under opposite `#[cfg]`s (a TLS link and a plain one, say), with
+//! the same types and different parameters: the one compiled in is the
+//! connection's; with every `#[init]` compiled out, the default.
 #![deny(warnings)]
 
 use connection::{connection, Attempt, Connect, Context, Disconnect};
+
+/// An info type private to this module.
+struct Note(&'static str);
 
 struct Link {
     log: Vec<&'static str>,
@@ -58,6 +61,19 @@ impl Link {
         connection::Init::Connect(1)
     }
 
+    #[cfg(any())]
+    #[info]
+    async fn on_note(&mut self, _note: Note) {
+        self.log.push("the other info");
+    }
+
+    #[cfg(all())]
+    #[info]
+    async fn noted(&mut self, note: Note, ctx: &mut Context<Self>) {
+        let _ = ctx.is_connected();
+        self.log.push(note.0);
+    }
+
     #[call]
     async fn bounce(&mut self, ctx: &mut Context<Self>) {
         ctx.disconnect("bounced");
@@ -109,8 +125,9 @@ async fn main() {
     assert_eq!(defaulted.first().await.unwrap(), Some(0));
     let link = Link { log: Vec::new() }.start().await.unwrap();
     link.bounce().await.unwrap();
+    link.info(Note("noted")).await.unwrap();
     assert_eq!(
         link.log().await.unwrap(),
-        ["connected once", "bounced", "connected again"]
+        ["connected once", "bounced", "connected again", "noted"]
     );
 }
