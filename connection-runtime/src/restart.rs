@@ -143,7 +143,7 @@ impl<C: Connection> Restarter<C> {
         Restarter {
             factory,
             init_timeout: Timeout::after(init_timeout),
-            backoff: (policy.backoff)(),
+            backoff: policy.delays(),
             policy,
             recent: VecDeque::new(),
         }

@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::Type;
 use syn::spanned::Spanned;
 
-use super::{assuming_sent, cfg_none_of, ctx_param, local, receiver_at, value_param};
+use super::{assuming_sent, braced_at, cfg_none_of, ctx_param, local, receiver_at, value_param};
 use crate::model::{Model, Reply, Request, value_type};
 use crate::parse::{Handler, Kind, Param, respanned, single_type_argument};
 
@@ -39,7 +39,8 @@ impl Model<'_> {
         let where_clause = respanned(quote!(#where_clause), self_ty.span());
         let types_impl = respanned(quote!(#private::ConnectionTypes for), self_ty.span());
         let connection_impl = respanned(quote!(#private::Connection for), self_ty.span());
-        let (types, callbacks) = (braced_at(types, self_ty), braced_at(callbacks, self_ty));
+        let span = self_ty.span();
+        let (types, callbacks) = (braced_at(types, span), braced_at(callbacks, span));
         quote! {
             #[automatically_derived]
             #allow
@@ -54,7 +55,8 @@ impl Model<'_> {
     }
 
     /// `ConnectionTypes`' `type Message`, `Client`, `ConnectInfo`,
-    /// `DisconnectInfo`, `Info`: the generated types, the infos' newtypes, or the handlers' own types.
+    /// `DisconnectInfo`, `Info`: the generated types, the infos' newtypes,
+    /// or the handlers' own types.
     fn associated_types(&self) -> TokenStream {
         let Self {
             message, client, ..
@@ -286,13 +288,10 @@ impl Model<'_> {
         quote!(#info #lost #connect)
     }
 
-    /// A required lifecycle method: it forwards to the usable handler, or is
-    /// a stub when the handler is missing or broken (the block then has a
-    /// compile error already, so the stub never runs).
     /// The trait's `connect` or `disconnect`: for each usable handler of
     /// `kind`, under its `#[cfg]`, `signature(handler)` forwarding `value`
-    /// to it; without one (an error was reported), a body that is never
-    /// run.
+    /// to it; without one (missing or broken: the block has a compile error
+    /// already), a stub that never runs.
     pub(super) fn lifecycle_methods(
         &self,
         kind: Kind,
@@ -590,12 +589,4 @@ impl Model<'_> {
             #private::handler_future(Self::#method(#receiver, #(#args),*))
         }
     }
-}
-
-/// `body` in braces spanned at the block's type: an impl's span runs from
-/// `impl` to its `}`.
-fn braced_at(body: TokenStream, self_ty: &Type) -> proc_macro2::Group {
-    let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
-    body.set_span(self_ty.span());
-    body
 }

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::spanned::Spanned;
 
-use super::{assuming_sent, local, type_name, typed_values};
+use super::{assuming_sent, braced_at, local, type_name, typed_values};
 use crate::model::Model;
 use crate::parse::{Policy, respanned};
 
@@ -121,10 +121,8 @@ impl Model<'_> {
             quote!(impl #impl_generics #private::Request for #message #ty_generics #where_clause),
             span,
         );
-        // The body's braces too: the impl's span runs from `impl` to `}`.
         let item = |body: TokenStream| {
-            let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
-            body.set_span(span);
+            let body = braced_at(body, span);
             quote! {
                 #[automatically_derived]
                 #allow

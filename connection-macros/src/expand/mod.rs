@@ -319,3 +319,11 @@ fn cfg_none_of(handlers: &[&Handler]) -> syn::Attribute {
     let each = each_condition(handlers);
     syn::parse_quote!(#[cfg(not(any(#(#each),*)))])
 }
+
+/// `body` in braces spanned at `span` (the block's type): an impl's span
+/// runs from `impl` to its `}`, and rustc reports a conflicting impl there.
+fn braced_at(body: TokenStream, span: proc_macro2::Span) -> proc_macro2::Group {
+    let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
+    body.set_span(span);
+    body
+}
