@@ -79,13 +79,6 @@ pub(crate) struct StoreHandle<
 >
 where
     K: PartialEq,
-    Store<
-        T,
-        K,
-    >: __store_runtime::Connection<
-        Message = StoreRequest<T, K>,
-        Client = StoreHandle<T, K>,
-    >,
     for<'__sent> Store<T, K>: ::core::marker::Send,
     for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
@@ -102,13 +95,6 @@ impl<
 > StoreHandle<T, K>
 where
     K: PartialEq,
-    Store<
-        T,
-        K,
-    >: __store_runtime::Connection<
-        Message = StoreRequest<T, K>,
-        Client = StoreHandle<T, K>,
-    >,
     for<'__sent> Store<T, K>: ::core::marker::Send,
     for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
@@ -137,13 +123,6 @@ impl<
 > ::core::clone::Clone for StoreHandle<T, K>
 where
     K: PartialEq,
-    Store<
-        T,
-        K,
-    >: __store_runtime::Connection<
-        Message = StoreRequest<T, K>,
-        Client = StoreHandle<T, K>,
-    >,
     for<'__sent> Store<T, K>: ::core::marker::Send,
     for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
@@ -161,13 +140,6 @@ impl<
 > ::core::fmt::Debug for StoreHandle<T, K>
 where
     K: PartialEq,
-    Store<
-        T,
-        K,
-    >: __store_runtime::Connection<
-        Message = StoreRequest<T, K>,
-        Client = StoreHandle<T, K>,
-    >,
     for<'__sent> Store<T, K>: ::core::marker::Send,
     for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
@@ -183,13 +155,6 @@ impl<
 > ::core::convert::AsRef<__store_runtime::Client<Store<T, K>>> for StoreHandle<T, K>
 where
     K: PartialEq,
-    Store<
-        T,
-        K,
-    >: __store_runtime::Connection<
-        Message = StoreRequest<T, K>,
-        Client = StoreHandle<T, K>,
-    >,
     for<'__sent> Store<T, K>: ::core::marker::Send,
     for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
@@ -205,13 +170,6 @@ impl<
 > ::core::convert::From<__store_runtime::Client<Store<T, K>>> for StoreHandle<T, K>
 where
     K: PartialEq,
-    Store<
-        T,
-        K,
-    >: __store_runtime::Connection<
-        Message = StoreRequest<T, K>,
-        Client = StoreHandle<T, K>,
-    >,
     for<'__sent> Store<T, K>: ::core::marker::Send,
     for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
@@ -227,13 +185,6 @@ impl<
 > ::core::convert::From<StoreHandle<T, K>> for __store_runtime::Client<Store<T, K>>
 where
     K: PartialEq,
-    Store<
-        T,
-        K,
-    >: __store_runtime::Connection<
-        Message = StoreRequest<T, K>,
-        Client = StoreHandle<T, K>,
-    >,
     for<'__sent> Store<T, K>: ::core::marker::Send,
     for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
@@ -248,13 +199,6 @@ impl<
 > Store<T, K>
 where
     K: PartialEq,
-    Store<
-        T,
-        K,
-    >: __store_runtime::Connection<
-        Message = StoreRequest<T, K>,
-        Client = StoreHandle<T, K>,
-    >,
     for<'__sent> Store<T, K>: ::core::marker::Send,
     for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {

@@ -19,7 +19,7 @@ impl Model<'_> {
             client,
             ..
         } = self;
-        let generics = self.client_generics();
+        let generics = self.assuming_generics();
         let (impl_generics, _, where_clause) = generics.split_for_impl();
         let doc = format!(
             "A handle to a running `{0}` connection, returned by `{0}::start`. \
@@ -39,7 +39,7 @@ impl Model<'_> {
 
     pub(super) fn client_methods(&self) -> TokenStream {
         let client = &self.client;
-        let generics = self.client_generics();
+        let generics = self.assuming_generics();
         let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         let methods = self.requests().map(|request| self.client_method(request));
         let lifecycle = self.client_lifecycle_methods();
@@ -207,7 +207,7 @@ impl Model<'_> {
             client,
             ..
         } = self;
-        let generics = self.client_generics();
+        let generics = self.assuming_generics();
         let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         let client = quote!(#client #ty_generics);
         // Written out rather than derived: a derive would require every type
@@ -273,7 +273,7 @@ impl Model<'_> {
             client,
             ..
         } = self;
-        let generics = self.client_generics();
+        let generics = self.assuming_generics();
         let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         quote! {
             #allow

@@ -7,7 +7,7 @@ use quote::{quote, quote_spanned};
 use syn::Type;
 use syn::spanned::Spanned;
 
-use super::{assuming_sent, braced_at, cfg_none_of, ctx_param, local, receiver_at, value_param};
+use super::{braced_at, cfg_none_of, ctx_param, local, receiver_at, value_param};
 use crate::model::{Model, Reply, Request, value_type};
 use crate::parse::{Handler, Kind, Param, respanned, single_type_argument};
 
@@ -17,7 +17,7 @@ impl Model<'_> {
         let Self {
             private, self_ty, ..
         } = self;
-        let generics = assuming_sent(self.generics.clone(), &self.assumed());
+        let generics = self.assuming_generics();
         let (impl_generics, _, where_clause) = generics.split_for_impl();
         let associated_types = self.associated_types();
         let describe = self.describe_disconnect_method();

@@ -50,38 +50,10 @@ mod message;
 use checks::assuming_sent;
 
 impl Model<'_> {
-    /// The generics of the client and of `start`: the block's with the
-    /// `Send` assumptions, and for a generic block `Self: Connection<..>`
-    /// naming the associated types the client's methods send and return
-    /// (for a concrete type that bound is trivially true: left out).
-    fn client_generics(&self) -> Generics {
-        let mut generics = self.generics.clone();
-        if !generics.params.is_empty() {
-            let Self {
-                private,
-                self_ty,
-                message,
-                client,
-                ..
-            } = self;
-            let (_, ty_generics, _) = self.generics.split_for_impl();
-            // And the info type, which the client's `info` converts into.
-            let info = self.info_type().map(|_| {
-                let info = self.info_type_of_impl();
-                quote!(Info = #info,)
-            });
-            generics
-                .make_where_clause()
-                .predicates
-                .push(syn::parse_quote! {
-                    #self_ty: #private::Connection<
-                        Message = #message #ty_generics,
-                        Client = #client #ty_generics,
-                        #info
-                    >
-                });
-        }
-        assuming_sent(generics, &self.assumed())
+    /// The generics of the client, `start` and the trait impls: the
+    /// block's, with the [`Send` assumptions](Self::assumed).
+    fn assuming_generics(&self) -> Generics {
+        assuming_sent(self.generics.clone(), &self.assumed())
     }
 
     /// What the generated items (and the block) assume `Send`, while each
