@@ -54,26 +54,7 @@ impl Model<'_> {
             "The requests a `{}` handles: one variant per `#[call]` and `#[cast]` handler.",
             type_name(self_ty)
         );
-        let names = self.requests().map(|request| {
-            let variant = &request.variant;
-            let cfgs = &request.handler.cfgs;
-            let name = variant.as_ref().map(ToString::to_string);
-            quote! {
-                #(#cfgs)*
-                Self::#variant { .. } => #name,
-            }
-        });
-        let phantom_name =
-            (!type_params.is_empty()).then(|| quote!(Self::__Phantom(never, _) => match never {},));
-        let name = quote! {
-            fn name(&self) -> &'static str {
-                match *self {
-                    #(#names)*
-                    #phantom_name
-                }
-            }
-        };
-        let request = self.request_impl(&name);
+        let request = self.request_impl();
         quote! {
             #[doc = #doc]
             #[allow(missing_docs)] // the fields are the handlers' own parameters
@@ -92,15 +73,39 @@ impl Model<'_> {
         }
     }
 
+    /// `Request::name`: each variant's name, for the trace events.
+    fn name_method(&self) -> TokenStream {
+        let type_params = self.type_params();
+        let names = self.requests().map(|request| {
+            let variant = &request.variant;
+            let cfgs = &request.handler.cfgs;
+            let name = variant.as_ref().map(ToString::to_string);
+            quote! {
+                #(#cfgs)*
+                Self::#variant { .. } => #name,
+            }
+        });
+        let phantom_name =
+            (!type_params.is_empty()).then(|| quote!(Self::__Phantom(never, _) => match never {},));
+        quote! {
+            fn name(&self) -> &'static str {
+                match *self {
+                    #(#names)*
+                    #phantom_name
+                }
+            }
+        }
+    }
+
     /// `impl Request for` the message enum: each variant's name, and, when
     /// some request does not simply run while disconnected, which policy
     /// each has, whether its caller gave up, and how to answer it without
     /// running its handler.
-    fn request_impl(&self, name: &TokenStream) -> TokenStream {
+    fn request_impl(&self) -> TokenStream {
+        let name = self.name_method();
         let Self {
             private, message, ..
         } = self;
-        let error = local("error");
         // `Request` asks the enum to be `Send`: assumed here, checked with
         // the types it holds (see `checks.rs`), so a type that is not is
         // one error, there.
@@ -130,8 +135,23 @@ impl Model<'_> {
             }
         };
         if self.requests().all(|request| request.policy == Policy::Run) {
-            return item(name.clone());
+            return item(name);
         }
+        let policy_methods = self.policy_methods();
+        item(quote! {
+            #name
+            #policy_methods
+        })
+    }
+
+    /// `Request`'s `when_disconnected`, `is_abandoned` and `refuse`: each
+    /// request's policy, whether its caller gave up, and how it is answered
+    /// without running its handler.
+    fn policy_methods(&self) -> TokenStream {
+        let Self {
+            private, message, ..
+        } = self;
+        let error = local("error");
         let mut policies = Vec::new();
         let mut abandoned = Vec::new();
         let mut refusals = Vec::new();
@@ -171,10 +191,8 @@ impl Model<'_> {
             .then(|| quote!(#message::__Phantom(never, _) => match *never {},));
         let phantom_owned = (!self.type_params().is_empty())
             .then(|| quote!(#message::__Phantom(never, _) => match never {},));
-        item(quote! {
-                #name
-
-                fn when_disconnected(&self) -> #private::WhenDisconnected {
+        quote! {
+            fn when_disconnected(&self) -> #private::WhenDisconnected {
                     match self {
                         #(#policies)*
                         #phantom
@@ -194,6 +212,6 @@ impl Model<'_> {
                         #phantom_owned
                     }
                 }
-        })
+        }
     }
 }
