@@ -424,41 +424,9 @@ impl Block {
             let ImplItem::Fn(method) = impl_item else {
                 continue;
             };
-            for attr in &method.attrs {
-                if let Some(kind) = Kind::in_cfg_attr(attr) {
-                    errors.spanned(
-                        attr,
-                        format!(
-                            "`#[connection]` reads its markers before `cfg` is decided, so `#[cfg_attr(.., {marker})]` cannot switch a handler on and off: write `#[{marker}]` and put `#[cfg(..)]` on the handler, which removes its request with it",
-                            marker = kind.marker()
-                        ),
-                    );
-                }
-            }
-            let mut markers = Vec::new();
-            method
-                .attrs
-                .retain(|attr| match Kind::from_attribute(attr) {
-                    Some(kind) => {
-                        markers.push((kind, attr.clone()));
-                        false
-                    }
-                    None => true,
-                });
-            let mut markers = markers.into_iter();
-            let Some((kind, marker)) = markers.next() else {
+            let Some((kind, marker)) = take_marker(method, errors) else {
                 continue;
             };
-            for (_, extra) in markers {
-                errors.spanned(
-                    &extra,
-                    format!(
-                        "`{}` already has the marker `#[{}]`; a handler takes exactly one marker",
-                        method.sig.ident,
-                        kind.marker()
-                    ),
-                );
-            }
             let MarkerOptions {
                 when_disconnected,
                 flatten,
@@ -787,6 +755,45 @@ pub(crate) fn respanned(tokens: TokenStream, span: proc_macro2::Span) -> TokenSt
             token
         })
         .collect()
+}
+
+/// Takes `method`'s marker off it: its kind and the attribute, if it has
+/// one. A marker under `cfg_attr` and a second marker are reported.
+fn take_marker(method: &mut ImplItemFn, errors: &mut Errors) -> Option<(Kind, Attribute)> {
+    for attr in &method.attrs {
+        if let Some(kind) = Kind::in_cfg_attr(attr) {
+            errors.spanned(
+                attr,
+                format!(
+                    "`#[connection]` reads its markers before `cfg` is decided, so `#[cfg_attr(.., {marker})]` cannot switch a handler on and off: write `#[{marker}]` and put `#[cfg(..)]` on the handler, which removes its request with it",
+                    marker = kind.marker()
+                ),
+            );
+        }
+    }
+    let mut markers = Vec::new();
+    method
+        .attrs
+        .retain(|attr| match Kind::from_attribute(attr) {
+            Some(kind) => {
+                markers.push((kind, attr.clone()));
+                false
+            }
+            None => true,
+        });
+    let mut markers = markers.into_iter();
+    let (kind, marker) = markers.next()?;
+    for (_, extra) in markers {
+        errors.spanned(
+            &extra,
+            format!(
+                "`{}` already has the marker `#[{}]`; a handler takes exactly one marker",
+                method.sig.ident,
+                kind.marker()
+            ),
+        );
+    }
+    Some((kind, marker))
 }
 
 #[cfg(test)]
