@@ -67,6 +67,33 @@ where
     async fn terminate(&mut self, reason: &Stop) {
         let _ = reason;
     }
+    /// Starts the connection on a new tokio task with default options, and
+    /// returns its client once `init` has returned.
+    ///
+    /// # Errors
+    ///
+    /// When `init` stops, panics or times out.
+    pub async fn start(
+        self,
+    ) -> ::core::result::Result<DeviceClient, __device_runtime::StartError> {
+        __device_runtime::start(
+                self,
+                <__device_runtime::Options as ::core::default::Default>::default(),
+            )
+            .await
+    }
+    /// Starts the connection with `options`, and returns its client once
+    /// `init` has returned.
+    ///
+    /// # Errors
+    ///
+    /// When `init` stops, panics or times out.
+    pub async fn start_with(
+        self,
+        options: __device_runtime::Options,
+    ) -> ::core::result::Result<DeviceClient, __device_runtime::StartError> {
+        __device_runtime::start(self, options).await
+    }
 }
 ///The requests a `Device` handles: one variant per `#[call]` and `#[cast]` handler.
 #[allow(missing_docs)]
@@ -242,43 +269,6 @@ where
 {
     fn from(client: DeviceClient) -> Self {
         client.client
-    }
-}
-#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl Device
-where
-    for<'__sent> Device: ::core::marker::Send,
-    for<'__sent> DeviceMessage: ::core::marker::Send,
-    for<'__sent> __DeviceInfo: ::core::marker::Send,
-    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
-    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
-{
-    /// Starts the connection on a new tokio task with default options, and
-    /// returns its client once `init` has returned.
-    ///
-    /// # Errors
-    ///
-    /// When `init` stops, panics or times out.
-    pub async fn start(
-        self,
-    ) -> ::core::result::Result<DeviceClient, __device_runtime::StartError> {
-        __device_runtime::start(
-                self,
-                <__device_runtime::Options as ::core::default::Default>::default(),
-            )
-            .await
-    }
-    /// Starts the connection with `options`, and returns its client once
-    /// `init` has returned.
-    ///
-    /// # Errors
-    ///
-    /// When `init` stops, panics or times out.
-    pub async fn start_with(
-        self,
-        options: __device_runtime::Options,
-    ) -> ::core::result::Result<DeviceClient, __device_runtime::StartError> {
-        __device_runtime::start(self, options).await
     }
 }
 #[automatically_derived]

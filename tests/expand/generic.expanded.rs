@@ -32,6 +32,33 @@ where
     async fn get(&mut self, key: K) -> Option<T> {
         self.items.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
     }
+    /// Starts the connection on a new tokio task with default options, and
+    /// returns its client once `init` has returned.
+    ///
+    /// # Errors
+    ///
+    /// When `init` stops, panics or times out.
+    pub(crate) async fn start(
+        self,
+    ) -> ::core::result::Result<StoreHandle<T, K>, __store_runtime::StartError> {
+        __store_runtime::start(
+                self,
+                <__store_runtime::Options as ::core::default::Default>::default(),
+            )
+            .await
+    }
+    /// Starts the connection with `options`, and returns its client once
+    /// `init` has returned.
+    ///
+    /// # Errors
+    ///
+    /// When `init` stops, panics or times out.
+    pub(crate) async fn start_with(
+        self,
+        options: __store_runtime::Options,
+    ) -> ::core::result::Result<StoreHandle<T, K>, __store_runtime::StartError> {
+        __store_runtime::start(self, options).await
+    }
 }
 ///The requests a `Store<T,K>` handles: one variant per `#[call]` and `#[cast]` handler.
 #[allow(missing_docs)]
@@ -190,44 +217,6 @@ where
 {
     fn from(client: StoreHandle<T, K>) -> Self {
         client.client
-    }
-}
-#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl<
-    T: Clone + ::core::marker::Send + 'static,
-    K: ::core::marker::Send + 'static,
-> Store<T, K>
-where
-    K: PartialEq,
-    for<'__sent> Store<T, K>: ::core::marker::Send,
-    for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
-{
-    /// Starts the connection on a new tokio task with default options, and
-    /// returns its client once `init` has returned.
-    ///
-    /// # Errors
-    ///
-    /// When `init` stops, panics or times out.
-    pub(crate) async fn start(
-        self,
-    ) -> ::core::result::Result<StoreHandle<T, K>, __store_runtime::StartError> {
-        __store_runtime::start(
-                self,
-                <__store_runtime::Options as ::core::default::Default>::default(),
-            )
-            .await
-    }
-    /// Starts the connection with `options`, and returns its client once
-    /// `init` has returned.
-    ///
-    /// # Errors
-    ///
-    /// When `init` stops, panics or times out.
-    pub(crate) async fn start_with(
-        self,
-        options: __store_runtime::Options,
-    ) -> ::core::result::Result<StoreHandle<T, K>, __store_runtime::StartError> {
-        __store_runtime::start(self, options).await
     }
 }
 #[automatically_derived]

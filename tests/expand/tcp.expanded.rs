@@ -52,6 +52,33 @@ where
     async fn close(&mut self, reply: ReplyTo<()>, ctx: &mut Context<Self>) {
         ctx.disconnect(Why::Close(reply));
     }
+    /// Starts the connection on a new tokio task with default options, and
+    /// returns its client once `init` has returned.
+    ///
+    /// # Errors
+    ///
+    /// When `init` stops, panics or times out.
+    pub async fn start(
+        self,
+    ) -> ::core::result::Result<TcpClient, __tcp_runtime::StartError> {
+        __tcp_runtime::start(
+                self,
+                <__tcp_runtime::Options as ::core::default::Default>::default(),
+            )
+            .await
+    }
+    /// Starts the connection with `options`, and returns its client once
+    /// `init` has returned.
+    ///
+    /// # Errors
+    ///
+    /// When `init` stops, panics or times out.
+    pub async fn start_with(
+        self,
+        options: __tcp_runtime::Options,
+    ) -> ::core::result::Result<TcpClient, __tcp_runtime::StartError> {
+        __tcp_runtime::start(self, options).await
+    }
 }
 ///The requests a `Tcp` handles: one variant per `#[call]` and `#[cast]` handler.
 #[allow(missing_docs)]
@@ -172,41 +199,6 @@ where
 {
     fn from(client: TcpClient) -> Self {
         client.client
-    }
-}
-#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl Tcp
-where
-    for<'__sent> Tcp: ::core::marker::Send,
-    for<'__sent> TcpMessage: ::core::marker::Send,
-    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
-{
-    /// Starts the connection on a new tokio task with default options, and
-    /// returns its client once `init` has returned.
-    ///
-    /// # Errors
-    ///
-    /// When `init` stops, panics or times out.
-    pub async fn start(
-        self,
-    ) -> ::core::result::Result<TcpClient, __tcp_runtime::StartError> {
-        __tcp_runtime::start(
-                self,
-                <__tcp_runtime::Options as ::core::default::Default>::default(),
-            )
-            .await
-    }
-    /// Starts the connection with `options`, and returns its client once
-    /// `init` has returned.
-    ///
-    /// # Errors
-    ///
-    /// When `init` stops, panics or times out.
-    pub async fn start_with(
-        self,
-        options: __tcp_runtime::Options,
-    ) -> ::core::result::Result<TcpClient, __tcp_runtime::StartError> {
-        __tcp_runtime::start(self, options).await
     }
 }
 #[automatically_derived]

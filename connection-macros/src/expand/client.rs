@@ -255,7 +255,9 @@ impl Model<'_> {
         }
     }
 
-    pub(super) fn start_methods(&self) -> TokenStream {
+    /// `start` and `start_with`, written into the block itself: its
+    /// generics, bounds and `Send` assumptions are what they need.
+    pub(super) fn start_methods(&self) -> Vec<syn::ImplItem> {
         // A method of the same name was reported by `validate`; generating
         // ours too would only add rustc's duplicate-definition error.
         let taken = self.block.item.items.iter().any(|item| {
@@ -263,21 +265,17 @@ impl Model<'_> {
                 if method.sig.ident == "start" || method.sig.ident == "start_with")
         });
         if taken {
-            return TokenStream::new();
+            return Vec::new();
         }
-        let allow = self.allow_private_bounds();
         let Self {
             private,
             vis,
-            self_ty,
             client,
             ..
         } = self;
-        let generics = self.assuming_generics();
-        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-        quote! {
-            #allow
-            impl #impl_generics #self_ty #where_clause {
+        let (_, ty_generics, _) = self.generics.split_for_impl();
+        vec![
+            syn::parse_quote! {
                 /// Starts the connection on a new tokio task with default options, and
                 /// returns its client once `init` has returned.
                 ///
@@ -287,7 +285,8 @@ impl Model<'_> {
                 #vis async fn start(self) -> ::core::result::Result<#client #ty_generics, #private::StartError> {
                     #private::start(self, <#private::Options as ::core::default::Default>::default()).await
                 }
-
+            },
+            syn::parse_quote! {
                 /// Starts the connection with `options`, and returns its client once
                 /// `init` has returned.
                 ///
@@ -300,7 +299,7 @@ impl Model<'_> {
                 ) -> ::core::result::Result<#client #ty_generics, #private::StartError> {
                     #private::start(self, options).await
                 }
-            }
-        }
+            },
+        ]
     }
 }

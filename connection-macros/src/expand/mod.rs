@@ -19,12 +19,11 @@
 //! Output, in this order (each item from one method on the `Model`):
 //!
 //! ```text
-//! impl Tcp { /* as written, markers removed */ }                          // the block itself
+//! impl Tcp { /* as written, markers removed */ pub async fn start(self) -> ..; pub async fn start_with(self, options: Options) -> .. }
 //! pub enum TcpMessage { Send { data: Vec<u8>, reply_to: ReplyTo<io::Result<()>> } }
 //! pub struct TcpClient { client: Client<Tcp> }
 //! impl TcpClient { pub async fn send(&self, data: Vec<u8>) -> Result<io::Result<()>, CallError>; stop; stopped; .. }
 //! impl Clone, Debug, AsRef<Client<Tcp>>, From<Client<Tcp>> for TcpClient; From<TcpClient> for Client<Tcp>
-//! impl Tcp { pub async fn start(self) -> ..; pub async fn start_with(self, options: Options) -> .. }
 //! impl ConnectionTypes for Tcp { type Message = TcpMessage; ..; fn describe_disconnect(..) }
 //! impl Connection for Tcp { async fn connect(..); ..; fn handle(..) -> impl Future { async move { match message { .. } } } }
 //! const _: () = { fn check() { let () = <Tcp as MovedToTask>::CHECKED; .. } }; // checks on the user's tokens
@@ -96,7 +95,8 @@ impl Model<'_> {
         let mut item = self.block.item.clone();
         // The handlers run on the connection's task, and those that take
         // the context name `Context<Self>`, which asks `Self: Connection`:
-        // the block gets the bounds its type parameters have there.
+        // the block gets the bounds its type parameters have there, each at
+        // its parameter (where `start` on a type that is not `Send` points).
         let params: Vec<Ident> = item
             .generics
             .type_params()
@@ -105,17 +105,19 @@ impl Model<'_> {
         if !params.is_empty() {
             let predicates = &mut item.generics.make_where_clause().predicates;
             for param in params {
-                predicates.push(syn::parse_quote!(#param: ::core::marker::Send + 'static));
+                predicates.push(syn::parse_quote_spanned! {param.span()=>
+                    #param: ::core::marker::Send + 'static
+                });
             }
         }
         item.generics = assuming_sent(item.generics, &self.assumed());
         item.attrs.extend(self.allow_private_bounds());
+        item.items.extend(self.start_methods());
         let checks = self.checks();
         let message_enum = self.message_enum();
         let client_struct = self.client_struct();
         let client_methods = self.client_methods();
         let client_impls = self.client_trait_impls();
-        let start = self.start_methods();
         let connection_impl = self.connection_impl();
         let info_wrappers = self.info_wrappers();
         let runtime_import = &self.runtime_import;
@@ -126,7 +128,6 @@ impl Model<'_> {
             #client_struct
             #client_methods
             #client_impls
-            #start
             #connection_impl
             #info_wrappers
             #checks
