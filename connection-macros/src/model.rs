@@ -79,6 +79,9 @@ pub(crate) enum Reply<'a> {
     /// A call whose handler takes the `ReplyTo` itself: the parameter's
     /// name (the variant's field) and the reply type.
     Deferred(Option<&'a Ident>, &'a Type),
+    /// A `#[call(spawn)]`: answered with the output of the future its
+    /// handler returns, run on a task of its own (`None`: `()`).
+    Spawned(Option<&'a Type>),
 }
 
 impl Reply<'_> {
@@ -87,7 +90,7 @@ impl Reply<'_> {
     pub(crate) fn field_and_type(&self) -> Option<(TokenStream, TokenStream)> {
         match self {
             Reply::None => None,
-            Reply::Returned(ty) => Some((
+            Reply::Returned(ty) | Reply::Spawned(ty) => Some((
                 quote!(reply_to),
                 ty.map_or_else(|| quote!(()), |ty| quote!(#ty)),
             )),
@@ -173,6 +176,7 @@ impl<'a> Request<'a> {
     fn plan(handler: &'a Handler, default_policy: Policy) -> Self {
         let reply = match (handler.kind, handler.reply_to()) {
             (Kind::Call, Some((_, field, reply))) => Reply::Deferred(field, reply),
+            (Kind::Call, None) if handler.spawn.is_some() => Reply::Spawned(handler.reply()),
             (Kind::Call, None) => Reply::Returned(handler.output()),
             _ => Reply::None,
         };

@@ -313,6 +313,9 @@ pub(crate) struct Handler {
     /// `Result<T, E>` itself, a failed call as `E::from(CallError)`. The
     /// option's path, for errors about it.
     pub(crate) flatten: Option<Path>,
+    /// `#[call(spawn)]`: the handler returns a future, run on a task of its
+    /// own, whose output answers the call. The option's path, for errors.
+    pub(crate) spawn: Option<Path>,
 }
 
 impl Handler {
@@ -353,13 +356,25 @@ impl Handler {
             .any(|param| matches!(param, Param::Context { .. }))
     }
 
-    /// The declared return type; `None` for `()` written or left out.
-    /// What a call answers its caller with: its `ReplyTo`'s type, or else
-    /// its return type (`None` for `()`).
+    /// What a call answers its caller with: its `ReplyTo`'s type, the
+    /// output of the future a `#[call(spawn)]` returns, or else its return
+    /// type (`None` for `()`).
     pub(crate) fn reply(&self) -> Option<&Type> {
-        self.reply_to()
-            .map(|(_, _, reply)| reply)
-            .or_else(|| self.output())
+        if let Some((_, _, reply)) = self.reply_to() {
+            return Some(reply);
+        }
+        match self.spawn {
+            Some(_) => self.spawned_output().filter(|ty| !is_unit(ty)),
+            None => self.output(),
+        }
+    }
+
+    /// `R` of a `#[call(spawn)]`'s return type, written with the future's
+    /// output: `impl Future<Output = R> + ..`, or a boxed
+    /// `dyn Future<Output = R> + ..` (`Pin<Box<..>>`).
+    pub(crate) fn spawned_output(&self) -> Option<&Type> {
+        self.spawn.as_ref()?;
+        future_output(self.output()?)
     }
 
     /// The `E` of a `#[call(flatten)]`'s `Result<T, E>` reply.
@@ -368,6 +383,7 @@ impl Handler {
         result_error_type(self.reply()?)
     }
 
+    /// The declared return type; `None` for `()` written or left out.
     pub(crate) fn output(&self) -> Option<&Type> {
         match &self.method.sig.output {
             ReturnType::Default => None,
@@ -430,6 +446,7 @@ impl Block {
             let MarkerOptions {
                 when_disconnected,
                 flatten,
+                spawn,
             } = marker_options(kind, &marker, errors);
             // The macro requires `async`, so a handler that never awaits is
             // no mistake of the user's.
@@ -462,6 +479,7 @@ impl Block {
                 params,
                 when_disconnected,
                 flatten,
+                spawn,
                 method: method.clone(),
             });
         }
@@ -489,16 +507,17 @@ impl Block {
 }
 
 /// The options of a marker: `when_disconnected = ..` on calls and casts,
-/// `flatten` on calls, nothing on the others.
+/// `flatten` and `spawn` on calls, nothing on the others.
 #[derive(Default)]
 struct MarkerOptions {
     when_disconnected: Option<Policy>,
     flatten: Option<Path>,
+    spawn: Option<Path>,
 }
 
 fn marker_options(kind: Kind, marker: &Attribute, errors: &mut Errors) -> MarkerOptions {
     let expected = if kind == Kind::Call {
-        "`when_disconnected = run | queue | reject` or `flatten`"
+        "`when_disconnected = run | queue | reject`, `flatten` or `spawn`"
     } else {
         "`when_disconnected = run | queue | reject`"
     };
@@ -515,18 +534,27 @@ fn marker_options(kind: Kind, marker: &Attribute, errors: &mut Errors) -> Marker
                         &meta.path,
                         "when_disconnected",
                     )
-                } else if meta.path.is_ident("flatten") && kind == Kind::Call {
-                    if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
-                        return Err(meta.error("`flatten` takes no value; write `flatten`"));
+                } else if let Some((flag, slot)) = [
+                    ("flatten", &mut options.flatten),
+                    ("spawn", &mut options.spawn),
+                ]
+                .into_iter()
+                .find(|(flag, _)| meta.path.is_ident(flag))
+                {
+                    if kind != Kind::Call {
+                        return Err(meta.error(format!(
+                            "`{flag}` is for `#[call]`: a cast has no reply to {}",
+                            if flag == "spawn" {
+                                "compute on a task"
+                            } else {
+                                "flatten"
+                            }
+                        )));
                     }
-                    set_once(
-                        &mut options.flatten,
-                        meta.path.clone(),
-                        &meta.path,
-                        "flatten",
-                    )
-                } else if meta.path.is_ident("flatten") {
-                    Err(meta.error("`flatten` is for `#[call]`: a cast has no reply to flatten"))
+                    if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                        return Err(meta.error(format!("`{flag}` takes no value; write `{flag}`")));
+                    }
+                    set_once(slot, meta.path.clone(), &meta.path, flag)
                 } else {
                     Err(meta.error(format!(
                         "unknown `{}` option; expected {expected}",
@@ -559,6 +587,41 @@ fn marker_options(kind: Kind, marker: &Attribute, errors: &mut Errors) -> Marker
 
 /// `T` in `Name<T>` (or `path::Name<T>`), if `ty` has that shape.
 /// The `E` of a type written `Result<T, E>` (any path ending in `Result`
+/// `R` in a future type written with its output: `impl Future<Output = R>`
+/// or `dyn Future<Output = R>` with other bounds, also inside `Pin<Box<..>>`.
+pub(crate) fn future_output(ty: &Type) -> Option<&Type> {
+    let bounds = match ty {
+        Type::ImplTrait(opaque) => &opaque.bounds,
+        Type::TraitObject(object) => &object.bounds,
+        Type::Paren(inner) => return future_output(&inner.elem),
+        Type::Group(inner) => return future_output(&inner.elem),
+        Type::Path(path) => {
+            let last = path.path.segments.last()?;
+            if last.ident != "Pin" && last.ident != "Box" {
+                return None;
+            }
+            return future_output(single_type_argument(ty, &last.ident.to_string())?);
+        }
+        _ => return None,
+    };
+    bounds.iter().find_map(|bound| {
+        let syn::TypeParamBound::Trait(bound) = bound else {
+            return None;
+        };
+        let last = bound.path.segments.last()?;
+        let PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        if last.ident != "Future" {
+            return None;
+        }
+        args.args.iter().find_map(|arg| match arg {
+            GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+            _ => None,
+        })
+    })
+}
+
 /// with two type arguments).
 pub(crate) fn result_error_type(ty: &Type) -> Option<&Type> {
     let Type::Path(path) = ty else {

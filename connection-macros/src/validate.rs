@@ -364,7 +364,9 @@ fn check_param(
 /// A call's return value travels to its caller: owned, and a type it can
 /// name.
 fn check_call_return(handler: &Handler, errors: &mut Errors) {
-    if handler.kind == Kind::Call
+    if let Some(spawn) = &handler.spawn {
+        check_spawned_return(handler, spawn, errors);
+    } else if handler.kind == Kind::Call
         && let syn::ReturnType::Type(_, ty) = &handler.method.sig.output
     {
         if let Some(borrowed) = borrowed_part(ty) {
@@ -378,6 +380,38 @@ fn check_call_return(handler: &Handler, errors: &mut Errors) {
                 "a `#[call]` cannot return `impl Trait`: the reply travels to its caller in a channel, which needs a type to name; return a concrete type, or a `Box<dyn Trait + Send>`",
             );
         }
+    }
+}
+
+/// A `#[call(spawn)]` returns the future that answers it, written with its
+/// output (`impl Future<Output = R>`), and takes no `ReplyTo`; `R` travels
+/// as a returned reply does.
+fn check_spawned_return(handler: &Handler, spawn: &syn::Path, errors: &mut Errors) {
+    if let Some((arg, _, _)) = handler.reply_to() {
+        errors.spanned(
+            arg,
+            "a `#[call(spawn)]` is answered with the output of the future it returns: take no `ReplyTo`, or drop `spawn` and answer through it",
+        );
+        return;
+    }
+    let Some(reply) = handler.spawned_output() else {
+        let message = "`spawn` runs the future the handler returns on a task of its own and answers the call with its output: return `impl Future<Output = R> + Send + 'static`";
+        match handler.output() {
+            Some(output) => errors.spanned(output, message),
+            None => errors.spanned(spawn, message),
+        }
+        return;
+    };
+    if let Some(borrowed) = borrowed_part(reply) {
+        errors.spanned(
+            borrowed,
+            "a `#[call(spawn)]`'s answer is sent back to its caller's task: make the future's output an owned type such as `String` or `Vec<u8>` (or a `&'static` reference)",
+        );
+    } else if let Some(opaque) = opaque_part(reply) {
+        errors.spanned(
+            opaque,
+            "a `#[call(spawn)]`'s answer travels to its caller in a channel, which needs a type to name: make the future's output a concrete type, or a `Box<dyn Trait + Send>`",
+        );
     }
 }
 
@@ -487,7 +521,12 @@ fn check_output(handler: &Handler, errors: &mut Errors) {
                 return_shape(name)
             ),
         ),
-        (None, _) if handler.kind == Kind::Call && handler.reply_to().is_some() => {
+        // A `spawn` with a `ReplyTo` is reported once, at the `ReplyTo`.
+        (None, _)
+            if handler.kind == Kind::Call
+                && handler.reply_to().is_some()
+                && handler.spawn.is_none() =>
+        {
             if let Some(output) = handler.output() {
                 errors.spanned(
                     output,

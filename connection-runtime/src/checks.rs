@@ -20,6 +20,7 @@ use crate::connection::Connection;
 use crate::context::Context;
 use crate::outcome::{Attempt, Disconnect, Init};
 use crate::reply::ReplyTo;
+use crate::types::ConnectionTypes;
 
 /// The connect info of the first connect of a `#[connection]` block
 /// without `#[init]`: its default.
@@ -200,8 +201,37 @@ where
     }
 }
 
+/// A `#[call(spawn)]` handler's `future`, which gives the future whose
+/// output answers the call: as [`answering`], its `ReplyTo` kept inside
+/// it; [`reply_from_task`] then runs what it gave on a task of its own.
+#[inline]
+pub fn spawning<T, F>(to: ReplyTo<T>, future: F) -> Answering<T, F>
+where
+    T: RepliedAcrossTasks + 'static,
+    F: Future + Send,
+{
+    Answering {
+        to: Some(to),
+        future,
+    }
+}
+
+/// Runs the future a `#[call(spawn)]` handler returned on a task of its
+/// own ([`Context::reply_from_task`]), answering `to` with its output.
+/// Spanned at the handler's name, as [`spawning`]: a future that is not
+/// `Send`, or that borrows the connection, is one error there.
+#[inline]
+pub fn reply_from_task<C, T, G>(ctx: &Context<C>, to: ReplyTo<T>, task: G)
+where
+    C: ConnectionTypes,
+    T: Send + 'static,
+    G: Future<Output = T> + Send + 'static,
+{
+    ctx.reply_from_task(to, task);
+}
+
 pin_project_lite::pin_project! {
-    /// The future of [`answering`]: a struct rather than an `async` block,
+    /// The future of [`answering`] and [`spawning`]: a struct rather than an `async` block,
     /// which would keep the handler's future twice in every connection's
     /// task.
     pub struct Answering<T, F> {
@@ -211,8 +241,8 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<T, F: Future<Output = T>> Future for Answering<T, F> {
-    type Output = (ReplyTo<T>, T);
+impl<T, F: Future> Future for Answering<T, F> {
+    type Output = (ReplyTo<T>, F::Output);
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut task::Context<'_>) -> Poll<Self::Output> {

@@ -149,6 +149,7 @@ pub use crate::types::ConnectionTypes;
 /// | `#[disconnect]` | `(info: D) -> Disconnect<I>` | required; `D` is the disconnect-info type |
 /// | `#[call]` | `(args..) -> R` | request/reply: the client method returns `Result<R, CallError>` |
 /// | `#[call]` | `(args.., reply: ReplyTo<R>)` | deferred reply: the client method returns `Result<R, CallError>` |
+/// | `#[call(spawn)]` | `(args..) -> impl Future<Output = R> + Send + 'static` | answered from a task: the returned future runs on a task of its own, its output the reply |
 /// | `#[cast]` | `(args..)` | fire and forget: the client method returns `Result<(), CallError>` |
 /// | `#[info]` | `(info: M)` | out-of-band messages of type `M` (from [`InfoSender`]) |
 /// | `#[timeout]` | `()` | the idle timeout armed by [`Context::idle_timeout`] fired |
@@ -204,6 +205,59 @@ pub use crate::types::ConnectionTypes;
 /// let first: Result<u64, StoreError> = store.nth(0).await;
 /// assert_eq!(first.unwrap(), 7);
 /// assert!(matches!(store.nth(1).await, Err(StoreError::Missing)));
+/// # }
+/// ```
+///
+/// `#[call]` also takes `spawn`, for work the link itself multiplexes (a
+/// driver that pipelines statements, an HTTP/2 connection): the handler
+/// runs on the connection as usual (`&mut self`, the context), and returns
+/// a future that runs on a task of its own and whose output answers the
+/// call ([`Context::reply_from_task`]). The connection takes its next
+/// request at once, and counts the call in its [load](Client::load) until
+/// answered. Write the return type with the future's output,
+/// `impl Future<Output = R> + Send + 'static` (or a boxed
+/// `dyn Future<Output = R>`): the client method returns `Result<R, CallError>`,
+/// or with `flatten` the `Result<T, E>` that `R` is. The future may hold
+/// what the handler gave it, but not borrow the connection:
+///
+/// ```
+/// use std::future::Future;
+/// use std::time::Duration;
+///
+/// use connection::{connection, Attempt, Connect, Disconnect};
+///
+/// struct Lookups {
+///     asked: u64,
+/// }
+///
+/// #[connection]
+/// impl Lookups {
+///     #[connect]
+///     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+///         Connect::Ok
+///     }
+///
+///     #[disconnect]
+///     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+///         Disconnect::NoConnect
+///     }
+///
+///     /// `n` squared, after a while; other requests are handled meanwhile.
+///     #[call(spawn)]
+///     async fn square(&mut self, n: u64) -> impl Future<Output = u64> + Send + 'static {
+///         self.asked += 1;
+///         async move {
+///             tokio::time::sleep(Duration::from_millis(5)).await;
+///             n * n
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let lookups = Lookups { asked: 0 }.start().await.unwrap();
+/// let (a, b) = tokio::join!(lookups.square(3), lookups.square(4));
+/// assert_eq!((a.unwrap(), b.unwrap()), (9, 16));
 /// # }
 /// ```
 ///
@@ -287,7 +341,7 @@ pub mod __private {
         IntoDisconnectInfo, MovedToTask, NotTheRuntimesReplyTo, Plain, Probe, RepliedAcrossTasks,
         ReplyToUnderAnotherName, SentBetweenTasks, SentHoldingDyn, SentHoldingRc,
         SentHoldingSharedDyn, answering, attempt_inner, disconnect_outcome, handler_future,
-        init_outcome, send_reply,
+        init_outcome, reply_from_task, send_reply, spawning,
     };
 
     /// Answers a call with `error` without running its handler.

@@ -11,5 +11,6 @@ mod module_layers;
 mod options;
 mod pipeline;
 mod pool;
+mod spawned_calls;
 mod tower;
 mod typed_replies;

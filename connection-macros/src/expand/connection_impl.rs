@@ -466,7 +466,8 @@ impl Model<'_> {
         // call, whose reply goes through it.
         let ctx = local(
             if self.requests().any(|request| {
-                request.handler.takes_context() || matches!(request.reply, Reply::Returned(_))
+                request.handler.takes_context()
+                    || matches!(request.reply, Reply::Returned(_) | Reply::Spawned(_))
             }) {
                 "ctx"
             } else {
@@ -535,6 +536,24 @@ impl Model<'_> {
                     #private::send_reply(#ctx_local, reply_to, ());
                 }
             },
+            // As a returned reply: the `ReplyTo` waits inside the handler's
+            // future, which gives the future to run on a task: one that is
+            // not `Send` is reported at the handler's name, one that borrows
+            // the connection from the name to the return type.
+            Reply::Spawned(output) => {
+                let future = self.handler_future(handler);
+                let output = output.map_or_else(|| quote!(()), |ty| quote!(#ty));
+                let spawning = respanned(quote!(#private::spawning::<#output, _>), span);
+                let returned = handler.output().map_or(span, Spanned::span);
+                let reply = respanned(quote!(#private::reply_from_task), returned);
+                quote_spanned! {span=>
+                    #message::#variant { #(#fields,)* reply_to } => {
+                        let future = #future;
+                        let (reply_to, task) = #spawning(reply_to, future).await;
+                        #reply(#ctx_local, reply_to, task);
+                    }
+                }
+            }
             Reply::Deferred(field, _) => quote_spanned! {span=>
                 #message::#variant { #(#fields,)* #field } => #call,
             },
