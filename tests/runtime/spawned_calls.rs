@@ -57,7 +57,7 @@ impl Spawner {
     ) -> impl Future<Output = Result<u64, Refused>> + Send + 'static {
         async move {
             tokio::task::yield_now().await;
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 Ok(n)
             } else {
                 Err(Refused::Odd(n))
