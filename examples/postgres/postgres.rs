@@ -1,15 +1,15 @@
 //! A PostgreSQL connection on `tokio-postgres`, made to be pooled.
 //!
-//! One connection is one backend. Its handlers prepare a statement (once
-//! per link) and hand the statement's run to a task of its own, so the
-//! connection takes the next request at once and the driver pipelines the
-//! link's statements; each counts in the connection's load until answered
-//! (`Context::reply_from_task`), which is what a pool balances on. The driver's
-//! task is tied to the link (`disconnect_when`): a backend that dies is a
-//! disconnect at once, not a failed query later; requests that come
-//! meanwhile wait for the next link (`when_disconnected = queue`).
-//! Statements are prepared again on the next link without the caller
-//! knowing.
+//! One connection is one backend. Its handlers (`#[call(spawn)]`) prepare a
+//! statement on the connection (once per link) and return the statement's
+//! run, which goes to a task of its own: the connection takes the next
+//! request at once and the driver pipelines the link's statements; each
+//! counts in the connection's load until answered, which is what a pool
+//! balances on. The driver's task is tied to the link (`disconnect_when`):
+//! a backend that dies is a disconnect at once, not a failed query later;
+//! requests that come meanwhile wait for the next link
+//! (`when_disconnected = queue`). Statements are prepared again on the next
+//! link without the caller knowing.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use connection::{
-    Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, ReplyTo, Stop, connection,
+    Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, Stop, connection,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
@@ -49,10 +49,17 @@ const INSERT_USER: &str = "INSERT INTO users (name, email) VALUES ($1, $2) RETUR
 
 pub(crate) struct Postgres {
     config: Config,
-    /// Shared with the tasks that run this link's statements.
-    client: Option<Arc<Client>>,
+    /// This link's, shared with the tasks that run its statements.
+    link: Option<Link>,
     /// Prepared on this link, keyed by their SQL; cleared with the link.
     statements: HashMap<String, Statement>,
+    query_timeout: Duration,
+}
+
+/// A link's client and the query timeout: what a statement's task runs on.
+#[derive(Clone)]
+struct Link {
+    client: Arc<Client>,
     query_timeout: Duration,
 }
 
@@ -65,7 +72,12 @@ impl Postgres {
                 // The driver's end (the server closed the link, or it
                 // failed) is the link's.
                 ctx.disconnect_when(driver);
-                self.client = Some(Arc::new(client));
+                let client = Arc::new(client);
+                let query_timeout = self.query_timeout;
+                self.link = Some(Link {
+                    client,
+                    query_timeout,
+                });
                 Connect::Ok
             }
             // A wrong password or database will not be right on the next
@@ -85,78 +97,68 @@ impl Postgres {
             // What a pool that finds no member connected reports.
             ctx.record_failure(explained(&error));
         }
-        self.client = None;
+        self.link = None;
         self.statements.clear();
         Disconnect::Connect(())
     }
 
     /// The user `id`, if there is one.
-    #[call(flatten)]
+    #[call(spawn, flatten)]
     async fn user(
         &mut self,
         id: i32,
-        reply: ReplyTo<Result<Option<User>, DbError>>,
-        ctx: &mut Context<Self>,
-    ) {
-        self.run(
-            USER_BY_ID,
-            reply,
-            ctx,
-            move |client, statement| async move {
-                let row = client.query_opt(&statement, &[&id]).await?;
-                Ok(row.as_ref().map(User::from_row))
-            },
-        )
-        .await;
+    ) -> impl Future<Output = Result<Option<User>, DbError>> + Send + 'static {
+        let prepared = self.prepared(USER_BY_ID).await;
+        async move {
+            let (link, statement) = prepared?;
+            let row = link.run(link.client.query_opt(&statement, &[&id])).await?;
+            Ok(row.as_ref().map(User::from_row))
+        }
     }
 
     /// Adds a user; returns its id.
-    #[call(flatten)]
+    #[call(spawn, flatten)]
     async fn insert_user(
         &mut self,
         name: String,
         email: Option<String>,
-        reply: ReplyTo<Result<i32, DbError>>,
-        ctx: &mut Context<Self>,
-    ) {
-        self.run(
-            INSERT_USER,
-            reply,
-            ctx,
-            move |client, statement| async move {
-                Ok(client.query_one(&statement, &[&name, &email]).await?.get(0))
-            },
-        )
-        .await;
+    ) -> impl Future<Output = Result<i32, DbError>> + Send + 'static {
+        let prepared = self.prepared(INSERT_USER).await;
+        async move {
+            let (link, statement) = prepared?;
+            Ok(link
+                .run(link.client.query_one(&statement, &[&name, &email]))
+                .await?
+                .get(0))
+        }
     }
 
     /// Any statement with parameters, prepared once per link.
-    #[call(flatten)]
+    #[call(spawn, flatten)]
     async fn query(
         &mut self,
         sql: String,
         params: Vec<Param>,
-        reply: ReplyTo<Result<Vec<Row>, DbError>>,
-        ctx: &mut Context<Self>,
-    ) {
-        self.run(&sql, reply, ctx, move |client, statement| async move {
+    ) -> impl Future<Output = Result<Vec<Row>, DbError>> + Send + 'static {
+        let prepared = self.prepared(&sql).await;
+        async move {
+            let (link, statement) = prepared?;
             let params: Vec<_> = params.iter().map(|param| &**param as _).collect();
-            client.query(&statement, &params).await
-        })
-        .await;
+            link.run(link.client.query(&statement, &params)).await
+        }
     }
 
     /// Statements without parameters or results (`BEGIN`, `COMMIT`, DDL).
-    #[call(flatten)]
+    #[call(spawn, flatten)]
     async fn execute(
         &mut self,
         sql: String,
-        reply: ReplyTo<Result<(), DbError>>,
-        ctx: &mut Context<Self>,
-    ) {
-        self.spawn(reply, ctx, move |client| async move {
-            client.batch_execute(&sql).await
-        });
+    ) -> impl Future<Output = Result<(), DbError>> + Send + 'static {
+        let link = self.link.clone().ok_or(DbError::NotConnected);
+        async move {
+            let link = link?;
+            link.run(link.client.batch_execute(&sql)).await
+        }
     }
 }
 
@@ -166,7 +168,7 @@ impl Postgres {
     pub(crate) fn new(config: Config, query_timeout: Duration) -> Self {
         Postgres {
             config,
-            client: None,
+            link: None,
             statements: HashMap::new(),
             query_timeout,
         }
@@ -179,74 +181,34 @@ impl Postgres {
         Options::default().backoff(move || Backoff::exp(ms(10), ms(1000)).expect("10 ms <= 1 s"))
     }
 
-    /// Runs `query` with the statement for `sql` (prepared on this link
-    /// once), as [`spawn`](Self::spawn) does.
-    async fn run<T, F>(
-        &mut self,
-        sql: &str,
-        reply: ReplyTo<Result<T, DbError>>,
-        ctx: &mut Context<Self>,
-        query: impl FnOnce(Arc<Client>, Statement) -> F,
-    ) where
-        T: Send + 'static,
-        F: Future<Output = Result<T, tokio_postgres::Error>> + Send + 'static,
-    {
-        let prepared = match (self.statements.get(sql), &self.client) {
-            (Some(statement), _) => Ok(statement.clone()),
-            (None, Some(client)) => within(self.query_timeout, client, client.prepare(sql))
-                .await
-                .inspect(|statement| {
-                    self.statements.insert(sql.to_owned(), statement.clone());
-                }),
-            (None, None) => Err(DbError::NotConnected),
-        };
-        match prepared {
-            Ok(statement) => self.spawn(reply, ctx, move |client| query(client, statement)),
-            Err(error) => drop(reply.send(Err(error))),
+    /// This link and its statement for `sql`, prepared once.
+    async fn prepared(&mut self, sql: &str) -> Result<(Link, Statement), DbError> {
+        let link = self.link.clone().ok_or(DbError::NotConnected)?;
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok((link, statement.clone()));
         }
-    }
-
-    /// Runs `query` on this link's client on a task of its own, within the
-    /// query timeout, and answers `reply` with it: the connection takes the
-    /// next request at once, and the driver pipelines the link's
-    /// statements. The request counts in the connection's load until
-    /// answered.
-    fn spawn<T, F>(
-        &self,
-        reply: ReplyTo<Result<T, DbError>>,
-        ctx: &mut Context<Self>,
-        query: impl FnOnce(Arc<Client>) -> F,
-    ) where
-        T: Send + 'static,
-        F: Future<Output = Result<T, tokio_postgres::Error>> + Send + 'static,
-    {
-        let Some(client) = self.client.clone() else {
-            let _ = reply.send(Err(DbError::NotConnected));
-            return;
-        };
-        let (timeout, running) = (self.query_timeout, query(client.clone()));
-        ctx.reply_from_task(
-            reply,
-            async move { within(timeout, &client, running).await },
-        );
+        let statement = link.run(link.client.prepare(sql)).await?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok((link, statement))
     }
 }
 
-/// Runs `query` for at most `timeout`; past it, asks the server to cancel
-/// the query (it may have run by then).
-async fn within<T>(
-    timeout: Duration,
-    client: &Client,
-    query: impl Future<Output = Result<T, tokio_postgres::Error>>,
-) -> Result<T, DbError> {
-    match tokio::time::timeout(timeout, query).await {
-        Ok(result) => result.map_err(DbError::from),
-        Err(_elapsed) => {
-            let cancel = client.cancel_token();
-            tokio::spawn(async move {
-                let _ = cancel.cancel_query(NoTls).await;
-            });
-            Err(DbError::Timeout(timeout))
+impl Link {
+    /// Runs `query` for at most the query timeout; past it, asks the
+    /// server to cancel the query (it may have run by then).
+    async fn run<T>(
+        &self,
+        query: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, DbError> {
+        match tokio::time::timeout(self.query_timeout, query).await {
+            Ok(result) => result.map_err(DbError::from),
+            Err(_elapsed) => {
+                let cancel = self.client.cancel_token();
+                tokio::spawn(async move {
+                    let _ = cancel.cancel_query(NoTls).await;
+                });
+                Err(DbError::Timeout(self.query_timeout))
+            }
         }
     }
 }
