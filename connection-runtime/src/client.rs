@@ -105,7 +105,7 @@ impl<C: ConnectionTypes> Client<C> {
                 Box::pin(within(self.timeout, self.send_then_await(envelope, answer))).await
             }
         };
-        match settle(answer) {
+        match settle(answer, &self.status) {
             Ok(value) => Ok(value),
             Err(Some(error)) => Err(error),
             Err(None) => Err(CallError::Stopped(
@@ -122,7 +122,7 @@ impl<C: ConnectionTypes> Client<C> {
         answer: oneshot::Receiver<Answer<R>>,
         ends: u64,
     ) -> Result<R, CallError> {
-        match settle(within(self.timeout, answer).await) {
+        match settle(within(self.timeout, answer).await, &self.status) {
             Ok(value) => Ok(value),
             Err(Some(error)) => Err(error),
             Err(None) => Err(CallError::Stopped(self.status.lost_since(ends).await)),
@@ -387,18 +387,25 @@ impl<C: ConnectionTypes> Client<C> {
     }
 }
 
-/// What a request's answer (or its absence) tells its caller; `Err(None)`:
-/// the request was lost with an incarnation, whose reason is published
-/// right after (a panic is unwinding).
+/// What a request's answer (or its absence) tells the caller of the
+/// connection whose status is `own`; `Err(None)`: the request was lost with
+/// an incarnation, whose reason is published right after (its panic is
+/// unwinding). A panic elsewhere (a task the answer was handed to) stops
+/// nothing: waiting for a reason would wait for ever.
+#[inline]
 fn settle<R>(
     answer: Result<Result<Answer<R>, oneshot::error::RecvError>, Elapsed>,
+    own: &Status,
 ) -> Result<R, Option<CallError>> {
     match answer {
         Ok(Ok(Answer::Reply(value))) => Ok(value),
         Ok(Ok(Answer::NoReply)) => Err(Some(CallError::NoReply)),
         Ok(Ok(Answer::Refused(error))) => Err(Some(*error)),
         Ok(Ok(Answer::Stopped(reason))) => Err(Some(CallError::Stopped(*reason))),
-        Ok(Ok(Answer::Panicked) | Err(_)) => Err(None),
+        Ok(Ok(Answer::Panicked(polled))) if polled != own.address() => {
+            Err(Some(CallError::NoReply))
+        }
+        Ok(Ok(Answer::Panicked(_)) | Err(_)) => Err(None),
         Err(Elapsed) => Err(Some(CallError::Timeout)),
     }
 }

@@ -82,7 +82,9 @@ pub enum CallError {
     /// The connection stopped (before or while handling the request), and why.
     Stopped(Stop),
     /// The handler dropped the request's [`ReplyTo`](crate::ReplyTo) without
-    /// replying.
+    /// replying, or a task it handed the answer to
+    /// ([`reply_from_task`](crate::Context::reply_from_task), `#[call(spawn)]`)
+    /// panicked.
     NoReply,
     /// The request was refused because the connection is not connected
     /// ([`WhenDisconnected::Reject`](crate::WhenDisconnected::Reject)).

@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 use tokio::sync::oneshot;
 
 use crate::error::{CallError, Stop};
+use crate::status::polled_connection;
 
 /// What travels back to a waiting caller.
 ///
@@ -22,9 +23,12 @@ pub(crate) enum Answer<T> {
     /// The `ReplyTo` was dropped with the connection's state or queue when
     /// it stopped, for this reason.
     Stopped(Box<Stop>),
-    /// The `ReplyTo` was dropped while a panic unwound: the caller learns
-    /// the reason once the runtime has published it.
-    Panicked,
+    /// The `ReplyTo` was dropped while a panic unwound, on a thread polling
+    /// the connection of this [address](crate::status::Status::address) (0:
+    /// none). The connection's own panic stops it: its caller learns the
+    /// reason once the runtime has published it. Any other (a task the
+    /// answer was handed to) stops nothing: a reply dropped.
+    Panicked(usize),
 }
 
 // Why a thread-local: the `ReplyTo`s a stop drops sit inside the user's own
@@ -163,7 +167,7 @@ impl<T> ReplyTo<T> {
             .send(Answer::Reply(value))
             .map_err(|answer| match answer {
                 Answer::Reply(value) => value,
-                Answer::NoReply | Answer::Refused(_) | Answer::Stopped(_) | Answer::Panicked => {
+                Answer::NoReply | Answer::Refused(_) | Answer::Stopped(_) | Answer::Panicked(_) => {
                     unreachable!("only a reply was sent")
                 }
             })
@@ -220,7 +224,7 @@ impl<T> Drop for ReplyTo<T> {
 #[inline(never)]
 fn answer_unused<T>(sender: oneshot::Sender<Answer<T>>) {
     let answer = if std::thread::panicking() {
-        Answer::Panicked
+        Answer::Panicked(polled_connection())
     } else if let Some(reason) = STOPPING.with_borrow(Clone::clone) {
         Answer::Stopped(Box::new(reason))
     } else {

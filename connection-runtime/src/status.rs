@@ -99,6 +99,13 @@ impl Status {
         RUNNING_CALLBACK.get() == std::ptr::from_ref(self)
     }
 
+    /// This status's address: what [`polled_connection`] gives while one of
+    /// this connection's callbacks is polled.
+    #[inline]
+    pub(crate) fn address(&self) -> usize {
+        std::ptr::from_ref(self).addr()
+    }
+
     /// Marks this connection's callback as running on this thread until the
     /// guard drops (after the callback's poll): the one place
     /// [`is_own_task`](Status::is_own_task) learns it, as every callback is
@@ -463,6 +470,13 @@ thread_local! {
     /// The status of the connection whose callback this thread is polling
     /// (null when none): see [`Status::running_callback`].
     static RUNNING_CALLBACK: Cell<*const Status> = const { Cell::new(std::ptr::null()) };
+}
+
+/// The [address](Status::address) of the connection whose callback this
+/// thread is polling, 0 when none: a `ReplyTo` dropped while a panic unwinds
+/// says whose panic it is.
+pub(crate) fn polled_connection() -> usize {
+    RUNNING_CALLBACK.get().addr()
 }
 
 /// While it lives, a connection's callback is being polled on this thread;

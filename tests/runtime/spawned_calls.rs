@@ -65,6 +65,21 @@ impl Spawner {
         }
     }
 
+    /// An answer whose task panics.
+    #[call(spawn)]
+    async fn broken(&mut self) -> impl Future<Output = u32> + Send + 'static {
+        async { panic!("the answer's task failed") }
+    }
+
+    /// The same by hand: a deferred reply handed to a task that panics.
+    #[call]
+    async fn broken_by_hand(&mut self, reply: connection::ReplyTo<u32>) {
+        tokio::spawn(async move {
+            let _reply = reply;
+            panic!("the task holding the reply failed");
+        });
+    }
+
     #[call]
     async fn handled(&mut self) -> u32 {
         self.handled
@@ -146,4 +161,18 @@ async fn flatten_gives_the_spawned_answer_and_a_failed_call_as_the_handlers_erro
         client.even(2).await,
         Err(Refused::Call(CallError::Stopped(_)))
     ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_answer_whose_task_panics_is_no_reply_and_the_connection_goes_on() {
+    let client = Spawner { handled: 0 }.start().await.unwrap();
+    // The panic stops nothing: the caller is told at once, not left waiting
+    // for a stop's reason.
+    assert!(matches!(client.broken().await, Err(CallError::NoReply)));
+    assert!(matches!(
+        client.without_timeout().broken_by_hand().await,
+        Err(CallError::NoReply)
+    ));
+    assert!(client.is_alive());
+    assert_eq!(client.slow(Duration::ZERO).await.unwrap(), 1);
 }
