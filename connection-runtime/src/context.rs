@@ -395,7 +395,9 @@ impl<C: ConnectionTypes> Context<C> {
     /// through the mailbox, so a fast stream waits for its handler. The
     /// stream lives until it ends, is detached, or the connection stops; for
     /// one tied to the current link, use
-    /// [`attach_until_disconnect`](Context::attach_until_disconnect).
+    /// [`attach_until_disconnect`](Context::attach_until_disconnect). If the
+    /// stream or `each` panics, the connection stops with
+    /// [`Stop::Panic`], as for a panic in one of its callbacks.
     pub fn attach<S, F, I>(&mut self, stream: S, mut each: F, end: impl Into<C::Info>) -> Attachment
     where
         S: Stream + Send + 'static,
@@ -484,7 +486,9 @@ impl<C: ConnectionTypes> Context<C> {
     /// dropped and its output, even one already reported, is never
     /// delivered. For a task that reads the link and ends
     /// when the link does: [`Pipeline`](crate::pipeline::Pipeline) watches
-    /// its reader this way.
+    /// its reader this way. If `watch` panics, the connection stops with
+    /// [`Stop::Panic`] (a link whose reader died would otherwise look
+    /// connected for ever).
     ///
     /// ```
     /// use connection::{connection, Attempt, Connect, Context, Disconnect};

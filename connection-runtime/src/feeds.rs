@@ -15,12 +15,14 @@ use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use futures_core::Stream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::deadline::sleep_for;
+use crate::error::Stop;
 use crate::losses::Losses;
 use crate::mailbox::{Envelope, Source};
+use crate::panic::{PanicMessage, catching};
 use crate::types::ConnectionTypes;
 
 /// A timer started by [`Context::send_after`](crate::Context::send_after).
@@ -103,28 +105,33 @@ impl<C: ConnectionTypes> Feeds<C> {
         let id = self.next_id();
         let mailbox = mailbox.clone();
         let task = tokio::spawn(async move {
-            let mut stream = pin!(stream);
-            let source = |last| Source::Stream { id, last };
-            // Mapped at once, so that the item itself need not be `Send`.
-            while let Some(info) = poll_fn(|cx| stream.as_mut().poll_next(cx))
-                .await
-                .map(&mut each)
-            {
-                // Each send waits for mailbox space: a fast stream is slowed
-                // to the pace of its handler.
-                let Some(mailbox) = mailbox.upgrade() else {
-                    return;
-                };
-                if mailbox
-                    .send(Envelope::Fed(source(false), info))
+            let fed = catching(async {
+                let mut stream = pin!(stream);
+                let source = |last| Source::Stream { id, last };
+                // Mapped at once, so that the item itself need not be `Send`.
+                while let Some(info) = poll_fn(|cx| stream.as_mut().poll_next(cx))
                     .await
-                    .is_err()
+                    .map(&mut each)
                 {
-                    return;
+                    // Each send waits for mailbox space: a fast stream is
+                    // slowed to the pace of its handler.
+                    let Some(mailbox) = mailbox.upgrade() else {
+                        return;
+                    };
+                    if mailbox
+                        .send(Envelope::Fed(source(false), info))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
                 }
-            }
-            if let Some(mailbox) = mailbox.upgrade() {
-                let _ = mailbox.send(Envelope::Fed(source(true), end)).await;
+                if let Some(mailbox) = mailbox.upgrade() {
+                    let _ = mailbox.send(Envelope::Fed(source(true), end)).await;
+                }
+            });
+            if let Err(panic) = fed.await {
+                stop_for_panic(&mailbox, "a stream given to `attach`", panic).await;
             }
         });
         self.streams.insert(id, (task.abort_handle(), scoped));
@@ -165,9 +172,15 @@ impl<C: ConnectionTypes> Feeds<C> {
             .get_or_insert_with(|| Arc::new(Losses::new()))
             .clone();
         let task = tokio::spawn(async move {
-            let (info, then) = watch.await;
-            losses.report(&mailbox, Source::Stream { id, last: true }, info);
-            then();
+            match catching(watch).await {
+                Ok((info, then)) => {
+                    losses.report(&mailbox, Source::Stream { id, last: true }, info);
+                    then();
+                }
+                Err(panic) => {
+                    stop_for_panic(&mailbox, "a watch given to `disconnect_when`", panic).await;
+                }
+            }
         });
         self.streams.insert(id, (task.abort_handle(), true));
         Attachment(id)
@@ -254,5 +267,21 @@ impl<C: ConnectionTypes> Feeds<C> {
     fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+}
+
+/// A task fed by the user's code (a stream and its mapping, a link's watch)
+/// panicked: the connection stops with the panic, as for one of its own
+/// callbacks, rather than wait for a source that is gone (a link whose
+/// reader died would look connected for ever).
+async fn stop_for_panic<C: ConnectionTypes>(
+    mailbox: &mpsc::WeakSender<Envelope<C>>,
+    what: &str,
+    panic: PanicMessage,
+) {
+    if let Some(mailbox) = mailbox.upgrade() {
+        let (done, _) = oneshot::channel();
+        let reason = Stop::Panic(format!("{what} panicked: {panic}"));
+        let _ = mailbox.send(Envelope::Stop(Box::new((reason, done)))).await;
     }
 }

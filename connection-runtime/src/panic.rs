@@ -1,9 +1,9 @@
 //! Turning a panic in a callback into a value the state machine can act on.
 
 use std::any::Any;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 
 /// The message of a panic caught in a callback. Boxed: every handler's
@@ -31,6 +31,13 @@ pub(crate) fn poll_catching<F: Future>(
     }
 }
 
+/// Runs `future`, returning the panic's message if a poll panics: for the
+/// tasks a connection runs beside its own (its streams, its link watches).
+pub(crate) async fn catching<F: Future>(future: F) -> Result<F::Output, PanicMessage> {
+    let mut future = pin!(future);
+    poll_fn(|cx| poll_catching(future.as_mut(), cx)).await
+}
+
 fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(message) = payload.downcast_ref::<&'static str>() {
         (*message).to_owned()
@@ -43,32 +50,24 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::future::{Future, poll_fn};
-    use std::pin::pin;
-
     use super::*;
-
-    async fn catch_panic<F: Future>(future: F) -> Result<F::Output, PanicMessage> {
-        let mut future = pin!(future);
-        poll_fn(|cx| poll_catching(future.as_mut(), cx)).await
-    }
 
     #[tokio::test]
     async fn returns_the_output_of_a_future_that_completes() {
-        assert_eq!(catch_panic(async { 7 }).await, Ok(7));
+        assert_eq!(catching(async { 7 }).await, Ok(7));
     }
 
     #[tokio::test]
     async fn returns_the_message_of_a_str_or_string_panic() {
-        let fixed = catch_panic(async { panic!("fixed") }).await;
+        let fixed = catching(async { panic!("fixed") }).await;
         assert_eq!(fixed, Err::<(), _>(Box::new("fixed".to_owned())));
-        let formatted = catch_panic(async { panic!("formatted {}", 42) }).await;
+        let formatted = catching(async { panic!("formatted {}", 42) }).await;
         assert_eq!(formatted, Err::<(), _>(Box::new("formatted 42".to_owned())));
     }
 
     #[tokio::test]
     async fn catches_a_panic_after_the_future_was_pending() {
-        let result = catch_panic(async {
+        let result = catching(async {
             tokio::task::yield_now().await;
             std::panic::panic_any(17_u8)
         })

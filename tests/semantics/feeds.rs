@@ -114,6 +114,34 @@ impl Feeder {
         self.lasting = Some(attachment);
     }
 
+    /// Attaches a stream whose mapping panics on 13.
+    #[call]
+    async fn attach_fragile(
+        &mut self,
+        feed: mpsc::UnboundedReceiver<u32>,
+        ctx: &mut Context<Self>,
+    ) {
+        ctx.attach(
+            Feed(feed),
+            |n| {
+                assert_ne!(n, 13, "unlucky");
+                Event::Item("fragile", n)
+            },
+            Event::End("fragile"),
+        );
+    }
+
+    /// Watches the link with a future that panics `after` from now.
+    #[call]
+    async fn watch_fragile(&mut self, after: Duration, ctx: &mut Context<Self>) {
+        ctx.disconnect_when(async move {
+            sleep(after).await;
+            if after > Duration::ZERO {
+                panic!("the watch failed");
+            }
+        });
+    }
+
     #[call]
     async fn detach_lasting(&mut self, ctx: &mut Context<Self>) -> bool {
         self.lasting
@@ -302,4 +330,48 @@ async fn timers_and_streams_end_with_the_connection() {
     assert!(tx.send(1).is_err(), "the stream was dropped");
     sleep(Duration::from_secs(2)).await;
     assert!(entries(&log).is_empty(), "{:?}", entries(&log));
+}
+
+/// The stop of `client`, or a failure if it does not come within a second.
+async fn stop_of(client: &FeederClient) -> connection::Stop {
+    tokio::time::timeout(Duration::from_secs(1), client.stopped())
+        .await
+        .expect("the connection stops")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stream_whose_mapping_panics_stops_the_connection_with_the_panic() {
+    let (feeder, _feeds, log) = feeder(0);
+    let client = feeder.start().await.unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    client.attach_fragile(rx).await.unwrap();
+    tx.send(1).unwrap();
+    settle().await;
+    tx.send(13).unwrap();
+    let stop = stop_of(&client).await;
+    assert!(
+        matches!(&stop, connection::Stop::Panic(message)
+            if message.contains("`attach`") && message.contains("unlucky")),
+        "{stop:?}"
+    );
+    assert!(entries(&log).contains(&r#"Item("fragile", 1)"#.to_owned()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_link_watch_that_panics_stops_the_connection_with_the_panic() {
+    let (feeder, _feeds, _log) = feeder(0);
+    let client = feeder.start().await.unwrap();
+    client
+        .watch_fragile(Duration::from_millis(10))
+        .await
+        .unwrap();
+    // Until then the link stands.
+    sleep(Duration::from_millis(5)).await;
+    assert!(client.is_alive());
+    let stop = stop_of(&client).await;
+    assert!(
+        matches!(&stop, connection::Stop::Panic(message)
+            if message.contains("`disconnect_when`") && message.contains("the watch failed")),
+        "{stop:?}"
+    );
 }
