@@ -350,6 +350,31 @@ async fn the_return_hook_runs_before_the_member_takes_requests_again() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_return_hook_that_panics_stops_the_member_and_a_new_session_takes_its_place() {
+    let backends = Arc::new(Backends::default());
+    let pool = Pool::builder(1, Backend::factory(&backends))
+        .options(options())
+        .on_return(|_member| async { panic!("the rollback failed") })
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(pool.client().await.unwrap().who().await.unwrap(), 0);
+    drop(pool.lease().await.unwrap());
+    // Not lost to the pool, nor handed out with what the hook was undoing:
+    // stopped, and back (restarted or replaced, as the policy says) on the
+    // factory's next value: a new session.
+    let started = Instant::now();
+    while pool.stats().leased == 1 || pool.stats().connected == 0 {
+        assert!(started.elapsed() < Duration::from_secs(10), "not back");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let stats = pool.stats();
+    assert_eq!((stats.members, stats.leased), (1, 0), "{stats:?}");
+    assert_eq!(pool.client().await.unwrap().who().await.unwrap(), 1);
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn with_every_member_down_a_request_waits_then_says_why() {
     let backends = Arc::new(Backends::default());
     let pool = two_waiting_a_second(&backends).await;

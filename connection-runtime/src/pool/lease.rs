@@ -12,6 +12,8 @@ use super::Shared;
 use super::member::Member;
 use crate::client::Client;
 use crate::connection::Connection;
+use crate::error::Stop;
+use crate::panic::catching;
 
 /// One member of a [`Pool`](super::Pool) for the holder alone, from
 /// [`Pool::lease`](super::Pool::lease): nothing else is routed to it until
@@ -91,11 +93,19 @@ where
             (Some(hook), Ok(runtime)) => {
                 // The member stays out of rotation until the hook is done
                 // with it.
-                let returning = hook(self.client.clone());
+                let (hook, client) = (hook.clone(), self.client.clone());
                 let member = self.member.clone();
                 let shared = self.shared.clone();
                 runtime.spawn(async move {
-                    returning.await;
+                    if let Err(panic) = catching(async { hook(client).await }).await {
+                        // What the hook was undoing (a transaction) may be
+                        // left open: the member stops, to be restarted or
+                        // replaced on a new session, rather than be lost to
+                        // the pool or handed out so.
+                        tracing::error!(member = member.id, %panic, "a lease's return hook panicked");
+                        let reason = Stop::Panic(format!("the lease's return hook panicked: {panic}"));
+                        let _ = member.generic().stop(reason).await;
+                    }
                     give_back(&shared, &member, place);
                 });
             }

@@ -1089,7 +1089,10 @@ where
 
     /// Runs `hook` on a leased member's client each time a lease ends,
     /// before the member takes requests again: a `ROLLBACK` for a
-    /// transaction the holder left open, a `DISCARD`, an `UNWATCH`.
+    /// transaction the holder left open, a `DISCARD`, an `UNWATCH`. If
+    /// `hook` panics, the member stops (with [`Stop::Panic`]) and comes back
+    /// restarted or replaced, as the [restart policy](Self::restart) says,
+    /// on a new session: never handed out with what the hook was undoing.
     ///
     /// ```
     /// # use connection::pool::Pool;
