@@ -218,7 +218,10 @@ pub use crate::types::ConnectionTypes;
 /// `impl Future<Output = R> + Send + 'static` (or a boxed
 /// `dyn Future<Output = R>`): the client method returns `Result<R, CallError>`,
 /// or with `flatten` the `Result<T, E>` that `R` is. The future may hold
-/// what the handler gave it, but not borrow the connection:
+/// what the handler gave it, but not borrow the connection. It runs to its
+/// end even if its caller gave up (a query sent is not taken back); if it
+/// panics, its caller gets [`CallError::NoReply`] and the connection goes
+/// on:
 ///
 /// ```
 /// use std::future::Future;
