@@ -349,12 +349,12 @@ where
             match message {
                 DeviceMessage::Read { reply_to } => {
                     let future = __device_runtime::handler_future(Self::read(self));
-                    let (reply_to, reply) = __device_runtime::answering::<
+                    let (reply_to, answer) = __device_runtime::answering::<
                         u32,
                         _,
                     >(reply_to, future)
                         .await;
-                    __device_runtime::send_reply(ctx, reply_to, reply);
+                    __device_runtime::send_reply(ctx, reply_to, answer);
                 }
                 DeviceMessage::Next { reply } => {
                     __device_runtime::handler_future(Self::next(self, reply)).await

@@ -282,12 +282,12 @@ where
                 }
                 StoreRequest::Get { key, reply_to } => {
                     let future = __store_runtime::handler_future(Self::get(self, key));
-                    let (reply_to, reply) = __store_runtime::answering::<
+                    let (reply_to, answer) = __store_runtime::answering::<
                         Option<T>,
                         _,
                     >(reply_to, future)
                         .await;
-                    __store_runtime::send_reply(ctx, reply_to, reply);
+                    __store_runtime::send_reply(ctx, reply_to, answer);
                 }
                 StoreRequest::__Phantom(never, _) => match never {}
             }

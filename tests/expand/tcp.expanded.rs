@@ -262,12 +262,12 @@ where
                     let future = __tcp_runtime::handler_future(
                         Self::send(self, data, ctx),
                     );
-                    let (reply_to, reply) = __tcp_runtime::answering::<
+                    let (reply_to, answer) = __tcp_runtime::answering::<
                         io::Result<()>,
                         _,
                     >(reply_to, future)
                         .await;
-                    __tcp_runtime::send_reply(ctx, reply_to, reply);
+                    __tcp_runtime::send_reply(ctx, reply_to, answer);
                 }
                 TcpMessage::Close { reply } => {
                     __tcp_runtime::handler_future(Self::close(self, reply, ctx)).await

@@ -507,52 +507,45 @@ impl Model<'_> {
         let cfgs = &handler.cfgs;
         let span = handler.ident().span();
         let call = self.forward(handler, TokenStream::new());
-        let arm = match request.reply {
-            // The `ReplyTo` waits inside the handler's future (checked
-            // `Send` at the handler's name), never in the dispatch's;
-            // the reply's type is checked where it is sent, spanned at
-            // the user's return type. The handler's future borrows
-            // `ctx`, so it completes before the reply takes `ctx` again.
-            Reply::Returned(Some(output)) => {
-                let future = self.handler_future(handler);
-
-                // Every check at the handler's name, as its future's:
-                // rustc reports a bound that fails at one place once, so
-                // a future or a reply that is not `Send` is one error.
-                let answering = respanned(quote!(#private::answering::<#output, _>), span);
-                let reply = respanned(quote!(#private::send_reply), span);
-                let answered = quote_spanned!(span=> #answering(reply_to, future).await);
-                quote_spanned! {span=>
-                    #message::#variant { #(#fields,)* reply_to } => {
-                        let future = #future;
-                        let (reply_to, reply) = #answered;
-                        #reply(#ctx_local, reply_to, reply);
-                    }
+        // A call answered with what its handler gives: the `ReplyTo` waits
+        // inside the handler's future (checked `Send` at the handler's
+        // name), never in the dispatch's, through `wrap`; `then` answers
+        // with what the future gave. The handler's future borrows `ctx`, so
+        // it completes before the reply takes `ctx` again.
+        let answered = |wrap: TokenStream, then: TokenStream| {
+            let future = self.handler_future(handler);
+            quote_spanned! {span=>
+                #message::#variant { #(#fields,)* reply_to } => {
+                    let future = #future;
+                    let (reply_to, answer) = #wrap(reply_to, future).await;
+                    #then(#ctx_local, reply_to, answer);
                 }
             }
+        };
+        let arm = match request.reply {
+            // Every check at the handler's name, as its future's: rustc
+            // reports a bound that fails at one place once, so a future or
+            // a reply that is not `Send` is one error.
+            Reply::Returned(Some(output)) => answered(
+                respanned(quote!(#private::answering::<#output, _>), span),
+                respanned(quote!(#private::send_reply), span),
+            ),
             Reply::Returned(None) => quote_spanned! {span=>
                 #message::#variant { #(#fields,)* reply_to } => {
                     let () = #call;
                     #private::send_reply(#ctx_local, reply_to, ());
                 }
             },
-            // As a returned reply: the `ReplyTo` waits inside the handler's
-            // future, which gives the future to run on a task: one that is
-            // not `Send` is reported at the handler's name, one that borrows
-            // the connection from the name to the return type.
-            Reply::Spawned(output) => {
-                let future = self.handler_future(handler);
-                let output = output.map_or_else(|| quote!(()), |ty| quote!(#ty));
-                let spawning = respanned(quote!(#private::spawning::<#output, _>), span);
+            // The handler's future gives the future to run on a task: one
+            // that is not `Send` is reported at the handler's name, one that
+            // borrows the connection from the name to the return type.
+            Reply::Spawned(_) => {
+                let output = request.reply.field_and_type().map(|(_, ty)| ty);
                 let returned = handler.output().map_or(span, Spanned::span);
-                let reply = respanned(quote!(#private::reply_from_task), returned);
-                quote_spanned! {span=>
-                    #message::#variant { #(#fields,)* reply_to } => {
-                        let future = #future;
-                        let (reply_to, task) = #spawning(reply_to, future).await;
-                        #reply(#ctx_local, reply_to, task);
-                    }
-                }
+                answered(
+                    respanned(quote!(#private::spawning::<#output, _>), span),
+                    respanned(quote!(#private::reply_from_task), returned),
+                )
             }
             Reply::Deferred(field, _) => quote_spanned! {span=>
                 #message::#variant { #(#fields,)* #field } => #call,
