@@ -1,4 +1,5 @@
 //! One handler of every kind.
+use std::future::Future;
 use std::time::Duration;
 use connection::{connection, Attempt, Connect, Context, Disconnect, Init, ReplyTo, Stop};
 pub struct Device {
@@ -44,6 +45,15 @@ where
     #[allow(clippy::unused_async)]
     async fn next(&mut self, reply: ReplyTo<u32>) {
         self.pending.push(reply);
+    }
+    /// The reading after `ms` milliseconds, answered from a task.
+    #[allow(clippy::unused_async)]
+    async fn later(&mut self, ms: u64) -> impl Future<Output = u32> + Send + 'static {
+        let reading = self.reading;
+        async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            reading
+        }
     }
     /// Resets the device.
     #[allow(clippy::unused_async)]
@@ -106,6 +116,8 @@ pub enum DeviceMessage {
     Read { reply_to: __device_runtime::ReplyTo<u32> },
     ///A request for `Device::next`.
     Next { reply: __device_runtime::ReplyTo<u32> },
+    ///A request for `Device::later`.
+    Later { ms: u64, reply_to: __device_runtime::ReplyTo<u32> },
     ///A request for `Device::reset`.
     Reset {},
 }
@@ -119,6 +131,7 @@ where
         match *self {
             Self::Read { .. } => "Read",
             Self::Next { .. } => "Next",
+            Self::Later { .. } => "Later",
             Self::Reset { .. } => "Reset",
         }
     }
@@ -159,6 +172,18 @@ where
         &self,
     ) -> ::core::result::Result<u32, __device_runtime::CallError> {
         self.client.call(|reply| DeviceMessage::Next { reply }).await
+    }
+    /// The reading after `ms` milliseconds, answered from a task.
+    pub async fn later(
+        &self,
+        ms: u64,
+    ) -> ::core::result::Result<u32, __device_runtime::CallError> {
+        self.client
+            .call(|reply_to| DeviceMessage::Later {
+                ms,
+                reply_to,
+            })
+            .await
     }
     /// Resets the device.
     pub async fn reset(
@@ -358,6 +383,15 @@ where
                 }
                 DeviceMessage::Next { reply } => {
                     __device_runtime::handler_future(Self::next(self, reply)).await
+                }
+                DeviceMessage::Later { ms, reply_to } => {
+                    let future = __device_runtime::handler_future(Self::later(self, ms));
+                    let (reply_to, answer) = __device_runtime::spawning::<
+                        u32,
+                        _,
+                    >(reply_to, future)
+                        .await;
+                    __device_runtime::reply_from_task(ctx, reply_to, answer);
                 }
                 DeviceMessage::Reset {} => {
                     __device_runtime::handler_future(Self::reset(self, ctx)).await

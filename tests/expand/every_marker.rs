@@ -1,5 +1,6 @@
 //! One handler of every kind.
 
+use std::future::Future;
 use std::time::Duration;
 
 use connection::{connection, Attempt, Connect, Context, Disconnect, Init, ReplyTo, Stop};
@@ -39,6 +40,16 @@ impl Device {
     #[call]
     async fn next(&mut self, reply: ReplyTo<u32>) {
         self.pending.push(reply);
+    }
+
+    /// The reading after `ms` milliseconds, answered from a task.
+    #[call(spawn)]
+    async fn later(&mut self, ms: u64) -> impl Future<Output = u32> + Send + 'static {
+        let reading = self.reading;
+        async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            reading
+        }
     }
 
     /// Resets the device.
