@@ -137,6 +137,7 @@ where
     }
 }
 ///A handle to a running `Device` connection, returned by `Device::start`. Cloning is cheap; the connection stops once every clone is dropped. Besides one method per request it has the lifecycle methods every client has (below), and converts to and from the generic `connection::Client`.
+#[derive(::core::clone::Clone, ::core::fmt::Debug)]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 pub struct DeviceClient
 where
@@ -223,36 +224,6 @@ where
         __device_runtime::info_sender(&self.client)
     }
     __device_runtime::client_lifecycle!();
-}
-#[automatically_derived]
-#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl ::core::clone::Clone for DeviceClient
-where
-    for<'__sent> Device: ::core::marker::Send,
-    for<'__sent> DeviceMessage: ::core::marker::Send,
-    for<'__sent> __DeviceInfo: ::core::marker::Send,
-    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
-    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
-{
-    fn clone(&self) -> Self {
-        Self {
-            client: ::core::clone::Clone::clone(&self.client),
-        }
-    }
-}
-#[automatically_derived]
-#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl ::core::fmt::Debug for DeviceClient
-where
-    for<'__sent> Device: ::core::marker::Send,
-    for<'__sent> DeviceMessage: ::core::marker::Send,
-    for<'__sent> __DeviceInfo: ::core::marker::Send,
-    for<'__sent> __DeviceDisconnectInfo: ::core::marker::Send,
-    for<'__sent> __DeviceConnectInfo: ::core::marker::Send,
-{
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.client, f)
-    }
 }
 #[automatically_derived]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]

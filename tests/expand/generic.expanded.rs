@@ -171,7 +171,7 @@ where
     for<'__sent> StoreRequest<T, K>: ::core::marker::Send,
 {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.client, f)
+        f.debug_struct("StoreHandle").field("client", &self.client).finish()
     }
 }
 #[automatically_derived]

@@ -106,6 +106,7 @@ where
     }
 }
 ///A handle to a running `Tcp` connection, returned by `Tcp::start`. Cloning is cheap; the connection stops once every clone is dropped. Besides one method per request it has the lifecycle methods every client has (below), and converts to and from the generic `connection::Client`.
+#[derive(::core::clone::Clone, ::core::fmt::Debug)]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
 pub struct TcpClient
 where
@@ -138,32 +139,6 @@ where
         self.client.call(|reply| TcpMessage::Close { reply }).await
     }
     __tcp_runtime::client_lifecycle!();
-}
-#[automatically_derived]
-#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl ::core::clone::Clone for TcpClient
-where
-    for<'__sent> Tcp: ::core::marker::Send,
-    for<'__sent> TcpMessage: ::core::marker::Send,
-    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
-{
-    fn clone(&self) -> Self {
-        Self {
-            client: ::core::clone::Clone::clone(&self.client),
-        }
-    }
-}
-#[automatically_derived]
-#[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]
-impl ::core::fmt::Debug for TcpClient
-where
-    for<'__sent> Tcp: ::core::marker::Send,
-    for<'__sent> TcpMessage: ::core::marker::Send,
-    for<'__sent> __TcpDisconnectInfo: ::core::marker::Send,
-{
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Debug::fmt(&self.client, f)
-    }
 }
 #[automatically_derived]
 #[allow(private_bounds, reason = "the `Send` bounds name the handlers' own types")]

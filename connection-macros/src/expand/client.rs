@@ -28,8 +28,16 @@ impl Model<'_> {
              (below), and converts to and from the generic `connection::Client`.",
             type_name(self_ty),
         );
+        // A derive would require every type parameter to be `Clone` and
+        // `Debug`: a generic block's are written out (`client_trait_impls`).
+        let derive = self
+            .generics
+            .params
+            .is_empty()
+            .then(|| quote!(#[derive(::core::clone::Clone, ::core::fmt::Debug)]));
         quote! {
             #[doc = #doc]
+            #derive
             #allow
             #vis struct #client #impl_generics #where_clause {
                 client: #private::Client<#self_ty>,
@@ -209,25 +217,31 @@ impl Model<'_> {
         } = self;
         let generics = self.assuming_generics();
         let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+        // As derived (the derive's output), for a generic block.
+        let name = client.to_string();
         let client = quote!(#client #ty_generics);
-        // Written out rather than derived: a derive would require every type
-        // parameter to be `Clone` and `Debug`.
-        quote! {
-            #[automatically_derived]
-            #allow
-            impl #impl_generics ::core::clone::Clone for #client #where_clause {
-                fn clone(&self) -> Self {
-                    Self { client: ::core::clone::Clone::clone(&self.client) }
+        // Derived on the struct unless the block is generic (`client_struct`).
+        let clone_and_debug = (!self.generics.params.is_empty()).then(|| {
+            quote! {
+                #[automatically_derived]
+                #allow
+                impl #impl_generics ::core::clone::Clone for #client #where_clause {
+                    fn clone(&self) -> Self {
+                        Self { client: ::core::clone::Clone::clone(&self.client) }
+                    }
                 }
-            }
 
-            #[automatically_derived]
-            #allow
-            impl #impl_generics ::core::fmt::Debug for #client #where_clause {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    ::core::fmt::Debug::fmt(&self.client, f)
+                #[automatically_derived]
+                #allow
+                impl #impl_generics ::core::fmt::Debug for #client #where_clause {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct(#name).field("client", &self.client).finish()
+                    }
                 }
             }
+        });
+        quote! {
+            #clone_and_debug
 
             #[automatically_derived]
             #allow
