@@ -20,6 +20,11 @@
 //!   failed, the time from then to the first success, and the CPU the
 //!   process burned while the server was down.
 //!
+//! `cargo bench --bench postgres -- caps` runs instead a sweep of the caps
+//! per member (none, 1, 2, 3, 4, 6) against deadpool-postgres in the same
+//! closed loops: which setting, if any, meets both targets (lookups at least
+//! deadpool's, p99 no worse) in each cell.
+//!
 //! deadpool-postgres and bb8-postgres run as their documentation shows:
 //! deadpool with `RecyclingMethod::Fast` and `prepare_cached`; bb8 with its
 //! default `test_on_check_out` and a `prepare` per checkout (bb8-postgres
@@ -76,11 +81,26 @@ const NAMES: [&str; 6] = [
 const CAPS: [usize; 2] = [3, 1];
 /// The subjects of the plain and open-loop rounds (all but the last).
 const PLAIN: usize = 5;
+/// The sweep's subjects past this are the example's pool with a cap of
+/// `which - SWEPT` per member.
+const SWEPT: usize = 100;
+/// The caps the sweep measures (0: none).
+const SWEPT_CAPS: [usize; 6] = [0, 1, 2, 3, 4, 6];
 
 impl Subject {
     async fn start(which: usize, url: &str, size: usize) -> Subject {
         let config: tokio_postgres::Config = url.parse().unwrap();
         match which {
+            // The sweep's caps: `SWEPT + cap`.
+            SWEPT.. => Subject::Ours(
+                Pool::builder(size, move || Postgres::new(config.clone(), CALL_TIMEOUT))
+                    .options(Postgres::options().call_timeout(CALL_TIMEOUT))
+                    .min_connected(size)
+                    .concurrency_per_member(which - SWEPT)
+                    .start()
+                    .await
+                    .unwrap(),
+            ),
             0 | 4 | 5 => {
                 let mut builder =
                     Pool::builder(size, move || Postgres::new(config.clone(), CALL_TIMEOUT))
@@ -450,6 +470,9 @@ async fn run() {
     let server = Arc::new(PgServer::start());
     server.create_users(ROWS).await;
     let url = server.url();
+    if std::env::args().any(|arg| arg == "caps") {
+        return cap_sweep(&url).await;
+    }
 
     // (tasks, size) -> per subject: ops/s, p50, p99 of each round.
     let mut plain: BTreeMap<(usize, usize), PerSubject> = BTreeMap::new();
@@ -559,6 +582,77 @@ async fn run() {
                 fault
                     .cpu_while_down
                     .map_or("".to_owned(), |cpu| format!("{} ms", cpu.as_millis())),
+            );
+        }
+    }
+}
+
+/// The closed loops of `run` with the example's pool at each cap of
+/// `SWEPT_CAPS` beside deadpool-postgres (the faster peer in every cell of
+/// every run so far), in interleaved rounds.
+async fn cap_sweep(url: &str) {
+    let subjects: Vec<usize> = std::iter::once(1)
+        .chain(
+            SWEPT_CAPS
+                .iter()
+                .map(|cap| if *cap == 0 { 0 } else { SWEPT + cap }),
+        )
+        .collect();
+    let mut cells: BTreeMap<(usize, usize), PerSubject> = BTreeMap::new();
+    for round in 0..ROUNDS {
+        eprintln!("round {}/{ROUNDS}", round + 1);
+        for tasks in [100, 1_000] {
+            for size in [1, 2, 4, 8] {
+                let entry = cells
+                    .entry((tasks, size))
+                    .or_insert_with(|| vec![Vec::new(); subjects.len()]);
+                for (which, results) in subjects.iter().zip(entry.iter_mut()) {
+                    let subject = Subject::start(*which, url, size).await;
+                    let measured = load(&subject, tasks, false).await;
+                    results.push((
+                        measured.ops_per_sec,
+                        micros(measured.p50),
+                        micros(measured.p99),
+                    ));
+                    subject.stop().await;
+                }
+            }
+        }
+    }
+    println!("### Caps per member against deadpool-postgres (median of {ROUNDS} rounds)\n");
+    println!(
+        "| tasks | pool size | cap per member | lookups/s | ratio | p99 | p99 ratio | both targets |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for ((tasks, size), rounds) in &cells {
+        let medians: Vec<(f64, f64)> = rounds
+            .iter()
+            .map(|r| {
+                (
+                    median(r.iter().map(|m| m.0).collect()),
+                    median(r.iter().map(|m| m.2).collect()),
+                )
+            })
+            .collect();
+        let (peer_ops, peer_p99) = medians[0];
+        println!(
+            "| {tasks} | {size} | deadpool-postgres | {peer_ops:.0} | 1.00x | {peer_p99:.0} µs | 1.00x | |"
+        );
+        for (cap, (ops, p99)) in SWEPT_CAPS.iter().zip(&medians[1..]) {
+            let cap = if *cap == 0 {
+                "none".to_owned()
+            } else {
+                cap.to_string()
+            };
+            let met = if *ops >= peer_ops && *p99 <= peer_p99 {
+                "met"
+            } else {
+                ""
+            };
+            println!(
+                "| {tasks} | {size} | {cap} | {ops:.0} | {:.2}x | {p99:.0} µs | {:.2}x | {met} |",
+                ops / peer_ops,
+                p99 / peer_p99
             );
         }
     }
