@@ -294,6 +294,25 @@ async fn load(subject: &Subject, tasks: usize, mixed: bool) -> Load {
     }
 }
 
+/// One closed loop (`load`) on a subject started for it: lookups per
+/// second, p50 and p99 (µs).
+async fn measure(
+    which: usize,
+    url: &str,
+    size: usize,
+    tasks: usize,
+    mixed: bool,
+) -> (f64, f64, f64) {
+    let subject = Subject::start(which, url, size).await;
+    let measured = load(&subject, tasks, mixed).await;
+    subject.stop().await;
+    (
+        measured.ops_per_sec,
+        micros(measured.p50),
+        micros(measured.p99),
+    )
+}
+
 /// An open loop: `rate` lookups a second for `LOAD_TIME`, each on its own
 /// task, whatever the pool's speed; latency counted from when each was due,
 /// so that tails compare at equal throughput.
@@ -486,14 +505,7 @@ async fn run() {
                     .entry((tasks, size))
                     .or_insert_with(|| vec![Vec::new(); PLAIN]);
                 for (which, results) in entry.iter_mut().enumerate() {
-                    let subject = Subject::start(which, &url, size).await;
-                    let measured = load(&subject, tasks, false).await;
-                    results.push((
-                        measured.ops_per_sec,
-                        micros(measured.p50),
-                        micros(measured.p99),
-                    ));
-                    subject.stop().await;
+                    results.push(measure(which, &url, size, tasks, false).await);
                 }
             }
         }
@@ -515,14 +527,7 @@ async fn run() {
                 .entry(size)
                 .or_insert_with(|| vec![Vec::new(); NAMES.len()]);
             for (which, results) in entry.iter_mut().enumerate() {
-                let subject = Subject::start(which, &url, size).await;
-                let measured = load(&subject, 100, true).await;
-                results.push((
-                    measured.ops_per_sec,
-                    micros(measured.p50),
-                    micros(measured.p99),
-                ));
-                subject.stop().await;
+                results.push(measure(which, &url, size, 100, true).await);
             }
         }
     }
@@ -607,14 +612,7 @@ async fn cap_sweep(url: &str) {
                     .entry((tasks, size))
                     .or_insert_with(|| vec![Vec::new(); subjects.len()]);
                 for (which, results) in subjects.iter().zip(entry.iter_mut()) {
-                    let subject = Subject::start(*which, url, size).await;
-                    let measured = load(&subject, tasks, false).await;
-                    results.push((
-                        measured.ops_per_sec,
-                        micros(measured.p50),
-                        micros(measured.p99),
-                    ));
-                    subject.stop().await;
+                    results.push(measure(*which, url, size, tasks, false).await);
                 }
             }
         }
