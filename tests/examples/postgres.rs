@@ -117,6 +117,32 @@ async fn a_transaction_commits_on_a_lease_and_rolls_back_when_dropped() {
     pool.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL"]
+async fn a_transaction_a_statement_failed_in_is_rolled_back_when_its_lease_is_dropped() {
+    let server = PgServer::start();
+    // One member: the request after the lease runs on the session that held
+    // the failed transaction.
+    let pool = with_users(&server, 1).await;
+
+    let tx = pool.lease().await.unwrap();
+    tx.execute("BEGIN".into()).await.unwrap();
+    let written = tx.insert_user("half done".into(), None).await.unwrap();
+    let failed = tx.execute("SELEC 1".into()).await.unwrap_err();
+    assert!(!failed.may_have_run(), "{failed}");
+    // The server refuses the session anything but the end of the
+    // transaction now.
+    let refused = tx.user(written).await.unwrap_err();
+    assert!(refused.to_string().contains("aborted"), "{refused}");
+    drop(tx);
+
+    let db = pool.client().await.unwrap();
+    assert_eq!(db.user(written).await.unwrap(), None);
+    assert_eq!(db.user(1).await.unwrap(), Some(expected(1)));
+    drop(db);
+    pool.stop().await;
+}
+
 /// 1,000 callers through a pool of 4, each making calls while `more(round)`,
 /// each result checked; counts in `failed` the calls lost with their link,
 /// and returns the longest call.
