@@ -91,6 +91,50 @@ async fn every_typed_call_round_trips() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL"]
+async fn a_query_past_its_timeout_fails_as_may_have_run_and_the_server_cancels_it() {
+    let server = PgServer::start();
+    let pool = with_users(&server, 1).await;
+    let db = pool.client().await.unwrap();
+
+    // The query timeout (2 s) comes before the call's (3 s).
+    let error = db
+        .query("SELECT pg_sleep(30)".into(), Vec::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, DbError::Timeout(_)), "{error:?}");
+    assert!(error.may_have_run());
+
+    // Asked to cancel: the backend is not still sleeping 30 s. Watched over
+    // a session of its own, not the pool's link.
+    let (watch, driver) = config(&server.url())
+        .connect(tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(driver);
+    let sleeping = "SELECT count(*) FROM pg_stat_activity \
+                    WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'";
+    let started = Instant::now();
+    while watch
+        .query_one(sleeping, &[])
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+        > 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the timed-out query still runs on the server"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The link is fine: the next statement on it is answered.
+    assert_eq!(db.user(3).await.unwrap(), Some(expected(3)));
+    drop(db);
+    pool.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL"]
 async fn a_transaction_commits_on_a_lease_and_rolls_back_when_dropped() {
     let server = PgServer::start();
     let pool = with_users(&server, 2).await;
