@@ -21,6 +21,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Postgres::new(config.clone(), Duration::from_secs(5))
     })
     .options(Postgres::options())
+    // A backend's session renewed every half hour or so, with no call lost.
+    .max_lifetime(Duration::from_secs(30 * 60))
     // A transaction a lease holder left open is rolled back.
     .on_return(|db| async move {
         let _ = db.execute("ROLLBACK".into()).await;

@@ -1353,3 +1353,141 @@ async fn a_member_resize_took_out_is_not_replaced_again() {
     assert_eq!((stats.members, stats.connected), (1, 1), "{stats:?}");
     pool.stop().await;
 }
+
+/// A pool of `size` whose members are renewed after `lifetime`.
+async fn renewed_pool(size: usize, lifetime: Duration, backends: &Arc<Backends>) -> Pool<Backend> {
+    Pool::builder(size, Backend::factory(backends))
+        .options(options())
+        .min_connected(size)
+        .max_lifetime(lifetime)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// Asks `who` every 10 ms until `until`, each call checked; returns the
+/// members that answered.
+async fn ask_until(pool: &Pool<Backend>, until: Instant) -> Vec<usize> {
+    let mut seen = Vec::new();
+    while Instant::now() < until {
+        let member = pool.client().await.unwrap().who().await.unwrap();
+        if !seen.contains(&member) {
+            seen.push(member);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    seen
+}
+
+#[tokio::test(start_paused = true)]
+async fn members_are_renewed_in_the_last_eighth_of_their_lifetime_and_no_request_fails() {
+    let backends = Arc::new(Backends::default());
+    let started = Instant::now();
+    let pool = renewed_pool(4, Duration::from_secs(80), &backends).await;
+    let lifetime_ends = started + Duration::from_secs(80);
+
+    // Up to 7/8 of the lifetime: the first members, and only them.
+    let before = ask_until(&pool, started + Duration::from_secs(69)).await;
+    assert_eq!(backends.next.load(Ordering::Relaxed), 4);
+    let mut first = before.clone();
+    first.sort_unstable();
+    assert_eq!(first, [0, 1, 2, 3]);
+
+    // Through the last eighth, every call answered; past it, new members
+    // only, as many as before, all connected.
+    let during = ask_until(&pool, lifetime_ends + Duration::from_millis(500)).await;
+    assert!(during.iter().any(|member| *member >= 4), "{during:?}");
+    let after = ask_until(&pool, lifetime_ends + Duration::from_secs(1)).await;
+    assert!(
+        after.iter().all(|member| (4..8).contains(member)),
+        "{after:?}"
+    );
+    let stats = pool.stats();
+    assert_eq!((stats.members, stats.connected), (4, 4));
+    assert_eq!(backends.next.load(Ordering::Relaxed), 8);
+
+    // And the renewed ones are renewed in turn.
+    tokio::time::sleep(Duration::from_secs(80)).await;
+    assert_eq!(backends.next.load(Ordering::Relaxed), 12);
+    assert_eq!(pool.stats().connected, 4);
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_member_whose_renewal_cannot_connect_serves_on_until_it_can() {
+    let backends = Arc::new(Backends::default());
+    // Member 1, the renewal of member 0, is refused until let in.
+    backends.set_down(&[1]);
+    let started = Instant::now();
+    let pool = renewed_pool(1, Duration::from_secs(60), &backends).await;
+
+    let served = ask_until(&pool, started + Duration::from_secs(90)).await;
+    assert_eq!(served, [0], "the old member served on, every call answered");
+    assert!(backends.refused.load(Ordering::Relaxed) > 0);
+    assert_eq!(pool.stats().members, 1);
+
+    backends.set_down(&[]);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let renewed = ask_until(&pool, Instant::now() + Duration::from_millis(100)).await;
+    assert_eq!(renewed, [1]);
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_leased_member_serves_its_holder_past_its_lifetime_then_stops() {
+    let backends = Arc::new(Backends::default());
+    let pool = renewed_pool(2, Duration::from_secs(60), &backends).await;
+    let lease = pool.lease().await.unwrap();
+    let leased = lease.member();
+    let held = lease.client().clone();
+
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    // The others are routed to the renewals; the holder still has its own.
+    let routed = answers(&pool, 50).await;
+    assert!(routed.keys().all(|member| *member >= 2), "{routed:?}");
+    assert_eq!(lease.who().await.unwrap(), leased);
+    assert_eq!(pool.stats().members, 2);
+
+    drop(lease);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert!(
+        !held.is_alive(),
+        "the renewed member stopped once given back"
+    );
+    // Its lease place went to the member in its place.
+    let (first, second) = (pool.lease().await.unwrap(), pool.lease().await.unwrap());
+    assert!(first.member() >= 2 && second.member() >= 2);
+    drop((first, second));
+    pool.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stopped_or_shrunk_pool_renews_nothing() {
+    let backends = Arc::new(Backends::default());
+    let pool = renewed_pool(2, Duration::from_secs(60), &backends).await;
+    pool.resize(1).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    // The member left renewed once; the one removed not at all.
+    assert_eq!(backends.next.load(Ordering::Relaxed), 3);
+    pool.stop().await;
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(backends.next.load(Ordering::Relaxed), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_renewal_waiting_for_its_link_is_stopped_with_the_pool() {
+    let backends = Arc::new(Backends::default());
+    backends.set_down(&[1]);
+    let pool = renewed_pool(1, Duration::from_secs(60), &backends).await;
+    tokio::time::sleep(Duration::from_secs(65)).await;
+    assert!(
+        backends.refused.load(Ordering::Relaxed) > 0,
+        "the renewal tries"
+    );
+    pool.stop().await;
+    // Within the renewal's next look at the pool, it stops trying.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let refused = backends.refused.load(Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(backends.refused.load(Ordering::Relaxed), refused);
+}

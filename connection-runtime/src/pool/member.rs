@@ -252,7 +252,7 @@ where
         .map(|(_, failure)| failure)
 }
 
-fn random() -> u64 {
+pub(super) fn random() -> u64 {
     thread_local! {
         static STATE: Cell<u64> = Cell::new(SplitMix64::from_entropy().0);
     }

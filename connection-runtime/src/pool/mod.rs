@@ -24,6 +24,10 @@
 //! pipeline onto a backend running one statement at a time, it bounds how
 //! many requests can wait behind a slow one.
 //!
+//! With a [lifetime](PoolBuilder::max_lifetime), each member is renewed
+//! after about that long: a new member takes its place once connected, and
+//! the old one answers what it holds, then stops.
+//!
 //! When no member is connected, a request waits for one up to the pool's
 //! [wait](PoolBuilder::wait) (or fails at once, [`fail_fast`](PoolBuilder::fail_fast)),
 //! and the error says why the members went down
@@ -84,6 +88,7 @@
 
 mod error;
 mod lease;
+mod lifetime;
 mod limit;
 mod member;
 mod stats;
@@ -184,6 +189,8 @@ where
     waiting_leases: AtomicUsize,
     /// The cap on requests in progress per member, if the pool has one.
     limit: Option<Arc<Limit>>,
+    /// How long a member serves before it is renewed, if it is.
+    max_lifetime: Option<Duration>,
     next_id: AtomicUsize,
     /// One `resize` or `stop` at a time.
     resizing: Mutex<()>,
@@ -206,6 +213,7 @@ where
     slow_lease: Duration,
     on_return: Option<ReturnHook<C>>,
     concurrency_per_member: Option<usize>,
+    max_lifetime: Option<Duration>,
 }
 
 impl<C: Connection> Pool<C>
@@ -227,6 +235,7 @@ where
             slow_lease: Duration::from_millis(50),
             on_return: None,
             concurrency_per_member: None,
+            max_lifetime: None,
         }
     }
 
@@ -876,6 +885,7 @@ where
     /// replacement to the next), after the first of the policy's own if it
     /// did or is no replacement.
     fn follow(self: &Arc<Self>, member: &Arc<Member<C>>, delays: Option<Backoff>) {
+        self.renew_in_time(member);
         let (id, status, changed) = (member.id, member.status().clone(), self.changed.clone());
         let (pool, policy) = (Arc::downgrade(self), self.restart.clone());
         tokio::spawn(async move {
@@ -897,9 +907,7 @@ where
     /// [`resize`](Pool::resize) took the member out first, or when `delays`
     /// runs out.
     async fn replace(pool: Weak<Self>, id: usize, mut delays: Backoff) {
-        // The pool, while it is there (its members stop when it is dropped)
-        // and still has the member (a `stop` or a `resize` takes it out).
-        let holding = |pool: &Weak<Self>| pool.upgrade().filter(|shared| shared.has_member(id));
+        let holding = |pool: &Weak<Self>| Self::holding(pool, id);
         loop {
             // Not even a wait for a member no longer the pool's.
             if holding(&pool).is_none() {
@@ -924,21 +932,9 @@ where
                 }
             };
             let _one_at_a_time = shared.resizing.lock().await;
-            let mut replaced = None;
-            shared.replace_members(|members| {
-                let mut list = members.to_vec();
-                if let Some(place) = list.iter_mut().find(|old| old.id == id) {
-                    replaced = Some(std::mem::replace(place, member.clone()));
-                }
-                list
-            });
-            match replaced {
-                Some(old) => {
+            match shared.put_in_place(id, &member, Some(delays)) {
+                Some(_stopped) => {
                     tracing::info!(member = id, by = member.id, "pool member replaced");
-                    old.retire();
-                    member.offer_slots();
-                    shared.follow(&member, Some(delays));
-                    shared.changed.notify_waiters();
                 }
                 // A `stop` or a `resize` took the member out while the
                 // replacement started.
@@ -946,6 +942,39 @@ where
             }
             return;
         }
+    }
+
+    /// Puts `member` in member `id`'s place, in rotation and followed
+    /// (with `delays` for its replacement), if `id` is still in the pool
+    /// (the caller holds `resizing`); returns the member it took the place
+    /// of, retired (out of the pool, taking no more requests).
+    fn put_in_place(
+        self: &Arc<Self>,
+        id: usize,
+        member: &Arc<Member<C>>,
+        delays: Option<Backoff>,
+    ) -> Option<Arc<Member<C>>> {
+        let mut replaced = None;
+        self.replace_members(|members| {
+            let mut list = members.to_vec();
+            if let Some(place) = list.iter_mut().find(|old| old.id == id) {
+                replaced = Some(std::mem::replace(place, member.clone()));
+            }
+            list
+        });
+        if let Some(old) = &replaced {
+            old.retire();
+            member.offer_slots();
+            self.follow(member, delays);
+            self.changed.notify_waiters();
+        }
+        replaced
+    }
+
+    /// The pool, while it is there (its members stop when it is dropped)
+    /// and still has member `id` (a `stop` or a `resize` takes it out).
+    fn holding(pool: &Weak<Self>, id: usize) -> Option<Arc<Self>> {
+        pool.upgrade().filter(|shared| shared.has_member(id))
     }
 
     /// Whether member `id` is still in the pool.
@@ -1080,6 +1109,46 @@ where
         self
     }
 
+    /// Renews each member once it has served for about `lifetime` (at
+    /// least a second; never by default): a new member is started, and once
+    /// its link is up it takes the old one's place, and the old one answers
+    /// what it holds, then stops. No request fails for it and the pool never
+    /// has fewer members connected; a leased member serves its holder until
+    /// the lease ends. Each member is renewed at a point drawn in the last
+    /// eighth of its lifetime, so that members started together are not
+    /// renewed together. While a renewal cannot connect (the server is
+    /// down, a password was changed), the old member serves on.
+    ///
+    /// For sessions that grow on the server (caches, prepared statements),
+    /// proxies and load balancers that cut long-lived links or send only new
+    /// ones to a server added, and credentials that rotate: bb8 and sqlx
+    /// renew after 30 minutes by default.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use connection::pool::Pool;
+    /// # use connection::{connection, Attempt, Connect, Disconnect};
+    /// # struct Db;
+    /// # #[connection]
+    /// # impl Db {
+    /// #     #[connect]
+    /// #     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect { Connect::Ok }
+    /// #     #[disconnect]
+    /// #     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> { Disconnect::NoConnect }
+    /// # }
+    /// # async fn run() -> Result<(), connection::pool::PoolError> {
+    /// let pool = Pool::builder(4, || Db)
+    ///     .max_lifetime(Duration::from_secs(30 * 60))
+    ///     .start()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn max_lifetime(mut self, lifetime: Duration) -> Self {
+        self.max_lifetime = Some(lifetime.max(Duration::from_secs(1)));
+        self
+    }
+
     /// A lease that waits longer than this is traced (a `warn` event):
     /// a sign the pool is too small. 50 ms by default.
     pub fn slow_lease(mut self, threshold: Duration) -> Self {
@@ -1167,6 +1236,7 @@ where
                 leases_owed: AtomicUsize::new(0),
                 waiting_leases: AtomicUsize::new(0),
                 limit,
+                max_lifetime: self.max_lifetime,
                 next_id: AtomicUsize::new(0),
                 resizing: Mutex::new(()),
             }),
@@ -1242,6 +1312,7 @@ where
             .field("slow_lease", &self.slow_lease)
             .field("on_return", &self.on_return.is_some())
             .field("concurrency_per_member", &self.concurrency_per_member)
+            .field("max_lifetime", &self.max_lifetime)
             .finish_non_exhaustive()
     }
 }
