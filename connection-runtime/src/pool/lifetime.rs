@@ -38,17 +38,25 @@ where
         let eighths = (random() % 1_000) as f64 / 8_000.0;
         let after = lifetime - lifetime.mul_f64(eighths);
         let (pool, id) = (Arc::downgrade(self), member.id);
-        tokio::spawn(Self::renew(pool, id, after));
+        // The status only: it keeps nothing alive.
+        let status = member.status().clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = sleep_for(after) => Self::renew(pool, id).await,
+                // Stopped first (past its restart policy, or with the pool
+                // dropped): nothing to renew, and no timer left behind.
+                _stopped = status.stopped() => {}
+            }
+        });
     }
 
-    /// After `after`, replaces member `id` with a new one once the new one
-    /// is connected; while a renewal fails to start or stops for good
-    /// before it connects, the old member serves on and it is tried again
-    /// after the restart policy's delays (not at all once they run out).
-    /// Ends as soon as the pool stops or is dropped, or member `id` leaves
-    /// it otherwise (a `resize`, a replacement after a crash).
-    async fn renew(pool: Weak<Self>, id: usize, after: Duration) {
-        sleep_for(after).await;
+    /// Replaces member `id` with a new one once the new one is connected;
+    /// while a renewal fails to start or stops for good before it connects,
+    /// the old member serves on and it is tried again after the restart
+    /// policy's delays (not at all once they run out). Ends as soon as the
+    /// pool stops or is dropped, or member `id` leaves it otherwise (a
+    /// `resize`, a replacement after it stopped).
+    async fn renew(pool: Weak<Self>, id: usize) {
         let mut delays = None;
         loop {
             let Some(shared) = Self::holding(&pool, id) else {
