@@ -1491,3 +1491,41 @@ async fn a_renewal_waiting_for_its_link_is_stopped_with_the_pool() {
     tokio::time::sleep(Duration::from_secs(10)).await;
     assert_eq!(backends.refused.load(Ordering::Relaxed), refused);
 }
+
+#[tokio::test(start_paused = true)]
+async fn renewals_under_a_cap_keep_its_slots_whole() {
+    let gauges = Arc::new(Gauges::default());
+    let factory_gauges = gauges.clone();
+    let pool = Pool::builder(2, move || Gauge {
+        id: factory_gauges.next.fetch_add(1, Ordering::Relaxed),
+        gauges: factory_gauges.clone(),
+    })
+    .concurrency_per_member(3)
+    .wait(Duration::from_secs(5))
+    .min_connected(2)
+    .max_lifetime(Duration::from_secs(60))
+    .start()
+    .await
+    .unwrap();
+    // Rounds of 6 requests of 3 s each, through both renewals: every round
+    // is answered at once, 6 slots being there all along.
+    let tick = Duration::from_secs(3);
+    for round in 0..25 {
+        let answered = in_order(&pool, 6, tick).await;
+        assert!(
+            answered.iter().all(|(at, _)| *at == tick),
+            "round {round}: {answered:?}"
+        );
+    }
+    assert_eq!(gauges.next.load(Ordering::Relaxed), 4, "both renewed");
+    for (member, (now, most)) in gauges.each.lock().unwrap().iter() {
+        assert_eq!(*now, 0, "member {member}");
+        assert!(*most <= 3, "member {member} had {most} at once");
+    }
+    // Six slots, not more: 12 requests in two rounds of 6, on the renewals.
+    let tick = Duration::from_millis(10);
+    let answered = in_order(&pool, 12, tick).await;
+    assert_eq!(answered.iter().filter(|(at, _)| *at == tick).count(), 6);
+    assert!(answered.iter().all(|(_, member)| *member >= 2));
+    pool.stop().await;
+}
