@@ -1529,3 +1529,29 @@ async fn renewals_under_a_cap_keep_its_slots_whole() {
     assert!(answered.iter().all(|(_, member)| *member >= 2));
     pool.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_member_renewed_while_a_request_holds_it_answers_that_request_first() {
+    let backends = Arc::new(Backends::default());
+    let pool = Pool::builder(1, Backend::factory(&backends))
+        .options(options().shutdown_timeout(Duration::from_secs(60)))
+        .max_lifetime(Duration::from_secs(60))
+        .start()
+        .await
+        .unwrap();
+    // Chosen before the renewal, sent after it took the member's place.
+    let chosen = pool.client().await.unwrap();
+    let old = chosen.client();
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    assert_eq!(answers(&pool, 10).await.keys().collect::<Vec<_>>(), [&1]);
+    assert_eq!(pool.stats().each[0].in_progress, 0);
+    assert_eq!(
+        chosen.who().await.unwrap(),
+        0,
+        "the old member waited for it"
+    );
+    drop(chosen);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert!(!old.is_alive(), "and stopped once it was done");
+    pool.stop().await;
+}

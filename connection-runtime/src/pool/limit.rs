@@ -195,6 +195,11 @@ impl InProgress {
             .is_ok()
     }
 
+    /// Counts one more request, whatever the count.
+    pub(super) fn add(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
     pub(super) fn remove(&self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }

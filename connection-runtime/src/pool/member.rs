@@ -81,6 +81,17 @@ where
         self.in_progress.get()
     }
 
+    /// Counts a request routed here, in a pool without a cap (with one,
+    /// `choose_within` counts it).
+    pub(super) fn start_request(&self) {
+        self.in_progress.add();
+    }
+
+    /// Ends a request counted by [`start_request`](Self::start_request).
+    pub(super) fn end_routed_request(&self) {
+        self.in_progress.remove();
+    }
+
     /// Ends a request counted under the pool's cap: the member's count
     /// drops and the request's slot goes back to the pool.
     pub(super) fn end_request(&self) {
@@ -132,13 +143,17 @@ where
     }
 
     /// Lets the member answer what it holds (its mailbox and its pipeline,
-    /// for at most `within`: nothing new is routed to it by now), then
-    /// stops it and waits for `terminate`.
+    /// and the requests chosen for it whose [`Chosen`](super::Chosen) is
+    /// still alive, for at most `within`: nothing new is routed to it by
+    /// now), then stops it and waits for `terminate`.
     pub(super) async fn drain_and_stop(&self, within: Duration) {
         let deadline = Instant::now() + within;
         // Polled rather than signalled: a signal would cost every request,
         // and draining is rare.
-        while self.load() > 0 && self.generic().is_alive() && Instant::now() < deadline {
+        while (self.load() > 0 || self.in_progress() > 0)
+            && self.generic().is_alive()
+            && Instant::now() < deadline
+        {
             tokio::time::sleep(DRAIN_POLL).await;
         }
         let _ = self.generic().stop(Stop::Normal).await;

@@ -664,16 +664,32 @@ where
 /// Borrowed from the pool's handle (nothing to count); [`client`](Self::client)
 /// clones the client out, for a caller that keeps it.
 ///
-/// In a pool with a [cap per member](PoolBuilder::concurrency_per_member),
-/// it is one request in progress on its member until dropped (requests
-/// sent through a client cloned out of it are not counted).
+/// It is one request in progress on its member until dropped (requests
+/// sent through a client cloned out of it are not counted): a member the
+/// pool removes (a `resize`, a renewal after its
+/// [lifetime](PoolBuilder::max_lifetime)) is stopped only once no `Chosen`
+/// holds it, and in a pool with a
+/// [cap per member](PoolBuilder::concurrency_per_member) it counts against
+/// the cap.
 pub struct Chosen<'pool, C: Connection>
 where
     C::Client: AsRef<Client<C>> + Clone + Send + Sync,
 {
     member: Held<'pool, C>,
-    /// Counted under the pool's cap: the count drops with it.
-    counted: bool,
+    /// What it counts in: the count drops with it.
+    counted: Counted,
+}
+
+/// What a [`Chosen`] counts in while it lives.
+#[derive(Default)]
+enum Counted {
+    /// Its member's requests in progress.
+    Routed,
+    /// Those, and a slot of the pool's cap.
+    Slot,
+    /// Nothing: moved into another `Chosen`.
+    #[default]
+    Moved,
 }
 
 /// A member borrowed from a handle's members, or, for a handle made before
@@ -690,7 +706,18 @@ impl<C: Connection> Chosen<'_, C>
 where
     C::Client: AsRef<Client<C>> + Clone + Send + Sync,
 {
-    fn new(member: Held<'_, C>, counted: bool) -> Chosen<'_, C> {
+    /// `slot`: the request holds a slot of the pool's cap, and is counted
+    /// on its member already (`choose_within`).
+    fn new(member: Held<'_, C>, slot: bool) -> Chosen<'_, C> {
+        let counted = if slot {
+            Counted::Slot
+        } else {
+            match &member {
+                Held::Borrowed(member) => member.start_request(),
+                Held::Owned(member) => member.start_request(),
+            }
+            Counted::Routed
+        };
         Chosen { member, counted }
     }
 
@@ -732,8 +759,10 @@ where
     C::Client: AsRef<Client<C>> + Clone + Send + Sync,
 {
     fn drop(&mut self) {
-        if self.counted {
-            self.member_ref().end_request();
+        match std::mem::take(&mut self.counted) {
+            Counted::Slot => self.member_ref().end_request(),
+            Counted::Routed => self.member_ref().end_routed_request(),
+            Counted::Moved => {}
         }
     }
 }
@@ -1117,7 +1146,11 @@ where
     /// the lease ends. Each member is renewed at a point drawn in the last
     /// eighth of its lifetime, so that members started together are not
     /// renewed together. While a renewal cannot connect (the server is
-    /// down, a password was changed), the old member serves on.
+    /// down, a password was changed), the old member serves on. A request
+    /// whose [`Chosen`] is alive when its member is renewed is answered by
+    /// that member first; a client cloned out of the pool and kept
+    /// ([`Chosen::client`]) reaches its member until the member stops, so
+    /// take one per request.
     ///
     /// For sessions that grow on the server (caches, prepared statements),
     /// proxies and load balancers that cut long-lived links or send only new

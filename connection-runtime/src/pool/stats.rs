@@ -42,8 +42,9 @@ pub struct MemberStats {
     /// Of those, the requests written (or buffered) on its link and not
     /// answered yet, for a member with a [pipeline](crate::pipeline).
     pub in_flight: usize,
-    /// Requests in progress on it through the pool, counted against its
-    /// [cap](super::PoolBuilder::concurrency_per_member) (0 without one).
+    /// Requests in progress on it through the pool (chosen for it, their
+    /// [`Chosen`](super::Chosen) alive), counted against its
+    /// [cap](super::PoolBuilder::concurrency_per_member) if it has one.
     pub in_progress: usize,
     /// How many of its incarnations have ended (crashed and restarted).
     pub restarts: u64,
