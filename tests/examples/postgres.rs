@@ -192,7 +192,7 @@ async fn a_transaction_a_statement_failed_in_is_rolled_back_when_its_lease_is_dr
 /// and returns the longest call.
 async fn thousand_callers(
     pool: &Pool<Postgres>,
-    more: fn(usize) -> bool,
+    more: impl Fn(usize) -> bool + Copy + Send + 'static,
     failed: Arc<AtomicU64>,
 ) -> Duration {
     let mut callers = JoinSet::new();
@@ -239,6 +239,30 @@ async fn a_thousand_callers_through_a_pool_of_four() {
     assert_eq!(failed.load(Ordering::Relaxed), 0);
     let stats = pool.stats();
     assert_eq!(stats.connected, 4);
+    pool.stop().await;
+}
+
+/// Members renewed every second or so (`max_lifetime`), under 1,000
+/// callers: each backend's session replaced by a new one while the callers
+/// go on, and no call fails for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL"]
+async fn members_renewed_under_a_thousand_callers_fail_no_call() {
+    let server = PgServer::start();
+    server.create_users(1000).await;
+    let pool = builder(&server.url(), 4)
+        .max_lifetime(Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let failed = Arc::new(AtomicU64::new(0));
+    // Calls for 2.5 s: each member renewed twice meanwhile.
+    let until = Instant::now() + Duration::from_millis(2500);
+    thousand_callers(&pool, move |_| Instant::now() < until, failed.clone()).await;
+    assert_eq!(failed.load(Ordering::Relaxed), 0, "a call lost its link");
+    let stats = pool.stats();
+    assert_eq!(stats.connected, 4);
+    assert!(stats.each.iter().all(|member| member.id >= 8), "{stats:?}");
     pool.stop().await;
 }
 
