@@ -1,7 +1,9 @@
 //! What a callback can ask of the runtime.
 
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::task::{self, Poll, Waker};
 use std::time::Duration;
 
 use futures_core::Stream;
@@ -14,6 +16,7 @@ use crate::error::Stop;
 use crate::feeds::{Attachment, Feeds, Timer};
 use crate::mailbox::{Envelope, Source};
 use crate::outcome::Connect;
+use crate::panic::poll_catching;
 use crate::reply::ReplyTo;
 use crate::status::Status;
 use crate::types::ConnectionTypes;
@@ -317,6 +320,16 @@ impl<C: ConnectionTypes> Context<C> {
     /// request at once. For work the link itself multiplexes (a driver
     /// that pipelines statements), or that would hold the loop up.
     ///
+    /// `answer` is polled once here first, on the connection: what it does
+    /// before its first wait (a statement handed to its driver) happens at
+    /// once and in the order the requests came, the statements of one turn
+    /// of the loop reaching the driver together; an answer ready then is
+    /// sent with no task at all. Work that must not run on the connection
+    /// (a long computation) goes after an `.await` that waits
+    /// (`tokio::task::yield_now`), or to `spawn_blocking`. A panic in that
+    /// first poll loses this reply only (`CallError::NoReply`), as on the
+    /// task.
+    ///
     /// ```
     /// # use connection::{connection, Attempt, Connect, Context, Disconnect, ReplyTo};
     /// # struct Worker;
@@ -341,11 +354,28 @@ impl<C: ConnectionTypes> Context<C> {
         F: Future<Output = T> + Send + 'static,
     {
         let held = self.hand_off();
-        tokio::spawn(async move {
-            let value = answer.await;
-            drop(held);
-            let _ = reply.send(value);
-        });
+        let mut answer = Box::pin(answer);
+        // Nothing to wake: the task polls it again as it starts.
+        let mut first = task::Context::from_waker(Waker::noop());
+        match poll_catching(answer.as_mut(), &mut first) {
+            Poll::Ready(Ok(value)) => {
+                drop(held);
+                let _ = reply.send(value);
+            }
+            Poll::Ready(Err(_panicked)) => {
+                // Dropped here, not unwinding: the caller is told `NoReply`,
+                // and the connection goes on.
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(answer)));
+                drop((held, reply));
+            }
+            Poll::Pending => {
+                tokio::spawn(async move {
+                    let value = answer.await;
+                    drop(held);
+                    let _ = reply.send(value);
+                });
+            }
+        }
     }
 
     /// The status the connection publishes, for the pipeline's load gauge

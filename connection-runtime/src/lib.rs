@@ -218,7 +218,11 @@ pub use crate::types::ConnectionTypes;
 /// `impl Future<Output = R> + Send + 'static` (or a boxed
 /// `dyn Future<Output = R>`): the client method returns `Result<R, CallError>`,
 /// or with `flatten` the `Result<T, E>` that `R` is. The future may hold
-/// what the handler gave it, but not borrow the connection. It runs to its
+/// what the handler gave it, but not borrow the connection. It is polled
+/// once on the connection first, so what it does before its first wait (a
+/// statement handed to its driver) happens in the order the requests came,
+/// the statements of one turn of the loop reaching the driver together: put
+/// a long computation after a wait, or in `spawn_blocking`. It runs to its
 /// end even if its caller gave up (a query sent is not taken back); if it
 /// panics, its caller gets [`CallError::NoReply`] and the connection goes
 /// on:

@@ -4,6 +4,8 @@
 //! its load until answered.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use connection::{Attempt, CallError, Client, Connect, Disconnect, Stop, connection};
@@ -69,6 +71,36 @@ impl Spawner {
     #[call(spawn)]
     async fn broken(&mut self) -> impl Future<Output = u32> + Send + 'static {
         async { panic!("the answer's task failed") }
+    }
+
+    /// An answer whose task panics after its first wait (the one above
+    /// panics in the poll the connection gives it first).
+    #[call(spawn)]
+    async fn broken_later(&mut self) -> impl Future<Output = u32> + Send + 'static {
+        async {
+            tokio::task::yield_now().await;
+            panic!("the answer's task failed later")
+        }
+    }
+
+    /// Raises `sent` before its first wait (as a statement handed to a
+    /// driver), answers after `after`.
+    #[call(spawn)]
+    async fn send_then_wait(
+        &mut self,
+        sent: Arc<AtomicBool>,
+        after: Duration,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        async move {
+            sent.store(true, Ordering::SeqCst);
+            tokio::time::sleep(after).await;
+        }
+    }
+
+    /// Whether `sent` was raised when this handler ran.
+    #[call]
+    async fn saw(&mut self, sent: Arc<AtomicBool>) -> bool {
+        sent.load(Ordering::SeqCst)
     }
 
     /// The same by hand: a deferred reply handed to a task that panics.
@@ -173,6 +205,29 @@ async fn an_answer_whose_task_panics_is_no_reply_and_the_connection_goes_on() {
         client.without_timeout().broken_by_hand().await,
         Err(CallError::NoReply)
     ));
+    assert!(matches!(
+        client.broken_later().await,
+        Err(CallError::NoReply)
+    ));
     assert!(client.is_alive());
     assert_eq!(client.slow(Duration::ZERO).await.unwrap(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn what_an_answer_does_before_its_first_wait_is_done_before_the_next_request() {
+    let client = Spawner { handled: 0 }.start().await.unwrap();
+    let sent = Arc::new(AtomicBool::new(false));
+    let answered = tokio::spawn({
+        let (client, sent) = (client.clone(), sent.clone());
+        async move { client.send_then_wait(sent, Duration::from_millis(50)).await }
+    });
+    let next = tokio::spawn({
+        let (client, sent) = (client.clone(), sent.clone());
+        async move { client.saw(sent).await }
+    });
+    // Polled once on the connection as its handler returned it: its
+    // statement is out before the next request is handled, in their order.
+    assert!(next.await.unwrap().unwrap(), "the next request came first");
+    assert!(!answered.is_finished());
+    answered.await.unwrap().unwrap();
 }
