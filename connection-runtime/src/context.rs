@@ -18,7 +18,7 @@ use crate::mailbox::{Envelope, Source};
 use crate::outcome::Connect;
 use crate::panic::poll_catching;
 use crate::reply::ReplyTo;
-use crate::status::Status;
+use crate::status::{Status, outside_callbacks};
 use crate::types::ConnectionTypes;
 
 /// A transition requested from a call, cast, info or timeout handler.
@@ -357,7 +357,11 @@ impl<C: ConnectionTypes> Context<C> {
         let mut answer = Box::pin(answer);
         // Nothing to wake: the task polls it again as it starts.
         let mut first = task::Context::from_waker(Waker::noop());
-        match poll_catching(answer.as_mut(), &mut first) {
+        // Polled as its task would: it may call its own connection.
+        let outside = outside_callbacks();
+        let polled = poll_catching(answer.as_mut(), &mut first);
+        drop(outside);
+        match polled {
             Poll::Ready(Ok(value)) => {
                 drop(held);
                 let _ = reply.send(value);

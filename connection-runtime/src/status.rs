@@ -479,6 +479,14 @@ pub(crate) fn polled_connection() -> usize {
     RUNNING_CALLBACK.get().addr()
 }
 
+/// Marks no connection's callback as running on this thread until the
+/// guard drops: for a future polled inside a callback that is not the
+/// connection's own (an answer's first poll, which runs on a task after),
+/// so that it may call its connection as it could from its task.
+pub(crate) fn outside_callbacks() -> RunningCallback {
+    RunningCallback(RUNNING_CALLBACK.replace(std::ptr::null()))
+}
+
 /// While it lives, a connection's callback is being polled on this thread;
 /// dropped, it restores the mark it replaced: a callback may poll another
 /// connection's inside its own (starting one runs its `init` right there).

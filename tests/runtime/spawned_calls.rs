@@ -97,6 +97,13 @@ impl Spawner {
         }
     }
 
+    /// Asks its own connection, through `me`, how many handlers ran: from
+    /// the answer, as from any task.
+    #[call(spawn)]
+    async fn ask_self(&mut self, me: SpawnerClient) -> impl Future<Output = u32> + Send + 'static {
+        async move { me.handled().await.unwrap() }
+    }
+
     /// Whether `sent` was raised when this handler ran.
     #[call]
     async fn saw(&mut self, sent: Arc<AtomicBool>) -> bool {
@@ -230,4 +237,10 @@ async fn what_an_answer_does_before_its_first_wait_is_done_before_the_next_reque
     assert!(next.await.unwrap().unwrap(), "the next request came first");
     assert!(!answered.is_finished());
     answered.await.unwrap().unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_answer_may_call_its_own_connection() {
+    let client = Spawner { handled: 0 }.start().await.unwrap();
+    assert_eq!(client.ask_self(client.clone()).await.unwrap(), 0);
 }
