@@ -21,6 +21,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Postgres::new(config.clone(), Duration::from_secs(5))
     })
     .options(Postgres::options())
+    // At most 3 statements in progress on each backend, the rest waiting in
+    // the pool in order: a pipelined link's lookups with a checkout pool's
+    // tail (BENCHMARKS.md). Without it, more lookups and a longer tail.
+    .concurrency_per_member(3)
     // A backend's session renewed every half hour or so, with no call lost.
     .max_lifetime(Duration::from_secs(30 * 60))
     // A transaction a lease holder left open is rolled back.
