@@ -661,14 +661,15 @@ where
 
 /// A member chosen for a request by [`Pool::client`]: derefs to its
 /// generated client, so `pool.client().await?.get("k")` calls it.
-/// Borrowed from the pool's handle (nothing to count); [`client`](Self::client)
-/// clones the client out, for a caller that keeps it.
+/// Borrowed from the pool's handle (no reference count taken);
+/// [`client`](Self::client) clones the client out, for a caller that keeps
+/// it.
 ///
 /// It is one request in progress on its member until dropped (requests
 /// sent through a client cloned out of it are not counted): a member the
 /// pool removes (a `resize`, a renewal after its
 /// [lifetime](PoolBuilder::max_lifetime)) is stopped only once no `Chosen`
-/// holds it, and in a pool with a
+/// holds it (within the shutdown timeout), and in a pool with a
 /// [cap per member](PoolBuilder::concurrency_per_member) it counts against
 /// the cap.
 pub struct Chosen<'pool, C: Connection>
