@@ -1555,3 +1555,18 @@ async fn a_member_renewed_while_a_request_holds_it_answers_that_request_first() 
     assert!(!old.is_alive(), "and stopped once it was done");
     pool.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_pool_leaves_no_renewal_timer_behind() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let before = metrics.num_alive_tasks();
+    let backends = Arc::new(Backends::default());
+    let pool = renewed_pool(4, Duration::from_secs(3600), &backends).await;
+    assert!(metrics.num_alive_tasks() > before);
+    drop(pool);
+    // The members stop as their last client goes; every task of theirs and
+    // of the pool's ends with them, long before the hour.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(metrics.num_alive_tasks(), before);
+    assert_eq!(backends.next.load(Ordering::Relaxed), 4);
+}

@@ -104,6 +104,20 @@ impl Spawner {
         async move { me.handled().await.unwrap() }
     }
 
+    /// The task its answer ran on, when the answer is ready at once.
+    #[call(spawn)]
+    async fn ready_at_once(
+        &mut self,
+    ) -> impl Future<Output = Option<tokio::task::Id>> + Send + 'static {
+        async { tokio::task::try_id() }
+    }
+
+    /// The connection's own task.
+    #[call]
+    async fn own_task(&mut self) -> Option<tokio::task::Id> {
+        tokio::task::try_id()
+    }
+
     /// Whether `sent` was raised when this handler ran.
     #[call]
     async fn saw(&mut self, sent: Arc<AtomicBool>) -> bool {
@@ -243,4 +257,12 @@ async fn what_an_answer_does_before_its_first_wait_is_done_before_the_next_reque
 async fn an_answer_may_call_its_own_connection() {
     let client = Spawner { handled: 0 }.start().await.unwrap();
     assert_eq!(client.ask_self(client.clone()).await.unwrap(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_answer_ready_at_its_first_poll_needs_no_task_of_its_own() {
+    let client = Spawner { handled: 0 }.start().await.unwrap();
+    let own = client.own_task().await.unwrap();
+    assert!(own.is_some());
+    assert_eq!(client.ready_at_once().await.unwrap(), own);
 }

@@ -710,16 +710,12 @@ where
     /// `slot`: the request holds a slot of the pool's cap, and is counted
     /// on its member already (`choose_within`).
     fn new(member: Held<'_, C>, slot: bool) -> Chosen<'_, C> {
-        let counted = if slot {
-            Counted::Slot
-        } else {
-            match &member {
-                Held::Borrowed(member) => member.start_request(),
-                Held::Owned(member) => member.start_request(),
-            }
-            Counted::Routed
-        };
-        Chosen { member, counted }
+        let counted = if slot { Counted::Slot } else { Counted::Routed };
+        let chosen = Chosen { member, counted };
+        if !slot {
+            chosen.member_ref().start_request();
+        }
+        chosen
     }
 
     fn member_ref(&self) -> &Arc<Member<C>> {
