@@ -585,8 +585,6 @@ fn marker_options(kind: Kind, marker: &Attribute, errors: &mut Errors) -> Marker
     options
 }
 
-/// `T` in `Name<T>` (or `path::Name<T>`), if `ty` has that shape.
-/// The `E` of a type written `Result<T, E>` (any path ending in `Result`
 /// `R` in a future type written with its output: `impl Future<Output = R>`
 /// or `dyn Future<Output = R>` with other bounds, also inside `Pin<Box<..>>`.
 pub(crate) fn future_output(ty: &Type) -> Option<&Type> {
@@ -622,6 +620,7 @@ pub(crate) fn future_output(ty: &Type) -> Option<&Type> {
     })
 }
 
+/// The `E` of a type written `Result<T, E>` (any path ending in `Result`
 /// with two type arguments).
 pub(crate) fn result_error_type(ty: &Type) -> Option<&Type> {
     let Type::Path(path) = ty else {
@@ -646,6 +645,7 @@ pub(crate) fn result_error_type(ty: &Type) -> Option<&Type> {
     }
 }
 
+/// `T` in `Name<T>` (or `path::Name<T>`), if `ty` has that shape.
 pub(crate) fn single_type_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     let Type::Path(path) = ty else {
         return None;

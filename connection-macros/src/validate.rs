@@ -395,7 +395,7 @@ fn check_spawned_return(handler: &Handler, spawn: &syn::Path, errors: &mut Error
         return;
     }
     let Some(reply) = handler.spawned_output() else {
-        let message = "`spawn` runs the future the handler returns on a task of its own and answers the call with its output: return `impl Future<Output = R> + Send + 'static`";
+        let message = "`spawn` runs the future the handler returns on a task of its own and answers the call with its output: return `impl Future<Output = R>`";
         match handler.output() {
             Some(output) => errors.spanned(output, message),
             None => errors.spanned(spawn, message),

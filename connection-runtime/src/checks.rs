@@ -216,6 +216,16 @@ where
     }
 }
 
+/// What `#[call(spawn)]` adds to the `impl Future` its handler returns:
+/// the future runs on a task of its own, so it must not borrow the
+/// connection, but an `impl Trait` in a method's return type captures
+/// `&mut self`'s lifetime unless told. Written as a trait rather than
+/// `+ 'static` so that a future that does borrow is reported as one
+/// (rustc would offer to turn a bare `'static` into `'_`).
+pub trait OwnedBySpawnedTask: 'static {}
+
+impl<T: 'static> OwnedBySpawnedTask for T {}
+
 /// Runs the future a `#[call(spawn)]` handler returned on a task of its
 /// own ([`Context::reply_from_task`]), answering `to` with its output.
 /// Spanned at the handler's name, as [`spawning`]: a future that is not

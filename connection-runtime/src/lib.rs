@@ -149,7 +149,7 @@ pub use crate::types::ConnectionTypes;
 /// | `#[disconnect]` | `(info: D) -> Disconnect<I>` | required; `D` is the disconnect-info type |
 /// | `#[call]` | `(args..) -> R` | request/reply: the client method returns `Result<R, CallError>` |
 /// | `#[call]` | `(args.., reply: ReplyTo<R>)` | deferred reply: the client method returns `Result<R, CallError>` |
-/// | `#[call(spawn)]` | `(args..) -> impl Future<Output = R> + Send + 'static` | answered from a task: the returned future runs on a task of its own, its output the reply |
+/// | `#[call(spawn)]` | `(args..) -> impl Future<Output = R>` | answered from a task: the returned future runs on a task of its own, its output the reply |
 /// | `#[cast]` | `(args..)` | fire and forget: the client method returns `Result<(), CallError>` |
 /// | `#[info]` | `(info: M)` | out-of-band messages of type `M` (from [`InfoSender`]) |
 /// | `#[timeout]` | `()` | the idle timeout armed by [`Context::idle_timeout`] fired |
@@ -215,10 +215,13 @@ pub use crate::types::ConnectionTypes;
 /// call ([`Context::reply_from_task`]). The connection takes its next
 /// request at once, and counts the call in its [load](Client::load) until
 /// answered. Write the return type with the future's output,
-/// `impl Future<Output = R> + Send + 'static` (or a boxed
-/// `dyn Future<Output = R>`): the client method returns `Result<R, CallError>`,
-/// or with `flatten` the `Result<T, E>` that `R` is. The future may hold
-/// what the handler gave it, but not borrow the connection. It is polled
+/// `impl Future<Output = R>` (or a boxed `dyn Future<Output = R>`): the
+/// client method returns `Result<R, CallError>`, or with `flatten` the
+/// `Result<T, E>` that `R` is. The future may hold what the handler gave it,
+/// but not borrow the connection: the macro adds the `+ 'static` that says
+/// so (an `impl Trait` in a method's return type would otherwise capture
+/// `&mut self`'s lifetime), and the future must be `Send`, which an
+/// `impl Future` need not write (it is the future's own). It is polled
 /// once on the connection first, so what it does before its first wait (a
 /// statement handed to its driver) happens in the order the requests came,
 /// the statements of one turn of the loop reaching the driver together: put
@@ -251,7 +254,7 @@ pub use crate::types::ConnectionTypes;
 ///
 ///     /// `n` squared, after a while; other requests are handled meanwhile.
 ///     #[call(spawn)]
-///     async fn square(&mut self, n: u64) -> impl Future<Output = u64> + Send + 'static {
+///     async fn square(&mut self, n: u64) -> impl Future<Output = u64> {
 ///         self.asked += 1;
 ///         async move {
 ///             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -345,10 +348,10 @@ pub mod __private {
 
     pub use crate::checks::{
         ConnectInfoOf, ContextUnderAnotherName, FirstConnectInfo, FromCallError,
-        IntoDisconnectInfo, MovedToTask, NotTheRuntimesReplyTo, Plain, Probe, RepliedAcrossTasks,
-        ReplyToUnderAnotherName, SentBetweenTasks, SentHoldingDyn, SentHoldingRc,
-        SentHoldingSharedDyn, answering, attempt_inner, disconnect_outcome, handler_future,
-        init_outcome, reply_from_task, send_reply, spawning,
+        IntoDisconnectInfo, MovedToTask, NotTheRuntimesReplyTo, OwnedBySpawnedTask, Plain, Probe,
+        RepliedAcrossTasks, ReplyToUnderAnotherName, SentBetweenTasks, SentHoldingDyn,
+        SentHoldingRc, SentHoldingSharedDyn, answering, attempt_inner, disconnect_outcome,
+        handler_future, init_outcome, reply_from_task, send_reply, spawning,
     };
 
     /// Answers a call with `error` without running its handler.

@@ -20,7 +20,7 @@ impl Conn {
 
     // The task outlives the handler: its future cannot borrow `self`.
     #[call(spawn)]
-    async fn length(&mut self) -> impl Future<Output = usize> + Send {
+    async fn length(&mut self) -> impl Future<Output = usize> {
         async move { self.name.len() }
     }
 }

@@ -34,8 +34,8 @@
 //! info newtypes), `checks.rs` (what is checked by type, and how a fault is
 //! reported once on the user's token).
 
-use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote};
 use syn::{Generics, Type};
 
 use crate::model::{Model, Request};
@@ -91,6 +91,47 @@ impl Model<'_> {
         assumed
     }
 
+    /// Bounds the `impl Future` each `#[call(spawn)]` handler returns by
+    /// `OwnedBySpawnedTask` (`'static`), unless it says `'static` itself:
+    /// the future runs on a task of its own, but an `impl Trait` in a
+    /// method's return type captures `&mut self`'s lifetime unless told.
+    /// Spanned at the end of the user's type, where a future that borrows
+    /// the connection is reported, naming the trait. `Send` is the future's
+    /// own (an `impl Trait` leaks it), checked where it is spawned.
+    fn spawned_futures_owned(&self, item: &mut syn::ItemImpl) {
+        let private = &self.private;
+        let spawned: Vec<String> = self
+            .block
+            .handlers
+            .iter()
+            .filter(|handler| handler.spawn.is_some())
+            .map(|handler| handler.method.sig.to_token_stream().to_string())
+            .collect();
+        for impl_item in &mut item.items {
+            let syn::ImplItem::Fn(method) = impl_item else {
+                continue;
+            };
+            if !spawned.contains(&method.sig.to_token_stream().to_string()) {
+                continue;
+            }
+            let syn::ReturnType::Type(_, ty) = &mut method.sig.output else {
+                continue;
+            };
+            let Some(opaque) = impl_trait(ty) else {
+                continue;
+            };
+            let is_static = |bound: &syn::TypeParamBound| matches!(bound, syn::TypeParamBound::Lifetime(lifetime) if lifetime.ident == "static");
+            if opaque.bounds.iter().any(is_static) {
+                continue;
+            }
+            let end = opaque.to_token_stream().into_iter().last();
+            let span = end.map_or_else(Span::call_site, |token| token.span());
+            opaque
+                .bounds
+                .push(syn::parse_quote_spanned!(span=> #private::OwnedBySpawnedTask));
+        }
+    }
+
     pub(crate) fn expand(&self) -> TokenStream {
         let mut item = self.block.item.clone();
         // The handlers run on the connection's task, and those that take
@@ -110,6 +151,7 @@ impl Model<'_> {
                 });
             }
         }
+        self.spawned_futures_owned(&mut item);
         item.generics = assuming_sent(item.generics, &self.assumed());
         item.attrs.extend(self.allow_private_bounds());
         item.items.extend(self.start_methods());
@@ -299,4 +341,14 @@ fn braced_at(body: TokenStream, span: proc_macro2::Span) -> proc_macro2::Group {
     let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, body);
     body.set_span(span);
     body
+}
+
+/// The `impl Trait` that `ty` is, inside any parentheses.
+fn impl_trait(ty: &mut syn::Type) -> Option<&mut syn::TypeImplTrait> {
+    match ty {
+        syn::Type::ImplTrait(opaque) => Some(opaque),
+        syn::Type::Paren(syn::TypeParen { elem, .. })
+        | syn::Type::Group(syn::TypeGroup { elem, .. }) => impl_trait(elem),
+        _ => None,
+    }
 }

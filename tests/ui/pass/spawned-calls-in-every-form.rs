@@ -39,8 +39,10 @@ impl<T: Clone + std::fmt::Debug> Store<T> {
     }
 
     /// The item at `index`, read on the connection, answered from a task.
+    /// No bounds written: the macro makes the future `'static`, and `Send`
+    /// is its own.
     #[call(spawn)]
-    async fn get(&mut self, index: usize) -> impl Future<Output = Option<T>> + Send + 'static {
+    async fn get(&mut self, index: usize) -> impl Future<Output = Option<T>> {
         self.lookups += 1;
         let item = self.items.get(index).cloned();
         async move {
@@ -68,8 +70,10 @@ impl<T: Clone + std::fmt::Debug> Store<T> {
     }
 
     /// A higher-ranked closure as the answer.
+    /// In parentheses (a macro's output may have them).
     #[call(when_disconnected = queue, spawn)]
-    async fn formatter(&mut self, prefix: String) -> impl Future<Output = Formatter> + Send + 'static {
+    #[allow(unused_parens)]
+    async fn formatter(&mut self, prefix: String) -> (impl Future<Output = Formatter> + Send) {
         async move { Box::new(move |name: &str| format!("{prefix}{name}")) as Formatter }
     }
 
