@@ -6,8 +6,6 @@ mod postgres;
 
 use std::time::{Duration, Instant};
 
-use connection::pool::Pool;
-
 use crate::postgres::{DbError, Param, Postgres};
 
 #[tokio::main]
@@ -17,22 +15,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "host=127.0.0.1 user=postgres dbname=postgres".to_owned());
     let config: tokio_postgres::Config = url.parse()?;
 
-    let pool = Pool::builder(4, move || {
-        Postgres::new(config.clone(), Duration::from_secs(5))
-    })
-    .options(Postgres::options())
-    // At most 3 statements in progress on each backend, the rest waiting in
-    // the pool in order: a pipelined link's lookups with a checkout pool's
-    // tail (BENCHMARKS.md). Without it, more lookups and a longer tail.
-    .concurrency_per_member(3)
-    // A backend's session renewed every half hour or so, with no call lost.
-    .max_lifetime(Duration::from_secs(30 * 60))
-    // A transaction a lease holder left open is rolled back.
-    .on_return(|db| async move {
-        let _ = db.execute("ROLLBACK".into()).await;
-    })
-    .start()
-    .await?;
+    let pool = Postgres::pool(config, 4, Duration::from_secs(5))
+        .start()
+        .await?;
 
     let db = pool.client().await?;
     db.execute(

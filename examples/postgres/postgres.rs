@@ -16,12 +16,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use connection::pool::{Pool, PoolBuilder};
 use connection::{
     Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, Stop, connection,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Config, NoTls, Row, Statement};
+use tokio_postgres::{Client, Config, Error, NoTls, Row, Statement};
 
 /// A row of `users`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,16 +30,6 @@ pub(crate) struct User {
     pub(crate) id: i32,
     pub(crate) name: String,
     pub(crate) email: Option<String>,
-}
-
-impl User {
-    fn from_row(row: &Row) -> Self {
-        User {
-            id: row.get(0),
-            name: row.get(1),
-            email: row.get(2),
-        }
-    }
 }
 
 /// A query's parameter, owned so that it can travel to the connection.
@@ -72,11 +63,9 @@ impl Postgres {
                 // The driver's end (the server closed the link, or it
                 // failed) is the link's.
                 ctx.disconnect_when(driver);
-                let client = Arc::new(client);
-                let query_timeout = self.query_timeout;
                 self.link = Some(Link {
-                    client,
-                    query_timeout,
+                    client: Arc::new(client),
+                    query_timeout: self.query_timeout,
                 });
                 Connect::Ok
             }
@@ -90,7 +79,7 @@ impl Postgres {
     #[disconnect]
     async fn disconnect(
         &mut self,
-        lost: Result<(), tokio_postgres::Error>,
+        lost: Result<(), Error>,
         ctx: &mut Context<Self>,
     ) -> Disconnect<()> {
         if let Err(error) = lost {
@@ -104,15 +93,16 @@ impl Postgres {
 
     /// The user `id`, if there is one.
     #[call(spawn, flatten)]
-    async fn user(
-        &mut self,
-        id: i32,
-    ) -> impl Future<Output = Result<Option<User>, DbError>> + Send + 'static {
+    async fn user(&mut self, id: i32) -> impl Future<Output = Result<Option<User>, DbError>> {
         let prepared = self.prepared(USER_BY_ID).await;
         async move {
             let (link, statement) = prepared?;
             let row = link.run(link.client.query_opt(&statement, &[&id])).await?;
-            Ok(row.as_ref().map(User::from_row))
+            Ok(row.map(|row| User {
+                id: row.get(0),
+                name: row.get(1),
+                email: row.get(2),
+            }))
         }
     }
 
@@ -122,7 +112,7 @@ impl Postgres {
         &mut self,
         name: String,
         email: Option<String>,
-    ) -> impl Future<Output = Result<i32, DbError>> + Send + 'static {
+    ) -> impl Future<Output = Result<i32, DbError>> {
         let prepared = self.prepared(INSERT_USER).await;
         async move {
             let (link, statement) = prepared?;
@@ -139,7 +129,7 @@ impl Postgres {
         &mut self,
         sql: String,
         params: Vec<Param>,
-    ) -> impl Future<Output = Result<Vec<Row>, DbError>> + Send + 'static {
+    ) -> impl Future<Output = Result<Vec<Row>, DbError>> {
         let prepared = self.prepared(&sql).await;
         async move {
             let (link, statement) = prepared?;
@@ -150,10 +140,7 @@ impl Postgres {
 
     /// Statements without parameters or results (`BEGIN`, `COMMIT`, DDL).
     #[call(spawn, flatten)]
-    async fn execute(
-        &mut self,
-        sql: String,
-    ) -> impl Future<Output = Result<(), DbError>> + Send + 'static {
+    async fn execute(&mut self, sql: String) -> impl Future<Output = Result<(), DbError>> {
         let link = self.link.clone().ok_or(DbError::NotConnected);
         async move {
             let link = link?;
@@ -172,6 +159,25 @@ impl Postgres {
             statements: HashMap::new(),
             query_timeout,
         }
+    }
+
+    /// A pool of `size` connections to the server `config` names, each
+    /// query at most `query_timeout`: call `start()` on it.
+    pub(crate) fn pool(config: Config, size: usize, query_timeout: Duration) -> PoolBuilder<Self> {
+        Pool::builder(size, move || Postgres::new(config.clone(), query_timeout))
+            .options(Postgres::options())
+            // At most 3 statements in progress on each backend, the rest
+            // waiting in the pool in order: a pipelined link's lookups with
+            // a checkout pool's tail (BENCHMARKS.md). Without it, more
+            // lookups and a longer tail.
+            .concurrency_per_member(3)
+            // A backend's session renewed every half hour or so, with no
+            // call lost.
+            .max_lifetime(Duration::from_secs(30 * 60))
+            // A transaction a lease holder left open is rolled back.
+            .on_return(|db| async move {
+                let _ = db.execute("ROLLBACK".into()).await;
+            })
     }
 
     /// Back within tens of milliseconds of a server that restarts, never
@@ -196,10 +202,7 @@ impl Postgres {
 impl Link {
     /// Runs `query` for at most the query timeout; past it, asks the
     /// server to cancel the query (it may have run by then).
-    async fn run<T>(
-        &self,
-        query: impl Future<Output = Result<T, tokio_postgres::Error>>,
-    ) -> Result<T, DbError> {
+    async fn run<T>(&self, query: impl Future<Output = Result<T, Error>>) -> Result<T, DbError> {
         match tokio::time::timeout(self.query_timeout, query).await {
             Ok(result) => result.map_err(DbError::from),
             Err(_elapsed) => {
@@ -215,7 +218,7 @@ impl Link {
 
 /// The error as the server wrote it (`tokio-postgres` says only "db error"
 /// for the server's errors, and keeps the message in its source).
-fn explained(error: &tokio_postgres::Error) -> String {
+fn explained(error: &Error) -> String {
     match error.as_db_error() {
         Some(db) => db.to_string(),
         None => error.to_string(),
@@ -223,7 +226,7 @@ fn explained(error: &tokio_postgres::Error) -> String {
 }
 
 /// Errors a connect cannot recover from by trying again.
-fn is_fatal(error: &tokio_postgres::Error) -> bool {
+fn is_fatal(error: &Error) -> bool {
     error.code().is_some_and(|code| {
         *code == SqlState::INVALID_PASSWORD
             || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
@@ -236,9 +239,9 @@ fn is_fatal(error: &tokio_postgres::Error) -> bool {
 pub(crate) enum DbError {
     /// The server refused or failed the statement: it did not take effect
     /// (outside a transaction).
-    Db(tokio_postgres::Error),
+    Db(Error),
     /// The link was lost while the statement was out: it may have run.
-    Lost(tokio_postgres::Error),
+    Lost(Error),
     /// No answer within the query timeout (the server was asked to cancel
     /// it): it may have run.
     Timeout(Duration),
@@ -260,8 +263,8 @@ impl DbError {
     }
 }
 
-impl From<tokio_postgres::Error> for DbError {
-    fn from(error: tokio_postgres::Error) -> Self {
+impl From<Error> for DbError {
+    fn from(error: Error) -> Self {
         match error.as_db_error() {
             // A statement's own error: the session goes on.
             Some(db) if !matches!(db.severity(), "FATAL" | "PANIC") => DbError::Db(error),

@@ -26,7 +26,7 @@ fn config(url: &str) -> tokio_postgres::Config {
     url.parse().unwrap()
 }
 
-/// A pool of `size` over `url`, rolling back what a lease leaves open.
+/// The example's pool of `size` over `url`, waiting for every member.
 async fn pool(url: &str, size: usize) -> Result<Pool<Postgres>, PoolError> {
     builder(url, size).start().await
 }
@@ -34,15 +34,10 @@ async fn pool(url: &str, size: usize) -> Result<Pool<Postgres>, PoolError> {
 fn builder(url: &str, size: usize) -> PoolBuilder<Postgres> {
     let config = config(url);
     let options = Postgres::options().call_timeout(CALL_TIMEOUT);
-    Pool::builder(size, move || {
-        Postgres::new(config.clone(), Duration::from_secs(2))
-    })
-    .options(options)
-    .min_connected(size)
-    .wait(CALL_TIMEOUT)
-    .on_return(|db| async move {
-        let _ = db.execute("ROLLBACK".into()).await;
-    })
+    Postgres::pool(config, size, Duration::from_secs(2))
+        .options(options)
+        .min_connected(size)
+        .wait(CALL_TIMEOUT)
 }
 
 async fn with_users(server: &PgServer, size: usize) -> Pool<Postgres> {
