@@ -92,20 +92,34 @@ impl Db {
         }
     }
 
-    pub async fn user(&self, id: i32) -> Result<Option<User>, DbError> {
+    /// Runs `query` on a connection of the pool for at most the query
+    /// timeout; past it, asks the server to cancel the query and drops the
+    /// connection rather than return it: it may have stopped answering.
+    async fn run<T>(
+        &self,
+        query: impl AsyncFnOnce(&Object) -> Result<T, Error>,
+    ) -> Result<T, DbError> {
         let client = self.client().await?;
-        let statement = within(
-            self.query_timeout,
-            &client,
-            client.prepare_cached(USER_BY_ID),
-        )
-        .await?;
-        let row = within(
-            self.query_timeout,
-            &client,
-            client.query_opt(&statement, &[&id]),
-        )
-        .await?;
+        match tokio::time::timeout(self.query_timeout, query(&client)).await {
+            Ok(result) => result.map_err(DbError::from),
+            Err(_elapsed) => {
+                let cancel = client.cancel_token();
+                tokio::spawn(async move {
+                    let _ = cancel.cancel_query(NoTls).await;
+                });
+                drop(Object::take(client));
+                Err(DbError::Timeout(self.query_timeout))
+            }
+        }
+    }
+
+    pub async fn user(&self, id: i32) -> Result<Option<User>, DbError> {
+        let row = self
+            .run(async |client| {
+                let statement = client.prepare_cached(USER_BY_ID).await?;
+                client.query_opt(&statement, &[&id]).await
+            })
+            .await?;
         Ok(row.map(|row| User {
             id: row.get(0),
             name: row.get(1),
@@ -114,19 +128,12 @@ impl Db {
     }
 
     pub async fn insert_user(&self, name: String, email: Option<String>) -> Result<i32, DbError> {
-        let client = self.client().await?;
-        let statement = within(
-            self.query_timeout,
-            &client,
-            client.prepare_cached(INSERT_USER),
-        )
-        .await?;
-        let row = within(
-            self.query_timeout,
-            &client,
-            client.query_one(&statement, &[&name, &email]),
-        )
-        .await?;
+        let row = self
+            .run(async |client| {
+                let statement = client.prepare_cached(INSERT_USER).await?;
+                client.query_one(&statement, &[&name, &email]).await
+            })
+            .await?;
         Ok(row.get(0))
     }
 
@@ -135,19 +142,16 @@ impl Db {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, DbError> {
-        let client = self.client().await?;
-        let statement = within(self.query_timeout, &client, client.prepare_cached(sql)).await?;
-        within(
-            self.query_timeout,
-            &client,
-            client.query(&statement, params),
-        )
+        self.run(async |client| {
+            let statement = client.prepare_cached(sql).await?;
+            client.query(&statement, params).await
+        })
         .await
     }
 
     pub async fn execute(&self, sql: &str) -> Result<(), DbError> {
-        let client = self.client().await?;
-        within(self.query_timeout, &client, client.batch_execute(sql)).await
+        self.run(async |client| client.batch_execute(sql).await)
+            .await
     }
 
     /// A transaction: `BEGIN` .. `COMMIT` on one checked-out connection,
@@ -161,23 +165,6 @@ impl Db {
         let value = body(&transaction).await?;
         transaction.commit().await?;
         Ok(value)
-    }
-}
-
-async fn within<T>(
-    timeout: Duration,
-    client: &tokio_postgres::Client,
-    query: impl Future<Output = Result<T, Error>>,
-) -> Result<T, DbError> {
-    match tokio::time::timeout(timeout, query).await {
-        Ok(result) => result.map_err(DbError::from),
-        Err(_elapsed) => {
-            let cancel = client.cancel_token();
-            tokio::spawn(async move {
-                let _ = cancel.cancel_query(NoTls).await;
-            });
-            Err(DbError::Timeout(timeout))
-        }
     }
 }
 

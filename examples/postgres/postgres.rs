@@ -6,7 +6,9 @@
 //! request at once and the driver pipelines the link's statements; each
 //! counts in the connection's load until answered, which is what a pool
 //! balances on. The driver's task is tied to the link (`disconnect_when`):
-//! a backend that dies is a disconnect at once, not a failed query later;
+//! a backend that dies is a disconnect at once, not a failed query later,
+//! and one that stops answering is dropped after a query's timeout and an
+//! unanswered ping;
 //! requests that come meanwhile wait for the next link
 //! (`when_disconnected = queue`). Statements are prepared again on the next
 //! link without the caller knowing.
@@ -20,6 +22,7 @@ use connection::pool::{Pool, PoolBuilder};
 use connection::{
     Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, Stop, connection,
 };
+use tokio::sync::Notify;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, Error, NoTls, Row, Statement};
@@ -52,6 +55,8 @@ pub(crate) struct Postgres {
 struct Link {
     client: Arc<Client>,
     query_timeout: Duration,
+    /// Told when the link answered neither a query nor the ping after it.
+    unanswered: Arc<Notify>,
 }
 
 #[connection(when_disconnected = queue)]
@@ -60,12 +65,22 @@ impl Postgres {
     async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
         match self.config.connect(NoTls).await {
             Ok((client, driver)) => {
-                // The driver's end (the server closed the link, or it
-                // failed) is the link's.
-                ctx.disconnect_when(driver);
+                let unanswered = Arc::new(Notify::new());
+                let silent = unanswered.clone();
+                // The link is lost when the driver ends (the server closed
+                // it, or it failed), or when it stops answering (a
+                // partition, a hung backend), which the kernel may not tell
+                // for hours.
+                ctx.disconnect_when(async move {
+                    tokio::select! {
+                        ended = driver => ended.map_err(|error| explained(&error)),
+                        () = silent.notified() => Err("the server stopped answering".to_owned()),
+                    }
+                });
                 self.link = Some(Link {
                     client: Arc::new(client),
                     query_timeout: self.query_timeout,
+                    unanswered,
                 });
                 Connect::Ok
             }
@@ -79,12 +94,12 @@ impl Postgres {
     #[disconnect]
     async fn disconnect(
         &mut self,
-        lost: Result<(), Error>,
+        lost: Result<(), String>,
         ctx: &mut Context<Self>,
     ) -> Disconnect<()> {
         if let Err(error) = lost {
             // What a pool that finds no member connected reports.
-            ctx.record_failure(explained(&error));
+            ctx.record_failure(error);
         }
         self.link = None;
         self.statements.clear();
@@ -201,14 +216,21 @@ impl Postgres {
 
 impl Link {
     /// Runs `query` for at most the query timeout; past it, asks the
-    /// server to cancel the query (it may have run by then).
+    /// server to cancel the query (it may have run by then) and pings the
+    /// link: one that answers neither within the timeout is dropped. The
+    /// ping waits for the cancel, so a slow query alone costs no link.
     async fn run<T>(&self, query: impl Future<Output = Result<T, Error>>) -> Result<T, DbError> {
         match tokio::time::timeout(self.query_timeout, query).await {
             Ok(result) => result.map_err(DbError::from),
             Err(_elapsed) => {
-                let cancel = self.client.cancel_token();
+                let (link, timeout) = (self.clone(), self.query_timeout);
                 tokio::spawn(async move {
-                    let _ = cancel.cancel_query(NoTls).await;
+                    let cancel = link.client.cancel_token();
+                    let _ = tokio::time::timeout(timeout, cancel.cancel_query(NoTls)).await;
+                    let ping = link.client.simple_query("");
+                    if tokio::time::timeout(timeout, ping).await.is_err() {
+                        link.unanswered.notify_one();
+                    }
                 });
                 Err(DbError::Timeout(self.query_timeout))
             }

@@ -91,6 +91,7 @@ async fn a_query_past_its_timeout_fails_as_may_have_run_and_the_server_cancels_i
     let pool = with_users(&server, 1).await;
     let db = pool.client().await.unwrap();
 
+    let backend = backend_pid(&db).await;
     // The query timeout (2 s) comes before the call's (3 s).
     let error = db
         .query("SELECT pg_sleep(30)".into(), Vec::new())
@@ -122,7 +123,72 @@ async fn a_query_past_its_timeout_fails_as_may_have_run_and_the_server_cancels_i
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    // The link is fine: the next statement on it is answered.
+    // The link is fine: it answered the ping after the cancel, so it is
+    // kept (the same backend) and the next statement on it is answered.
+    assert_eq!(db.user(3).await.unwrap(), Some(expected(3)));
+    assert_eq!(backend_pid(&db).await, backend);
+    drop(db);
+    pool.stop().await;
+}
+
+/// The process id of the backend behind `db`'s link.
+async fn backend_pid(db: &example::PostgresClient) -> i32 {
+    let rows = db
+        .query("SELECT pg_backend_pid()".into(), Vec::new())
+        .await
+        .unwrap();
+    rows[0].get(0)
+}
+
+/// A backend stopped with `SIGSTOP`, resumed when dropped (a stopped
+/// backend would keep the server from shutting down).
+struct StoppedBackend(i32);
+
+impl StoppedBackend {
+    fn stop(pid: i32) -> Self {
+        let status = std::process::Command::new("kill")
+            .args(["-STOP", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -STOP {pid}");
+        StoppedBackend(pid)
+    }
+}
+
+impl Drop for StoppedBackend {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &self.0.to_string()])
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL"]
+async fn a_backend_that_stops_answering_is_dropped_and_replaced() {
+    let server = PgServer::start();
+    let pool = with_users(&server, 1).await;
+    let db = pool.client().await.unwrap();
+    let backend = backend_pid(&db).await;
+
+    // The link stays open (the kernel answers for the stopped process):
+    // only the missing answers tell.
+    let _stopped = StoppedBackend::stop(backend);
+    let error = db.user(1).await.unwrap_err();
+    assert!(matches!(error, DbError::Timeout(_)), "{error:?}");
+
+    // The ping after the cancel goes unanswered too: the link is dropped and
+    // the next one is a new backend. Requests meanwhile wait for it.
+    let started = Instant::now();
+    loop {
+        match db.query("SELECT pg_backend_pid()".into(), Vec::new()).await {
+            Ok(rows) if rows[0].get::<_, i32>(0) != backend => break,
+            result => assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "still on the stopped backend: {result:?}"
+            ),
+        }
+    }
     assert_eq!(db.user(3).await.unwrap(), Some(expected(3)));
     drop(db);
     pool.stop().await;
