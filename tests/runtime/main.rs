@@ -1,5 +1,5 @@
 //! The runtime as a user drives it, one module per concern: options,
-//! pipelining, pools, tower services, typed replies, and the chaos suite.
+//! pipelining, pools (and pools by key), tower services, typed replies, and the chaos suite.
 //! One test binary: `cargo test --test runtime [module::]`.
 
 #[path = "../support/line_peer.rs"]
@@ -11,6 +11,7 @@ mod module_layers;
 mod options;
 mod pipeline;
 mod pool;
+mod pool_map;
 mod spawned_calls;
 mod tower;
 mod typed_replies;

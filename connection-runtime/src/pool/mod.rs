@@ -90,6 +90,7 @@ mod error;
 mod lease;
 mod lifetime;
 mod limit;
+mod map;
 mod member;
 mod stats;
 
@@ -108,6 +109,7 @@ use tokio::time::Instant;
 pub use self::error::PoolError;
 pub use self::lease::Lease;
 use self::limit::{Limit, NoSlot};
+pub use self::map::PoolMap;
 use self::member::{Member, choose, choose_within, last_failure, lease_one, watch};
 pub use self::stats::{MemberStats, PoolStats};
 use crate::backoff::Backoff;
@@ -496,6 +498,12 @@ where
     #[must_use]
     pub fn is_stopped(&self) -> bool {
         self.shared.stopped.load(Ordering::Acquire)
+    }
+
+    /// How many handles and leases of the pool exist (this one included):
+    /// a [`PoolMap`] evicts an idle pool only when it holds the last.
+    fn handles(&self) -> usize {
+        Arc::strong_count(&self.shared)
     }
 
     /// A snapshot of the members: how many, connected, leased, and each
