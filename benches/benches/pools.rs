@@ -3,7 +3,8 @@
 //!
 //! - `pool_call`: one caller, one call at a time, to the bare generated
 //!   client and through `connection::pool` pools of 1 and 4 members (a
-//!   member chosen per call);
+//!   member chosen per call), and through a `PoolMap` of one key whose
+//!   pool has 1 member (the key looked up per call);
 //! - `pool_call_64`: the same with 64 concurrent callers (time per call);
 //! - `checkout`: the deadpool author's method (bikeshedder's
 //!   async-pool-benchmark): what a pool adds to a trivial piece of work.
@@ -14,7 +15,7 @@
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
-use connection::pool::Pool;
+use connection::pool::{Pool, PoolMap};
 use connection_benches::Subject;
 use connection_benches::generated::{Counter, CounterClient};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -58,6 +59,7 @@ async fn counters(size: usize) -> Pool<Counter> {
 enum Caller {
     Bare(CounterClient),
     Pool(Pool<Counter>),
+    Keyed(PoolMap<u8, Counter>),
 }
 
 impl Caller {
@@ -65,15 +67,28 @@ impl Caller {
         match self {
             Caller::Bare(client) => client.add(n).await.unwrap(),
             Caller::Pool(pool) => pool.client().await.unwrap().add(n).await.unwrap(),
+            Caller::Keyed(map) => {
+                let pool = map.pool(&0).await.unwrap();
+                pool.client().await.unwrap().add(n).await.unwrap()
+            }
         }
     }
 }
 
-fn callers(rt: &Runtime) -> [(&'static str, Caller); 3] {
+fn callers(rt: &Runtime) -> [(&'static str, Caller); 4] {
+    let options = connection::Options::default()
+        .mailbox_capacity(std::num::NonZeroUsize::new(connection_benches::CAPACITY).unwrap());
+    let map = PoolMap::new(move |_: &u8| {
+        Pool::builder(1, Counter::new)
+            .options(options.clone())
+            .min_connected(1)
+    });
+    rt.block_on(map.pool(&0)).unwrap();
     [
         ("bare", Caller::Bare(rt.block_on(CounterClient::start()))),
         ("pool_1", Caller::Pool(rt.block_on(counters(1)))),
         ("pool_4", Caller::Pool(rt.block_on(counters(4)))),
+        ("map_pool_1", Caller::Keyed(map)),
     ]
 }
 

@@ -5,12 +5,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tokio::time::Instant;
 
 use super::{Pool, PoolBuilder, PoolError, PoolStats};
 use crate::client::Client;
@@ -30,8 +29,8 @@ type Outcome<C> = Option<Result<Pool<C>, PoolError>>;
 /// (a failed start is not kept: the next ask starts again). A pool is
 /// stopped when its key is [removed](Self::remove), when the map is
 /// [stopped](Self::stop), or, with [`evict_idle_after`](Self::evict_idle_after),
-/// once its key has not been asked for that long and nothing else holds it
-/// (no handle of it outside the map, no lease). Every pool stops once every
+/// once its key has not been asked for that long (up to twice that) and
+/// nothing else holds it (no handle of it outside the map, no lease). Every pool stops once every
 /// handle of it and of the map is dropped.
 ///
 /// Cloning is cheap (one handle to the same pools).
@@ -91,7 +90,9 @@ where
     C::Client: AsRef<Client<C>> + Clone + Send + Sync,
 {
     make: MakePool<K, C>,
-    entries: Mutex<Entries<K, C>>,
+    /// Written only to add, settle and remove keys; an ask for a running
+    /// pool reads.
+    entries: RwLock<Entries<K, C>>,
     stopped: AtomicBool,
 }
 
@@ -120,8 +121,9 @@ where
     },
     Ready {
         pool: Pool<C>,
-        /// When its key was last asked for.
-        asked: Instant,
+        /// Whether its key was asked for since the eviction task last
+        /// looked (set on every ask, taken by each look).
+        asked: AtomicBool,
     },
 }
 
@@ -138,7 +140,7 @@ where
         PoolMap {
             shared: Arc::new(MapShared {
                 make: Arc::new(make),
-                entries: Mutex::new(Entries {
+                entries: RwLock::new(Entries {
                     pools: HashMap::new(),
                     next_start: 0,
                     idle: None,
@@ -150,13 +152,16 @@ where
     }
 
     /// Stops a key's pool once the key has not been asked for (through
-    /// [`pool`](Self::pool)) for `after`, unless something else holds the
-    /// pool: a handle of it kept outside the map, or a lease. The next ask
-    /// starts it again. For maps over an open set of keys (tenants,
-    /// hosts), which would otherwise keep every pool they ever started.
+    /// [`pool`](Self::pool)) for `after` to twice that, unless something
+    /// else holds the pool: a handle of it kept outside the map, or a
+    /// lease. The next ask starts it again. For maps over an open set of
+    /// keys (tenants, hosts), which would otherwise keep every pool they
+    /// ever started. Every `after`, a task looks at each pool: one not
+    /// asked for since its last look is stopped, so that an ask costs one
+    /// flag rather than a clock read.
     #[must_use]
     pub fn evict_idle_after(self, after: Duration) -> Self {
-        self.shared.entries().idle = Some(after);
+        self.shared.write().idle = Some(after);
         self
     }
 
@@ -203,21 +208,18 @@ where
     /// that one start serves every caller) and its pool started on a task
     /// of its own, so that the start goes on if this caller gives up.
     fn look_up(&self, key: &K, builder: Option<PoolBuilder<C>>) -> Found<C> {
-        let mut entries = self.shared.entries();
-        if self.shared.stopped.load(Ordering::Acquire) {
-            return Found::Stopped;
-        }
-        match entries.pools.get_mut(key) {
-            Some(Entry::Ready { pool, asked }) => {
-                *asked = Instant::now();
-                return Found::Running(pool.clone());
-            }
-            Some(Entry::Starting { outcome, .. }) => return Found::Starting(outcome.clone()),
-            None => {}
+        if let Some(found) = self.found(&self.shared.read(), key) {
+            return found;
         }
         let Some(builder) = builder else {
             return Found::Neither;
         };
+        // Looked up again under the write lock: another caller may have
+        // started the key since.
+        let mut entries = self.shared.write();
+        if let Some(found) = self.found(&entries, key) {
+            return found;
+        }
         let (publish, outcome) = watch::channel(None);
         let start = entries.next_start;
         entries.next_start += 1;
@@ -235,13 +237,32 @@ where
         Found::Starting(outcome)
     }
 
+    /// What `key` has in `entries`, marking a running pool asked for;
+    /// `None` when it has nothing (and the map runs).
+    fn found(&self, entries: &Entries<K, C>, key: &K) -> Option<Found<C>> {
+        if self.shared.stopped.load(Ordering::Acquire) {
+            return Some(Found::Stopped);
+        }
+        match entries.pools.get(key)? {
+            Entry::Ready { pool, asked } => {
+                // Read first: a flag already set is not written again, so
+                // that asks on many threads do not contend for its line.
+                if !asked.load(Ordering::Relaxed) {
+                    asked.store(true, Ordering::Relaxed);
+                }
+                Some(Found::Running(pool.clone()))
+            }
+            Entry::Starting { outcome, .. } => Some(Found::Starting(outcome.clone())),
+        }
+    }
+
     /// Stops `key`'s pool and forgets it: its members answer what they
     /// hold, then stop (as [`Pool::stop`]); handles of it kept elsewhere
     /// fail with [`PoolError::Stopped`]. A pool still starting is stopped
     /// once started, and its waiting callers get [`PoolError::Stopped`].
     /// Returns whether the key had a pool; the next ask starts a new one.
     pub async fn remove(&self, key: &K) -> bool {
-        let removed = self.shared.entries().pools.remove(key);
+        let removed = self.shared.write().pools.remove(key);
         match removed {
             Some(Entry::Ready { pool, .. }) => {
                 pool.stop().await;
@@ -260,7 +281,7 @@ where
     /// callers waiting for a start. Returns once every pool has stopped.
     pub async fn stop(&self) {
         let entries = {
-            let mut entries = self.shared.entries();
+            let mut entries = self.shared.write();
             self.shared.stopped.store(true, Ordering::Release);
             std::mem::take(&mut entries.pools)
         };
@@ -286,7 +307,7 @@ where
     /// starting are not in it).
     #[must_use]
     pub fn stats(&self) -> HashMap<K, PoolStats> {
-        let entries = self.shared.entries();
+        let entries = self.shared.read();
         entries
             .pools
             .iter()
@@ -309,18 +330,27 @@ where
     Neither,
 }
 
+impl<K, C: Connection> MapShared<K, C>
+where
+    C::Client: AsRef<Client<C>> + Clone + Send + Sync,
+{
+    // The lock is never held across user code or a wait: a panic under it
+    // leaves the map whole.
+    fn read(&self) -> RwLockReadGuard<'_, Entries<K, C>> {
+        self.entries.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Entries<K, C>> {
+        self.entries.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 impl<K, C> MapShared<K, C>
 where
     K: Eq + Hash + Clone + Send + Sync + 'static,
     C: Connection,
     C::Client: AsRef<Client<C>> + Clone + Send + Sync,
 {
-    fn entries(&self) -> MutexGuard<'_, Entries<K, C>> {
-        // The lock is never held across user code or a wait: a panic under
-        // it leaves the map whole.
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// Puts a finished start in its place: a started pool becomes its
     /// key's, a failed one leaves the key free for the next ask. A pool
     /// whose key was removed (or whose map was stopped or dropped) while
@@ -332,7 +362,7 @@ where
         started: Result<Pool<C>, PoolError>,
     ) -> Result<Pool<C>, PoolError> {
         let kept = map.upgrade().and_then(|map| {
-            let mut entries = map.entries();
+            let mut entries = map.write();
             let wanted = !map.stopped.load(Ordering::Acquire)
                 && matches!(entries.pools.get(&key), Some(Entry::Starting { start: current, .. }) if *current == start);
             if !wanted {
@@ -342,7 +372,7 @@ where
                 Ok(pool) => {
                     let ready = Entry::Ready {
                         pool: pool.clone(),
-                        asked: Instant::now(),
+                        asked: AtomicBool::new(true),
                     };
                     entries.pools.insert(key, ready);
                     if let Some(idle) = entries.idle.filter(|_| !entries.evicting) {
@@ -366,50 +396,39 @@ where
         }
     }
 
-    /// Stops the pools whose keys went unasked for `idle` and that nothing
-    /// else holds, waking when the first of them would be due; ends with
-    /// the map.
+    /// Every `idle`, stops the pools whose keys went unasked since the
+    /// last look and that nothing else holds; ends with the map.
     async fn evict_idle(map: Weak<Self>, idle: Duration) {
         loop {
-            let (due, next) = {
+            tokio::time::sleep(idle).await;
+            let due = {
                 let Some(map) = map.upgrade() else { return };
                 if map.stopped.load(Ordering::Acquire) {
                     return;
                 }
-                map.take_idle(idle)
+                map.take_idle()
             };
             for pool in due {
                 pool.stop().await;
             }
-            tokio::time::sleep_until(next).await;
         }
     }
 
-    /// Removes the pools idle for `idle` (asked for no later than that,
-    /// and held by the map alone); returns them with when the next of the
-    /// others would be due.
-    fn take_idle(&self, idle: Duration) -> (Vec<Pool<C>>, Instant) {
-        let now = Instant::now();
-        let mut entries = self.entries();
-        let mut next = now + idle;
+    /// Removes and returns the pools not asked for since the last look and
+    /// held by the map alone; takes the others' marks.
+    fn take_idle(&self) -> Vec<Pool<C>> {
         let mut due = Vec::new();
-        entries.pools.retain(|_, entry| {
+        self.write().pools.retain(|_, entry| {
             let Entry::Ready { pool, asked } = entry else {
                 return true;
             };
-            let deadline = *asked + idle;
-            if deadline > now {
-                next = next.min(deadline);
-                return true;
-            }
-            if pool.handles() > 1 {
-                // Held elsewhere: looked at again a whole `idle` later.
+            if asked.swap(false, Ordering::Relaxed) || pool.handles() > 1 {
                 return true;
             }
             due.push(pool.clone());
             false
         });
-        (due, next)
+        due
     }
 }
 
@@ -429,11 +448,7 @@ where
     C::Client: AsRef<Client<C>> + Clone + Send + Sync,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let entries = self
-            .shared
-            .entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let entries = self.shared.read();
         let keys: Vec<&K> = entries.pools.keys().collect();
         f.debug_struct("PoolMap")
             .field("keys", &keys)
