@@ -158,7 +158,8 @@ where
     /// keys (tenants, hosts), which would otherwise keep every pool they
     /// ever started. Every `after`, a task looks at each pool: one not
     /// asked for since its last look is stopped, so that an ask costs one
-    /// flag rather than a clock read.
+    /// flag rather than a clock read. Set it on the new map, before the
+    /// first ask: the task starts with the first pool.
     #[must_use]
     pub fn evict_idle_after(self, after: Duration) -> Self {
         self.shared.write().idle = Some(after);
