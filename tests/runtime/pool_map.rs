@@ -1,7 +1,8 @@
 //! `connection::pool::PoolMap`: one pool per key, started once on first
 //! use however many callers ask at once, a failed start given to every
-//! caller waiting for it and not kept, `remove`, the draining `stop`, and
-//! idle pools evicted unless asked for or held. On tokio's paused clock.
+//! caller waiting for it and not kept, `remove`, the draining `stop` (of
+//! pools being evicted too), and idle pools evicted unless asked for or
+//! held. On tokio's paused clock.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,6 +19,8 @@ struct Nodes {
     down: Mutex<Vec<String>>,
     /// Keys whose connects take this long.
     slow: Mutex<HashMap<String, Duration>>,
+    /// Keys whose connections take this long to end (`terminate`).
+    lingering: Mutex<HashMap<String, Duration>>,
     /// Connects that succeeded, by key.
     connects: Mutex<HashMap<String, usize>>,
     /// Pool builders made (the map's `make`).
@@ -69,6 +72,14 @@ impl Node {
     #[disconnect]
     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
         Disconnect::Connect(())
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, _why: &connection::Stop) {
+        let linger = self.nodes.lingering.lock().unwrap().get(&self.key).copied();
+        if let Some(linger) = linger {
+            tokio::time::sleep(linger).await;
+        }
     }
 
     /// Which node answered.
@@ -286,4 +297,29 @@ async fn the_pools_stop_when_every_handle_of_the_map_is_dropped() {
     // The eviction task holds the map weakly: nothing keeps the pools.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(nodes.dropped.load(Ordering::Relaxed), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_waits_for_the_pools_being_evicted() {
+    let nodes = Arc::new(Nodes::default());
+    nodes
+        .lingering
+        .lock()
+        .unwrap()
+        .insert("a".into(), Duration::from_secs(2));
+    let map = map(&nodes).evict_idle_after(Duration::from_secs(60));
+    key_of(&map, "a").await.unwrap();
+
+    // Looked at after 60 s (asked since the start), then at 120 s (not:
+    // evicted; its connections take 2 s to end).
+    tokio::time::sleep(Duration::from_millis(120_500)).await;
+    assert!(map.stats().is_empty(), "taken out at 120 s");
+    assert_eq!(nodes.dropped.load(Ordering::Relaxed), 0, "still ending");
+
+    map.stop().await;
+    assert_eq!(
+        nodes.dropped.load(Ordering::Relaxed),
+        2,
+        "the stop waited for them"
+    );
 }

@@ -94,6 +94,9 @@ where
     /// pool reads.
     entries: RwLock<Entries<K, C>>,
     stopped: AtomicBool,
+    /// Held by the eviction task while it takes and stops idle pools, so
+    /// that `stop` can wait for the pools it is stopping.
+    evicting: Arc<tokio::sync::Mutex<()>>,
 }
 
 struct Entries<K, C: Connection>
@@ -107,7 +110,7 @@ where
     /// How long a key may go unasked before its pool is stopped.
     idle: Option<Duration>,
     /// Whether the task that evicts idle pools runs.
-    evicting: bool,
+    evictor: bool,
 }
 
 enum Entry<C: Connection>
@@ -144,9 +147,10 @@ where
                     pools: HashMap::new(),
                     next_start: 0,
                     idle: None,
-                    evicting: false,
+                    evictor: false,
                 }),
                 stopped: AtomicBool::new(false),
+                evicting: Arc::new(tokio::sync::Mutex::new(())),
             }),
         }
     }
@@ -279,7 +283,8 @@ where
 
     /// Stops every pool (each as [`Pool::stop`], at once) and the map:
     /// asks from now on fail with [`PoolError::Stopped`], and so do the
-    /// callers waiting for a start. Returns once every pool has stopped.
+    /// callers waiting for a start. Returns once every pool has stopped,
+    /// those being evicted as idle at that moment included.
     pub async fn stop(&self) {
         let entries = {
             let mut entries = self.shared.write();
@@ -296,6 +301,7 @@ where
             };
         }
         while stopping.join_next().await.is_some() {}
+        let _evicted = self.shared.evicting.lock().await;
     }
 
     /// Whether [`stop`](Self::stop) was called.
@@ -376,8 +382,8 @@ where
                         asked: AtomicBool::new(true),
                     };
                     entries.pools.insert(key, ready);
-                    if let Some(idle) = entries.idle.filter(|_| !entries.evicting) {
-                        entries.evicting = true;
+                    if let Some(idle) = entries.idle.filter(|_| !entries.evictor) {
+                        entries.evictor = true;
                         tokio::spawn(Self::evict_idle(Arc::downgrade(&map), idle));
                     }
                 }
@@ -402,16 +408,19 @@ where
     async fn evict_idle(map: Weak<Self>, idle: Duration) {
         loop {
             tokio::time::sleep(idle).await;
-            let due = {
-                let Some(map) = map.upgrade() else { return };
-                if map.stopped.load(Ordering::Acquire) {
-                    return;
-                }
-                map.take_idle()
-            };
+            let Some(shared) = map.upgrade() else { return };
+            // Taken before the look: a `stop` after it waits for these.
+            let evicting = shared.evicting.clone().lock_owned().await;
+            if shared.stopped.load(Ordering::Acquire) {
+                return;
+            }
+            let due = shared.take_idle();
+            // Not kept while the pools stop: the map may go meanwhile.
+            drop(shared);
             for pool in due {
                 pool.stop().await;
             }
+            drop(evicting);
         }
     }
 
