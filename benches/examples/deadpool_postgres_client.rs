@@ -4,10 +4,12 @@
 //! query timeout with a cancel, errors that say whether a statement may
 //! have run, a request made while the server is down waiting for it (up to
 //! a wait) while a wrong password fails at once with the server's message,
-//! sessions renewed after half an hour (deadpool's `retain` recipe) and a
-//! transaction left open rolled back. What stays different: a dead backend
-//! is found when it is checked out (`is_closed`), and each waiting request
-//! tries a connect of its own.
+//! sessions renewed after half an hour (deadpool's `retain` recipe), a
+//! connection whose query timed out dropped, and a transaction left open
+//! rolled back. What stays different: a dead or hung
+//! backend is found when it is checked out (a verification query per
+//! checkout, where the example pings a link idle for 15 s), and each
+//! waiting request tries a connect of its own.
 //!
 //! `cargo run --example deadpool_postgres_client -- "host=.. user=.. password=.."`
 
@@ -43,12 +45,15 @@ impl Db {
             config,
             NoTls,
             ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
+                // A dead idle connection is found when checked out: a
+                // query per checkout, bounded by the recycle timeout.
+                recycling_method: RecyclingMethod::Verified,
             },
         );
         let pool = Pool::builder(manager)
             .max_size(size)
             .wait_timeout(Some(WAIT))
+            .recycle_timeout(Some(query_timeout))
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|error| DbError::Pool(error.to_string()))?;

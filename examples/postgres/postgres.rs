@@ -7,8 +7,8 @@
 //! counts in the connection's load until answered, which is what a pool
 //! balances on. The driver's task is tied to the link (`disconnect_when`):
 //! a backend that dies is a disconnect at once, not a failed query later,
-//! and one that stops answering is dropped after a query's timeout and an
-//! unanswered ping;
+//! and one that stops answering is dropped after an unanswered ping (after
+//! a query's timeout, or when idle);
 //! requests that come meanwhile wait for the next link
 //! (`when_disconnected = queue`). Statements are prepared again on the next
 //! link without the caller knowing.
@@ -153,6 +153,16 @@ impl Postgres {
         }
     }
 
+    /// Nothing happened for the idle interval (`options`): the link is
+    /// pinged, so that one that died while idle (a partition, a hung
+    /// server) is found before a caller meets it.
+    #[timeout]
+    async fn idle(&mut self) {
+        if let Some(link) = self.link.clone() {
+            tokio::spawn(link.ping());
+        }
+    }
+
     /// Statements without parameters or results (`BEGIN`, `COMMIT`, DDL).
     #[call(spawn, flatten)]
     async fn execute(&mut self, sql: String) -> impl Future<Output = Result<(), DbError>> {
@@ -196,10 +206,14 @@ impl Postgres {
     }
 
     /// Back within tens of milliseconds of a server that restarts, never
-    /// more than a second behind it.
+    /// more than a second behind it; a link idle for 15 s is pinged (keep
+    /// the query timeout shorter: a ping waits behind the statements in
+    /// flight).
     pub(crate) fn options() -> Options {
         let ms = Duration::from_millis;
-        Options::default().backoff(move || Backoff::exp(ms(10), ms(1000)).expect("10 ms <= 1 s"))
+        Options::default()
+            .backoff(move || Backoff::exp(ms(10), ms(1000)).expect("10 ms <= 1 s"))
+            .idle_timeout(ms(15_000))
     }
 
     /// This link and its statement for `sql`, prepared once.
@@ -216,24 +230,33 @@ impl Postgres {
 
 impl Link {
     /// Runs `query` for at most the query timeout; past it, asks the
-    /// server to cancel the query (it may have run by then) and pings the
-    /// link: one that answers neither within the timeout is dropped. The
-    /// ping waits for the cancel, so a slow query alone costs no link.
+    /// server to cancel the query (it may have run by then), then pings the
+    /// link: a slow query alone costs no link.
     async fn run<T>(&self, query: impl Future<Output = Result<T, Error>>) -> Result<T, DbError> {
         match tokio::time::timeout(self.query_timeout, query).await {
             Ok(result) => result.map_err(DbError::from),
             Err(_elapsed) => {
-                let (link, timeout) = (self.clone(), self.query_timeout);
+                let link = self.clone();
                 tokio::spawn(async move {
                     let cancel = link.client.cancel_token();
-                    let _ = tokio::time::timeout(timeout, cancel.cancel_query(NoTls)).await;
-                    let ping = link.client.simple_query("");
-                    if tokio::time::timeout(timeout, ping).await.is_err() {
-                        link.unanswered.notify_one();
-                    }
+                    let cancel = cancel.cancel_query(NoTls);
+                    let _ = tokio::time::timeout(link.query_timeout, cancel).await;
+                    link.ping().await;
                 });
                 Err(DbError::Timeout(self.query_timeout))
             }
+        }
+    }
+
+    /// Drops the link if it does not answer a ping within the query
+    /// timeout.
+    async fn ping(self) {
+        let ping = self.client.simple_query("");
+        if tokio::time::timeout(self.query_timeout, ping)
+            .await
+            .is_err()
+        {
+            self.unanswered.notify_one();
         }
     }
 }

@@ -165,6 +165,63 @@ impl Drop for StoppedBackend {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL"]
+async fn a_backend_that_stops_answering_while_idle_is_replaced_before_a_caller_meets_it() {
+    let server = PgServer::start();
+    server.create_users(10).await;
+    // Pinged after a second idle (15 s in the example's options).
+    let options = Postgres::options()
+        .call_timeout(CALL_TIMEOUT)
+        .idle_timeout(Duration::from_secs(1));
+    let pool = builder(&server.url(), 1)
+        .options(options)
+        .start()
+        .await
+        .unwrap();
+    let db = pool.client().await.unwrap();
+    let backend = backend_pid(&db).await;
+    let _stopped = StoppedBackend::stop(backend);
+
+    // No call is made: the idle ping goes unanswered and the link is
+    // replaced. Watched over a session of its own for the new backend.
+    let (watch, driver) = config(&server.url())
+        .connect(tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(driver);
+    let others = "SELECT count(*) FROM pg_stat_activity \
+                  WHERE backend_type = 'client backend' \
+                  AND pid <> pg_backend_pid() AND pid <> $1";
+    let started = Instant::now();
+    while watch
+        .query_one(others, &[&backend])
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+        == 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no new backend: the idle link was not found"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The next caller is answered by the new backend, within the query
+    // timeout (before the idle ping, it met the stopped one and timed out).
+    let asked = Instant::now();
+    assert_eq!(db.user(3).await.unwrap(), Some(expected(3)));
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert_ne!(backend_pid(&db).await, backend);
+    drop(db);
+    pool.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL"]
 async fn a_backend_that_stops_answering_is_dropped_and_replaced() {
     let server = PgServer::start();
     let pool = with_users(&server, 1).await;
