@@ -100,6 +100,8 @@ impl Model<'_> {
     /// own (an `impl Trait` leaks it), checked where it is spawned.
     fn spawned_futures_owned(&self, item: &mut syn::ItemImpl) {
         let private = &self.private;
+        // The block's methods are matched to their handlers (which hold
+        // copies) by signature.
         let spawned: Vec<String> = self
             .block
             .handlers
@@ -120,7 +122,6 @@ impl Model<'_> {
             let Some(opaque) = impl_trait(ty) else {
                 continue;
             };
-            let is_static = |bound: &syn::TypeParamBound| matches!(bound, syn::TypeParamBound::Lifetime(lifetime) if lifetime.ident == "static");
             if opaque.bounds.iter().any(is_static) {
                 continue;
             }
@@ -351,4 +352,9 @@ fn impl_trait(ty: &mut syn::Type) -> Option<&mut syn::TypeImplTrait> {
         | syn::Type::Group(syn::TypeGroup { elem, .. }) => impl_trait(elem),
         _ => None,
     }
+}
+
+/// Whether `bound` is `'static`.
+fn is_static(bound: &syn::TypeParamBound) -> bool {
+    matches!(bound, syn::TypeParamBound::Lifetime(lifetime) if lifetime.ident == "static")
 }
