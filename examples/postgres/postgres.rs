@@ -55,7 +55,8 @@ pub(crate) struct Postgres {
 struct Link {
     client: Arc<Client>,
     query_timeout: Duration,
-    /// Told when the link answered neither a query nor the ping after it.
+    /// Told when the link did not answer a ping (after a query timed out,
+    /// or when idle): the link is then dropped.
     unanswered: Arc<Notify>,
 }
 
