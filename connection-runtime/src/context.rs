@@ -524,6 +524,14 @@ impl<C: ConnectionTypes> Context<C> {
     /// [`Stop::Panic`] (a link whose reader died would otherwise look
     /// connected for ever).
     ///
+    /// For a driver that hands back a client and a connection future
+    /// (tokio-postgres' `connect`, hyper's `handshake`), `watch` is that
+    /// future. To let tasks report the link dead too (an answer from a
+    /// `#[call(spawn)]` whose ping went unanswered), race it with a signal
+    /// made for this link, such as a `tokio::sync::Notify` the tasks hold:
+    /// a signal from an earlier link then reaches nothing
+    /// (`examples/postgres/` does this).
+    ///
     /// ```
     /// use connection::{connection, Attempt, Connect, Context, Disconnect};
     /// use std::time::Duration;
