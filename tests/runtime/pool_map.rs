@@ -323,3 +323,61 @@ async fn stop_waits_for_the_pools_being_evicted() {
         "the stop waited for them"
     );
 }
+
+/// Many tasks on two workers asking for, calling through and removing the
+/// pools of four keys at once, then a stop: every answer comes from its
+/// key's node, nothing fails but with `Stopped` (a pool removed under its
+/// caller), nothing hangs, and every connection ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asks_removes_and_a_stop_racing_on_two_workers_lose_nothing() {
+    let nodes = Arc::new(Nodes::default());
+    let map = map(&nodes);
+    let tasks: Vec<_> = (0..8u64)
+        .map(|task| {
+            let map = map.clone();
+            tokio::spawn(async move {
+                // A fixed sequence per task (a linear congruential
+                // generator), so that a failure can be replayed.
+                let mut state = task.wrapping_mul(6_364_136_223_846_793_005) + 1;
+                for _ in 0..200 {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    let key = ((state >> 33) % 4).to_string();
+                    let op = async {
+                        if (state >> 40) % 10 == 0 {
+                            map.remove(&key).await;
+                            return;
+                        }
+                        match key_of(&map, &key).await {
+                            Ok(answered) => assert_eq!(answered, key),
+                            Err(PoolError::Stopped) => {}
+                            Err(error) => panic!("{key}: {error:?}"),
+                        }
+                    };
+                    tokio::time::timeout(Duration::from_secs(5), op)
+                        .await
+                        .expect("an ask or a remove hung");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    tokio::time::timeout(Duration::from_secs(5), map.stop())
+        .await
+        .expect("the stop hung");
+    let made: usize = nodes.connects.lock().unwrap().values().sum();
+    assert!(made > 0);
+    // Every connection made ends (dropped once its pool stopped).
+    let started = std::time::Instant::now();
+    while nodes.dropped.load(Ordering::Relaxed) < made {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{} of {made} connections still alive",
+            made - nodes.dropped.load(Ordering::Relaxed)
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
