@@ -30,8 +30,8 @@ type Outcome<C> = Option<Result<Pool<C>, PoolError>>;
 /// stopped when its key is [removed](Self::remove), when the map is
 /// [stopped](Self::stop), or, with [`evict_idle_after`](Self::evict_idle_after),
 /// once its key has not been asked for that long (up to twice that) and
-/// nothing else holds it (no handle of it outside the map, no lease). Every pool stops once every
-/// handle of it and of the map is dropped.
+/// nothing else holds it (no handle of it outside the map, no lease).
+/// Every pool stops once every handle of it and of the map is dropped.
 ///
 /// Cloning is cheap (one handle to the same pools).
 ///
@@ -370,9 +370,12 @@ where
     ) -> Result<Pool<C>, PoolError> {
         let kept = map.upgrade().and_then(|map| {
             let mut entries = map.write();
-            let wanted = !map.stopped.load(Ordering::Acquire)
-                && matches!(entries.pools.get(&key), Some(Entry::Starting { start: current, .. }) if *current == start);
-            if !wanted {
+            // Still this start's key: not removed (and started again) since.
+            let ours = |entry: &Entry<C>| {
+                matches!(entry, Entry::Starting { start: current, .. } if *current == start)
+            };
+            let wanted = entries.pools.get(&key).is_some_and(ours);
+            if !wanted || map.stopped.load(Ordering::Acquire) {
                 return None;
             }
             match &started {
