@@ -28,6 +28,9 @@
 //! after about that long: a new member takes its place once connected, and
 //! the old one answers what it holds, then stops.
 //!
+//! [`PoolMap`] keeps one pool per key (a cluster's nodes, a shard, a
+//! tenant's database), each started the first time its key is asked for.
+//!
 //! When no member is connected, a request waits for one up to the pool's
 //! [wait](PoolBuilder::wait) (or fails at once, [`fail_fast`](PoolBuilder::fail_fast)),
 //! and the error says why the members went down
