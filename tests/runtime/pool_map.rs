@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use connection::pool::{Pool, PoolError, PoolMap};
-use connection::{Attempt, Backoff, Connect, Context, Disconnect, Options, connection};
+use connection::{Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, connection};
 
 /// What the test controls and counts, by key.
 #[derive(Default)]
@@ -30,6 +30,13 @@ struct Nodes {
 }
 
 impl Nodes {
+    /// Nodes whose connects to `key` take `delay`.
+    fn slow_to_connect(key: &str, delay: Duration) -> Arc<Self> {
+        let nodes = Arc::new(Nodes::default());
+        nodes.slow.lock().unwrap().insert(key.into(), delay);
+        nodes
+    }
+
     fn connects(&self, key: &str) -> usize {
         self.connects.lock().unwrap().get(key).copied().unwrap_or(0)
     }
@@ -108,6 +115,15 @@ fn map(nodes: &Arc<Nodes>) -> PoolMap<String, Node> {
     })
 }
 
+/// Asks for `key`'s pool on a task of its own.
+fn ask_in_background(
+    map: &PoolMap<String, Node>,
+    key: &str,
+) -> tokio::task::JoinHandle<Result<Pool<Node>, PoolError>> {
+    let (map, key) = (map.clone(), key.to_owned());
+    tokio::spawn(async move { map.pool(&key).await })
+}
+
 async fn key_of(map: &PoolMap<String, Node>, key: &str) -> Result<String, PoolError> {
     let pool = map.pool(&key.to_owned()).await?;
     let answer = pool.client().await?.key().await;
@@ -116,12 +132,7 @@ async fn key_of(map: &PoolMap<String, Node>, key: &str) -> Result<String, PoolEr
 
 #[tokio::test(start_paused = true)]
 async fn each_key_gets_a_pool_of_its_own_started_once_for_many_callers() {
-    let nodes = Arc::new(Nodes::default());
-    nodes
-        .slow
-        .lock()
-        .unwrap()
-        .insert("a".into(), Duration::from_millis(300));
+    let nodes = Nodes::slow_to_connect("a", Duration::from_millis(300));
     let map = map(&nodes);
 
     // Ten callers ask for `a` while its start takes 300 ms: one start.
@@ -200,17 +211,9 @@ async fn remove_stops_the_keys_pool_and_the_next_ask_starts_a_new_one() {
 
 #[tokio::test(start_paused = true)]
 async fn a_key_removed_while_its_pool_starts_gets_no_pool() {
-    let nodes = Arc::new(Nodes::default());
-    nodes
-        .slow
-        .lock()
-        .unwrap()
-        .insert("a".into(), Duration::from_millis(500));
+    let nodes = Nodes::slow_to_connect("a", Duration::from_millis(500));
     let map = map(&nodes);
-    let ask = tokio::spawn({
-        let map = map.clone();
-        async move { map.pool(&"a".to_owned()).await }
-    });
+    let ask = ask_in_background(&map, "a");
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     assert!(map.remove(&"a".to_owned()).await);
@@ -224,18 +227,10 @@ async fn a_key_removed_while_its_pool_starts_gets_no_pool() {
 
 #[tokio::test(start_paused = true)]
 async fn stop_stops_every_pool_and_fails_asks_and_starts_in_progress() {
-    let nodes = Arc::new(Nodes::default());
-    nodes
-        .slow
-        .lock()
-        .unwrap()
-        .insert("slow".into(), Duration::from_millis(500));
+    let nodes = Nodes::slow_to_connect("slow", Duration::from_millis(500));
     let map = map(&nodes);
     let ready = map.pool(&"a".to_owned()).await.unwrap();
-    let starting = tokio::spawn({
-        let map = map.clone();
-        async move { map.pool(&"slow".to_owned()).await }
-    });
+    let starting = ask_in_background(&map, "slow");
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     map.stop().await;
@@ -349,9 +344,21 @@ async fn asks_removes_and_a_stop_racing_on_two_workers_lose_nothing() {
                             map.remove(&key).await;
                             return;
                         }
-                        match key_of(&map, &key).await {
+                        // A pool removed under its caller fails its asks,
+                        // its picks and its calls with `Stopped`.
+                        let pool = match map.pool(&key).await {
+                            Ok(pool) => pool,
+                            Err(PoolError::Stopped) => return,
+                            Err(error) => panic!("{key}: {error:?}"),
+                        };
+                        let client = match pool.client().await {
+                            Ok(client) => client,
+                            Err(PoolError::Stopped) => return,
+                            Err(error) => panic!("{key}: {error:?}"),
+                        };
+                        match client.key().await {
                             Ok(answered) => assert_eq!(answered, key),
-                            Err(PoolError::Stopped) => {}
+                            Err(CallError::Stopped(_)) => {}
                             Err(error) => panic!("{key}: {error:?}"),
                         }
                     };
