@@ -48,7 +48,10 @@ where
     }
     /// The reading after `ms` milliseconds, answered from a task.
     #[allow(clippy::unused_async)]
-    async fn later(&mut self, ms: u64) -> impl Future<Output = u32> + Send + 'static {
+    async fn later(
+        &mut self,
+        ms: u64,
+    ) -> impl Future<Output = u32> + __device_runtime::OwnedBySpawnedTask {
         let reading = self.reading;
         async move {
             tokio::time::sleep(Duration::from_millis(ms)).await;

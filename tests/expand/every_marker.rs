@@ -44,7 +44,7 @@ impl Device {
 
     /// The reading after `ms` milliseconds, answered from a task.
     #[call(spawn)]
-    async fn later(&mut self, ms: u64) -> impl Future<Output = u32> + Send + 'static {
+    async fn later(&mut self, ms: u64) -> impl Future<Output = u32> {
         let reading = self.reading;
         async move {
             tokio::time::sleep(Duration::from_millis(ms)).await;

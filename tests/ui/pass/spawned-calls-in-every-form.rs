@@ -63,6 +63,14 @@ impl<T: Clone + std::fmt::Debug> Store<T> {
         async move { item.ok_or(Failed::Missing(index)) }
     }
 
+    /// Precise capturing without `'static`: the macro's bound is added
+    /// beside it.
+    #[call(spawn)]
+    async fn count(&mut self) -> impl Future<Output = usize> + Send + use<T> {
+        let count = self.items.len();
+        async move { count }
+    }
+
     /// A boxed future, and a unit answer.
     #[call(spawn)]
     async fn pause(&mut self, ms: u64) -> Pin<Box<dyn Future<Output = ()> + Send>> {
@@ -94,6 +102,7 @@ async fn main() {
     assert_eq!(store.fetch(0).await.as_deref(), Ok("a"));
     assert_eq!(store.fetch(7).await, Err(Failed::Missing(7)));
     store.pause(2).await.unwrap();
+    assert_eq!(store.count().await.unwrap(), 2);
     assert_eq!((store.formatter("hi ".into()).await.unwrap())("ada"), "hi ada");
     assert_eq!(store.lookups().await.unwrap(), 2);
     store.stop(connection::Stop::Normal).await.unwrap();
