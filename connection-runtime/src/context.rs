@@ -14,6 +14,7 @@ use crate::client::{InfoSender, WeakClient};
 use crate::deadline::Timeout;
 use crate::error::Stop;
 use crate::feeds::{Attachment, Feeds, Timer};
+use crate::losses::LinkToken;
 use crate::mailbox::{Envelope, Source};
 use crate::outcome::Connect;
 use crate::panic::poll_catching;
@@ -445,9 +446,10 @@ impl<C: ConnectionTypes> Context<C> {
     }
 
     /// As [`attach`](Context::attach), but the stream is dropped when
-    /// `disconnect` runs, and no item it produced, even one already queued,
-    /// is delivered after that: after a reconnect, nothing from the old
-    /// socket is ever handled.
+    /// `disconnect` runs (or when the `connect` that attached it returns
+    /// `Backoff`: no link came of it), and no item it produced, even one
+    /// already queued, is delivered after that: after a reconnect, nothing
+    /// from the old socket is ever handled.
     ///
     /// ```
     /// use connection::{connection, Attempt, Connect, Context, Disconnect};
@@ -516,7 +518,8 @@ impl<C: ConnectionTypes> Context<C> {
     /// completes, `disconnect` runs with its output, as if a handler had
     /// requested it, and before any message still queued (none of them
     /// meets the dead link first: under `when_disconnected = queue` they are
-    /// held for the next link). If a disconnect runs first, `watch` is
+    /// held for the next link). If a disconnect runs first (or the
+    /// `connect` that gave it returns `Backoff`), `watch` is
     /// dropped and its output, even one already reported, is never
     /// delivered. For a task that reads the link and ends
     /// when the link does: [`Pipeline`](crate::pipeline::Pipeline) watches
@@ -564,6 +567,18 @@ impl<C: ConnectionTypes> Context<C> {
         let mailbox = self.mailbox.clone();
         self.feeds()
             .disconnect_when(&mailbox, async move { watch.await.into() })
+    }
+
+    /// A token that reports the current link lost from any task
+    /// ([`LinkToken::lost`]): for tasks that use the link and can find it
+    /// dead (an unanswered ping, a write that failed), where
+    /// [`disconnect_when`](Self::disconnect_when) is for one task whose end
+    /// is the link's. Like a watch, it is tied to the link: once that link
+    /// ends, it reaches nothing.
+    #[must_use]
+    pub fn link_token(&mut self) -> LinkToken<C> {
+        let mailbox = self.mailbox.clone();
+        self.feeds().link_token(&mailbox)
     }
 
     /// As [`disconnect_when`](Self::disconnect_when); the watch's second

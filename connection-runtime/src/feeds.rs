@@ -20,7 +20,7 @@ use tokio::task::AbortHandle;
 
 use crate::deadline::sleep_for;
 use crate::error::Stop;
-use crate::losses::Losses;
+use crate::losses::{LinkToken, Losses};
 use crate::mailbox::{Envelope, Source};
 use crate::panic::{PanicMessage, catching};
 use crate::types::ConnectionTypes;
@@ -39,9 +39,10 @@ pub(crate) struct Feeds<C: ConnectionTypes> {
     next_id: u64,
     /// Pending timers: a timer's item is delivered only if it is still here.
     timers: HashMap<u64, AbortHandle>,
-    /// Attached streams, and whether each is scoped to the current link: a
-    /// stream's items are delivered only while it is still here.
-    streams: HashMap<u64, (AbortHandle, bool)>,
+    /// Attached streams and link watches (each with its task) and link
+    /// tokens (none), and whether each is scoped to the current link: what
+    /// one of them feeds is delivered only while it is still here.
+    streams: HashMap<u64, (Option<AbortHandle>, bool)>,
     /// Where `disconnect_when`'s watches report; made with the first.
     losses: Option<Arc<Losses<C>>>,
     /// Bytes a pipeline buffered and has not written (debug builds), and
@@ -134,7 +135,7 @@ impl<C: ConnectionTypes> Feeds<C> {
                 stop_for_panic(&mailbox, "a stream given to `attach`", panic).await;
             }
         });
-        self.streams.insert(id, (task.abort_handle(), scoped));
+        self.streams.insert(id, (Some(task.abort_handle()), scoped));
         Attachment(id)
     }
 
@@ -167,10 +168,7 @@ impl<C: ConnectionTypes> Feeds<C> {
     {
         let id = self.next_id();
         let mailbox = mailbox.clone();
-        let losses = self
-            .losses
-            .get_or_insert_with(|| Arc::new(Losses::new()))
-            .clone();
+        let losses = self.losses().clone();
         let task = tokio::spawn(async move {
             match catching(watch).await {
                 Ok((info, then)) => {
@@ -182,14 +180,30 @@ impl<C: ConnectionTypes> Feeds<C> {
                 }
             }
         });
-        self.streams.insert(id, (task.abort_handle(), true));
+        self.streams.insert(id, (Some(task.abort_handle()), true));
         Attachment(id)
+    }
+
+    /// A token for tasks to report the current link lost: live, like a
+    /// watch, until the link ends.
+    pub(crate) fn link_token(&mut self, mailbox: &mpsc::WeakSender<Envelope<C>>) -> LinkToken<C> {
+        let id = self.next_id();
+        self.streams.insert(id, (None, true));
+        LinkToken {
+            id,
+            losses: self.losses().clone(),
+            mailbox: mailbox.clone(),
+        }
+    }
+
+    fn losses(&mut self) -> &Arc<Losses<C>> {
+        self.losses.get_or_insert_with(|| Arc::new(Losses::new()))
     }
 
     pub(crate) fn detach(&mut self, attachment: Attachment) -> bool {
         self.streams
             .remove(&attachment.0)
-            .inspect(|(task, _)| task.abort())
+            .inspect(|(task, _)| task.iter().for_each(AbortHandle::abort))
             .is_some()
     }
 
@@ -245,7 +259,7 @@ impl<C: ConnectionTypes> Feeds<C> {
     /// dropped, and whatever they already queued will be refused.
     pub(crate) fn end_link(&mut self) {
         self.streams.retain(|_, (task, scoped)| {
-            if *scoped {
+            if *scoped && let Some(task) = task {
                 task.abort();
             }
             !*scoped
@@ -257,7 +271,7 @@ impl<C: ConnectionTypes> Feeds<C> {
         for task in self.timers.values() {
             task.abort();
         }
-        for (task, _) in self.streams.values() {
+        for task in self.streams.values().filter_map(|(task, _)| task.as_ref()) {
             task.abort();
         }
         self.timers.clear();

@@ -83,7 +83,8 @@
 //!   (`#[call(when_disconnected = queue)]`).
 //! - [`Timer`] and [`Attachment`]: timers and streams feeding `#[info]`
 //!   ([`Context::send_after`], [`Context::attach_until_disconnect`]), and
-//!   tasks whose end is the link's ([`Context::disconnect_when`]).
+//!   tasks whose end is the link's ([`Context::disconnect_when`]);
+//!   [`LinkToken`]: a task reports the link it uses lost.
 //! - `pipeline` (with the `pipeline` feature): requests and responses over
 //!   any byte stream on tokio-util codecs, written once per batch of
 //!   requests (`#[flush]`) and answered in order by a reader of their own.
@@ -129,6 +130,7 @@ pub use crate::connection::Connection;
 pub use crate::context::{Context, HandedOff};
 pub use crate::error::{CallError, StartError, Stop};
 pub use crate::feeds::{Attachment, Timer};
+pub use crate::losses::LinkToken;
 pub use crate::outcome::{Attempt, Connect, Disconnect, Init};
 pub use crate::reply::{MapReply, ReplyTo};
 pub use crate::request::{Request, WhenDisconnected};

@@ -1,5 +1,6 @@
 //! Links found lost by their watches (`Context::disconnect_when`, a
-//! pipeline's reader), handed to the loop ahead of the mailbox.
+//! pipeline's reader) or reported lost by a task ([`LinkToken`]), handed to
+//! the loop ahead of the mailbox.
 //!
 //! A loss queued behind the requests already in the mailbox would let each
 //! of them meet the dead link first and fail, though none was written. So a
@@ -7,8 +8,9 @@
 //! loop reads before it takes the next envelope; a payload-less envelope
 //! only wakes a loop that is waiting on an empty mailbox.
 
+use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::mpsc;
 
@@ -60,5 +62,90 @@ impl<C: ConnectionTypes> Losses<C> {
         let mut reported = self.reported.lock().unwrap_or_else(PoisonError::into_inner);
         self.pending.store(false, Ordering::Release);
         std::mem::take(&mut *reported)
+    }
+}
+
+/// Reports one link of a connection lost, from any task: a task answering
+/// a `#[call(spawn)]` whose ping went unanswered, a keepalive of the
+/// connection's own. Made by [`Context::link_token`](crate::Context::link_token)
+/// while a link is up (in `connect`, once it succeeds, or in a handler), and
+/// cloned into the tasks that use the link.
+///
+/// [`lost`](Self::lost) disconnects the link the token was made for, as a
+/// watch given to [`Context::disconnect_when`](crate::Context::disconnect_when)
+/// does when it completes: `disconnect` runs with the info before any
+/// message still queued. Once that link has ended (any disconnect, any
+/// report from a clone), the token reaches nothing: a task that finds an
+/// old link dead cannot take down the new one.
+///
+/// ```
+/// use connection::{connection, Attempt, Connect, Context, Disconnect, LinkToken};
+/// use std::time::Duration;
+///
+/// struct Device {
+///     link: Option<LinkToken<Self>>,
+/// }
+///
+/// #[connection]
+/// impl Device {
+///     #[connect]
+///     async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+///         self.link = Some(ctx.link_token());
+///         Connect::Ok
+///     }
+///
+///     #[disconnect]
+///     async fn disconnect(&mut self, why: &'static str) -> Disconnect<()> {
+///         self.link = None;
+///         Disconnect::Connect(())
+///     }
+///
+///     /// Answered on a task of its own, which finds the link dead.
+///     #[call(spawn)]
+///     async fn probe(&mut self) -> impl Future<Output = bool> {
+///         let link = self.link.clone();
+///         async move {
+///             tokio::time::sleep(Duration::from_millis(1)).await;
+///             if let Some(link) = link {
+///                 link.lost("no answer to a probe");
+///             }
+///             false
+///         }
+///     }
+/// }
+/// ```
+pub struct LinkToken<C: ConnectionTypes> {
+    pub(crate) id: u64,
+    pub(crate) losses: Arc<Losses<C>>,
+    pub(crate) mailbox: mpsc::WeakSender<Envelope<C>>,
+}
+
+impl<C: ConnectionTypes> LinkToken<C> {
+    /// The link this token was made for is lost: unless it has already
+    /// ended, `disconnect` runs with `info` before the connection's next
+    /// message. Does nothing once that link has ended or the connection
+    /// has stopped; only the first report of a link is delivered.
+    pub fn lost(&self, info: impl Into<C::DisconnectInfo>) {
+        let source = Source::Stream {
+            id: self.id,
+            last: true,
+        };
+        self.losses.report(&self.mailbox, source, info.into());
+    }
+}
+
+impl<C: ConnectionTypes> Clone for LinkToken<C> {
+    fn clone(&self) -> Self {
+        LinkToken {
+            id: self.id,
+            losses: self.losses.clone(),
+            mailbox: self.mailbox.clone(),
+        }
+    }
+}
+
+impl<C: ConnectionTypes> fmt::Debug for LinkToken<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LinkToken").field("id", &self.id).finish()
     }
 }

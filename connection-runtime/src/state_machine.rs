@@ -481,6 +481,9 @@ impl<C: Connection> Machine<'_, C> {
                 Ok(None)
             }
             Connect::Backoff(delay) => {
+                // No link: what this attempt tied to one (a watch, a token)
+                // must not take down the next.
+                self.ctx.end_link();
                 self.set_connected(false);
                 self.arm_backoff(delay);
                 Ok(None)

@@ -8,7 +8,7 @@
 //! balances on. The driver's task is tied to the link (`disconnect_when`):
 //! a backend that dies is a disconnect at once, not a failed query later,
 //! and one that stops answering is dropped after an unanswered ping (after
-//! a query's timeout, or when idle);
+//! a query's timeout, or when idle: the link's `LinkToken`);
 //! requests that come meanwhile wait for the next link
 //! (`when_disconnected = queue`). Statements are prepared again on the next
 //! link without the caller knowing.
@@ -20,9 +20,8 @@ use std::time::Duration;
 
 use connection::pool::{Pool, PoolBuilder};
 use connection::{
-    Attempt, Backoff, CallError, Connect, Context, Disconnect, Options, Stop, connection,
+    Attempt, Backoff, CallError, Connect, Context, Disconnect, LinkToken, Options, Stop, connection,
 };
-use tokio::sync::Notify;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, Error, NoTls, Row, Statement};
@@ -57,7 +56,7 @@ struct Link {
     query_timeout: Duration,
     /// Told when the link did not answer a ping (after a query timed out,
     /// or when idle): the link is then dropped.
-    unanswered: Arc<Notify>,
+    token: LinkToken<Postgres>,
 }
 
 #[connection(when_disconnected = queue)]
@@ -66,22 +65,15 @@ impl Postgres {
     async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
         match self.config.connect(NoTls).await {
             Ok((client, driver)) => {
-                let unanswered = Arc::new(Notify::new());
-                let silent = unanswered.clone();
                 // The link is lost when the driver ends (the server closed
                 // it, or it failed), or when it stops answering (a
-                // partition, a hung backend), which the kernel may not tell
-                // for hours.
-                ctx.disconnect_when(async move {
-                    tokio::select! {
-                        ended = driver => ended.map_err(|error| explained(&error)),
-                        () = silent.notified() => Err("the server stopped answering".to_owned()),
-                    }
-                });
+                // partition, a hung backend: the kernel may not tell for
+                // hours), which a ping reports with the link's token.
+                ctx.disconnect_when(async { driver.await.map_err(|error| explained(&error)) });
                 self.link = Some(Link {
                     client: Arc::new(client),
                     query_timeout: self.query_timeout,
-                    unanswered,
+                    token: ctx.link_token(),
                 });
                 Connect::Ok
             }
@@ -257,7 +249,8 @@ impl Link {
             .await
             .is_err()
         {
-            self.unanswered.notify_one();
+            self.token
+                .lost(Err("the server stopped answering".to_owned()));
         }
     }
 }

@@ -16,6 +16,7 @@ mod flush;
 mod idle;
 mod init_and_connect;
 mod init_context;
+mod link_tokens;
 mod replies;
 mod restart;
 mod shutdown;
