@@ -319,9 +319,9 @@ impl<C: ConnectionTypes> Client<C> {
     /// Why the link went down last, while it is down: what the connection
     /// recorded with [`Context::record_failure`](crate::Context::record_failure)
     /// (a pipeline records its link's error and a refused connect), or else
-    /// its last disconnect's info written with `Debug`; for a connection
-    /// whose incarnation ended (stopped, or crashed and restarted), why it
-    /// ended. `None` once a connect succeeds again.
+    /// its last disconnect's info written with `Display` (else `Debug`); for
+    /// a connection whose incarnation ended (stopped, or crashed and
+    /// restarted), why it ended. `None` once a connect succeeds again.
     #[must_use]
     pub fn last_failure(&self) -> Option<Arc<dyn std::error::Error + Send + Sync>> {
         self.status.last_failure()

@@ -361,17 +361,31 @@ pub mod __private {
         to.refuse(error);
     }
 
-    /// A value to describe in a trace event: by its `Debug` when it has one
-    /// ([`DescribeByDebug`], found first by autoref), else not at all.
+    /// A value to describe in a trace event and as a link's last failure:
+    /// by its `Display` when it has one ([`DescribeByDisplay`], found first
+    /// by autoref), else by its `Debug` ([`DescribeByDebug`]), else not at
+    /// all. Called as `(&&Describe(&value)).describe()`.
     pub struct Describe<'a, T>(pub &'a T);
 
-    /// [`Describe`] of a `Debug` value.
+    /// [`Describe`] of a `Display` value.
+    pub trait DescribeByDisplay {
+        /// The value's `Display`.
+        fn describe(&self) -> Option<String>;
+    }
+
+    impl<T: core::fmt::Display> DescribeByDisplay for &Describe<'_, T> {
+        fn describe(&self) -> Option<String> {
+            Some(self.0.to_string())
+        }
+    }
+
+    /// [`Describe`] of a `Debug` value without `Display`.
     pub trait DescribeByDebug {
         /// The value's `Debug`.
         fn describe(&self) -> Option<String>;
     }
 
-    impl<T: core::fmt::Debug> DescribeByDebug for Describe<'_, T> {
+    impl<T: core::fmt::Debug> DescribeByDebug for &&Describe<'_, T> {
         fn describe(&self) -> Option<String> {
             Some(format!("{:?}", self.0))
         }
@@ -383,7 +397,7 @@ pub mod __private {
         fn describe(&self) -> Option<String>;
     }
 
-    impl<T> DescribeByNothing for &Describe<'_, T> {
+    impl<T> DescribeByNothing for Describe<'_, T> {
         fn describe(&self) -> Option<String> {
             None
         }

@@ -71,9 +71,10 @@ pub trait ConnectionTypes: Sized + Send + 'static {
     /// [`Client`](crate::Client) (`Connection` asks for the `From`).
     type Client;
 
-    /// A disconnect info written for the `disconnect` trace event, when its
-    /// type can say (`#[connection]` uses its `Debug`, if it has one). The
-    /// default says nothing.
+    /// A disconnect info written for the `disconnect` trace event and as
+    /// the link's last failure (what a pool reports), when its type can say
+    /// (`#[connection]` uses its `Display`, else its `Debug`). The default
+    /// says nothing.
     fn describe_disconnect(info: &Self::DisconnectInfo) -> Option<String> {
         let _ = info;
         None

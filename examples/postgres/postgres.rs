@@ -69,7 +69,13 @@ impl Postgres {
                 // it, or it failed), or when it stops answering (a
                 // partition, a hung backend: the kernel may not tell for
                 // hours), which a ping reports with the link's token.
-                ctx.disconnect_when(async { driver.await.map_err(|error| explained(&error)) });
+                ctx.disconnect_when(async {
+                    let ended = driver.await;
+                    ended.map_or_else(
+                        |error| explained(&error),
+                        |()| "closed by the server".into(),
+                    )
+                });
                 self.link = Some(Link {
                     client: Arc::new(client),
                     query_timeout: self.query_timeout,
@@ -84,16 +90,10 @@ impl Postgres {
         }
     }
 
+    /// The link is lost: why is what a pool that finds no member connected
+    /// reports (the runtime records it).
     #[disconnect]
-    async fn disconnect(
-        &mut self,
-        lost: Result<(), String>,
-        ctx: &mut Context<Self>,
-    ) -> Disconnect<()> {
-        if let Err(error) = lost {
-            // What a pool that finds no member connected reports.
-            ctx.record_failure(error);
-        }
+    async fn disconnect(&mut self, _lost: String) -> Disconnect<()> {
         self.link = None;
         self.statements.clear();
         Disconnect::Connect(())
@@ -249,8 +249,7 @@ impl Link {
             .await
             .is_err()
         {
-            self.token
-                .lost(Err("the server stopped answering".to_owned()));
+            self.token.lost("the server stopped answering");
         }
     }
 }

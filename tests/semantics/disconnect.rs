@@ -247,3 +247,105 @@ async fn a_connect_requested_through_the_context_inside_connect_is_ignored() {
     let client = Eager { connects: 0 }.start().await.unwrap();
     assert_eq!(client.connects().await.unwrap(), 1);
 }
+
+/// Disconnects, when asked, with an `io::Error` (`Display` and `Debug`).
+struct Displayed;
+
+#[connection::connection]
+impl Displayed {
+    #[connect]
+    async fn connect(&mut self, _attempt: connection::Attempt<()>) -> connection::Connect {
+        connection::Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: std::io::Error) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    #[call]
+    async fn drop_link(&mut self, ctx: &mut connection::Context<Self>) {
+        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "the peer hung up");
+        ctx.disconnect(reset);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_disconnect_info_is_the_last_failure_by_its_display() {
+    let client = Displayed.start().await.unwrap();
+    client.drop_link().await.unwrap();
+    let generic: &connection::Client<Displayed> = client.as_ref();
+    let failure = generic.last_failure().expect("down, and said why");
+    // Its `Display`, not its `Debug` (`Custom { kind: ConnectionReset, .. }`).
+    assert_eq!(failure.to_string(), "disconnected: the peer hung up");
+}
+
+/// A disconnect info with `Debug` and no `Display`.
+#[derive(Debug)]
+enum Why {
+    Reset {
+        #[allow(dead_code, reason = "read by its `Debug`")]
+        after_ms: u32,
+    },
+}
+
+/// Disconnects, when asked, with a `Why`.
+struct DebugOnly(Option<Why>);
+
+#[connection::connection]
+impl DebugOnly {
+    #[connect]
+    async fn connect(&mut self, _attempt: connection::Attempt<()>) -> connection::Connect {
+        connection::Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: Why) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    #[call]
+    async fn drop_link(&mut self, ctx: &mut connection::Context<Self>) {
+        ctx.disconnect(self.0.take().expect("one disconnect"));
+    }
+}
+
+/// A disconnect info with neither `Display` nor `Debug`.
+struct Opaque;
+
+/// Disconnects, when asked, with an `Opaque`.
+struct Silent;
+
+#[connection::connection]
+impl Silent {
+    #[connect]
+    async fn connect(&mut self, _attempt: connection::Attempt<()>) -> connection::Connect {
+        connection::Connect::Ok
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: Opaque) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    #[call]
+    async fn drop_link(&mut self, ctx: &mut connection::Context<Self>) {
+        ctx.disconnect(Opaque);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_disconnect_info_without_display_is_the_last_failure_by_its_debug() {
+    let why = Why::Reset { after_ms: 30 };
+    let client = DebugOnly(Some(why)).start().await.unwrap();
+    client.drop_link().await.unwrap();
+    let generic: &connection::Client<DebugOnly> = client.as_ref();
+    let failure = generic.last_failure().expect("down, and said why");
+    assert_eq!(failure.to_string(), "disconnected: Reset { after_ms: 30 }");
+
+    // Neither: nothing to say.
+    let client = Silent.start().await.unwrap();
+    client.drop_link().await.unwrap();
+    let generic: &connection::Client<Silent> = client.as_ref();
+    assert!(generic.last_failure().is_none());
+}

@@ -430,9 +430,10 @@ impl Model<'_> {
         }
     }
 
-    /// What the runtime's trace events say of a disconnect's info: its
-    /// `Debug` when its type has one (found by autoref on the concrete type;
-    /// a type parameter has none known here).
+    /// What the runtime's trace events (and a link's last failure) say of a
+    /// disconnect's info: its `Display`, else its `Debug`, when its type has
+    /// one (found by autoref on the concrete type; a type parameter has none
+    /// known here).
     pub(super) fn describe_disconnect_method(&self) -> TokenStream {
         let private = &self.private;
         let (_, ty_generics, _) = self.generics.split_for_impl();
@@ -445,8 +446,8 @@ impl Model<'_> {
                     info: &#lost_wrapper #ty_generics,
                 ) -> ::core::option::Option<::std::string::String> {
                     #[allow(unused_imports)]
-                    use #private::{DescribeByDebug as _, DescribeByNothing as _};
-                    (&#private::Describe(&info.0)).describe()
+                    use #private::{DescribeByDebug as _, DescribeByDisplay as _, DescribeByNothing as _};
+                    (&&#private::Describe(&info.0)).describe()
                 }
             }
         });
