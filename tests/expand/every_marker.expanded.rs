@@ -289,8 +289,10 @@ where
         info: &__DeviceDisconnectInfo,
     ) -> ::core::option::Option<::std::string::String> {
         #[allow(unused_imports)]
-        use __device_runtime::{DescribeByDebug as _, DescribeByNothing as _};
-        (&__device_runtime::Describe(&info.0)).describe()
+        use __device_runtime::{
+            DescribeByDebug as _, DescribeByDisplay as _, DescribeByNothing as _,
+        };
+        (&&__device_runtime::Describe(&info.0)).describe()
     }
 }
 #[automatically_derived]

@@ -193,8 +193,10 @@ where
         info: &__TcpDisconnectInfo,
     ) -> ::core::option::Option<::std::string::String> {
         #[allow(unused_imports)]
-        use __tcp_runtime::{DescribeByDebug as _, DescribeByNothing as _};
-        (&__tcp_runtime::Describe(&info.0)).describe()
+        use __tcp_runtime::{
+            DescribeByDebug as _, DescribeByDisplay as _, DescribeByNothing as _,
+        };
+        (&&__tcp_runtime::Describe(&info.0)).describe()
     }
 }
 #[automatically_derived]
