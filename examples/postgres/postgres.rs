@@ -249,7 +249,7 @@ impl Link {
             .await
             .is_err()
         {
-            self.token.lost("the server stopped answering");
+            self.token.lost("the server stopped answering".to_owned());
         }
     }
 }
