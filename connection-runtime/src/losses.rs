@@ -68,8 +68,9 @@ impl<C: ConnectionTypes> Losses<C> {
 /// Reports one link of a connection lost, from any task: a task answering
 /// a `#[call(spawn)]` whose ping went unanswered, a keepalive of the
 /// connection's own. Made by [`Context::link_token`](crate::Context::link_token)
-/// while a link is up (in `connect`, once it succeeds, or in a handler), and
-/// cloned into the tasks that use the link.
+/// in the `connect` that makes the link or in a handler while it is up (one
+/// made between links is tied to the next), and cloned into the tasks that
+/// use the link.
 ///
 /// [`lost`](Self::lost) disconnects the link the token was made for, as a
 /// watch given to [`Context::disconnect_when`](crate::Context::disconnect_when)
