@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::checks::IntoInfo;
 use crate::deadline::{Elapsed, Timeout, within};
 use crate::error::{CallError, Stop};
 use crate::mailbox::Envelope;
@@ -561,8 +562,8 @@ impl<C: ConnectionTypes> InfoSender<C> {
     /// [`CallError::Stopped`] when the connection has stopped or is stopping;
     /// [`CallError::Full`] when the mailbox is full and this is the
     /// connection's own task (which cannot wait for itself).
-    pub async fn send(&self, info: impl Into<C::Info>) -> Result<(), CallError> {
-        let info = info.into();
+    pub async fn send(&self, info: impl IntoInfo<C>) -> Result<(), CallError> {
+        let info = info.into_info();
         let Some(mailbox) = self.mailbox.upgrade() else {
             return Err(CallError::Stopped(self.status.stopped().await));
         };
@@ -582,9 +583,9 @@ impl<C: ConnectionTypes> InfoSender<C> {
     ///
     /// [`CallError::Full`] when the mailbox is full, [`CallError::Stopped`]
     /// when the connection has stopped.
-    pub fn try_send(&self, info: impl Into<C::Info>) -> Result<(), CallError> {
+    pub fn try_send(&self, info: impl IntoInfo<C>) -> Result<(), CallError> {
         match self.mailbox.upgrade() {
-            Some(mailbox) => try_enqueue(&mailbox, &self.status, Envelope::Info(info.into())),
+            Some(mailbox) => try_enqueue(&mailbox, &self.status, Envelope::Info(info.into_info())),
             None => Err(self.status.stopped_now()),
         }
     }

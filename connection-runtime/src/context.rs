@@ -10,6 +10,7 @@ use futures_core::Stream;
 use tokio::sync::mpsc;
 
 use crate::backoff::{Backoff, BackoffFactory};
+use crate::checks::{IntoDisconnectInfo, IntoInfo};
 use crate::client::{InfoSender, WeakClient};
 use crate::deadline::Timeout;
 use crate::error::Stop;
@@ -194,8 +195,8 @@ impl<C: ConnectionTypes> Context<C> {
 
     /// Requests `disconnect(info)` once this callback returns. Cancels a
     /// pending backoff retry.
-    pub fn disconnect(&mut self, info: impl Into<C::DisconnectInfo>) {
-        self.transition = Some(Transition::Disconnect(info.into()));
+    pub fn disconnect(&mut self, info: impl IntoDisconnectInfo<C>) {
+        self.transition = Some(Transition::Disconnect(info.into_disconnect_info()));
     }
 
     /// Stops the connection once this callback returns: `terminate` runs,
@@ -411,9 +412,9 @@ impl<C: ConnectionTypes> Context<C> {
     /// Delivers `info` to the `#[info]` handler after `after`, unless the
     /// timer is cancelled first. Timers end with the connection. After 30
     /// years or more (`Duration::MAX`), never.
-    pub fn send_after(&mut self, info: impl Into<C::Info>, after: Duration) -> Timer {
+    pub fn send_after(&mut self, info: impl IntoInfo<C>, after: Duration) -> Timer {
         let mailbox = self.mailbox.clone();
-        self.feeds().send_after(&mailbox, info.into(), after)
+        self.feeds().send_after(&mailbox, info.into_info(), after)
     }
 
     /// Cancels `timer`: its info is never delivered, even if it already
@@ -433,16 +434,16 @@ impl<C: ConnectionTypes> Context<C> {
     /// [`attach_until_disconnect`](Context::attach_until_disconnect). If the
     /// stream or `each` panics, the connection stops with
     /// [`Stop::Panic`], as for a panic in one of its callbacks.
-    pub fn attach<S, F, I>(&mut self, stream: S, mut each: F, end: impl Into<C::Info>) -> Attachment
+    pub fn attach<S, F, I>(&mut self, stream: S, mut each: F, end: impl IntoInfo<C>) -> Attachment
     where
         S: Stream + Send + 'static,
         F: FnMut(S::Item) -> I + Send + 'static,
-        I: Into<C::Info>,
+        I: IntoInfo<C>,
     {
         let mailbox = self.mailbox.clone();
-        let each = move |item| each(item).into();
+        let each = move |item| each(item).into_info();
         self.feeds()
-            .attach(&mailbox, stream, each, end.into(), false)
+            .attach(&mailbox, stream, each, end.into_info(), false)
     }
 
     /// As [`attach`](Context::attach), but the stream is dropped when
@@ -501,17 +502,17 @@ impl<C: ConnectionTypes> Context<C> {
         &mut self,
         stream: S,
         mut each: F,
-        end: impl Into<C::Info>,
+        end: impl IntoInfo<C>,
     ) -> Attachment
     where
         S: Stream + Send + 'static,
         F: FnMut(S::Item) -> I + Send + 'static,
-        I: Into<C::Info>,
+        I: IntoInfo<C>,
     {
         let mailbox = self.mailbox.clone();
-        let each = move |item| each(item).into();
+        let each = move |item| each(item).into_info();
         self.feeds()
-            .attach(&mailbox, stream, each, end.into(), true)
+            .attach(&mailbox, stream, each, end.into_info(), true)
     }
 
     /// Runs `watch` beside the connection, tied to the current link: when it
@@ -562,11 +563,11 @@ impl<C: ConnectionTypes> Context<C> {
     pub fn disconnect_when<F>(&mut self, watch: F) -> Attachment
     where
         F: Future + Send + 'static,
-        F::Output: Into<C::DisconnectInfo>,
+        F::Output: IntoDisconnectInfo<C>,
     {
         let mailbox = self.mailbox.clone();
         self.feeds()
-            .disconnect_when(&mailbox, async move { watch.await.into() })
+            .disconnect_when(&mailbox, async move { watch.await.into_disconnect_info() })
     }
 
     /// A token that reports the current link lost from any task

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::mpsc;
 
+use crate::checks::IntoDisconnectInfo;
 use crate::mailbox::{Envelope, Source};
 use crate::types::ConnectionTypes;
 
@@ -126,12 +127,13 @@ impl<C: ConnectionTypes> LinkToken<C> {
     /// ended, `disconnect` runs with `info` before the connection's next
     /// message. Does nothing once that link has ended or the connection
     /// has stopped; only the first report of a link is delivered.
-    pub fn lost(&self, info: impl Into<C::DisconnectInfo>) {
+    pub fn lost(&self, info: impl IntoDisconnectInfo<C>) {
         let source = Source::Stream {
             id: self.id,
             last: true,
         };
-        self.losses.report(&self.mailbox, source, info.into());
+        let info = info.into_disconnect_info();
+        self.losses.report(&self.mailbox, source, info);
     }
 }
 
