@@ -237,6 +237,13 @@ pub(crate) struct Infos {
     /// The `#[info]` handler's message type, unless it is borrowed.
     pub(crate) info: Option<Type>,
     pub(crate) info_newtype: bool,
+    /// For each of connect, disconnect and info whose `#[cfg]` alternatives
+    /// take different types (a TLS link's info and a plain one's): each
+    /// alternative's `#[cfg]`s and type. The connection's type is then a
+    /// newtype defined once under each alternative's `#[cfg]`.
+    pub(crate) connect_by_cfg: Vec<(Vec<syn::Attribute>, Type)>,
+    pub(crate) disconnect_by_cfg: Vec<(Vec<syn::Attribute>, Type)>,
+    pub(crate) info_by_cfg: Vec<(Vec<syn::Attribute>, Type)>,
 }
 
 impl Infos {
@@ -257,15 +264,62 @@ impl Infos {
         };
         let (disconnect, info) = (value(Kind::Disconnect), value(Kind::Info));
         let newtype = |ty: Option<&Type>| ty.is_some_and(|ty| gets_newtype(ty, type_params));
+        let connect_by_cfg = by_cfg(block, Kind::Connect, type_params, |handler| {
+            value_type(handler).and_then(|ty| single_type_argument(ty, "Attempt"))
+        });
+        let disconnect_by_cfg = by_cfg(block, Kind::Disconnect, type_params, value_type);
+        let info_by_cfg = by_cfg(block, Kind::Info, type_params, value_type);
         Infos {
-            connect_newtype: newtype(Some(&connect)),
-            disconnect_newtype: newtype(disconnect.as_ref()),
-            info_newtype: newtype(info.as_ref()),
+            connect_newtype: newtype(Some(&connect)) || !connect_by_cfg.is_empty(),
+            disconnect_newtype: newtype(disconnect.as_ref()) || !disconnect_by_cfg.is_empty(),
+            info_newtype: newtype(info.as_ref()) || !info_by_cfg.is_empty(),
             connect,
             disconnect,
             info,
+            connect_by_cfg,
+            disconnect_by_cfg,
+            info_by_cfg,
         }
     }
+}
+
+/// Each `#[cfg]` alternative of `kind` with its type (`type_of`), when
+/// they take different types that can each be wrapped (none borrowed, none
+/// naming an associated type of a type parameter: validation reports
+/// those); empty otherwise.
+fn by_cfg(
+    block: &Block,
+    kind: Kind,
+    type_params: &[&Ident],
+    type_of: impl Fn(&Handler) -> Option<&Type>,
+) -> Vec<(Vec<syn::Attribute>, Type)> {
+    let handlers: Vec<&Handler> = block.handlers(kind).collect();
+    let Some(types) = handlers
+        .iter()
+        .map(|handler| type_of(handler))
+        .collect::<Option<Vec<&Type>>>()
+    else {
+        return Vec::new();
+    };
+    let spelled = |ty: &Type| quote::quote!(#ty).to_string();
+    let alternatives = handlers.len() > 1
+        && handlers.iter().enumerate().all(|(index, handler)| {
+            handlers[..index]
+                .iter()
+                .all(|before| handler.is_alternative_to(before))
+        });
+    let differ = types.iter().any(|ty| spelled(ty) != spelled(types[0]));
+    let wrappable = types
+        .iter()
+        .all(|ty| !is_borrowed(ty) && !names_associated_type(ty, type_params));
+    if !(alternatives && differ && wrappable) {
+        return Vec::new();
+    }
+    handlers
+        .iter()
+        .zip(types)
+        .map(|(handler, ty)| (handler.cfgs.clone(), ty.clone()))
+        .collect()
 }
 
 /// Whether the `#[info]` or `#[disconnect]` type `ty` becomes the
@@ -281,7 +335,7 @@ pub(crate) fn gets_newtype(ty: &Type, type_params: &[&Ident]) -> bool {
 
 /// Whether `ty` names an associated type of a type parameter:
 /// `<C as Trait>::X` or `C::X`.
-fn names_associated_type(ty: &Type, type_params: &[&Ident]) -> bool {
+pub(crate) fn names_associated_type(ty: &Type, type_params: &[&Ident]) -> bool {
     struct Finder<'p> {
         type_params: &'p [&'p Ident],
         found: bool,

@@ -4,11 +4,12 @@
 
 use std::collections::HashMap;
 
+use proc_macro2::Ident;
 use syn::ext::IdentExt;
 use syn::{FnArg, ImplItem, ReceiverKind, ReturnType, Type};
 
 use crate::errors::Errors;
-use crate::model::{Model, generated_names, value_type};
+use crate::model::{Model, generated_names, names_associated_type, value_type};
 use crate::parse::{
     Block, Handler, Kind, Options, Param, find_in_type, last_segment_is, single_type_argument,
 };
@@ -141,6 +142,12 @@ fn check_block(block: &Block, errors: &mut Errors) -> bool {
 }
 
 fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
+    let type_params: Vec<&Ident> = block
+        .item
+        .generics
+        .type_params()
+        .map(|param| &param.ident)
+        .collect();
     for kind in [Kind::Connect, Kind::Disconnect] {
         if block.handler(kind).is_none() {
             errors.push(syn::Error::new(
@@ -173,23 +180,28 @@ fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
         for (index, duplicate) in handlers {
             let alternative = kept.iter().all(|kept| duplicate.is_alternative_to(kept));
             // Alternatives under `#[cfg]` each override the trait's method
-            // under their condition. The connection's types come from the
-            // first init, connect, disconnect and info handler: their
-            // alternatives must be written with the same types.
-            let same_types = matches!(
+            // under their condition. Those of init, connect, disconnect and
+            // info make the connection's types: written with other types,
+            // each type becomes the connection's under its own `#[cfg]`
+            // (through a newtype, which a type naming an associated type of
+            // a type parameter cannot have).
+            let typed = matches!(
                 kind,
                 Kind::Init | Kind::Connect | Kind::Disconnect | Kind::Info
-            ) && lifecycle_types(duplicate) == lifecycle_types(first);
-            if alternative
-                && (same_types || matches!(kind, Kind::Timeout | Kind::Flush | Kind::Terminate))
-            {
+            );
+            let types_fit = !typed
+                || lifecycle_types(duplicate) == lifecycle_types(first)
+                || [duplicate, first]
+                    .into_iter()
+                    .all(|handler| !value_names_associated_type(handler, &type_params));
+            if alternative && types_fit {
                 kept.push(duplicate);
                 continue;
             }
             usable[index] = false;
             let message = if alternative {
                 format!(
-                    "`#[{}]` alternatives under `#[cfg]` must take and return the types the first, `{}`, does, written alike: the connection's types come from them",
+                    "`#[{}]` alternatives under `#[cfg]` that name an associated type of a type parameter must take and return the types the first, `{}`, does, written alike",
                     kind.marker(),
                     first.ident()
                 )
@@ -205,8 +217,15 @@ fn check_counts(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
     }
 }
 
+/// Whether a lifecycle handler's value type names an associated type of
+/// one of `type_params` (`C::Frame`): such a type gets no newtype.
+fn value_names_associated_type(handler: &Handler, type_params: &[&Ident]) -> bool {
+    value_type(handler).is_some_and(|ty| names_associated_type(ty, type_params))
+}
+
 /// The types a lifecycle handler takes and returns, as written:
-/// alternatives under `#[cfg]` must agree on them.
+/// alternatives under `#[cfg]` that cannot each have a newtype must agree
+/// on them.
 fn lifecycle_types(handler: &Handler) -> (String, String) {
     let value = value_type(handler).map(|ty| quote::quote!(#ty).to_string());
     let output = handler.output().map(|ty| quote::quote!(#ty).to_string());

@@ -40,24 +40,48 @@ impl<T: Default> FirstConnectInfo for T {
     }
 }
 
-/// What a pipeline's `attach` makes of a lost link: a value the
-/// `#[disconnect]` handler's type converts from. Named by the connection
-/// type `C`, so that a mismatch is reported with the user's types, not the
-/// generated newtype behind `C::DisconnectInfo`.
+/// A disconnect info given to the runtime (`ctx.disconnect`, a watch's
+/// output, `LinkToken::lost`, what a pipeline makes of a lost link): the
+/// `#[disconnect]` handler's parameter type (or the generated newtype
+/// behind `C::DisconnectInfo`, which converts only from it). Named by the
+/// connection type `C`, so that a mismatch is reported with the user's
+/// types, not the newtype.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not the disconnect info of `{C}`: the `#[disconnect]` handler's parameter type, or a type it converts from",
-    label = "the lost link's info",
-    note = "return the `#[disconnect]` handler's type from the closure (such as `|lost| Why::Lost(lost)`), or implement `From<{Self}>` for it"
+    message = "`{Self}` is not the disconnect info of `{C}`, which is the `#[disconnect]` handler's parameter type",
+    label = "not `{C}`'s disconnect info",
+    note = "convert it to the handler's parameter type first (with a variant, as in `|lost| Why::Lost(lost)`, or that type's `From`): the runtime does not convert it"
 )]
-pub trait IntoDisconnectInfo<C: Connection>: Send + 'static {
+pub trait IntoDisconnectInfo<C: ConnectionTypes> {
     /// The connection's disconnect info.
     fn into_disconnect_info(self) -> C::DisconnectInfo;
 }
 
 #[diagnostic::do_not_recommend]
-impl<C: Connection, D: Into<C::DisconnectInfo> + Send + 'static> IntoDisconnectInfo<C> for D {
+impl<C: ConnectionTypes, D: Into<C::DisconnectInfo>> IntoDisconnectInfo<C> for D {
     #[inline]
     fn into_disconnect_info(self) -> C::DisconnectInfo {
+        self.into()
+    }
+}
+
+/// An info given to the runtime for the `#[info]` handler (a client's or
+/// `InfoSender`'s `send`, `ctx.send_after`, an attached stream's items):
+/// the handler's parameter type, named by the connection type `C` as for
+/// [`IntoDisconnectInfo`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an info of `{C}`, which takes the `#[info]` handler's parameter type",
+    label = "not an info of `{C}`",
+    note = "convert it to the handler's parameter type first (with a variant or that type's `From`): the runtime does not convert it"
+)]
+pub trait IntoInfo<C: ConnectionTypes> {
+    /// The connection's info.
+    fn into_info(self) -> C::Info;
+}
+
+#[diagnostic::do_not_recommend]
+impl<C: ConnectionTypes, I: Into<C::Info>> IntoInfo<C> for I {
+    #[inline]
+    fn into_info(self) -> C::Info {
         self.into()
     }
 }
@@ -418,14 +442,36 @@ impl<I> ConnectInfoOf<I> for I {
     }
 }
 
+/// A connect info `I` made the connection's `W` (the info itself, or the
+/// expansion's newtype of it). Fails only where `#[cfg]` alternatives of
+/// `#[connect]` take other types: `W` then converts from the one compiled
+/// in alone, and an `#[init]` or `#[disconnect]` compiled in beside it
+/// that names another is reported on that type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the connect info compiled in: the `#[connect]` handler under the same `#[cfg]`s takes another `Attempt<I>`",
+    label = "not the connect info compiled in",
+    note = "`#[init]`'s `Init<I>`, `#[connect]`'s `Attempt<I>` and `#[disconnect]`'s `Disconnect<I>` name one type `I` under each `#[cfg]`"
+)]
+pub trait WrappedAs<W> {
+    /// The connection's connect info.
+    fn wrapped(self) -> W;
+}
+
+#[diagnostic::do_not_recommend]
+impl<I, W: From<I>> WrappedAs<W> for I {
+    #[inline]
+    fn wrapped(self) -> W {
+        W::from(self)
+    }
+}
+
 /// An `#[init]`'s outcome, its connect info checked ([`ConnectInfoOf`])
-/// and made the connection's `W` (the info itself, or the expansion's
-/// newtype of it).
+/// and made the connection's `W` ([`WrappedAs`]).
 #[inline]
-pub fn init_outcome<A: ConnectInfoOf<I>, I, W: From<I>>(outcome: Init<A>) -> Init<W> {
+pub fn init_outcome<A: ConnectInfoOf<I>, I: WrappedAs<W>, W>(outcome: Init<A>) -> Init<W> {
     match outcome {
         Init::Ok => Init::Ok,
-        Init::Connect(info) => Init::Connect(W::from(info.into_connect_info())),
+        Init::Connect(info) => Init::Connect(info.into_connect_info().wrapped()),
         Init::Backoff(delay) => Init::Backoff(delay),
         Init::Stop(reason) => Init::Stop(reason),
     }
@@ -434,11 +480,11 @@ pub fn init_outcome<A: ConnectInfoOf<I>, I, W: From<I>>(outcome: Init<A>) -> Ini
 /// A `#[disconnect]`'s outcome, its connect info checked ([`ConnectInfoOf`])
 /// and made the connection's `W`, as [`init_outcome`].
 #[inline]
-pub fn disconnect_outcome<A: ConnectInfoOf<I>, I, W: From<I>>(
+pub fn disconnect_outcome<A: ConnectInfoOf<I>, I: WrappedAs<W>, W>(
     outcome: Disconnect<A>,
 ) -> Disconnect<W> {
     match outcome {
-        Disconnect::Connect(info) => Disconnect::Connect(W::from(info.into_connect_info())),
+        Disconnect::Connect(info) => Disconnect::Connect(info.into_connect_info().wrapped()),
         Disconnect::NoConnect => Disconnect::NoConnect,
         Disconnect::Backoff(delay) => Disconnect::Backoff(delay),
         Disconnect::Stop(reason) => Disconnect::Stop(reason),

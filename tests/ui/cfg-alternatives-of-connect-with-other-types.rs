@@ -1,5 +1,6 @@
-//! `#[connect]` alternatives under `#[cfg]` whose connect infos differ:
-//! the connection's `ConnectInfo` would be one or the other.
+//! `#[connect]` alternatives under `#[cfg]` whose connect infos differ (a
+//! `String` and a `u16`), and a `#[disconnect]` compiled in beside the
+//! `String` one that names the `u16`.
 use connection::{connection, Attempt, Connect, Disconnect};
 
 struct Link;
@@ -19,7 +20,7 @@ impl Link {
     }
 
     #[disconnect]
-    async fn disconnect(&mut self, _why: ()) -> Disconnect<String> {
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<u16> {
         Disconnect::NoConnect
     }
 }

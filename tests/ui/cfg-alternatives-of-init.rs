@@ -1,5 +1,6 @@
-//! `#[init]` alternatives under `#[cfg]` whose connect infos differ: the
-//! connection's `ConnectInfo` would be one or the other.
+//! `#[init]` and `#[connect]` alternatives under `#[cfg]` with connect infos
+//! of other types, paired wrongly: the `#[init]` compiled in names the
+//! connect info of the `#[connect]` compiled out.
 use connection::{connection, Attempt, Connect, Disconnect, Init};
 
 struct Link;
@@ -8,18 +9,25 @@ struct Link;
 impl Link {
     #[cfg(all())]
     #[init]
-    async fn init(&mut self) -> Init<()> {
-        Init::Connect(())
-    }
-
-    #[cfg(not(all()))]
-    #[init]
     async fn init(&mut self) -> Init<u8> {
         Init::Ok
     }
 
+    #[cfg(not(all()))]
+    #[init]
+    async fn init(&mut self) -> Init<()> {
+        Init::Connect(())
+    }
+
+    #[cfg(all())]
     #[connect]
     async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        Connect::Ok
+    }
+
+    #[cfg(not(all()))]
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<u8>) -> Connect {
         Connect::Ok
     }
 

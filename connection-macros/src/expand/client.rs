@@ -162,9 +162,9 @@ impl Model<'_> {
             info_vis,
             ..
         } = self;
-        let info = self.info_type().map(|ty| {
-            // Each under the handler's `#[cfg]`.
-            let cfgs = self.info_cfgs();
+        // Each under the handler's `#[cfg]`; for `#[cfg]` alternatives of
+        // other types, one per alternative, taking its type.
+        let methods = |ty: &syn::Type, cfgs: &[syn::Attribute]| {
             quote! {
                 #(#cfgs)*
                 /// Delivers `info` to the `#[info]` handler, waiting for mailbox space
@@ -197,7 +197,18 @@ impl Model<'_> {
                     #private::info_sender(&self.client)
                 }
             }
-        });
+        };
+        let info = if self.infos.info_by_cfg.is_empty() {
+            let cfgs = self.info_cfgs();
+            self.info_type().map(|ty| methods(ty, &cfgs))
+        } else {
+            let each = self
+                .infos
+                .info_by_cfg
+                .iter()
+                .map(|(cfgs, ty)| methods(ty, cfgs));
+            Some(quote!(#(#each)*))
+        };
         quote! {
             #info
 

@@ -275,16 +275,43 @@ impl Model<'_> {
                 }
             }
         };
-        let info = self.wrapped_info_type().map(|ty| {
+        // `#[cfg]` alternatives of other types: one newtype under each
+        // alternative's `#[cfg]`s.
+        let each = |wrapper: &Ident, by_cfg: &[(Vec<syn::Attribute>, Type)], what: &str| {
+            let wrappers = by_cfg
+                .iter()
+                .map(|(cfgs, ty)| wrap(wrapper, ty, what, cfgs));
+            quote!(#(#wrappers)*)
+        };
+        let infos = &self.infos;
+        let info = if infos.info_by_cfg.is_empty() {
             // Under the handler's `#[cfg]`: its type may be too.
-            wrap(info_wrapper, ty, "`Info`", &self.info_cfgs())
-        });
-        let lost = self
-            .wrapped_disconnect_type()
-            .map(|ty| wrap(lost_wrapper, ty, "`DisconnectInfo`", &[]));
-        let connect = self
-            .wrapped_connect_info()
-            .map(|ty| wrap(&self.connect_wrapper, ty, "`ConnectInfo`", &[]));
+            let info = self.wrapped_info_type();
+            info.map(|ty| wrap(info_wrapper, ty, "`Info`", &self.info_cfgs()))
+        } else {
+            Some(each(info_wrapper, &infos.info_by_cfg, "`Info`"))
+        };
+        let lost = if infos.disconnect_by_cfg.is_empty() {
+            let lost = self.wrapped_disconnect_type();
+            lost.map(|ty| wrap(lost_wrapper, ty, "`DisconnectInfo`", &[]))
+        } else {
+            Some(each(
+                lost_wrapper,
+                &infos.disconnect_by_cfg,
+                "`DisconnectInfo`",
+            ))
+        };
+        let connect_wrapper = &self.connect_wrapper;
+        let connect = if infos.connect_by_cfg.is_empty() {
+            let connect = self.wrapped_connect_info();
+            connect.map(|ty| wrap(connect_wrapper, ty, "`ConnectInfo`", &[]))
+        } else {
+            Some(each(
+                connect_wrapper,
+                &infos.connect_by_cfg,
+                "`ConnectInfo`",
+            ))
+        };
         quote!(#info #lost #connect)
     }
 
@@ -332,19 +359,33 @@ impl Model<'_> {
         outcome: &str,
         check: &str,
     ) -> TokenStream {
-        // Both named: left to inference, the one impl would fix `I = A`.
-        let connect_info = self.connect_info();
         // What the trait's method returns: the newtype, or the type itself.
         let wrapped = self.wrapped_connect_info().is_some();
         let target = if wrapped {
             quote!(Self::ConnectInfo)
         } else {
-            connect_info.clone()
+            self.connect_info()
         };
-        let Some(info) = handler
+        let info = handler
             .output()
-            .and_then(|ty| single_type_argument(ty, outcome))
-        else {
+            .and_then(|ty| single_type_argument(ty, outcome));
+        if !self.infos.connect_by_cfg.is_empty() {
+            // Connect infos of other types under other `#[cfg]`s: the
+            // newtype converts from the one compiled in alongside.
+            let Some(info) = info else {
+                let private = &self.private;
+                let check = Ident::new(check, proc_macro2::Span::call_site());
+                return quote!({ #private::#check::<_, _, #target>(#call) });
+            };
+            // Reported on the handler's type when it is not the one compiled in.
+            let span = info.span();
+            let private = respanned(self.private.clone(), span);
+            let check = Ident::new(check, span);
+            return quote_spanned!(span=> { #private::#check::<#info, #info, #target>(#call) });
+        }
+        // Both named: left to inference, the one impl would fix `I = A`.
+        let connect_info = self.connect_info();
+        let Some(info) = info else {
             // An outcome under another name: its info left to inference.
             let private = &self.private;
             let check = Ident::new(check, proc_macro2::Span::call_site());
@@ -388,17 +429,34 @@ impl Model<'_> {
             [only] if only.cfgs.is_empty() => return quote!(#(#gated)*),
             _ => Some(cfg_none_of(&handlers)),
         };
-        let (signature, body) = (signature(None), self.init_body(None));
+        let signature = signature(None);
+        if self.infos.connect_by_cfg.is_empty() {
+            let body = self.init_body(None);
+            return quote! {
+                #(#gated)*
+                #default
+                #signature #body
+            };
+        }
+        // Connect infos of other types under other `#[cfg]`s: the default
+        // is that of the one compiled in, under its `#[cfg]`s too.
+        let broken = handlers.is_empty() && self.first(Kind::Init).is_some();
+        let defaults = self.infos.connect_by_cfg.iter().map(|(cfgs, ty)| {
+            let body = if broken {
+                self.init_body(None)
+            } else {
+                self.default_init_body(quote!(#ty), syn::spanned::Spanned::span(ty))
+            };
+            quote!(#default #(#cfgs)* #signature #body)
+        });
         quote! {
             #(#gated)*
-            #default
-            #signature #body
+            #(#defaults)*
         }
     }
 
     /// The body of `init`: the usable `#[init]` handler's, else the default.
     pub(super) fn init_body(&self, handler: Option<&Handler>) -> TokenStream {
-        let private = &self.private;
         if let Some(handler) = handler {
             let call = self.forward(handler, TokenStream::new());
             self.checked_connect_info(handler, call, "Init", "init_outcome")
@@ -416,18 +474,30 @@ impl Model<'_> {
                 .map_or_else(proc_macro2::Span::call_site, |ty| {
                     syn::spanned::Spanned::span(ty)
                 });
-            // The type named, not inferred: with a second impl of the
-            // trait (reported), `Self::ConnectInfo` would be ambiguous.
-            let connect_info = respanned(self.connect_info(), info_span);
-            let default =
-                quote_spanned!(info_span=> <#connect_info as #private::FirstConnectInfo>::first());
-            let default = if self.wrapped_connect_info().is_some() {
-                quote_spanned!(info_span=> ::core::convert::From::from(#default))
-            } else {
-                default
-            };
-            quote!({ #private::Init::Connect(#default) })
+            self.default_init_body(self.connect_info(), info_span)
         }
+    }
+
+    /// The body of the default `init` (no `#[init]`): connect with
+    /// `connect_info`'s default, reported at `info_span` for a type without
+    /// one.
+    fn default_init_body(
+        &self,
+        connect_info: TokenStream,
+        info_span: proc_macro2::Span,
+    ) -> TokenStream {
+        let private = &self.private;
+        // The type named, not inferred: with a second impl of the trait
+        // (reported), `Self::ConnectInfo` would be ambiguous.
+        let connect_info = respanned(connect_info, info_span);
+        let default =
+            quote_spanned!(info_span=> <#connect_info as #private::FirstConnectInfo>::first());
+        let default = if self.wrapped_connect_info().is_some() {
+            quote_spanned!(info_span=> ::core::convert::From::from(#default))
+        } else {
+            default
+        };
+        quote!({ #private::Init::Connect(#default) })
     }
 
     /// What the runtime's trace events (and a link's last failure) say of a
