@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Counts the lines of the PostgreSQL example's connection against the
-deadpool-postgres setup that does the same (BENCHMARKS.md): lines that are
+deadpool-postgres and bb8 setups that do the same (BENCHMARKS.md): lines that are
 neither blank nor only a comment, each file's `main` left out (the example's
 is in a file of its own), both counted alike. `python3 benches/lines.py`."""
 
@@ -12,6 +12,8 @@ FILES = {
     "connection (examples/postgres/postgres.rs)": "examples/postgres/postgres.rs",
     "deadpool-postgres (benches/examples/deadpool_postgres_client.rs)":
         "benches/examples/deadpool_postgres_client.rs",
+    "bb8 (benches/examples/bb8_postgres_client.rs)":
+        "benches/examples/bb8_postgres_client.rs",
 }
 
 
@@ -38,5 +40,7 @@ print("| setup | lines |")
 print("|---|---|")
 for name, count in counts.items():
     print(f"| {name} | {count} |")
-ours, theirs = counts.values()
-print(f"\nratio: {ours / theirs:.2f}x ({ours} against {theirs})")
+ours, *peers = counts.values()
+print()
+for name, theirs in list(counts.items())[1:]:
+    print(f"against {name.split()[0]}: {ours / theirs:.2f}x ({ours} against {theirs})")
