@@ -21,6 +21,7 @@ use crate::context::Context;
 use crate::outcome::{Attempt, Disconnect, Init};
 use crate::reply::ReplyTo;
 use crate::types::ConnectionTypes;
+pub use crate::types::{IntoDisconnectInfo, IntoInfo};
 
 /// The connect info of the first connect of a `#[connection]` block
 /// without `#[init]`: its default.
@@ -37,52 +38,6 @@ pub trait FirstConnectInfo: Sized {
 impl<T: Default> FirstConnectInfo for T {
     fn first() -> Self {
         T::default()
-    }
-}
-
-/// A disconnect info given to the runtime (`ctx.disconnect`, a watch's
-/// output, `LinkToken::lost`, what a pipeline makes of a lost link): the
-/// `#[disconnect]` handler's parameter type (or the generated newtype
-/// behind `C::DisconnectInfo`, which converts only from it). Named by the
-/// connection type `C`, so that a mismatch is reported with the user's
-/// types, not the newtype.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not the disconnect info of `{C}`, which is the `#[disconnect]` handler's parameter type",
-    label = "not `{C}`'s disconnect info",
-    note = "convert it to the handler's parameter type first (with a variant, as in `|lost| Why::Lost(lost)`, or that type's `From`): the runtime does not convert it"
-)]
-pub trait IntoDisconnectInfo<C: ConnectionTypes> {
-    /// The connection's disconnect info.
-    fn into_disconnect_info(self) -> C::DisconnectInfo;
-}
-
-#[diagnostic::do_not_recommend]
-impl<C: ConnectionTypes, D: Into<C::DisconnectInfo>> IntoDisconnectInfo<C> for D {
-    #[inline]
-    fn into_disconnect_info(self) -> C::DisconnectInfo {
-        self.into()
-    }
-}
-
-/// An info given to the runtime for the `#[info]` handler (a client's or
-/// `InfoSender`'s `send`, `ctx.send_after`, an attached stream's items):
-/// the handler's parameter type, named by the connection type `C` as for
-/// [`IntoDisconnectInfo`].
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not an info of `{C}`, which takes the `#[info]` handler's parameter type",
-    label = "not an info of `{C}`",
-    note = "convert it to the handler's parameter type first (with a variant or that type's `From`): the runtime does not convert it"
-)]
-pub trait IntoInfo<C: ConnectionTypes> {
-    /// The connection's info.
-    fn into_info(self) -> C::Info;
-}
-
-#[diagnostic::do_not_recommend]
-impl<C: ConnectionTypes, I: Into<C::Info>> IntoInfo<C> for I {
-    #[inline]
-    fn into_info(self) -> C::Info {
-        self.into()
     }
 }
 

@@ -6,13 +6,12 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::checks::IntoInfo;
 use crate::deadline::{Elapsed, Timeout, within};
 use crate::error::{CallError, Stop};
 use crate::mailbox::Envelope;
 use crate::reply::{Answer, ReplyTo, dropping_as_stopped};
 use crate::status::Status;
-use crate::types::ConnectionTypes;
+use crate::types::{ConnectionTypes, IntoInfo};
 
 /// How long a request waits for its answer unless told otherwise: 5 seconds
 /// (the original's default). A client's, and so `Options`' default.

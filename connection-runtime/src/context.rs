@@ -10,7 +10,6 @@ use futures_core::Stream;
 use tokio::sync::mpsc;
 
 use crate::backoff::{Backoff, BackoffFactory};
-use crate::checks::{IntoDisconnectInfo, IntoInfo};
 use crate::client::{InfoSender, WeakClient};
 use crate::deadline::Timeout;
 use crate::error::Stop;
@@ -21,7 +20,7 @@ use crate::outcome::Connect;
 use crate::panic::poll_catching;
 use crate::reply::ReplyTo;
 use crate::status::{Status, outside_callbacks};
-use crate::types::ConnectionTypes;
+use crate::types::{ConnectionTypes, IntoDisconnectInfo, IntoInfo};
 
 /// A transition requested from a call, cast, info or timeout handler.
 pub(crate) enum Transition<C: ConnectionTypes> {

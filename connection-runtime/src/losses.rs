@@ -14,9 +14,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::mpsc;
 
-use crate::checks::IntoDisconnectInfo;
 use crate::mailbox::{Envelope, Source};
-use crate::types::ConnectionTypes;
+use crate::types::{ConnectionTypes, IntoDisconnectInfo};
 
 /// The losses reported and not yet taken by the loop.
 pub(crate) struct Losses<C: ConnectionTypes> {

@@ -164,10 +164,10 @@ use self::respond::Nobody;
 pub use self::respond::Respond;
 #[doc(hidden)]
 pub use self::respond::{Lanes, Waiter};
-use crate::checks::IntoDisconnectInfo;
 use crate::connection::Connection;
 use crate::context::Context;
 use crate::reply::{Answer, ReplyTo};
+use crate::types::IntoDisconnectInfo;
 
 /// Bytes buffered past which [`Pipeline::send`] writes at once (as
 /// tokio-util's `Framed` does by default).
