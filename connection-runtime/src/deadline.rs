@@ -53,6 +53,27 @@ impl Timeout {
     }
 }
 
+/// A rarely read timeout, or none, in half a word: milliseconds (rounded
+/// up), `u32::MAX` for none; 49 days or more is none. For settings kept in
+/// every connection's task, where a word more can take the task into a
+/// larger allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CoarseTimeout(u32);
+
+impl CoarseTimeout {
+    /// A timeout of `duration`, to the millisecond above; none for 49 days
+    /// or more.
+    pub(crate) fn after(duration: Duration) -> Self {
+        let millis = duration.as_nanos().div_ceil(1_000_000);
+        CoarseTimeout(u32::try_from(millis).unwrap_or(u32::MAX))
+    }
+
+    /// The duration, or `None` for none.
+    pub(crate) fn duration(self) -> Option<Duration> {
+        (self.0 != u32::MAX).then(|| Duration::from_millis(u64::from(self.0)))
+    }
+}
+
 /// The work did not finish within its timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Elapsed;
@@ -166,6 +187,27 @@ mod tests {
             1
         };
         assert_eq!(within(Timeout::NONE, work).await, Ok(1));
+    }
+
+    #[test]
+    fn a_coarse_timeout_keeps_its_duration_to_the_millisecond_above() {
+        let coarse = |duration| CoarseTimeout::after(duration).duration();
+        assert_eq!(coarse(Duration::ZERO), Some(Duration::ZERO));
+        assert_eq!(
+            coarse(Duration::from_nanos(1)),
+            Some(Duration::from_millis(1))
+        );
+        assert_eq!(
+            coarse(Duration::from_secs(10)),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            coarse(Duration::from_secs(49 * 24 * 3600)),
+            Some(Duration::from_secs(49 * 24 * 3600))
+        );
+        assert_eq!(coarse(Duration::from_secs(50 * 24 * 3600)), None);
+        assert_eq!(coarse(Duration::MAX), None);
+        assert_eq!(std::mem::size_of::<CoarseTimeout>(), 4);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use crate::backoff::BackoffFactory;
 use crate::connection::Connection;
 use crate::context::Context;
-use crate::deadline::Timeout;
+use crate::deadline::{CoarseTimeout, Timeout};
 use crate::mailbox::{Envelope, batch_limit};
 use crate::status::Status;
 
@@ -31,7 +31,9 @@ pub(crate) struct Lasting<C: Connection> {
         reason = "a thin pointer in every connection, the queue only in those that hold requests"
     )]
     pub(crate) held: Option<Box<VecDeque<C::Message>>>,
-    pub(crate) queue_capacity: usize,
+    /// `Options::queue_capacity`, at most `u32::MAX`: half a word, beside
+    /// the connect timeout's half.
+    pub(crate) queue_capacity: u32,
     /// Builds each incarnation's backoff policy.
     pub(crate) backoff: BackoffFactory,
     /// Envelopes taken out of the mailbox together and not handled yet, the
@@ -41,6 +43,8 @@ pub(crate) struct Lasting<C: Connection> {
     pub(crate) batch: Vec<Envelope<C>>,
     /// `Options::idle_timeout`, for each incarnation's context.
     pub(crate) standing_idle: Timeout,
+    /// `Options::connect_timeout`: how long each `connect` may take.
+    pub(crate) connect_timeout: CoarseTimeout,
 }
 
 impl<C: Connection> Lasting<C> {

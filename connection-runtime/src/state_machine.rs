@@ -18,7 +18,7 @@ use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::connection::Connection;
 use crate::context::{Context, StopRequest, Transition};
-use crate::deadline::instant_after;
+use crate::deadline::{Elapsed, Timeout, instant_after, within};
 use crate::error::{CallError, Stop};
 use crate::lasting::Lasting;
 use crate::mailbox::Envelope;
@@ -464,11 +464,19 @@ impl<C: Connection> Machine<'_, C> {
         self.cancel_backoff();
         self.idle_at = None;
         tracing::debug!(backoff = attempt.is_backoff(), "connect attempt");
-        let outcome = bounded(
+        let connecting = bounded(
             &self.lasting.status,
             self.connection.connect(attempt, &mut self.ctx),
-        )
-        .await;
+        );
+        // No timer for a connect that returns at once (`within`).
+        let outcome = match self.lasting.connect_timeout.duration() {
+            None => connecting.await,
+            Some(limit) => match within(Timeout::after(limit), connecting).await {
+                Ok(outcome) => outcome,
+                // Dropped where it waited: a failed attempt.
+                Err(Elapsed) => Ok(self.connect_timed_out(limit)),
+            },
+        };
         if C::FLUSHES {
             // `connect` may have buffered a handshake.
             self.unflushed = self.unflushed.saturating_add(1);
@@ -490,6 +498,18 @@ impl<C: Connection> Machine<'_, C> {
             }
             Connect::Stop(reason) => Err(Halt::new(reason)),
         }
+    }
+
+    /// A `connect` ran past `Options::connect_timeout` and was dropped: the
+    /// attempt failed, as if it had returned `ctx.backoff_or_stop(..)`.
+    #[cold]
+    fn connect_timed_out(&mut self, limit: Duration) -> Connect {
+        tracing::warn!(
+            timeout_ms = limit.as_millis(),
+            "connect did not finish in time: cancelled"
+        );
+        let failure = Described(format!("connect did not finish within {limit:?}"));
+        self.ctx.backoff_or_stop(failure)
     }
 
     async fn disconnect(&mut self, info: C::DisconnectInfo) -> Step<C> {
@@ -834,11 +854,11 @@ fn admit<C: Connection>(
 
 fn hold<C: Connection>(lasting: &mut Lasting<C>, message: C::Message) {
     let held = lasting.held.get_or_insert_default();
-    if held.len() >= lasting.queue_capacity {
+    if held.len() >= lasting.queue_capacity as usize {
         // Callers that gave up free their places first.
         held.retain(|held| !held.is_abandoned());
     }
-    if held.len() >= lasting.queue_capacity {
+    if held.len() >= lasting.queue_capacity as usize {
         tracing::debug!("request refused: the queue of held requests is full");
         message.refuse(CallError::Full);
     } else {

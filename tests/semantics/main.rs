@@ -9,6 +9,7 @@ mod backoff;
 mod backoff_policy;
 mod batches;
 mod calling_self;
+mod connect_timeout;
 mod disconnect;
 mod durations;
 mod feeds;

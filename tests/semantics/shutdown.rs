@@ -23,10 +23,12 @@ async fn within_an_hour<F: std::future::Future>(future: F) -> F::Output {
         .expect("not done within an hour: the stop was not bounded")
 }
 
-/// A probe whose first connect waits for a gate that never opens.
+/// A probe whose first connect waits for a gate that never opens (with no
+/// connect timeout to cancel it: only a stop's shutdown timeout does here).
 async fn stuck_in_connect(log: &Log, options: Options) -> ProbeClient {
     let mut probe = Probe::new(log);
     probe.connect_gate = Some(Arc::new(Notify::new()));
+    let options = options.connect_timeout(Duration::MAX);
     let client = probe.start_with(options).await.unwrap();
     settle().await;
     assert_eq!(log.entries(), ["init", "connect:init"]);
