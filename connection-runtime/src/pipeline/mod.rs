@@ -403,7 +403,9 @@ impl<Codec: Decoder> Pipeline<Codec> {
     /// a TCP client does; `lost` as for [`attach`](Self::attach). Returns
     /// what the handler returns: [`Connect::Ok`](crate::Connect::Ok); or, when the connect
     /// fails, the connection's next backoff step ([`Context::backoff`]), or
-    /// a stop with the error once its policy gives up.
+    /// a stop with the error once its policy gives up. A host that never
+    /// answers is given up on at the connection's
+    /// [`connect_timeout`](crate::Options::connect_timeout), the same way.
     ///
     /// ```
     /// use std::net::SocketAddr;
