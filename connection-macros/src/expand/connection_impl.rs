@@ -275,43 +275,47 @@ impl Model<'_> {
                 }
             }
         };
-        // `#[cfg]` alternatives of other types: one newtype under each
-        // alternative's `#[cfg]`s.
-        let each = |wrapper: &Ident, by_cfg: &[(Vec<syn::Attribute>, Type)], what: &str| {
-            let wrappers = by_cfg
+        // The handler's type under its `#[cfg]`s (its type may be gated
+        // too); for `#[cfg]` alternatives of other types, one newtype under
+        // each alternative's.
+        let wrappers = |wrapper: &Ident,
+                        single: Option<&Type>,
+                        cfgs: &[syn::Attribute],
+                        by_cfg: &[(Vec<syn::Attribute>, Type)],
+                        what: &str| {
+            if by_cfg.is_empty() {
+                return single
+                    .map(|ty| wrap(wrapper, ty, what, cfgs))
+                    .unwrap_or_default();
+            }
+            let each = by_cfg
                 .iter()
                 .map(|(cfgs, ty)| wrap(wrapper, ty, what, cfgs));
-            quote!(#(#wrappers)*)
+            quote!(#(#each)*)
         };
         let infos = &self.infos;
-        let info = if infos.info_by_cfg.is_empty() {
-            // Under the handler's `#[cfg]`: its type may be too.
-            let info = self.wrapped_info_type();
-            info.map(|ty| wrap(info_wrapper, ty, "`Info`", &self.info_cfgs()))
-        } else {
-            Some(each(info_wrapper, &infos.info_by_cfg, "`Info`"))
-        };
-        let lost = if infos.disconnect_by_cfg.is_empty() {
-            let lost = self.wrapped_disconnect_type();
-            lost.map(|ty| wrap(lost_wrapper, ty, "`DisconnectInfo`", &[]))
-        } else {
-            Some(each(
-                lost_wrapper,
-                &infos.disconnect_by_cfg,
-                "`DisconnectInfo`",
-            ))
-        };
-        let connect_wrapper = &self.connect_wrapper;
-        let connect = if infos.connect_by_cfg.is_empty() {
-            let connect = self.wrapped_connect_info();
-            connect.map(|ty| wrap(connect_wrapper, ty, "`ConnectInfo`", &[]))
-        } else {
-            Some(each(
-                connect_wrapper,
-                &infos.connect_by_cfg,
-                "`ConnectInfo`",
-            ))
-        };
+        let (info_type, info_cfgs) = (self.wrapped_info_type(), self.info_cfgs());
+        let info = wrappers(
+            info_wrapper,
+            info_type,
+            &info_cfgs,
+            &infos.info_by_cfg,
+            "`Info`",
+        );
+        let lost = wrappers(
+            lost_wrapper,
+            self.wrapped_disconnect_type(),
+            &[],
+            &infos.disconnect_by_cfg,
+            "`DisconnectInfo`",
+        );
+        let connect = wrappers(
+            &self.connect_wrapper,
+            self.wrapped_connect_info(),
+            &[],
+            &infos.connect_by_cfg,
+            "`ConnectInfo`",
+        );
         quote!(#info #lost #connect)
     }
 
