@@ -21,7 +21,7 @@ use crate::context::Context;
 use crate::outcome::{Attempt, Disconnect, Init};
 use crate::reply::ReplyTo;
 use crate::types::ConnectionTypes;
-pub use crate::types::{IntoDisconnectInfo, IntoInfo};
+pub use crate::types::{IntoConnectInfo, IntoDisconnectInfo, IntoInfo};
 
 /// The connect info of the first connect of a `#[connection]` block
 /// without `#[init]`: its default.

@@ -20,7 +20,7 @@ use crate::outcome::Connect;
 use crate::panic::poll_catching;
 use crate::reply::ReplyTo;
 use crate::status::{Status, outside_callbacks};
-use crate::types::{ConnectionTypes, IntoDisconnectInfo, IntoInfo};
+use crate::types::{ConnectionTypes, IntoConnectInfo, IntoDisconnectInfo, IntoInfo};
 
 /// A transition requested from a call, cast, info or timeout handler.
 pub(crate) enum Transition<C: ConnectionTypes> {
@@ -188,8 +188,8 @@ impl<C: ConnectionTypes> Context<C> {
     /// connection's `ConnectInfo` is a newtype of it, so that `I` may stay
     /// private to its module): name its type where it would be inferred,
     /// as in `ctx.connect(Target::default())`.
-    pub fn connect(&mut self, info: impl Into<C::ConnectInfo>) {
-        self.transition = Some(Transition::Connect(info.into()));
+    pub fn connect(&mut self, info: impl IntoConnectInfo<C>) {
+        self.transition = Some(Transition::Connect(info.into_connect_info()));
     }
 
     /// Requests `disconnect(info)` once this callback returns. Cancels a

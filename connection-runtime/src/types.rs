@@ -105,6 +105,27 @@ impl<C: ConnectionTypes, D: Into<C::DisconnectInfo>> IntoDisconnectInfo<C> for D
     }
 }
 
+/// A connect info given to the runtime (`ctx.connect(..)`): the type of the
+/// `#[connect]` handler's `Attempt<I>`, named by the connection type `C` as
+/// for [`IntoDisconnectInfo`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the connect info of `{C}`, which is the `I` of the `#[connect]` handler's `Attempt<I>`",
+    label = "not `{C}`'s connect info",
+    note = "convert it to that type first: the runtime does not convert it"
+)]
+pub trait IntoConnectInfo<C: ConnectionTypes> {
+    /// The connection's connect info.
+    fn into_connect_info(self) -> C::ConnectInfo;
+}
+
+#[diagnostic::do_not_recommend]
+impl<C: ConnectionTypes, I: Into<C::ConnectInfo>> IntoConnectInfo<C> for I {
+    #[inline]
+    fn into_connect_info(self) -> C::ConnectInfo {
+        self.into()
+    }
+}
+
 /// An info given to the runtime for the `#[info]` handler (a client's or
 /// `InfoSender`'s `send`, `ctx.send_after`, an attached stream's items):
 /// the handler's parameter type, named by the connection type `C` as for

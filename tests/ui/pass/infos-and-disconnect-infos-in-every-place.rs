@@ -1,8 +1,9 @@
-//! Infos and disconnect infos of the handlers' own types (private ones) given
-//! to the runtime in every place that takes one: `ctx.disconnect`, a watch's
-//! output, a link token, `send_after`, attached streams (mapped or not), the
-//! client's and an `InfoSender`'s `send`; and through a generic helper
-//! bounded by `Into` the connection's `DisconnectInfo`.
+//! Infos, connect and disconnect infos of the handlers' own types (private
+//! ones) given to the runtime in every place that takes one: `ctx.connect`,
+//! `ctx.disconnect`, a watch's output, a link token, `send_after`, attached
+//! streams (mapped or not), the client's and an `InfoSender`'s `send`; and
+//! through a generic helper bounded by `Into` the connection's
+//! `DisconnectInfo`.
 #![deny(warnings)]
 use std::time::Duration;
 
@@ -69,6 +70,11 @@ impl Conn {
         ctx.disconnect(Why::Code(500));
     }
 
+    #[call(when_disconnected = run)]
+    async fn reconnect(&mut self, ctx: &mut Context<Self>) {
+        ctx.connect(());
+    }
+
     #[call]
     async fn report_lost(&mut self) {
         if let Some(token) = &self.token {
@@ -96,6 +102,8 @@ async fn main() {
         client.log().await.unwrap(),
         ["1", "2", "3", "4", "5", "6", "7", "8", "code 500", "said by the token", "said said"]
     );
+    client.reconnect().await.unwrap();
+    assert!(client.is_connected());
     client.stop(Stop::Normal).await.unwrap();
 }
 
