@@ -1570,3 +1570,45 @@ async fn a_dropped_pool_leaves_no_renewal_timer_behind() {
     assert_eq!(metrics.num_alive_tasks(), before);
     assert_eq!(backends.next.load(Ordering::Relaxed), 4);
 }
+
+/// A member whose connects never finish: a host that drops packets.
+struct BlackHoled;
+
+#[connection]
+impl BlackHoled {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>) -> Connect {
+        std::future::pending().await
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
+        Disconnect::NoConnect
+    }
+
+    #[call]
+    async fn ping(&mut self) {}
+}
+
+#[tokio::test(start_paused = true)]
+async fn members_that_never_connect_are_given_up_on_at_the_connect_timeout_and_said_why() {
+    let options = Options::default()
+        .connect_timeout(Duration::from_millis(500))
+        .backoff(|| Backoff::from_fn(|| std::iter::repeat(Duration::from_millis(100))));
+    let started = Instant::now();
+    let error = Pool::builder(2, || BlackHoled)
+        .options(options)
+        .wait(Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap_err();
+    // The start waited its second for a member to connect (and stopped
+    // them), and says why none did.
+    assert!(started.elapsed() < Duration::from_secs(2), "{error:?}");
+    let PoolError::NoneConnected { waited, cause } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(*waited, Duration::from_secs(1));
+    let cause = cause.as_ref().expect("a member said why").to_string();
+    assert_eq!(cause, "connect did not finish within 500ms");
+}
