@@ -11,6 +11,8 @@
 //!   not the dead link;
 //! - a block without `#[flush]` writes each request at once, and one whose
 //!   `#[flush]` never flushes is warned of.
+//! - a greeting in `connect` that the peer never answers, or that it closes
+//!   the link on, backs off, and that dead link takes nothing down later.
 
 #[path = "support/line_peer.rs"]
 mod line_peer;
@@ -506,4 +508,111 @@ async fn the_keepalive_counts_from_the_last_response_even_below_the_deadline() {
     let answered = Instant::now();
     assert_eq!(peer.line().await, "PING");
     assert_eq!(Instant::now() - answered, interval);
+}
+
+/// A line client that greets each link (`hello`) in `connect` and backs off
+/// when the greeting fails.
+struct Greeting {
+    link: Pipeline<LinesCodec>,
+    links: mpsc::UnboundedReceiver<DuplexStream>,
+    events: mpsc::UnboundedSender<String>,
+}
+
+#[connection]
+impl Greeting {
+    #[connect]
+    async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut Context<Self>) -> Connect {
+        let Ok(link) = self.links.try_recv() else {
+            return Connect::Backoff(Duration::from_millis(100));
+        };
+        self.link.attach(link, ctx, |lost| lost);
+        match self.link.request("hello".to_owned()).await {
+            Ok(_) => {
+                let _ = self.events.send("connect".to_owned());
+                Connect::Ok
+            }
+            Err(error) => {
+                let _ = self.events.send(format!("greeting failed: {error:?}"));
+                Connect::Backoff(Duration::from_millis(100))
+            }
+        }
+    }
+
+    #[disconnect]
+    async fn disconnect(&mut self, lost: LinkError) -> Disconnect<()> {
+        let _ = self.events.send(format!("disconnect: {lost:?}"));
+        self.link.detach();
+        Disconnect::Connect(())
+    }
+
+    #[call]
+    async fn ask(&mut self, line: String, reply: ReplyTo<Result<String, LinkError>>) {
+        self.link.send(line, reply).await;
+    }
+}
+
+/// Starts a `Greeting` whose first link's peer is `first` (the rest of its
+/// life up to the test) and whose second echoes; returns the client and its
+/// events once the second link is up.
+async fn greeting_after(
+    first: impl FnOnce(LinePeer) -> tokio::task::JoinHandle<()>,
+) -> (GreetingClient, Vec<String>) {
+    let (links, links_rx) = mpsc::unbounded_channel();
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let (client_end, server_end) = tokio::io::duplex(64 * 1024);
+    links.send(client_end).unwrap();
+    let first = first(LinePeer::new(server_end));
+    let (client_end, server_end) = tokio::io::duplex(64 * 1024);
+    links.send(client_end).unwrap();
+    let _second = LinePeer::new(server_end).echo();
+    let client = Greeting {
+        link: lines(),
+        links: links_rx,
+        events: events_tx,
+    }
+    .start()
+    .await
+    .unwrap();
+    let mut seen = vec![events.recv().await.unwrap(), events.recv().await.unwrap()];
+    // Long after: the first link, failed in `connect`, takes nothing down.
+    tokio::time::sleep(DEADLINE * 5).await;
+    while let Ok(event) = events.try_recv() {
+        seen.push(event);
+    }
+    first.abort();
+    (client, seen)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_greeting_the_peer_never_answers_backs_off_and_leaves_the_next_link_alone() {
+    let (client, events) = greeting_after(|mut peer| {
+        tokio::spawn(async move {
+            assert_eq!(peer.line().await, "hello");
+            std::future::pending::<()>().await;
+        })
+    })
+    .await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(
+        events[0].starts_with("greeting failed: Unresponsive"),
+        "{events:?}"
+    );
+    assert_eq!(events[1], "connect");
+    assert_eq!(client.ask("x".into()).await.unwrap().unwrap(), "echo:x");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_peer_closing_before_it_answers_the_greeting_backs_off_and_leaves_the_next_link_alone() {
+    let (client, events) = greeting_after(|mut peer| {
+        tokio::spawn(async move {
+            assert_eq!(peer.line().await, "hello");
+            // Gone without a word.
+            drop(peer);
+        })
+    })
+    .await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0], "greeting failed: Closed", "{events:?}");
+    assert_eq!(events[1], "connect");
+    assert_eq!(client.ask("x".into()).await.unwrap().unwrap(), "echo:x");
 }
