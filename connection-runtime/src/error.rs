@@ -104,6 +104,28 @@ pub enum CallError {
     CallingSelf,
 }
 
+impl CallError {
+    /// Whether the request certainly never reached a handler, so that
+    /// sending it again cannot run it twice: refused while not connected,
+    /// with the mailbox or the held queue full, or made by the connection
+    /// of itself. After a timeout, a stop or a dropped reply the handler
+    /// may have run.
+    ///
+    /// ```
+    /// use connection::CallError;
+    ///
+    /// assert!(CallError::NotConnected.is_unsent());
+    /// assert!(!CallError::Timeout.is_unsent());
+    /// ```
+    #[must_use]
+    pub fn is_unsent(&self) -> bool {
+        match self {
+            CallError::NotConnected | CallError::Full | CallError::CallingSelf => true,
+            CallError::Timeout | CallError::Stopped(_) | CallError::NoReply => false,
+        }
+    }
+}
+
 impl fmt::Display for CallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

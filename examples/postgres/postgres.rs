@@ -159,7 +159,7 @@ impl Postgres {
     /// Statements without parameters or results (`BEGIN`, `COMMIT`, DDL).
     #[call(spawn, flatten)]
     async fn execute(&mut self, sql: String) -> impl Future<Output = Result<(), DbError>> {
-        let link = self.link.clone().ok_or(DbError::NotConnected);
+        let link = self.link.clone().ok_or(CallError::NotConnected);
         async move {
             let link = link?;
             link.run(link.client.batch_execute(&sql)).await
@@ -211,7 +211,7 @@ impl Postgres {
 
     /// This link and its statement for `sql`, prepared once.
     async fn prepared(&mut self, sql: &str) -> Result<(Link, Statement), DbError> {
-        let link = self.link.clone().ok_or(DbError::NotConnected)?;
+        let link = self.link.clone().ok_or(CallError::NotConnected)?;
         if let Some(statement) = self.statements.get(sql) {
             return Ok((link, statement.clone()));
         }
@@ -283,9 +283,8 @@ pub(crate) enum DbError {
     /// No answer within the query timeout (the server was asked to cancel
     /// it): it may have run.
     Timeout(Duration),
-    /// Not sent: no link.
-    NotConnected,
-    /// The request itself failed (timed out waiting, the connection stopped).
+    /// The request itself failed: timed out waiting, the connection stopped,
+    /// or no link to send it on (`CallError::NotConnected`).
     Call(CallError),
 }
 
@@ -294,9 +293,9 @@ impl DbError {
     /// surely did not, so that sending it again is safe.
     pub(crate) fn may_have_run(&self) -> bool {
         match self {
-            DbError::Db(_) | DbError::NotConnected => false,
+            DbError::Db(_) => false,
             DbError::Lost(_) | DbError::Timeout(_) => true,
-            DbError::Call(error) => !matches!(error, CallError::Full | CallError::CallingSelf),
+            DbError::Call(error) => !error.is_unsent(),
         }
     }
 }
@@ -331,7 +330,6 @@ impl fmt::Display for DbError {
             DbError::Timeout(after) => {
                 write!(f, "no answer within {after:?}, the statement may have run")
             }
-            DbError::NotConnected => f.write_str("not connected"),
             DbError::Call(error) => write!(f, "{error}"),
         }
     }
@@ -342,7 +340,7 @@ impl std::error::Error for DbError {
         match self {
             DbError::Db(error) | DbError::Lost(error) => Some(error),
             DbError::Call(error) => Some(error),
-            DbError::Timeout(_) | DbError::NotConnected => None,
+            DbError::Timeout(_) => None,
         }
     }
 }

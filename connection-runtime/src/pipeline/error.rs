@@ -130,15 +130,13 @@ pub enum RequestError<E> {
 impl<E> RequestError<E> {
     /// Whether the request certainly did not reach the peer, so that
     /// sending it again cannot run it twice: a link error that says so
-    /// ([`LinkError::is_unsent`]), or a call refused before it was handled.
+    /// ([`LinkError::is_unsent`]), or a call refused before it was handled
+    /// ([`CallError::is_unsent`](crate::CallError::is_unsent)).
     #[must_use]
     pub fn is_unsent(&self) -> bool {
         match self {
             RequestError::Link(error) => error.is_unsent(),
-            RequestError::Call(error) => matches!(
-                error,
-                crate::error::CallError::NotConnected | crate::error::CallError::Full
-            ),
+            RequestError::Call(error) => error.is_unsent(),
             RequestError::Reply(_) => false,
         }
     }
@@ -179,19 +177,22 @@ impl<E: fmt::Debug + fmt::Display> Error for RequestError<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::CallError;
+    use crate::error::{CallError, Stop};
 
     #[test]
     fn a_request_error_says_whether_the_request_was_unsent() {
-        let unsent: [RequestError<String>; 3] = [
+        let unsent: [RequestError<String>; 4] = [
             RequestError::Link(LinkError::NotConnected),
             RequestError::Call(CallError::NotConnected),
             RequestError::Call(CallError::Full),
+            RequestError::Call(CallError::CallingSelf),
         ];
         assert!(unsent.iter().all(RequestError::is_unsent));
-        let maybe_sent: [RequestError<String>; 3] = [
+        let maybe_sent: [RequestError<String>; 5] = [
             RequestError::Link(LinkError::Closed),
             RequestError::Call(CallError::Timeout),
+            RequestError::Call(CallError::NoReply),
+            RequestError::Call(CallError::Stopped(Stop::Normal)),
             RequestError::Reply("ERR".to_owned()),
         ];
         assert!(!maybe_sent.iter().any(RequestError::is_unsent));
