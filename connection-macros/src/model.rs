@@ -64,7 +64,7 @@ pub(crate) struct Request<'a> {
     pub(crate) variant: Option<Ident>,
     /// The variant's fields and the client method's arguments: the
     /// handler's value parameters, by name.
-    pub(crate) fields: Vec<Option<&'a Ident>>,
+    pub(crate) fields: Vec<&'a Ident>,
     pub(crate) reply: Reply<'a>,
     /// When disconnected: the handler's own, else the block's.
     pub(crate) policy: Policy,
@@ -78,7 +78,7 @@ pub(crate) enum Reply<'a> {
     Returned(Option<&'a Type>),
     /// A call whose handler takes the `ReplyTo` itself: the parameter's
     /// name (the variant's field) and the reply type.
-    Deferred(Option<&'a Ident>, &'a Type),
+    Deferred(&'a Ident, &'a Type),
     /// A `#[call(spawn)]`: answered with the output of the future its
     /// handler returns, run on a task of its own (`None`: `()`).
     Spawned(Option<&'a Type>),

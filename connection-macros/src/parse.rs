@@ -252,16 +252,12 @@ pub(crate) enum Param {
     /// `reply: ReplyTo<T>`: the answer of a deferred call.
     ReplyTo {
         arg: syn::PatType,
-        ident: Option<Ident>,
+        ident: Ident,
         reply: Box<Type>,
     },
     /// Anything else: a request argument, the connect attempt, the disconnect
-    /// info, the info message or the stop reason. `ident` is `None` when the
-    /// pattern is not a plain identifier.
-    Value {
-        arg: syn::PatType,
-        ident: Option<Ident>,
-    },
+    /// info, the info message or the stop reason.
+    Value { arg: syn::PatType, ident: Ident },
 }
 
 impl Param {
@@ -271,13 +267,9 @@ impl Param {
         }
     }
 
-    fn classify(arg: syn::PatType) -> Param {
-        let ident = match &*arg.pat {
-            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
-                Some(pat.ident.clone())
-            }
-            _ => None,
-        };
+    /// `ident` names the parameter in the message variant and the client
+    /// method (see [`param_names`]).
+    fn classify(arg: syn::PatType, ident: Ident) -> Param {
         if let Type::Reference(reference) = &*arg.ty
             && names_runtime_type(&reference.elem, "Context")
         {
@@ -291,6 +283,33 @@ impl Param {
         }
         Param::Value { arg, ident }
     }
+}
+
+/// The name each parameter has in the message variant and the client
+/// method: its own when it is an identifier (`mut` and `ref` dropped), else
+/// `arg1`, `arg2`.. by position, so that a pattern (`(a, b): (u32, u32)`,
+/// `_: u8`) is as valid as in any method: the handler itself keeps it and
+/// receives the value. A generated name is one no parameter of the handler
+/// has, nor the generated `reply_to` field.
+fn param_names(typed: &[&syn::PatType]) -> Vec<Ident> {
+    let plain = |arg: &syn::PatType| match &*arg.pat {
+        Pat::Ident(pat) if pat.subpat.is_none() => Some(pat.ident.clone()),
+        _ => None,
+    };
+    let given: Vec<Ident> = typed.iter().filter_map(|arg| plain(arg)).collect();
+    typed
+        .iter()
+        .enumerate()
+        .map(|(index, arg)| {
+            plain(arg).unwrap_or_else(|| {
+                let mut name = format!("arg{}", index + 1);
+                while name == "reply_to" || given.iter().any(|ident| ident == name.as_str()) {
+                    name.push('_');
+                }
+                Ident::new(&name, syn::spanned::Spanned::span(&arg.pat))
+            })
+        })
+        .collect()
 }
 
 /// One method of the block that carries a marker.
@@ -336,16 +355,16 @@ impl Handler {
         &self.method.sig.ident
     }
 
-    pub(crate) fn values(&self) -> impl Iterator<Item = (&syn::PatType, Option<&Ident>)> {
+    pub(crate) fn values(&self) -> impl Iterator<Item = (&syn::PatType, &Ident)> {
         self.params.iter().filter_map(|param| match param {
-            Param::Value { arg, ident } => Some((arg, ident.as_ref())),
+            Param::Value { arg, ident } => Some((arg, ident)),
             _ => None,
         })
     }
 
-    pub(crate) fn reply_to(&self) -> Option<(&syn::PatType, Option<&Ident>, &Type)> {
+    pub(crate) fn reply_to(&self) -> Option<(&syn::PatType, &Ident, &Type)> {
         self.params.iter().find_map(|param| match param {
-            Param::ReplyTo { arg, ident, reply } => Some((arg, ident.as_ref(), &**reply)),
+            Param::ReplyTo { arg, ident, reply } => Some((arg, ident, &**reply)),
             _ => None,
         })
     }
@@ -453,14 +472,19 @@ impl Block {
             method
                 .attrs
                 .push(syn::parse_quote!(#[allow(clippy::unused_async)]));
-            let params = method
+            let typed: Vec<&syn::PatType> = method
                 .sig
                 .inputs
                 .iter()
                 .filter_map(|input| match input {
-                    FnArg::Typed(arg) => Some(Param::classify(arg.clone())),
+                    FnArg::Typed(arg) => Some(arg),
                     FnArg::Receiver(_) => None,
                 })
+                .collect();
+            let params = typed
+                .iter()
+                .zip(param_names(&typed))
+                .map(|(arg, ident)| Param::classify((*arg).clone(), ident))
                 .collect();
             let attrs_named = |name: &str| -> Vec<Attribute> {
                 method

@@ -112,6 +112,7 @@ fn no_input_makes_the_macro_panic() {
         "impl Conn { #[call] async fn f(&mut self, r: ReplyTo, s: ReplyTo<u8, u8>) {} }".into(),
         "impl Conn { #[info] async fn i(self: Box<Self>) {} }".into(),
         "impl Conn { const X: u8 = 1; type T = u8; m!(); }".into(),
+        "impl Conn { #[call] async fn f(&mut self, (a, b): (u8, u8), _: u8, arg1: u8) {} }".into(),
     ];
     // Every prefix of a real block's body: truncated handlers of every kind.
     for end in 0..=body.len() {

@@ -117,16 +117,12 @@ fn check_block(block: &Block, errors: &mut Errors) -> bool {
     let mut expandable = true;
     for param in &item.generics.params {
         match param {
-            syn::GenericParam::Type(_) => {}
+            syn::GenericParam::Type(_) | syn::GenericParam::Const(_) => {}
             syn::GenericParam::Lifetime(lifetime) => {
                 errors.spanned(
                     lifetime,
                     "a connection runs on its own task, so it cannot borrow: lifetime parameters are not supported",
                 );
-                expandable = false;
-            }
-            syn::GenericParam::Const(constant) => {
-                errors.spanned(constant, "const generic parameters are not supported");
                 expandable = false;
             }
         }
@@ -301,7 +297,8 @@ struct Seen {
 
 /// One parameter: a context as `&mut Context<Self>` (once, and not for
 /// `#[terminate]`), a `ReplyTo` (once, and only for a call), an owned value,
-/// and a plain identifier.
+/// not `impl Trait`. Any pattern is fine: the generated code names the
+/// parameter by position where the pattern has no name.
 fn check_param(
     handler: &Handler,
     param: &Param,
@@ -367,14 +364,6 @@ fn check_param(
         Param::Value { .. } => {}
     }
     let arg = param.arg();
-    let plain_ident =
-        matches!(&*arg.pat, syn::Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none());
-    if !plain_ident {
-        errors.spanned(
-            &arg.pat,
-            "handler parameters must be plain identifiers, such as `data: Vec<u8>`",
-        );
-    }
     if matches!(&*arg.ty, syn::Type::ImplTrait(_)) {
         errors.spanned(&arg.ty, "handler parameters cannot be `impl Trait`");
     }
@@ -641,7 +630,7 @@ fn check_names(block: &Block, errors: &mut Errors, usable: &mut [bool]) {
         }
         if handler.reply_to().is_none() {
             for (arg, ident) in handler.values() {
-                if ident.is_some_and(|ident| ident == "reply_to") {
+                if ident == "reply_to" {
                     errors.spanned(
                         &arg.pat,
                         "`reply_to` is the name of the generated reply field; rename the parameter",
