@@ -7,13 +7,13 @@
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Generics, Type, Visibility};
 
 use crate::parse::{
-    Block, Handler, Kind, Options, Policy, change_in_type, is_unit, single_type_argument,
+    Block, Handler, Kind, Options, Policy, change_in_type, is_unit, runtime_alias,
+    single_type_argument,
 };
 use crate::validate::{is_borrowed, surely_send};
 
@@ -115,10 +115,7 @@ impl<'a> Model<'a> {
             .unwrap_or_else(|| syn::parse_quote!(::connection));
         // Every generated path goes through one import of the runtime: a
         // `crate = ..` that names nothing is one error, at the option.
-        let alias = format_ident!(
-            "__{}_runtime",
-            self_ident.unraw().to_string().to_lowercase()
-        );
+        let alias = runtime_alias(self_ident);
         let import_span = options
             .krate
             .as_ref()

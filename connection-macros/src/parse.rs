@@ -312,6 +312,39 @@ fn param_names(typed: &[&syn::PatType]) -> Vec<Ident> {
         .collect()
 }
 
+/// The name the expansion imports the runtime's hidden items under:
+/// `__tcp_runtime` for `impl Tcp`.
+pub(crate) fn runtime_alias(self_ident: &Ident) -> Ident {
+    quote::format_ident!(
+        "__{}_runtime",
+        self_ident.unraw().to_string().to_lowercase()
+    )
+}
+
+/// Whether `ty` is written as a primitive or `String`: surely neither a
+/// `Result` nor a future, whatever aliases are in scope, so that `flatten`
+/// or `spawn` on it is the macro's one error rather than rustc's.
+fn is_primitive_or_string(ty: &Type) -> bool {
+    const NAMES: &[&str] = &[
+        "bool", "char", "str", "String", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16",
+        "i32", "i64", "i128", "isize", "f32", "f64",
+    ];
+    matches!(ty, Type::Path(path) if path.qself.is_none()
+        && path.path.segments.len() == 1
+        && path.path.segments[0].arguments.is_empty()
+        && NAMES.iter().any(|name| path.path.segments[0].ident == name))
+}
+
+/// A `#[call(flatten)]`'s reply.
+pub(crate) enum Flattened<'a> {
+    /// Written `Result<T, E>`: the `E`, where a missing `From<CallError>`
+    /// is reported.
+    Written(&'a Type),
+    /// Any other path (`io::Result<T>`, a crate's `Result<T>`): the reply,
+    /// which the runtime's `FlattenedReply` checks is a `Result`.
+    Named(&'a Type),
+}
+
 /// One method of the block that carries a marker.
 pub(crate) struct Handler {
     pub(crate) kind: Kind,
@@ -335,6 +368,9 @@ pub(crate) struct Handler {
     /// `#[call(spawn)]`: the handler returns a future, run on a task of its
     /// own, whose output answers the call. The option's path, for errors.
     pub(crate) spawn: Option<Path>,
+    /// The answer of a `#[call(spawn)]` whose future is named without its
+    /// output (`BoxFuture<'static, R>`): `<F as SpawnedFuture>::Answer`.
+    pub(crate) named_future_output: Option<Type>,
 }
 
 impl Handler {
@@ -393,13 +429,41 @@ impl Handler {
     /// `dyn Future<Output = R> + ..` (`Pin<Box<..>>`).
     pub(crate) fn spawned_output(&self) -> Option<&Type> {
         self.spawn.as_ref()?;
-        future_output(self.output()?)
+        future_output(self.output()?).or(self.named_future_output.as_ref())
     }
 
-    /// The `E` of a `#[call(flatten)]`'s `Result<T, E>` reply.
-    pub(crate) fn flattened_error(&self) -> Option<&Type> {
+    /// How a `#[call(flatten)]`'s reply holds a failed call: `None` when
+    /// the handler is no `flatten` or its reply cannot be a `Result` (`()`,
+    /// a tuple, a reference).
+    pub(crate) fn flattened(&self) -> Option<Flattened<'_>> {
         self.flatten.as_ref()?;
-        result_error_type(self.reply()?)
+        let reply = self.reply()?;
+        match result_error_type(reply) {
+            Some(error) => Some(Flattened::Written(error)),
+            None => (matches!(reply, Type::Path(_)) && !is_primitive_or_string(reply))
+                .then_some(Flattened::Named(reply)),
+        }
+    }
+
+    /// For a `#[call(spawn)]` returning a future named by a path without
+    /// its output (an alias such as `BoxFuture<'static, R>`, a future type
+    /// of the user's), its output as the runtime's `SpawnedFuture` names it,
+    /// at the return type, where a type that is no future is reported.
+    /// Primitives and `String` are surely no futures: validation says so.
+    fn named_future_output(&self, runtime: &Ident) -> Option<Type> {
+        self.spawn.as_ref()?;
+        let output = self.output()?;
+        let Type::Path(path) = output else {
+            return None;
+        };
+        let last = &path.path.segments.last()?.ident;
+        if future_output(output).is_some() || is_primitive_or_string(output) {
+            return None;
+        }
+        let span = located(last.span());
+        Some(syn::parse_quote_spanned! {span=>
+            <#output as #runtime::SpawnedFuture>::Answer
+        })
     }
 
     /// The declared return type; `None` for `()` written or left out.
@@ -504,10 +568,17 @@ impl Block {
                 when_disconnected,
                 flatten,
                 spawn,
+                named_future_output: None,
                 method: method.clone(),
             });
         }
-        Block { item, handlers }
+        let mut block = Block { item, handlers };
+        if let Some(runtime) = block.self_ident().map(runtime_alias) {
+            for handler in &mut block.handlers {
+                handler.named_future_output = handler.named_future_output(&runtime);
+            }
+        }
+        block
     }
 
     /// The last identifier of the self type: `Tcp` for `impl Tcp` or
@@ -824,6 +895,14 @@ impl VisitMut for SelfResolver<'_> {
         }
         syn::visit_mut::visit_type_mut(self, ty);
     }
+}
+
+/// A span resolved and linted as the macro's own (call-site) tokens, shown
+/// at `at`, a token of the user's: an error about a generated item lands
+/// there, while lints that skip generated code (`unused_qualifications`
+/// on the runtime's paths) still skip it.
+pub(crate) fn located(at: proc_macro2::Span) -> proc_macro2::Span {
+    proc_macro2::Span::call_site().located_at(at)
 }
 
 /// `tokens`, every one located at `span`.

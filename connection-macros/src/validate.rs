@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use proc_macro2::Ident;
+use proc_macro2::{Ident, TokenTree};
+use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::{FnArg, ImplItem, ReceiverKind, ReturnType, Type};
 
@@ -228,6 +229,45 @@ fn lifecycle_types(handler: &Handler) -> (String, String) {
     (value.unwrap_or_default(), output.unwrap_or_default())
 }
 
+/// The first of the handler's lifetime parameters that a parameter or the
+/// return type names: a lifetime only the receiver names (`async fn
+/// get<'a>(&'a mut self)`) leaves the message variant and client method
+/// nothing generic, so it is a plain handler.
+fn lifetime_named_by_a_value(handler: &Handler) -> Option<&syn::LifetimeParam> {
+    let sig = &handler.method.sig;
+    // The context, and the stop reason `#[terminate]` takes, are lent for
+    // the call: they may name one.
+    let mut named: Vec<_> = handler
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            Param::Context { .. } => None,
+            Param::Value { .. } if handler.kind == Kind::Terminate => None,
+            _ => Some(param.arg().ty.to_token_stream()),
+        })
+        .collect();
+    named.push(sig.output.to_token_stream());
+    sig.generics.lifetimes().find(|def| {
+        named
+            .iter()
+            .any(|tokens| names_lifetime(tokens.clone(), &def.lifetime.ident))
+    })
+}
+
+/// Whether `tokens` name the lifetime `'name` (a `'` joined to the ident).
+fn names_lifetime(tokens: proc_macro2::TokenStream, name: &Ident) -> bool {
+    let mut after_quote = false;
+    tokens.into_iter().any(|token| {
+        let found = match &token {
+            TokenTree::Group(group) => names_lifetime(group.stream(), name),
+            TokenTree::Ident(ident) => after_quote && ident == name,
+            TokenTree::Punct(_) | TokenTree::Literal(_) => false,
+        };
+        after_quote = matches!(&token, TokenTree::Punct(punct) if punct.as_char() == '\'');
+        found
+    })
+}
+
 fn check_signature(handler: &Handler, errors: &mut Errors) {
     let sig = &handler.method.sig;
     if sig.asyncness.is_none() {
@@ -236,7 +276,20 @@ fn check_signature(handler: &Handler, errors: &mut Errors) {
             format!("handler `{}` must be an `async fn`", sig.ident),
         );
     }
-    if !sig.generics.params.is_empty() {
+    if let Some(borrowing) = lifetime_named_by_a_value(handler) {
+        errors.spanned(
+            borrowing,
+            format!(
+                "handler `{}`'s parameters and return value travel between tasks, so they cannot borrow for `{}`: use owned types (a lifetime only the receiver names is fine)",
+                sig.ident, borrowing.lifetime
+            ),
+        );
+    } else if sig
+        .generics
+        .params
+        .iter()
+        .any(|param| !matches!(param, syn::GenericParam::Lifetime(_)))
+    {
         errors.spanned(
             &sig.generics,
             format!("handler `{}` cannot be generic", sig.ident),
@@ -553,7 +606,7 @@ fn check_output(handler: &Handler, errors: &mut Errors) {
         _ => {}
     }
     if let Some(flatten) = &handler.flatten
-        && handler.flattened_error().is_none()
+        && handler.flattened().is_none()
     {
         let reply = handler
             .reply()
@@ -561,7 +614,7 @@ fn check_output(handler: &Handler, errors: &mut Errors) {
         errors.spanned(
             flatten,
             format!(
-                "`flatten` needs a reply written `Result<T, E>`, with `E: From<CallError>`, so that a failed call is an `E` too; `{}` replies `{reply}`",
+                "`flatten` needs a reply that is a `Result<T, E>` (or an alias of one), with `E: From<CallError>`, so that a failed call is an `E` too; `{}` replies `{reply}`",
                 sig.ident
             ),
         );

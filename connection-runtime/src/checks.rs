@@ -47,7 +47,7 @@ impl<T: Default> FirstConnectInfo for T {
 #[diagnostic::on_unimplemented(
     message = "`#[call(flatten)]` returns a failed call as `{Self}`, so `{Self}` must implement `From<CallError>`",
     label = "needs `From<connection::CallError>`",
-    note = "implement `From<connection::CallError>` for `{Self}`, or drop `flatten` to get `Result<Result<T, {Self}>, CallError>`"
+    note = "implement `From<connection::CallError>` for `{Self}` (a type of another crate, such as `io::Error`, wrapped in an error of your own), or drop `flatten` to get `Result<Result<T, {Self}>, CallError>`"
 )]
 pub trait FromCallError: Sized {
     /// `Self::from(error)`.
@@ -59,6 +59,26 @@ impl<E: From<crate::error::CallError>> FromCallError for E {
     #[inline]
     fn from_call_error(error: crate::error::CallError) -> Self {
         E::from(error)
+    }
+}
+
+/// The reply of a `#[call(flatten)]` written another way than
+/// `Result<T, E>` (an alias: `io::Result<T>`, a crate's own `Result<T>`):
+/// a `Result` whose error is made from a failed call.
+#[diagnostic::on_unimplemented(
+    message = "`#[call(flatten)]` returns a failed call inside the reply, so the reply must be a `Result<T, E>` (or an alias of one); `{Self}` is not",
+    label = "not a `Result`",
+    note = "reply `Result<{Self}, E>` with `E: From<connection::CallError>`, or drop `flatten` to get `Result<{Self}, CallError>`"
+)]
+pub trait FlattenedReply: Sized {
+    /// `Err(E::from(error))`.
+    fn from_call_error(error: crate::error::CallError) -> Self;
+}
+
+impl<T, E: FromCallError> FlattenedReply for Result<T, E> {
+    #[inline]
+    fn from_call_error(error: crate::error::CallError) -> Self {
+        Err(E::from_call_error(error))
     }
 }
 
@@ -193,6 +213,22 @@ where
         to: Some(to),
         future,
     }
+}
+
+/// The future a `#[call(spawn)]` handler returns, run on a task of its own;
+/// the call is answered with its output. Named by the expansion where the
+/// future's type is written without its output (`BoxFuture<'static, R>`,
+/// an alias of the user's, `JoinHandle<R>`): `<F as SpawnedFuture>::Answer`.
+///
+/// A type that is no future is reported by rustc as not `Future` (where its
+/// bound fails), at the handler's return type and name.
+pub trait SpawnedFuture {
+    /// What answers the call: the future's output.
+    type Answer;
+}
+
+impl<F: Future> SpawnedFuture for F {
+    type Answer = F::Output;
 }
 
 /// What `#[call(spawn)]` adds to the `impl Future` its handler returns:

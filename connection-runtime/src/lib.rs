@@ -349,11 +349,11 @@ pub mod __private {
     pub use crate::__client_lifecycle as client_lifecycle;
 
     pub use crate::checks::{
-        ConnectInfoOf, ContextUnderAnotherName, FirstConnectInfo, FromCallError,
+        ConnectInfoOf, ContextUnderAnotherName, FirstConnectInfo, FlattenedReply, FromCallError,
         IntoDisconnectInfo, MovedToTask, NotTheRuntimesReplyTo, OwnedBySpawnedTask, Plain, Probe,
         RepliedAcrossTasks, ReplyToUnderAnotherName, SentBetweenTasks, SentHoldingDyn,
-        SentHoldingRc, SentHoldingSharedDyn, answering, attempt_inner, disconnect_outcome,
-        handler_future, init_outcome, reply_from_task, send_reply, spawning,
+        SentHoldingRc, SentHoldingSharedDyn, SpawnedFuture, answering, attempt_inner,
+        disconnect_outcome, handler_future, init_outcome, reply_from_task, send_reply, spawning,
     };
 
     /// Answers a call with `error` without running its handler.

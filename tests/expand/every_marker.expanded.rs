@@ -362,10 +362,7 @@ where
                 }
                 DeviceMessage::Later { ms, reply_to } => {
                     let future = __device_runtime::handler_future(Self::later(self, ms));
-                    let (reply_to, answer) = __device_runtime::spawning::<
-                        u32,
-                        _,
-                    >(reply_to, future)
+                    let (reply_to, answer) = __device_runtime::spawning(reply_to, future)
                         .await;
                     __device_runtime::reply_from_task(ctx, reply_to, answer);
                 }

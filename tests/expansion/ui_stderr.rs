@@ -1,12 +1,21 @@
 //! What a misuse of `#[connection]` shows must be about the user's code:
 //! every expected error in `tests/ui/*.stderr` is checked for names of the
 //! runtime's internals, a generated type in a type mismatch, a runtime
-//! file as an error's primary location, and more than two errors for one case.
+//! file as an error's primary location, and more than two errors for one
+//! case (three for the one case in `THREE_ERRORS`, which says why).
 
 use std::path::Path;
 
 /// Words that mean an error walked into the runtime or the expansion.
 const INTERNALS: &[&str] = &["__private", "Envelope", "Answer<", "oneshot", "__Phantom"];
+
+/// Cases allowed a third error, and why. A `#[call(spawn)]` future named
+/// without its output (`BoxFuture<'static, R>`, `JoinHandle<R>`) is taken
+/// as a future so that every one is accepted; when the type is no future,
+/// rustc reports each place the expansion names its output (the variant,
+/// the client method's signature and its body), all on the user's return
+/// type and name, all "`Ticket` is not a future".
+const THREE_ERRORS: &[&str] = &["call-spawn-returning-a-type-that-is-no-future.stderr"];
 
 #[test]
 fn no_expected_error_shows_the_runtime_s_internals() {
@@ -33,7 +42,12 @@ fn no_expected_error_shows_the_runtime_s_internals() {
             .lines()
             .filter(|line| line.starts_with("error"))
             .count();
-        if errors > 2 {
+        let allowed = if THREE_ERRORS.contains(&name.as_str()) {
+            3
+        } else {
+            2
+        };
+        if errors > allowed {
             failures.push(format!("{name}: {errors} errors"));
         }
         // The primary location is the first `-->` line after each `error`

@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 
 use super::{receiver_at, type_name, typed_values};
 use crate::model::{Model, Request};
-use crate::parse::{Kind, respanned};
+use crate::parse::{Flattened, Kind, located, respanned};
 
 impl Model<'_> {
     pub(super) fn client_struct(&self) -> TokenStream {
@@ -121,9 +121,16 @@ impl Model<'_> {
                 }
             };
         };
-        let Some(error) = handler.flattened_error() else {
+        let Some(flattened) = handler.flattened() else {
+            // A spawned future named without its output that is no future is
+            // reported at the return type, with the variant's `ReplyTo`.
+            let returns = match (&handler.named_future_output, handler.output()) {
+                (Some(_), Some(output)) => located(output.span()),
+                _ => span,
+            };
+            let result = respanned(quote!(::core::result::Result), returns);
             return quote_spanned! {span=>
-                -> ::core::result::Result<#reply, #private::CallError> {
+                -> #result<#reply, #private::CallError> {
                     #receiver.client
                         .call(|#field| #message::#variant { #(#fields,)* #field })
                         .await
@@ -132,11 +139,30 @@ impl Model<'_> {
         };
         // The handler's `Result<T, E>` itself; a failed call converted where
         // `E` is written, so that a missing `From<CallError>` is reported
-        // there.
-        let from = respanned(
-            quote!(<#error as #private::FromCallError>::from_call_error),
-            error.span(),
-        );
+        // there (for an alias, where the reply is: not a `Result`, or its
+        // error without the `From`).
+        let failed = match flattened {
+            Flattened::Written(error) => {
+                let from = respanned(
+                    quote!(<#error as #private::FromCallError>::from_call_error),
+                    error.span(),
+                );
+                quote!(::core::result::Result::Err(#from(error)))
+            }
+            Flattened::Named(reply) => {
+                // At the alias's own name (`Result` in `io::Result<T>`).
+                let at = match reply {
+                    syn::Type::Path(path) => {
+                        path.path.segments.last().map(|last| last.ident.span())
+                    }
+                    _ => None,
+                };
+                respanned(
+                    quote!(<#reply as #private::FlattenedReply>::from_call_error(error)),
+                    at.unwrap_or_else(|| reply.span()),
+                )
+            }
+        };
         quote_spanned! {span=>
             -> #reply {
                 match #receiver.client
@@ -144,9 +170,7 @@ impl Model<'_> {
                     .await
                 {
                     ::core::result::Result::Ok(reply) => reply,
-                    ::core::result::Result::Err(error) => {
-                        ::core::result::Result::Err(#from(error))
-                    }
+                    ::core::result::Result::Err(error) => #failed,
                 }
             }
         }

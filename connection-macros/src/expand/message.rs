@@ -1,12 +1,12 @@
 //! The message enum: one variant per usable `#[call]` and `#[cast]`.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{assuming_sent, braced_at, local, type_name, typed_values};
 use crate::model::Model;
-use crate::parse::{Policy, respanned};
+use crate::parse::{Policy, located, respanned};
 
 impl Model<'_> {
     pub(super) fn message_enum(&self) -> TokenStream {
@@ -22,10 +22,15 @@ impl Model<'_> {
             let (handler, variant) = (request.handler, &request.variant);
             let cfgs = &handler.cfgs;
             let fields = typed_values(handler);
-            let reply = request
-                .reply
-                .field_and_type()
-                .map(|(field, reply)| quote!(#field: #private::ReplyTo<#reply>));
+            let reply = request.reply.field_and_type().map(|(field, reply)| {
+                // At the reply type, where a reply that names no type
+                // (a spawned future's output, when it is no future) is
+                // reported.
+                let at = reply.clone().into_iter().next().map(|token| token.span());
+                let at = located(at.unwrap_or_else(proc_macro2::Span::call_site));
+                let reply_to = respanned(quote!(#private::ReplyTo), at);
+                quote_spanned!(at=> #field: #reply_to<#reply>)
+            });
             let doc = format!(
                 "A request for `{}::{}`.",
                 type_name(self_ty),
