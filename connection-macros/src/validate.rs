@@ -554,6 +554,52 @@ fn check_value_count(handler: &Handler, errors: &mut Errors) {
     }
 }
 
+/// Whether a lifecycle handler's return type, not written `Init<I>`,
+/// `Connect` or `Disconnect<I>`, may be an alias of it (`type Outcome =
+/// Connect;`, `Disconnect as Gone`): a path the macro does not know. Names
+/// that are surely something else (`Result`, `Option`, a primitive, another
+/// outcome) are the macro's error; an alias that is not the outcome is
+/// rustc's mismatch, at the handler.
+fn may_be_an_alias(ty: &Type) -> bool {
+    const KNOWN: &[&str] = &[
+        "Result",
+        "Option",
+        "Vec",
+        "Box",
+        "String",
+        "Init",
+        "Connect",
+        "Disconnect",
+        "Attempt",
+        "Stop",
+        "bool",
+        "char",
+        "str",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "usize",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "isize",
+        "f32",
+        "f64",
+    ];
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| !KNOWN.iter().any(|name| last.ident == name)),
+        _ => false,
+    }
+}
+
 fn check_output(handler: &Handler, errors: &mut Errors) {
     let sig = &handler.method.sig;
     let expected = match handler.kind {
@@ -574,14 +620,18 @@ fn check_output(handler: &Handler, errors: &mut Errors) {
                 return_shape(name)
             ),
         ),
-        (Some(name), ReturnType::Type(_, ty)) if !last_segment_is(ty, name) => errors.spanned(
-            ty,
-            format!(
-                "`#[{}]` handlers return `{}`",
-                handler.kind.marker(),
-                return_shape(name)
-            ),
-        ),
+        (Some(name), ReturnType::Type(_, ty))
+            if !last_segment_is(ty, name) && !may_be_an_alias(ty) =>
+        {
+            errors.spanned(
+                ty,
+                format!(
+                    "`#[{}]` handlers return `{}`",
+                    handler.kind.marker(),
+                    return_shape(name)
+                ),
+            );
+        }
         // A `spawn` with a `ReplyTo` is reported once, at the `ReplyTo`.
         (None, _)
             if handler.kind == Kind::Call
