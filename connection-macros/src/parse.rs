@@ -321,18 +321,22 @@ pub(crate) fn runtime_alias(self_ident: &Ident) -> Ident {
     )
 }
 
+/// The primitive types' names: what a type written so surely is, whatever
+/// is in scope (a user type of the name only loses an early check).
+pub(crate) const PRIMITIVE_TYPES: &[&str] = &[
+    "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64",
+    "i128", "isize", "f32", "f64",
+];
+
 /// Whether `ty` is written as a primitive or `String`: surely neither a
-/// `Result` nor a future, whatever aliases are in scope, so that `flatten`
-/// or `spawn` on it is the macro's one error rather than rustc's.
+/// `Result` nor a future, so that `flatten` or `spawn` on it is the
+/// macro's one error rather than rustc's.
 fn is_primitive_or_string(ty: &Type) -> bool {
-    const NAMES: &[&str] = &[
-        "bool", "char", "str", "String", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16",
-        "i32", "i64", "i128", "isize", "f32", "f64",
-    ];
     matches!(ty, Type::Path(path) if path.qself.is_none()
         && path.path.segments.len() == 1
         && path.path.segments[0].arguments.is_empty()
-        && NAMES.iter().any(|name| path.path.segments[0].ident == name))
+        && (path.path.segments[0].ident == "String"
+            || PRIMITIVE_TYPES.iter().any(|name| path.path.segments[0].ident == name)))
 }
 
 /// A `#[call(flatten)]`'s reply.

@@ -12,7 +12,8 @@ use syn::{FnArg, ImplItem, ReceiverKind, ReturnType, Type};
 use crate::errors::Errors;
 use crate::model::{Model, generated_names, names_associated_type, value_type};
 use crate::parse::{
-    Block, Handler, Kind, Options, Param, find_in_type, last_segment_is, single_type_argument,
+    Block, Handler, Kind, Options, PRIMITIVE_TYPES, Param, find_in_type, last_segment_is,
+    single_type_argument,
 };
 
 /// Methods every generated client already has (its own, those of the
@@ -572,30 +573,14 @@ fn may_be_an_alias(ty: &Type) -> bool {
         "Disconnect",
         "Attempt",
         "Stop",
-        "bool",
-        "char",
-        "str",
-        "u8",
-        "u16",
-        "u32",
-        "u64",
-        "u128",
-        "usize",
-        "i8",
-        "i16",
-        "i32",
-        "i64",
-        "i128",
-        "isize",
-        "f32",
-        "f64",
     ];
     match ty {
-        Type::Path(path) => path
-            .path
-            .segments
-            .last()
-            .is_some_and(|last| !KNOWN.iter().any(|name| last.ident == name)),
+        Type::Path(path) => path.path.segments.last().is_some_and(|last| {
+            !KNOWN
+                .iter()
+                .chain(PRIMITIVE_TYPES)
+                .any(|name| last.ident == name)
+        }),
         _ => false,
     }
 }
@@ -972,27 +957,12 @@ fn lacks(object: &syn::TypeTraitObject, auto: &str) -> bool {
 }
 
 /// Whether `ty`'s written form is `Send` whatever its path resolves to:
-/// primitives, and the standard owned containers of such types. A user type
+/// primitives ([`PRIMITIVE_TYPES`]), and the standard owned containers of
+/// such types. A user type
 /// of the same name only loses the early check, and gets rustc's.
 pub(crate) fn surely_send(ty: &Type) -> bool {
+    /// Owned containers and plain values of the standard library.
     const SEND: &[&str] = &[
-        "bool",
-        "char",
-        "str",
-        "u8",
-        "u16",
-        "u32",
-        "u64",
-        "u128",
-        "usize",
-        "i8",
-        "i16",
-        "i32",
-        "i64",
-        "i128",
-        "isize",
-        "f32",
-        "f64",
         "String",
         "Vec",
         "VecDeque",
@@ -1017,7 +987,9 @@ pub(crate) fn surely_send(ty: &Type) -> bool {
     ];
     match ty {
         Type::Path(path) if path.qself.is_none() => path.path.segments.last().is_some_and(|last| {
-            SEND.iter().any(|name| last.ident == name)
+            SEND.iter()
+                .chain(PRIMITIVE_TYPES)
+                .any(|name| last.ident == name)
                 && match &last.arguments {
                     syn::PathArguments::None => true,
                     syn::PathArguments::AngleBracketed(arguments) => {
