@@ -31,7 +31,7 @@ pub(crate) fn connection(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let item = without_repeated_attribute(item, &mut errors);
-    let mut block = Block::parse(item, &mut errors);
+    let mut block = Block::parse(item, options.krate.as_ref(), &mut errors);
     // On errors, the user's impl (markers stripped) and the items of the
     // usable handlers are still emitted, so the rest of their code and their
     // IDE keep working; every error is reported at once.

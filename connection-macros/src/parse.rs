@@ -269,13 +269,13 @@ impl Param {
 
     /// `ident` names the parameter in the message variant and the client
     /// method (see [`param_names`]).
-    fn classify(arg: syn::PatType, ident: Ident) -> Param {
+    fn classify(arg: syn::PatType, ident: Ident, runtime: Option<&Path>) -> Param {
         if let Type::Reference(reference) = &*arg.ty
-            && names_runtime_type(&reference.elem, "Context")
+            && names_runtime_type(&reference.elem, "Context", runtime)
         {
             return Param::Context { arg };
         }
-        if names_runtime_type(&arg.ty, "ReplyTo")
+        if names_runtime_type(&arg.ty, "ReplyTo", runtime)
             && let Some(reply) = single_type_argument(&arg.ty, "ReplyTo")
         {
             let reply = Box::new(reply.clone());
@@ -521,7 +521,9 @@ impl Block {
     }
 
     /// Strips the markers from `item` and records each marked method.
-    pub(crate) fn parse(mut item: ItemImpl, errors: &mut Errors) -> Block {
+    /// `runtime` is the `crate = ..` option's path, if any: a parameter
+    /// written through it (`rt::Context<Self>`) is the runtime's.
+    pub(crate) fn parse(mut item: ItemImpl, runtime: Option<&Path>, errors: &mut Errors) -> Block {
         let mut handlers = Vec::new();
         for impl_item in &mut item.items {
             let ImplItem::Fn(method) = impl_item else {
@@ -552,7 +554,7 @@ impl Block {
             let params = typed
                 .iter()
                 .zip(param_names(&typed))
-                .map(|(arg, ident)| Param::classify((*arg).clone(), ident))
+                .map(|(arg, ident)| Param::classify((*arg).clone(), ident, runtime))
                 .collect();
             let attrs_named = |name: &str| -> Vec<Attribute> {
                 method
@@ -764,19 +766,27 @@ pub(crate) fn single_type_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a T
 }
 
 /// Whether `ty` is written as the runtime's `name` (`ReplyTo<T>`,
-/// `Context<Self>`): the bare name, or a path from `connection`. Another
-/// path ending in the name (`mine::ReplyTo`) is the user's own type; the
-/// expansion checks by type that a bare name is the runtime's, and that no
-/// other parameter is one under another name.
-pub(crate) fn names_runtime_type(ty: &Type, name: &str) -> bool {
-    match ty {
-        Type::Path(path) if path.qself.is_none() => {
-            let segments = &path.path.segments;
-            segments.last().is_some_and(|last| last.ident == name)
-                && (segments.len() == 1 || segments[0].ident == "connection")
-        }
-        _ => false,
+/// `Context<Self>`): the bare name, or a path from `connection` or from the
+/// `crate = ..` option's path (`rt::Context<Self>` with `crate = rt`).
+/// Another path ending in the name (`mine::ReplyTo`) is the user's own
+/// type; the expansion checks by type that a bare name is the runtime's,
+/// and that no other parameter is one under another name.
+pub(crate) fn names_runtime_type(ty: &Type, name: &str, runtime: Option<&Path>) -> bool {
+    let Type::Path(path) = ty else {
+        return false;
+    };
+    let segments = &path.path.segments;
+    if path.qself.is_some() || segments.last().is_none_or(|last| last.ident != name) {
+        return false;
     }
+    let through_runtime = runtime.is_some_and(|runtime| {
+        let prefix = segments
+            .iter()
+            .take(segments.len() - 1)
+            .map(|segment| &segment.ident);
+        prefix.eq(runtime.segments.iter().map(|segment| &segment.ident))
+    });
+    segments.len() == 1 || segments[0].ident == "connection" || through_runtime
 }
 
 pub(crate) fn last_segment_is(ty: &Type, name: &str) -> bool {
