@@ -205,10 +205,20 @@ impl Kind {
     }
 
     /// The marker `attr` is: `#[call]`, or named through the runtime crate
-    /// (`#[connection::call]`, `#[connection::markers::call]`).
-    fn from_attribute(attr: &Attribute) -> Option<Kind> {
+    /// (`#[connection::call]`, `#[connection::markers::call]`, and so
+    /// through the `crate = ..` option's path: `#[rt::call]`).
+    fn from_attribute(attr: &Attribute, runtime: Option<&Path>) -> Option<Kind> {
         let path = attr.path();
+        let through_runtime = runtime.is_some_and(|runtime| {
+            runtime.segments.len() < path.segments.len()
+                && runtime
+                    .segments
+                    .iter()
+                    .zip(&path.segments)
+                    .all(|(runtime, segment)| runtime.ident == segment.ident)
+        });
         let through_the_crate = path.segments.len() == 1
+            || through_runtime
             || path
                 .segments
                 .first()
@@ -529,7 +539,7 @@ impl Block {
             let ImplItem::Fn(method) = impl_item else {
                 continue;
             };
-            let Some((kind, marker)) = take_marker(method, errors) else {
+            let Some((kind, marker)) = take_marker(method, runtime, errors) else {
                 continue;
             };
             let MarkerOptions {
@@ -939,7 +949,11 @@ pub(crate) fn respanned(tokens: TokenStream, span: proc_macro2::Span) -> TokenSt
 
 /// Takes `method`'s marker off it: its kind and the attribute, if it has
 /// one. A marker under `cfg_attr` and a second marker are reported.
-fn take_marker(method: &mut ImplItemFn, errors: &mut Errors) -> Option<(Kind, Attribute)> {
+fn take_marker(
+    method: &mut ImplItemFn,
+    runtime: Option<&Path>,
+    errors: &mut Errors,
+) -> Option<(Kind, Attribute)> {
     for attr in &method.attrs {
         if let Some(kind) = Kind::in_cfg_attr(attr) {
             errors.spanned(
@@ -954,7 +968,7 @@ fn take_marker(method: &mut ImplItemFn, errors: &mut Errors) -> Option<(Kind, At
     let mut markers = Vec::new();
     method
         .attrs
-        .retain(|attr| match Kind::from_attribute(attr) {
+        .retain(|attr| match Kind::from_attribute(attr, runtime) {
             Some(kind) => {
                 markers.push((kind, attr.clone()));
                 false

@@ -1,7 +1,8 @@
 //! With the runtime under another name (`crate = rt`), its context and
 //! deferred reply written through that name (`rt::Context<Self>`,
 //! `rt::ReplyTo<T>`) are the runtime's: an application with a `Context` of
-//! its own takes the connection's this way.
+//! its own takes the connection's this way. Markers through that name
+//! (`#[rt::call]`, `#[rt::markers::disconnect]`) are markers.
 #![deny(warnings)]
 use connection as rt;
 use rt::{Attempt, Connect, Disconnect};
@@ -17,13 +18,13 @@ struct Conn {
 
 #[rt::connection(crate = rt)]
 impl Conn {
-    #[connect]
+    #[rt::connect]
     async fn connect(&mut self, _attempt: Attempt<()>, ctx: &mut rt::Context<Self>) -> Connect {
         assert!(!ctx.is_connected());
         Connect::Ok
     }
 
-    #[disconnect]
+    #[rt::markers::disconnect]
     async fn disconnect(&mut self, _why: ()) -> Disconnect<()> {
         Disconnect::NoConnect
     }
@@ -33,7 +34,7 @@ impl Conn {
         ctx.is_connected()
     }
 
-    #[call]
+    #[rt::call]
     async fn later(&mut self, reply: rt::ReplyTo<u32>) {
         let _ = reply.send(self.n);
     }
