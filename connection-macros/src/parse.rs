@@ -208,7 +208,11 @@ impl Kind {
     /// (`#[connection::call]`, `#[connection::markers::call]`, and so
     /// through the `crate = ..` option's path: `#[rt::call]`).
     fn from_attribute(attr: &Attribute, runtime: Option<&Path>) -> Option<Kind> {
-        let path = attr.path();
+        Kind::from_path(attr.path(), runtime)
+    }
+
+    /// The marker a path names (see [`from_attribute`](Self::from_attribute)).
+    fn from_path(path: &Path, runtime: Option<&Path>) -> Option<Kind> {
         let through_runtime = runtime.is_some_and(|runtime| {
             runtime.segments.len() < path.segments.len()
                 && runtime
@@ -233,7 +237,7 @@ impl Kind {
     }
 
     /// The marker inside `#[cfg_attr(predicate, marker)]`, if that is one.
-    fn in_cfg_attr(attr: &Attribute) -> Option<Kind> {
+    fn in_cfg_attr(attr: &Attribute, runtime: Option<&Path>) -> Option<Kind> {
         if !attr.path().is_ident("cfg_attr") {
             return None;
         }
@@ -243,10 +247,11 @@ impl Kind {
         let parsed = list.parse_args_with(
             syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
         );
-        parsed.ok()?.iter().skip(1).find_map(|meta| {
-            let ident = meta.path().get_ident()?;
-            Kind::ALL.into_iter().find(|kind| ident == kind.marker())
-        })
+        parsed
+            .ok()?
+            .iter()
+            .skip(1)
+            .find_map(|meta| Kind::from_path(meta.path(), runtime))
     }
 
     /// Whether the handler becomes a message variant and a client method.
@@ -954,17 +959,21 @@ fn take_marker(
     runtime: Option<&Path>,
     errors: &mut Errors,
 ) -> Option<(Kind, Attribute)> {
-    for attr in &method.attrs {
-        if let Some(kind) = Kind::in_cfg_attr(attr) {
-            errors.spanned(
-                attr,
-                format!(
-                    "`#[connection]` reads its markers before `cfg` is decided, so `#[cfg_attr(.., {marker})]` cannot switch a handler on and off: write `#[{marker}]` and put `#[cfg(..)]` on the handler, which removes its request with it",
-                    marker = kind.marker()
-                ),
-            );
-        }
-    }
+    // Reported, and taken off: left on, a true predicate would make it a
+    // marker outside the block's reading, a second error.
+    method.attrs.retain(|attr| {
+        let Some(kind) = Kind::in_cfg_attr(attr, runtime) else {
+            return true;
+        };
+        errors.spanned(
+            attr,
+            format!(
+                "`#[connection]` reads its markers before `cfg` is decided, so `#[cfg_attr(.., {marker})]` cannot switch a handler on and off: write `#[{marker}]` and put `#[cfg(..)]` on the handler, which removes its request with it",
+                marker = kind.marker()
+            ),
+        );
+        false
+    });
     let mut markers = Vec::new();
     method
         .attrs
