@@ -213,20 +213,7 @@ impl Kind {
 
     /// The marker a path names (see [`from_attribute`](Self::from_attribute)).
     fn from_path(path: &Path, runtime: Option<&Path>) -> Option<Kind> {
-        let through_runtime = runtime.is_some_and(|runtime| {
-            runtime.segments.len() < path.segments.len()
-                && runtime
-                    .segments
-                    .iter()
-                    .zip(&path.segments)
-                    .all(|(runtime, segment)| runtime.ident == segment.ident)
-        });
-        let through_the_crate = path.segments.len() == 1
-            || through_runtime
-            || path
-                .segments
-                .first()
-                .is_some_and(|first| first.ident == "connection");
+        let through_the_crate = path.segments.len() == 1 || is_runtime_path(path, runtime);
         let last = path.segments.last()?;
         if !through_the_crate || !last.arguments.is_none() {
             return None;
@@ -483,6 +470,14 @@ impl Handler {
         Some(syn::parse_quote_spanned! {span=>
             <#output as #runtime::SpawnedFuture>::Answer
         })
+    }
+
+    /// Where a `#[call(spawn)]` future named without its output is reported
+    /// when it is no future: its return type, resolved as the macro's own
+    /// tokens ([`located`]). `None` for every other handler.
+    pub(crate) fn named_future_at(&self) -> Option<proc_macro2::Span> {
+        self.named_future_output.as_ref()?;
+        Some(located(syn::spanned::Spanned::span(self.output()?)))
     }
 
     /// The declared return type; `None` for `()` written or left out.
@@ -794,14 +789,26 @@ pub(crate) fn names_runtime_type(ty: &Type, name: &str, runtime: Option<&Path>) 
     if path.qself.is_some() || segments.last().is_none_or(|last| last.ident != name) {
         return false;
     }
-    let through_runtime = runtime.is_some_and(|runtime| {
-        let prefix = segments
-            .iter()
-            .take(segments.len() - 1)
-            .map(|segment| &segment.ident);
-        prefix.eq(runtime.segments.iter().map(|segment| &segment.ident))
+    segments.len() == 1 || is_runtime_path(&path.path, runtime)
+}
+
+/// Whether `path` names an item through the runtime crate: from
+/// `connection`, or from the `crate = ..` option's path (`rt::Context`,
+/// `rt::markers::call` with `crate = rt`).
+fn is_runtime_path(path: &Path, runtime: Option<&Path>) -> bool {
+    let from_runtime = runtime.is_some_and(|runtime| {
+        runtime.segments.len() < path.segments.len()
+            && runtime
+                .segments
+                .iter()
+                .zip(&path.segments)
+                .all(|(runtime, segment)| runtime.ident == segment.ident)
     });
-    segments.len() == 1 || segments[0].ident == "connection" || through_runtime
+    from_runtime
+        || path
+            .segments
+            .first()
+            .is_some_and(|first| first.ident == "connection")
 }
 
 pub(crate) fn last_segment_is(ty: &Type, name: &str) -> bool {

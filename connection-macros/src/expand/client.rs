@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 
 use super::{receiver_at, type_name, typed_values};
 use crate::model::{Model, Request};
-use crate::parse::{Flattened, Kind, located, respanned};
+use crate::parse::{Flattened, Kind, respanned};
 
 impl Model<'_> {
     pub(super) fn client_struct(&self) -> TokenStream {
@@ -124,10 +124,7 @@ impl Model<'_> {
         let Some(flattened) = handler.flattened() else {
             // A spawned future named without its output that is no future is
             // reported at the return type, with the variant's `ReplyTo`.
-            let returns = match (&handler.named_future_output, handler.output()) {
-                (Some(_), Some(output)) => located(output.span()),
-                _ => span,
-            };
+            let returns = handler.named_future_at().unwrap_or(span);
             let result = respanned(quote!(::core::result::Result), returns);
             return quote_spanned! {span=>
                 -> #result<#reply, #private::CallError> {

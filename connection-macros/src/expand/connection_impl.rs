@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 
 use super::{braced_at, cfg_none_of, ctx_param, local, receiver_at, value_param};
 use crate::model::{Model, Reply, Request, value_type};
-use crate::parse::{Handler, Kind, Param, located, respanned, single_type_argument};
+use crate::parse::{Handler, Kind, Param, respanned, single_type_argument};
 
 impl Model<'_> {
     pub(super) fn connection_impl(&self) -> TokenStream {
@@ -618,10 +618,10 @@ impl Model<'_> {
                 // A future named without its output (`BoxFuture<'static,
                 // R>`) that is no future is reported at the name, once with
                 // the client method's return type.
-                let returned = match (&handler.named_future_output, handler.output()) {
-                    (Some(_), Some(output)) => located(output.span()),
-                    (_, output) => output.map_or(span, Spanned::span),
-                };
+                let returned = handler
+                    .named_future_at()
+                    .or_else(|| handler.output().map(Spanned::span))
+                    .unwrap_or(span);
                 answered(
                     // The answer's type is the `ReplyTo`'s: named once, in the
                     // variant, where one that is no type is reported.
